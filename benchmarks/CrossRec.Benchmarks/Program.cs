@@ -1,0 +1,13 @@
+using BenchmarkDotNet.Running;
+
+namespace CrossRec.Benchmarks;
+
+/// <summary>
+/// Runs CrossRec's BenchmarkDotNet suites. Examples:
+/// <c>dotnet run -c Release --project benchmarks/CrossRec.Benchmarks -- --filter '*Sgd*'</c>,
+/// <c>... -- --list flat</c>. Data-bound benchmarks read <c>CROSSREC_DATA</c> (the folder holding <c>ml-100k/</c>).
+/// </summary>
+public static class Program
+{
+    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+}

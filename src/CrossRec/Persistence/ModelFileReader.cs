@@ -1,0 +1,250 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace CrossRec.Persistence;
+
+/// <summary>
+/// Reads and verifies a container written by <see cref="ModelFileWriter"/>. The whole file is checked
+/// (end marker, SHA-256, section bounds) before any section is handed out, so a truncated or tampered
+/// file is refused with a <see cref="ModelFormatException"/> and never half-loaded.
+/// </summary>
+internal sealed class ModelFileReader
+{
+    private readonly Dictionary<string, ReadOnlyMemory<byte>> _sections = new(StringComparer.Ordinal);
+
+    private ModelFileReader(string path, string kind, ushort version)
+    {
+        Path = path;
+        Kind = kind;
+        Version = version;
+    }
+
+    public string Path { get; }
+
+    public string Kind { get; }
+
+    public ushort Version { get; }
+
+    /// <summary>Reads, verifies and indexes a model file of the expected kind.</summary>
+    public static ModelFileReader Open(string path, string expectedKind)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"Model file not found: {path}", path);
+        }
+
+        return Parse(File.ReadAllBytes(path), path, expectedKind);
+    }
+
+    /// <summary>Verifies and indexes a container held in memory.</summary>
+    public static ModelFileReader Parse(byte[] bytes, string name, string expectedKind)
+    {
+        var magic = ModelFileWriter.Magic;
+        var end = ModelFileWriter.EndMagic;
+        const int hashLength = 32;
+        if (bytes.Length < magic.Length || !bytes.AsSpan(0, magic.Length).SequenceEqual(magic))
+        {
+            throw new ModelFormatException(name, "not a CrossRec model file (the 'CROSSREC' header is missing).");
+        }
+
+        var minimum = magic.Length + 4 + 1 + 4 + hashLength + end.Length;
+        if (bytes.Length < minimum || !bytes.AsSpan(bytes.Length - end.Length).SequenceEqual(end))
+        {
+            throw new ModelFormatException(name, $"the file is truncated ({bytes.Length} bytes, end marker missing); it was not completely written or was cut short.");
+        }
+
+        var bodyLength = bytes.Length - end.Length - hashLength;
+        var expectedHash = bytes.AsSpan(bodyLength, hashLength);
+        var actualHash = SHA256.HashData(bytes.AsSpan(0, bodyLength));
+        if (!CryptographicOperations.FixedTimeEquals(expectedHash, actualHash))
+        {
+            throw new ModelFormatException(name, "checksum mismatch: the file was altered or corrupted after it was written.");
+        }
+
+        var body = bytes.AsMemory(0, bodyLength);
+        var pos = magic.Length;
+        var span = body.Span;
+        var version = BinaryPrimitives.ReadUInt16LittleEndian(span[pos..]);
+        pos += 4;
+        if (version > ModelFileWriter.FormatVersion)
+        {
+            throw new ModelFormatException(name, $"format version {version} is newer than this CrossRec version reads ({ModelFileWriter.FormatVersion}); upgrade the CrossRec package.");
+        }
+
+        int kindLength = span[pos++];
+        if (pos + kindLength + 4 > span.Length)
+        {
+            throw new ModelFormatException(name, "the header is damaged.");
+        }
+
+        var kind = Encoding.ASCII.GetString(span.Slice(pos, kindLength));
+        pos += kindLength;
+        if (kind != expectedKind)
+        {
+            throw new ModelFormatException(name, $"this file holds a '{kind}' model, not a '{expectedKind}' model.");
+        }
+
+        var reader = new ModelFileReader(name, kind, version);
+        var count = BinaryPrimitives.ReadUInt32LittleEndian(span[pos..]);
+        pos += 4;
+        for (var s = 0u; s < count; s++)
+        {
+            if (pos + 12 > span.Length)
+            {
+                throw new ModelFormatException(name, $"section {s} header runs past the end of the file.");
+            }
+
+            var tag = Encoding.ASCII.GetString(span.Slice(pos, 4));
+            var length = BinaryPrimitives.ReadUInt64LittleEndian(span[(pos + 4)..]);
+            pos += 12;
+            if (length > (ulong)(span.Length - pos))
+            {
+                throw new ModelFormatException(name, $"section '{tag}' claims {length} bytes but only {span.Length - pos} remain.");
+            }
+
+            reader._sections[tag] = body.Slice(pos, (int)length);
+            pos += (int)length;
+        }
+
+        if (pos != span.Length)
+        {
+            throw new ModelFormatException(name, $"{span.Length - pos} unexpected bytes after the last section.");
+        }
+
+        return reader;
+    }
+
+    public bool Has(string tag) => _sections.ContainsKey(tag);
+
+    /// <summary>A reader over a required section.</summary>
+    public PayloadReader Section(string tag)
+    {
+        if (!_sections.TryGetValue(tag, out var payload))
+        {
+            throw new ModelFormatException(Path, $"required section '{tag}' is missing.");
+        }
+
+        return new PayloadReader(payload, Path, tag);
+    }
+}
+
+/// <summary>Reads one section's payload with bounds checks that name the file and section.</summary>
+internal sealed class PayloadReader
+{
+    private readonly ReadOnlyMemory<byte> _payload;
+    private readonly string _file;
+    private readonly string _tag;
+    private int _pos;
+
+    public PayloadReader(ReadOnlyMemory<byte> payload, string file, string tag)
+    {
+        _payload = payload;
+        _file = file;
+        _tag = tag;
+    }
+
+    public bool AtEnd => _pos == _payload.Length;
+
+    public int Int32() => BinaryPrimitives.ReadInt32LittleEndian(Take(4));
+
+    public long Int64() => BinaryPrimitives.ReadInt64LittleEndian(Take(8));
+
+    public float Single() => BinaryPrimitives.ReadSingleLittleEndian(Take(4));
+
+    public double Double() => BinaryPrimitives.ReadDoubleLittleEndian(Take(8));
+
+    public bool Boolean() => Take(1)[0] switch
+    {
+        0 => false,
+        1 => true,
+        var b => throw Fail($"invalid boolean byte {b}"),
+    };
+
+    public string? String()
+    {
+        var length = Int32();
+        if (length == -1)
+        {
+            return null;
+        }
+
+        if (length < 0)
+        {
+            throw Fail($"negative string length {length}");
+        }
+
+        return Encoding.UTF8.GetString(Take(length));
+    }
+
+    public string RequiredString() => String() ?? throw Fail("unexpected null string");
+
+    public float[] Singles(int? expectedLength = null) => Array<float>(expectedLength);
+
+    public double[] Doubles(int? expectedLength = null) => Array<double>(expectedLength);
+
+    public int[] Int32s(int? expectedLength = null) => Array<int>(expectedLength);
+
+    public string[] Strings(int? expectedLength = null)
+    {
+        var count = Count(expectedLength, 4);
+        var result = new string[count];
+        for (var i = 0; i < count; i++)
+        {
+            result[i] = RequiredString();
+        }
+
+        return result;
+    }
+
+    /// <summary>Throws unless the whole payload was consumed.</summary>
+    public void End()
+    {
+        if (!AtEnd)
+        {
+            throw Fail($"{_payload.Length - _pos} unread bytes");
+        }
+    }
+
+    public ModelFormatException Fail(string problem) => new(_file, $"section '{_tag}' is inconsistent: {problem}.");
+
+    private T[] Array<T>(int? expectedLength)
+        where T : unmanaged
+    {
+        var size = Marshal.SizeOf<T>();
+        var count = Count(expectedLength, size);
+        var result = new T[count];
+        Take(count * size).CopyTo(MemoryMarshal.AsBytes(result.AsSpan()));
+        return result;
+    }
+
+    private int Count(int? expectedLength, int elementSize)
+    {
+        var count = Int32();
+        if (count < 0 || (long)count * elementSize > _payload.Length - _pos)
+        {
+            throw Fail($"array length {count} does not fit the section");
+        }
+
+        if (expectedLength is { } e && e != count)
+        {
+            throw Fail($"expected {e} elements, found {count}");
+        }
+
+        return count;
+    }
+
+    private ReadOnlySpan<byte> Take(int count)
+    {
+        if (count < 0 || _pos + count > _payload.Length)
+        {
+            throw Fail($"needs {count} more bytes at offset {_pos} of {_payload.Length}");
+        }
+
+        var span = _payload.Span.Slice(_pos, count);
+        _pos += count;
+        return span;
+    }
+}

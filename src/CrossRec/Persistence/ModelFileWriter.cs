@@ -1,0 +1,236 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace CrossRec.Persistence;
+
+/// <summary>
+/// Writes CrossRec's versioned, checksummed binary container: a header (magic, format version, model
+/// kind), tagged sections, and a SHA-256 trailer over everything before it. Files are written to a
+/// temporary file in the target folder, flushed to disk, then renamed over the target, so a crash or a
+/// full disk never leaves a half-written model under the real name.
+/// </summary>
+/// <remarks>
+/// Layout (all integers little-endian):
+/// <code>
+/// "CROSSREC"  u16 formatVersion  u16 reserved  u8 kindLength  kind (ASCII)  u32 sectionCount
+/// sectionCount × { 4-byte ASCII tag, u64 length, payload }
+/// 32-byte SHA-256 of all bytes above, "CRXR-END"
+/// </code>
+/// </remarks>
+internal sealed class ModelFileWriter
+{
+    internal const ushort FormatVersion = 1;
+    internal static ReadOnlySpan<byte> Magic => "CROSSREC"u8;
+    internal static ReadOnlySpan<byte> EndMagic => "CRXR-END"u8;
+
+    private readonly string _kind;
+    private readonly List<(string Tag, byte[] Payload)> _sections = new();
+
+    public ModelFileWriter(string kind)
+    {
+        if (kind.Length is 0 or > 255 || !Ascii.IsValid(kind))
+        {
+            throw new ArgumentException("Model kind must be 1..255 ASCII characters.", nameof(kind));
+        }
+
+        _kind = kind;
+    }
+
+    /// <summary>Adds a section built by a <see cref="PayloadWriter"/>.</summary>
+    public void Add(string tag, PayloadWriter payload)
+    {
+        if (tag.Length != 4 || !Ascii.IsValid(tag))
+        {
+            throw new ArgumentException("A section tag is exactly 4 ASCII characters.", nameof(tag));
+        }
+
+        foreach (var s in _sections)
+        {
+            if (s.Tag == tag)
+            {
+                throw new ArgumentException($"Section '{tag}' was added twice.", nameof(tag));
+            }
+        }
+
+        _sections.Add((tag, payload.ToArray()));
+    }
+
+    /// <summary>Writes the file atomically (temporary file + rename).</summary>
+    public void WriteAtomically(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var full = Path.GetFullPath(path);
+        var dir = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(dir);
+        var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                WriteTo(stream);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, full, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>Writes the container to a stream (not atomic; for in-memory use and tests).</summary>
+    public void WriteTo(Stream stream)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        void Put(ReadOnlySpan<byte> bytes)
+        {
+            stream.Write(bytes);
+            hash.AppendData(bytes);
+        }
+
+        Span<byte> buf = stackalloc byte[16];
+        Put(Magic);
+        BinaryPrimitives.WriteUInt16LittleEndian(buf, FormatVersion);
+        BinaryPrimitives.WriteUInt16LittleEndian(buf[2..], 0);
+        Put(buf[..4]);
+        buf[0] = (byte)_kind.Length;
+        Put(buf[..1]);
+        Put(Encoding.ASCII.GetBytes(_kind));
+        BinaryPrimitives.WriteUInt32LittleEndian(buf, (uint)_sections.Count);
+        Put(buf[..4]);
+        foreach (var (tag, payload) in _sections)
+        {
+            Put(Encoding.ASCII.GetBytes(tag));
+            BinaryPrimitives.WriteUInt64LittleEndian(buf, (ulong)payload.LongLength);
+            Put(buf[..8]);
+            Put(payload);
+        }
+
+        stream.Write(hash.GetHashAndReset());
+        stream.Write(EndMagic);
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // Best effort: the original file is untouched either way.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
+
+/// <summary>Builds one section's payload: little-endian scalars, arrays and strings.</summary>
+internal sealed class PayloadWriter
+{
+    private readonly ArrayBufferWriter<byte> _buffer = new();
+
+    public PayloadWriter Int32(int value)
+    {
+        BinaryPrimitives.WriteInt32LittleEndian(_buffer.GetSpan(4), value);
+        _buffer.Advance(4);
+        return this;
+    }
+
+    public PayloadWriter Int64(long value)
+    {
+        BinaryPrimitives.WriteInt64LittleEndian(_buffer.GetSpan(8), value);
+        _buffer.Advance(8);
+        return this;
+    }
+
+    public PayloadWriter Single(float value)
+    {
+        BinaryPrimitives.WriteSingleLittleEndian(_buffer.GetSpan(4), value);
+        _buffer.Advance(4);
+        return this;
+    }
+
+    public PayloadWriter Double(double value)
+    {
+        BinaryPrimitives.WriteDoubleLittleEndian(_buffer.GetSpan(8), value);
+        _buffer.Advance(8);
+        return this;
+    }
+
+    public PayloadWriter Boolean(bool value)
+    {
+        _buffer.GetSpan(1)[0] = value ? (byte)1 : (byte)0;
+        _buffer.Advance(1);
+        return this;
+    }
+
+    public PayloadWriter String(string? value)
+    {
+        if (value is null)
+        {
+            return Int32(-1);
+        }
+
+        var bytes = Encoding.UTF8.GetBytes(value);
+        Int32(bytes.Length);
+        _buffer.Write(bytes);
+        return this;
+    }
+
+    /// <summary>Length-prefixed float array.</summary>
+    public PayloadWriter Singles(ReadOnlySpan<float> values)
+    {
+        Int32(values.Length);
+        WriteRaw(values);
+        return this;
+    }
+
+    /// <summary>Length-prefixed double array.</summary>
+    public PayloadWriter Doubles(ReadOnlySpan<double> values)
+    {
+        Int32(values.Length);
+        WriteRaw(values);
+        return this;
+    }
+
+    /// <summary>Length-prefixed int array.</summary>
+    public PayloadWriter Int32s(ReadOnlySpan<int> values)
+    {
+        Int32(values.Length);
+        WriteRaw(values);
+        return this;
+    }
+
+    /// <summary>Count-prefixed list of strings.</summary>
+    public PayloadWriter Strings(IReadOnlyList<string> values)
+    {
+        Int32(values.Count);
+        foreach (var v in values)
+        {
+            String(v);
+        }
+
+        return this;
+    }
+
+    public byte[] ToArray() => _buffer.WrittenSpan.ToArray();
+
+    private void WriteRaw<T>(ReadOnlySpan<T> values)
+        where T : unmanaged
+    {
+        var bytes = MemoryMarshal.AsBytes(values);
+        if (!BitConverter.IsLittleEndian)
+        {
+            throw new PlatformNotSupportedException("CrossRec model files are written on little-endian machines only.");
+        }
+
+        _buffer.Write(bytes);
+    }
+}

@@ -1,0 +1,22 @@
+namespace CrossRec;
+
+/// <summary>
+/// Raised when a saved model file cannot be loaded: it is truncated, altered (checksum mismatch), of
+/// another kind or a newer format version, or structurally inconsistent. The message names the file.
+/// </summary>
+public sealed class ModelFormatException : IOException
+{
+    /// <summary>Creates the exception for a file and a description of the problem.</summary>
+    public ModelFormatException(string path, string problem)
+        : base($"{path}: {problem}")
+    {
+        FilePath = path;
+        Problem = problem;
+    }
+
+    /// <summary>The file that could not be loaded.</summary>
+    public string FilePath { get; }
+
+    /// <summary>What is wrong with it.</summary>
+    public string Problem { get; }
+}
