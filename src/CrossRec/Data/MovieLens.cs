@@ -3,7 +3,7 @@ using System.Globalization;
 namespace CrossRec;
 
 /// <summary>Loaders for the MovieLens datasets (GroupLens). The data itself is not redistributed with CrossRec.</summary>
-public static class MovieLens
+public static partial class MovieLens
 {
     /// <summary>
     /// Loads MovieLens 100K ratings: a tab-separated <c>user item rating timestamp</c> file (<c>u.data</c>,
