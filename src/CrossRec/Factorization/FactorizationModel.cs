@@ -185,6 +185,10 @@ public sealed partial class FactorizationModel
         return new RatingMetrics(Math.Sqrt(se / test.Count), ae / test.Count, test.Count, unknownUsers, unknownItems);
     }
 
+    /// <summary>Top-N ranking metrics on a test set; see <see cref="Evaluation.Ranking"/>.</summary>
+    public RankingMetrics EvaluateRanking(InteractionSet test, RankingOptions? options = null, CancellationToken cancellationToken = default)
+        => Evaluation.Ranking(this, test, options, cancellationToken);
+
     /// <summary>
     /// The <paramref name="count"/> items with the highest predicted rating for a known user, best first,
     /// excluding (by default) the items the user already had in training.
