@@ -38,6 +38,6 @@ public sealed class CpuEngine : IComputeEngine
     /// <inheritdoc />
     public LogisticFit FitLogistic(ReadOnlyMatrix x, ReadOnlySpan<bool> y, LogisticOptions options, CancellationToken cancellationToken)
     {
-        throw new NotSupportedException("Logistic regression on the CPU engine is being built (issue 4).");
+        return Engines.Cpu.LogisticTrainer.Fit(x, y, options, Name, cancellationToken);
     }
 }
