@@ -1,3 +1,5 @@
+using CrossRec.Tests;
+
 namespace CrossRec.Tests.Data;
 
 public class LoaderTests

@@ -1,4 +1,4 @@
-namespace CrossRec.Tests.Data;
+namespace CrossRec.Tests;
 
 /// <summary>Writes test files into a per-test temporary folder, removed afterwards.</summary>
 internal sealed class TempFiles : IDisposable

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace CrossRec.Engines.Cpu;
@@ -332,6 +333,8 @@ internal static class LogisticTrainer
             return inverse.Diagonal().ToArray();
         }
 
+        // Hot loop: compiled fully optimised on first use, so a one-off fit does not run tier-0 code.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Accumulate(double[] beta, int start, int end, Accumulator acc)
         {
             var d = Dim;
