@@ -24,9 +24,10 @@ internal struct SgdEntry
 /// balances the blocks (MovieLens ids are correlated with activity) and makes a bin a contiguous range,
 /// so a block's rows are contiguous in memory.</para>
 /// <para>Ratings are shuffled once inside each block; each epoch visits the blocks in a fresh random
-/// order. Re-shuffling every rating every epoch costs a random-access pass over the whole data set
-/// (as long as a 10M-rating epoch itself) and measured no better RMSE on MovieLens (see
-/// <c>SgdTrainer</c>'s notes), so it is left out.</para>
+/// order. Re-shuffling every block before every epoch costs a random-access pass over the whole data
+/// set and measured no better: mean validation RMSE over the five MovieLens 100K training folds
+/// (10% held out) moved by 0.00003 to 0.0006, within the spread between seeds, for both a tuned and an
+/// untuned configuration.</para>
 /// </remarks>
 internal sealed unsafe class SgdGrid : IDisposable
 {
