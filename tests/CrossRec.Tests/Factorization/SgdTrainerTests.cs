@@ -7,7 +7,8 @@ public class SgdTrainerTests
     private static readonly Lazy<InteractionSet> Small = new(() => SgdTestData.Planted(120, 80, 0.3, seed: 11));
 
     private static BiasedFactorizationBuilder Quick() =>
-        CrossRec.Factorization.Biased().OnDevice(Device.Cpu).Factors(8).Epochs(5).LearningRate(0.02f).Regularization(0.05f).InitStandardDeviation(0.05f);
+        CrossRec.Factorization.Biased().OnDevice(Device.Cpu).Factors(8).Epochs(5).LearningRate(0.02f).BiasLearningRate(0.02f)
+            .Regularization(0.05f).LearningRateDecay(1f).InitStandardDeviation(0.05f);
 
     public static IEnumerable<TestCaseData> BadOptions()
     {
