@@ -68,11 +68,17 @@ internal sealed unsafe class SgdGrid : IDisposable
     /// <summary>Number of ratings.</summary>
     public int Count => BlockStart[^1];
 
-    /// <summary>Lays out <paramref name="train"/> in a <paramref name="bins"/> × <paramref name="bins"/> grid.</summary>
-    public static SgdGrid Build(InteractionSet train, int bins, Random rng)
+    /// <summary>
+    /// Lays out <paramref name="train"/> in a <paramref name="bins"/> × <paramref name="bins"/> grid, using up to
+    /// <paramref name="threads"/> threads. The result depends on <paramref name="seed"/> only, not on the
+    /// thread count: each thread scatters a contiguous range of rows into offsets that preserve row order,
+    /// and block b is then shuffled by its own generator seeded from (seed, b).
+    /// </summary>
+    public static SgdGrid Build(InteractionSet train, int bins, int seed, int threads)
     {
         var nu = train.UserCount;
         var ni = train.ItemCount;
+        var rng = new Random(seed);
         var userIndex = Permutation(nu, rng);
         var itemIndex = Permutation(ni, rng);
         var userBin = Bin(userIndex, bins);
@@ -81,36 +87,77 @@ internal sealed unsafe class SgdGrid : IDisposable
         var items = train.ItemsArray;
         var values = train.ValuesArray;
         var n = users.Length;
-        var blockStart = new int[(bins * bins) + 1];
-        var userCounts = new int[nu];
-        var itemCounts = new int[ni];
-        for (var r = 0; r < n; r++)
+        var blocks = bins * bins;
+
+        // Rows are split into ranges; ranges (not threads) own the counts, so the layout is the same for any
+        // thread count. A range is at least 64k rows: below that a second thread costs more than it saves.
+        var ranges = Math.Clamp(n / 65_536, 1, Math.Max(1, threads));
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) };
+        var counts = new int[ranges][];
+        Parallel.For(0, ranges, parallel, t =>
         {
-            blockStart[(userBin[users[r]] * bins) + itemBin[items[r]] + 1]++;
-            userCounts[userIndex[users[r]]]++;
-            itemCounts[itemIndex[items[r]]]++;
+            var c = new int[blocks];
+            var (from, to) = Range(n, ranges, t);
+            for (var r = from; r < to; r++)
+            {
+                c[(userBin[users[r]] * bins) + itemBin[items[r]]]++;
+            }
+
+            counts[t] = c;
+        });
+
+        var blockStart = new int[blocks + 1];
+        var cursors = new int[ranges][];
+        for (var t = 0; t < ranges; t++)
+        {
+            cursors[t] = new int[blocks];
         }
 
-        for (var b = 0; b < bins * bins; b++)
+        for (var b = 0; b < blocks; b++)
         {
-            blockStart[b + 1] += blockStart[b];
+            var offset = blockStart[b];
+            for (var t = 0; t < ranges; t++)
+            {
+                cursors[t][b] = offset;
+                offset += counts[t][b];
+            }
+
+            blockStart[b + 1] = offset;
+        }
+
+        var userCounts = new int[nu];
+        var itemCounts = new int[ni];
+        foreach (var u in users)
+        {
+            userCounts[userIndex[u]]++;
+        }
+
+        foreach (var i in items)
+        {
+            itemCounts[itemIndex[i]]++;
         }
 
         var entries = new AlignedBuffer<SgdEntry>(n);
         try
         {
-            var cursor = blockStart.AsSpan(0, bins * bins).ToArray();
             var e = entries.Pointer;
-            for (var r = 0; r < n; r++)
+            Parallel.For(0, ranges, parallel, t =>
             {
-                var slot = cursor[(userBin[users[r]] * bins) + itemBin[items[r]]]++;
-                e[slot] = new SgdEntry { User = userIndex[users[r]], Item = itemIndex[items[r]], Value = values[r] };
-            }
+                var cursor = cursors[t];
+                var (from, to) = Range(n, ranges, t);
+                for (var r = from; r < to; r++)
+                {
+                    var u = users[r];
+                    var i = items[r];
+                    e[cursor[(userBin[u] * bins) + itemBin[i]]++] = new SgdEntry { User = userIndex[u], Item = itemIndex[i], Value = values[r] };
+                }
+            });
 
-            for (var b = 0; b < bins * bins; b++)
+            Parallel.For(0, blocks, parallel, b =>
             {
-                rng.Shuffle(new Span<SgdEntry>(e + blockStart[b], blockStart[b + 1] - blockStart[b]));
-            }
+                var block = new Span<SgdEntry>(e + blockStart[b], blockStart[b + 1] - blockStart[b]);
+                new Random(SubSeed(seed, b)).Shuffle(block);
+            });
         }
         catch
         {
@@ -122,6 +169,18 @@ internal sealed unsafe class SgdGrid : IDisposable
     }
 
     public void Dispose() => _entries.Dispose();
+
+    /// <summary>A deterministic seed for part <paramref name="part"/> of a run seeded with <paramref name="seed"/> (SplitMix64 finaliser).</summary>
+    internal static int SubSeed(int seed, int part)
+    {
+        var z = ((ulong)(uint)seed << 32) | (uint)part;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return (int)((z ^ (z >> 31)) & 0x7FFFFFFF);
+    }
+
+    private static (int From, int To) Range(int n, int parts, int part) =>
+        ((int)((long)n * part / parts), (int)((long)n * (part + 1) / parts));
 
     private static int[] Permutation(int n, Random rng)
     {
