@@ -47,7 +47,7 @@ public sealed class BiasedFactorizationBuilder
     /// <summary>Passes over the training data.</summary>
     public BiasedFactorizationBuilder Epochs(int epochs) => With(Options with { Epochs = epochs });
 
-    /// <summary>Factor learning rate (and bias learning rate unless set separately).</summary>
+    /// <summary>Factor learning rate; the biases have their own (<see cref="BiasLearningRate"/>, default 0.005; set it to null in the options to follow this one).</summary>
     public BiasedFactorizationBuilder LearningRate(float learningRate) => With(Options with { LearningRate = learningRate });
 
     /// <summary>Bias learning rate.</summary>

@@ -17,34 +17,47 @@ public enum FactorizationAlgorithm
 /// option and its allowed range.
 /// </summary>
 /// <remarks>
-/// The defaults were chosen by validation inside the MovieLens 100K training folds (never on the test
-/// folds); see the README's accuracy section.
+/// <para><b>How the defaults were chosen.</b> By validation inside the MovieLens 100K training files only:
+/// from each of <c>u1.base</c> … <c>u5.base</c> a seeded 10% was held out (seed 1000 + fold), the model
+/// trained on the other 90% (deterministic mode), and a configuration scored by its validation RMSE
+/// averaged over the five folds after every epoch (so the epoch count comes from the same runs). The
+/// <c>uN.test</c> files were not used. The search was a three-stage coordinate descent over grids:
+/// (1) k ∈ {32, 64, 128, 256} × η ∈ {0.005, 0.01, 0.02, 0.04} × λ ∈ {0.02 … 0.1} × σ₀ ∈ {0.01, 0.1}
+/// (160 configurations); (2) bias step η_b ∈ {η/8, η/4, η/2, η} × bias penalty λ_b ∈ {0, 0.005, 0.02, λ};
+/// (3) decay ∈ {0.9 … 1} × σ₀ ∈ {σ₀/3, σ₀, 3σ₀} × η ∈ {0.75η, η, 1.5η}. Within 0.0005 RMSE of a stage's
+/// best, the cheapest configuration (fewest factors, then fewest epochs) won. Result: mean validation
+/// RMSE 0.9048 (the best seen, 0.9044, took 27 epochs). The search is reproducible:
+/// <c>tests/CrossRec.AccuracyTests/Factorization/FactorizationDefaultsSearch.cs</c> (explicit test,
+/// about four minutes on two cores).</para>
+/// <para>What mattered most: a small initialisation (σ₀ = 0.01 rather than 0.1), a fairly strong factor
+/// penalty (λ = 0.06) and a bias step several times smaller than the factor step. With these defaults the
+/// mean test RMSE over u1 … u5 is checked by <c>FactorizationDefaultsTests</c> (target ≤ 0.910).</para>
 /// </remarks>
 public sealed record FactorizationOptions
 {
     /// <summary>Number of latent factors <c>k</c> (1..4096).</summary>
-    public int Factors { get; init; } = 64;
+    public int Factors { get; init; } = 128;
 
     /// <summary>Passes over the training data (1..100000).</summary>
-    public int Epochs { get; init; } = 40;
+    public int Epochs { get; init; } = 19;
 
     /// <summary>SGD step size for the factors (0 &lt; η ≤ 1).</summary>
-    public float LearningRate { get; init; } = 0.007f;
+    public float LearningRate { get; init; } = 0.03f;
 
-    /// <summary>SGD step size for the biases; null uses <see cref="LearningRate"/>.</summary>
-    public float? BiasLearningRate { get; init; }
+    /// <summary>SGD step size for the biases (0 &lt; η_b ≤ 1; default 0.005, a sixth of the factor step); null uses <see cref="LearningRate"/>.</summary>
+    public float? BiasLearningRate { get; init; } = 0.005f;
 
     /// <summary>L2 penalty on the factors (0 ≤ λ ≤ 100).</summary>
-    public float Regularization { get; init; } = 0.04f;
+    public float Regularization { get; init; } = 0.06f;
 
     /// <summary>L2 penalty on the biases; null uses <see cref="Regularization"/>.</summary>
     public float? BiasRegularization { get; init; }
 
     /// <summary>Multiplies the learning rates after every epoch (0 &lt; decay ≤ 1; 1 = constant).</summary>
-    public float LearningRateDecay { get; init; } = 1f;
+    public float LearningRateDecay { get; init; } = 0.95f;
 
     /// <summary>Standard deviation of the normal initialisation of the factors (0 &lt; σ ≤ 10).</summary>
-    public float InitStandardDeviation { get; init; } = 0.1f;
+    public float InitStandardDeviation { get; init; } = 0.01f;
 
     /// <summary>Seed of the initialisation and shuffling.</summary>
     public int Seed { get; init; } = 42;

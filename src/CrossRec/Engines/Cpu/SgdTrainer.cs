@@ -1,15 +1,25 @@
-using System.Diagnostics;
-using System.Numerics.Tensors;
-
 namespace CrossRec.Engines.Cpu;
 
 /// <summary>
-/// Stochastic gradient descent for biased matrix factorization on the CPU (baseline, single-threaded).
+/// Biased matrix factorization by stochastic gradient descent on the CPU:
+/// <c>r̂ = μ + b_u + b_i + p_u·q_i</c> in float32, multi-threaded over a LIBMF-style block grid, SIMD inner
+/// loop, learning-rate decay, per-domain loss weights, early stopping on a validation set.
 /// </summary>
+/// <remarks>
+/// <para>The pieces: <see cref="SgdGrid"/> (data layout), <see cref="SgdScheduler"/> (which thread takes
+/// which block), <see cref="SgdKernel"/> (the vector math), <see cref="SgdSession"/> (parameters and the
+/// epoch loop). This class runs the epochs and turns them into progress reports and a model.</para>
+/// </remarks>
 internal static class SgdTrainer
 {
     public static FactorizationModel Train(InteractionSet train, InteractionSet? validation, FactorizationOptions o, IProgress<EpochReport>? progress, string device, CancellationToken ct)
+        => Train(train, validation, o, SgdSettings.For(o), progress, device, ct);
+
+    public static FactorizationModel Train(InteractionSet train, InteractionSet? validation, FactorizationOptions o, SgdSettings settings, IProgress<EpochReport>? progress, string device, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(o);
+        o.Validate();
         if (train.Count == 0)
         {
             throw new ArgumentException($"{train.SourceName}: the training set is empty.", nameof(train));
@@ -17,128 +27,66 @@ internal static class SgdTrainer
 
         if (o.EarlyStoppingPatience is not null && validation is null)
         {
-            throw new ArgumentException($"{nameof(FactorizationOptions.EarlyStoppingPatience)} needs a validation set.", nameof(validation));
+            throw new ArgumentException($"{nameof(FactorizationOptions.EarlyStoppingPatience)} needs a validation set; pass one to Fit(train, validation, ...).", nameof(validation));
         }
 
-        var k = o.Factors;
-        var nu = train.UserCount;
-        var ni = train.ItemCount;
-        var users = train.UsersArray;
-        var items = train.ItemsArray;
-        var values = train.ValuesArray;
-        var mu = (float)train.MeanValue();
-        var rng = new Random(o.Seed);
-        var bu = new float[nu];
-        var bi = new float[ni];
-        var p = new float[checked(nu * k)];
-        var q = new float[checked(ni * k)];
-        FillNormal(p, o.InitStandardDeviation, rng);
-        FillNormal(q, o.InitStandardDeviation, rng);
-
-        var order = new int[train.Count];
-        for (var r = 0; r < order.Length; r++)
-        {
-            order[r] = r;
-        }
-
-        var history = new List<EpochReport>();
-        var stopwatch = Stopwatch.StartNew();
+        ct.ThrowIfCancellationRequested();
+        using var session = new SgdSession(train, validation, o, settings);
+        var history = new List<EpochReport>(Math.Min(o.Epochs, 1024));
         double trainSeconds = 0;
-        var lr = o.LearningRate;
-        var lrb = o.EffectiveBiasLearningRate;
-        var reg = o.Regularization;
-        var regb = o.EffectiveBiasRegularization;
         var best = double.PositiveInfinity;
         var bestEpoch = 0;
-        float[]? bestBu = null, bestBi = null, bestP = null, bestQ = null;
-        var epochsRun = 0;
         for (var epoch = 1; epoch <= o.Epochs; epoch++)
         {
-            ct.ThrowIfCancellationRequested();
-            var epochStart = stopwatch.Elapsed;
-            rng.Shuffle(order);
-            double se = 0;
-            for (var n = 0; n < order.Length; n++)
-            {
-                var r = order[n];
-                var u = users[r];
-                var i = items[r];
-                var pu = p.AsSpan(u * k, k);
-                var qi = q.AsSpan(i * k, k);
-                var e = values[r] - (mu + bu[u] + bi[i] + TensorPrimitives.Dot(pu, qi));
-                se += e * e;
-                bu[u] += lrb * (e - (regb * bu[u]));
-                bi[i] += lrb * (e - (regb * bi[i]));
-                for (var f = 0; f < k; f++)
-                {
-                    var pf = pu[f];
-                    var qf = qi[f];
-                    pu[f] += lr * ((e * qf) - (reg * pf));
-                    qi[f] += lr * ((e * pf) - (reg * qf));
-                }
-            }
-
-            var epochTime = (stopwatch.Elapsed - epochStart).TotalSeconds;
-            trainSeconds += epochTime;
-            var rmse = Math.Sqrt(se / order.Length);
+            var rate = session.LearningRate;
+            var result = session.RunEpoch(ct);
+            trainSeconds += result.Seconds;
+            var rmse = result.Rmse;
             if (!double.IsFinite(rmse))
             {
-                throw new TrainingDivergedException($"Training diverged in epoch {epoch} (training error became {rmse}): LearningRate {o.LearningRate} (bias learning rate {o.EffectiveBiasLearningRate}) is too large for this data; try a smaller {nameof(FactorizationOptions.LearningRate)}.");
+                throw Diverged(o, epoch, rate, "the training error");
             }
 
-            epochsRun = epoch;
-            double? valRmse = null;
-            if (validation is not null)
-            {
-                var snapshot = FactorizationModel.FromTraining(train, k, mu, bu, bi, p, q, null);
-                valRmse = snapshot.Evaluate(validation).Rmse;
-            }
-
-            var report = new EpochReport(epoch, o.Epochs, rmse, valRmse, TimeSpan.FromSeconds(trainSeconds), order.Length / Math.Max(epochTime, 1e-9), lr, device);
+            double? validationRmse = session.HasValidation ? session.ValidationRmse() : null;
+            var report = new EpochReport(epoch, o.Epochs, rmse, validationRmse, TimeSpan.FromSeconds(trainSeconds), result.Ratings / Math.Max(result.Seconds, 1e-9), rate, device);
             history.Add(report);
             progress?.Report(report);
-            if (valRmse is { } v && o.EarlyStoppingPatience is { } patience)
+            if (o.EarlyStoppingPatience is { } patience && validationRmse is { } v)
             {
                 if (v < best)
                 {
                     best = v;
                     bestEpoch = epoch;
-                    bestBu = (float[])bu.Clone();
-                    bestBi = (float[])bi.Clone();
-                    bestP = (float[])p.Clone();
-                    bestQ = (float[])q.Clone();
+                    session.SaveBest();
                 }
                 else if (epoch - bestEpoch >= patience)
                 {
                     break;
                 }
             }
-
-            lr *= o.LearningRateDecay;
-            lrb *= o.LearningRateDecay;
         }
 
-        if (bestP is not null)
+        var epochsRun = history.Count;
+        if (bestEpoch > 0 && bestEpoch < epochsRun)
         {
-            (bu, bi, p, q) = (bestBu!, bestBi!, bestP, bestQ!);
+            session.RestoreBest();
         }
         else
         {
             bestEpoch = epochsRun;
         }
 
-        var info = new TrainingInfo(device, o, epochsRun, bestEpoch, trainSeconds, (double)train.Count * epochsRun / Math.Max(trainSeconds, 1e-9), history);
-        return FactorizationModel.FromTraining(train, k, mu, bu, bi, p, q, info);
+        if (!session.ParametersFinite())
+        {
+            throw Diverged(o, bestEpoch, history[bestEpoch - 1].LearningRate, "a parameter");
+        }
+
+        var info = new TrainingInfo(device, o, epochsRun, bestEpoch, trainSeconds, (double)session.Count * epochsRun / Math.Max(trainSeconds, 1e-9), history);
+        return session.ToModel(info);
     }
 
-    private static void FillNormal(float[] values, float sd, Random rng)
-    {
-        for (var j = 0; j < values.Length; j++)
-        {
-            // Box–Muller
-            var u1 = 1.0 - rng.NextDouble();
-            var u2 = rng.NextDouble();
-            values[j] = (float)(sd * Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2));
-        }
-    }
+    private static TrainingDivergedException Diverged(FactorizationOptions o, int epoch, float rate, string what) =>
+        new($"Training diverged in epoch {epoch}: {what} became NaN or infinite at learning rate {rate:G4} " +
+            $"({nameof(FactorizationOptions.LearningRate)} = {o.LearningRate:G4}, {nameof(FactorizationOptions.BiasLearningRate)} = {o.EffectiveBiasLearningRate:G4}). " +
+            $"The learning rate is too large for this data; try a smaller {nameof(FactorizationOptions.LearningRate)} (for example {o.LearningRate / 10:G3}).");
 }
