@@ -32,7 +32,7 @@ public sealed class CpuEngine : IComputeEngine
     /// <inheritdoc />
     public KMeansResult Cluster(ReadOnlyMatrix points, KMeansOptions options, IProgress<IterationReport>? progress, CancellationToken cancellationToken)
     {
-        throw new NotSupportedException("k-means on the CPU engine is being built (issue 3).");
+        return Engines.Cpu.KMeansTrainer.Fit(points, options, progress, Name, cancellationToken);
     }
 
     /// <inheritdoc />
