@@ -10,13 +10,14 @@ public static class Program
     {
         try
         {
-            return args.Length > 0 && args[0] == "train" ? TrainCommand.Run(args[1..])
+            return args.Length > 0 && args[0] == "segment" ? SegmentCommand.Run(args[1..])
+                : args.Length > 0 && args[0] == "train" ? TrainCommand.Run(args[1..])
                 : TrainCommand.Run(args);
         }
         catch (UsageException e)
         {
             Console.Error.WriteLine($"crossrec-trainer: {e.Message}");
-            Console.Error.WriteLine(TrainCommand.Usage);
+            Console.Error.WriteLine(args.Length > 0 && args[0] == "segment" ? SegmentCommand.Usage : TrainCommand.Usage);
             return 2;
         }
         catch (Exception e) when (e is DataFormatException or FileNotFoundException or DirectoryNotFoundException or ArgumentException or KeyNotFoundException or ModelFormatException or TrainingDivergedException)

@@ -27,6 +27,8 @@ public static class TrainCommand
             --deterministic          single thread, bit-identical results for a seed
           Output:
             --recommend USER [--top N]   print top-N recommendations for a user
+            --segments K [--items PATH]  cluster the user factors into K segments and show their
+                                     over-represented genres (MovieLens u.item, found beside 100K data)
             --save PATH              save the trained model
             --json                   print a JSON summary as the last line of stdout
         """;
@@ -58,6 +60,8 @@ public static class TrainCommand
         };
         var recommendFor = args.String("recommend");
         var top = args.Int("top", 1, 10_000) ?? 10;
+        var segments = args.Int("segments", 2, 1000);
+        var itemCatalog = args.String("items");
         var savePath = args.String("save");
         args.RejectUnknown();
 
@@ -108,6 +112,11 @@ public static class TrainCommand
             }
 
             AnsiConsole.Write(recTable);
+        }
+
+        if (segments is { } k)
+        {
+            SegmentationStep.Print(model, dataset.Train, itemCatalog ?? dataset.ItemCatalogPath, k, seed);
         }
 
         if (savePath is not null)

@@ -64,7 +64,7 @@ public static partial class MovieLens
             var dateText = splitter.Field(line, 2).Trim();
             if (!dateText.IsEmpty)
             {
-                if (!DateOnly.TryParseExact(dateText, "dd-MMM-yyyy", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
+                if (!DateOnly.TryParseExact(dateText, ["dd-MMM-yyyy", "d-MMM-yyyy"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
                 {
                     throw new DataFormatException(path, reader.LineNumber, 3, $"the release date '{dateText}' is not in dd-MMM-yyyy form.");
                 }
