@@ -57,7 +57,8 @@ internal static class KMeansTrainer
         for (var restart = 0; restart < o.Restarts; restart++)
         {
             ct.ThrowIfCancellationRequested();
-            var rng = new Random(HashCode.Combine(o.Seed, restart, 0x6B6D));
+            // Not HashCode.Combine: it is randomised per process, and a seed must mean the same run everywhere.
+            var rng = new Random(unchecked((o.Seed * 1_000_003) + (restart * 7919) + 0x6B6D));
             var centroids = o.InitialCentroids is { } given && restart == 0 ? given.ToArray() : state.SeedPlusPlus(rng);
             var result = o.Algorithm switch
             {
