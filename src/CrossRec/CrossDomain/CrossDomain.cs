@@ -19,7 +19,7 @@ namespace CrossRec;
 /// </example>
 public static class CrossDomain
 {
-    /// <summary>Joint training with the library's default factorization options and explicit feedback.</summary>
+    /// <summary>Joint training with the library's default factorization options and implicit feedback (see <see cref="JointTrainingOptions"/>).</summary>
     public static JointFactorizationBuilder Joint() => new(Factorization.Biased(), new JointTrainingOptions());
 
     /// <summary>Joint training with a configured factorization (factors, epochs, learning rate, engine, …).</summary>

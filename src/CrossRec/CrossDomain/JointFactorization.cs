@@ -18,8 +18,11 @@ public enum FeedbackKind
 /// <summary>Options of joint cross-domain training beyond the factorization's own. Immutable.</summary>
 public sealed record JointTrainingOptions
 {
-    /// <summary>How interaction values are used.</summary>
-    public FeedbackKind Feedback { get; init; } = FeedbackKind.Explicit;
+    /// <summary>
+    /// How interaction values are used. The default, <see cref="FeedbackKind.Implicit"/>, is the one that
+    /// ranks well for users new to a domain; choose <see cref="FeedbackKind.Explicit"/> to predict ratings.
+    /// </summary>
+    public FeedbackKind Feedback { get; init; } = FeedbackKind.Implicit;
 
     /// <summary>
     /// With <see cref="FeedbackKind.Implicit"/>: unobserved items sampled per positive, from the same domain
@@ -64,10 +67,10 @@ public sealed class JointFactorizationBuilder
     /// <summary>The joint-training options.</summary>
     public JointTrainingOptions Options { get; }
 
-    /// <summary>Trains on ratings (the default).</summary>
+    /// <summary>Trains on ratings: the model predicts ratings (per-domain biases apply).</summary>
     public JointFactorizationBuilder Explicit() => new(Factorization, Options with { Feedback = FeedbackKind.Explicit });
 
-    /// <summary>Trains on interactions as positives with sampled same-domain negatives.</summary>
+    /// <summary>Trains on interactions as positives with sampled same-domain negatives (the default, with 4).</summary>
     /// <param name="negativesPerPositive">Negatives sampled per positive (1..1000; validated by <c>Fit</c>).</param>
     public JointFactorizationBuilder Implicit(int negativesPerPositive = 4) =>
         new(Factorization, Options with { Feedback = FeedbackKind.Implicit, NegativesPerPositive = negativesPerPositive });
