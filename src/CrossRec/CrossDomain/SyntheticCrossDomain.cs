@@ -21,8 +21,8 @@ namespace CrossRec;
 /// <c>σ(logit(FilmActiveShare) + FilmCuriosity·t_u[0])</c>, and then <c>1 + Poisson((FilmsPerUser − 1)·v_u)</c> films.</item>
 /// <item>Items of a domain are drawn without replacement with weights <c>exp(TasteSharpness·α(u,i) + π_i)</c>
 /// (an exponential race), so both taste and popularity drive what a user consumes.</item>
-/// <item>Each consumed item is rated <c>round(m_d + b_u + o_i + RatingTasteWeight·α(u,i) + ε)</c> clipped to 1..5, with the
-/// domain mean <c>m_d</c>, <c>b_u ~ N(0, 0.35²)</c>, an item offset <c>o_i</c> correlated with popularity
+/// <item>Each consumed item is rated <c>round(m_d + b_u + b_ud + o_i + RatingTasteWeight·α(u,i) + ε)</c> clipped to 1..5, with the
+/// domain baseline <c>m_d</c>, <c>b_u ~ N(0, 0.35²)</c>, a per-domain user bias <c>b_ud ~ N(0, UserDomainBiasSpread²)</c>, an item offset <c>o_i</c> correlated with popularity
 /// (<c>0.25·π_i/PopularitySpread + N(0, 0.25²)</c>) and <c>ε ~ N(0, RatingNoise²)</c>.</item>
 /// <item>Past offers: <see cref="SyntheticCrossDomainOptions.HistoricalOffers"/> distinct films, each sent to every
 /// user who has not watched it with probability <see cref="SyntheticCrossDomainOptions.OfferReach"/>. The user
@@ -180,6 +180,8 @@ public sealed class SyntheticCrossDomain
 
             var activity = Math.Exp((0.5 * Normal(rng)) - 0.125); // LogNormal(0, 0.5²) / its mean
             var userBias = 0.35 * Normal(rng);
+            var courseBias = userBias + (o.UserDomainBiasSpread * Normal(rng));
+            var filmBias = userBias + (o.UserDomainBiasSpread * Normal(rng));
             filmActive[u] = o.FilmActiveShare switch
             {
                 <= 0 => false,
@@ -188,14 +190,14 @@ public sealed class SyntheticCrossDomain
             };
 
             var courses = Math.Min(nc, 1 + Poisson.Sample(rng, Math.Max(1e-9, (o.CoursesPerUser - 1) * activity)));
-            Consume(0, nc, courses, o.CourseMeanRating);
+            Consume(0, nc, courses, o.CourseMeanRating, courseBias);
             if (filmActive[u])
             {
                 var films = Math.Min(o.Films, 1 + Poisson.Sample(rng, Math.Max(1e-9, (o.FilmsPerUser - 1) * activity)));
-                Consume(nc, o.Films, films, o.FilmMeanRating);
+                Consume(nc, o.Films, films, o.FilmMeanRating, filmBias);
             }
 
-            void Consume(int first, int count, int take, double meanRating)
+            void Consume(int first, int count, int take, double meanRating, double bias)
             {
                 // Exponential race: item j finishes at E_j / w_j; the `take` earliest are a weighted sample
                 // without replacement. Log-space keys avoid overflow of exp(weights).
@@ -212,7 +214,7 @@ public sealed class SyntheticCrossDomain
                 {
                     var i = order[j];
                     var affinity = Affinity(tastes.AsSpan(u * t, t), attributes.AsSpan(i * t, t), invSqrtT);
-                    var raw = meanRating + userBias + itemOffset[i] + (o.RatingTasteWeight * affinity) + (o.RatingNoise * Normal(rng));
+                    var raw = meanRating + bias + itemOffset[i] + (o.RatingTasteWeight * affinity) + (o.RatingNoise * Normal(rng));
                     builder.Add(userIds[u], itemIds[i], (float)Math.Clamp(Math.Round(raw), 1, 5));
                 }
             }

@@ -64,6 +64,12 @@ public sealed record SyntheticCrossDomainOptions
     /// <summary>Weight of the standardised affinity in a rating (0..5).</summary>
     public double RatingTasteWeight { get; init; } = 0.6;
 
+    /// <summary>
+    /// Standard deviation of a user's extra rating bias in each domain (0..5), on top of their overall
+    /// bias: some users rate films more generously than courses.
+    /// </summary>
+    public double UserDomainBiasSpread { get; init; } = 0.3;
+
     /// <summary>Standard deviation of the rating noise before rounding to whole stars (0..5).</summary>
     public double RatingNoise { get; init; } = 0.6;
 
@@ -105,6 +111,7 @@ public sealed record SyntheticCrossDomainOptions
         Check.Closed(FilmMeanRating, 1, 5, nameof(FilmMeanRating));
         Check.Closed(RatingTasteWeight, 0, 5, nameof(RatingTasteWeight));
         Check.Closed(RatingNoise, 0, 5, nameof(RatingNoise));
+        Check.Closed(UserDomainBiasSpread, 0, 5, nameof(UserDomainBiasSpread));
         Check.Range(HistoricalOffers, 0, 1000, nameof(HistoricalOffers));
         Check.OpenClosed(OfferReach, 0, 1, nameof(OfferReach));
         Check.Closed(ConversionIntercept, -20, 20, nameof(ConversionIntercept));
