@@ -15,6 +15,10 @@ internal sealed record CampaignArguments
           --courses N          courses in the catalogue                (default 300)
           --films N            films in the catalogue                  (default 500)
           --data-seed S        seed of the synthetic data              (default 7)
+          --movielens DIR      use MovieLens 100K instead: films of --genre form the target
+                               domain, all other films the source (no campaign steps: the
+                               data has no offer outcomes)
+          --genre NAME         target genre for --movielens            (default Drama)
 
         Model and pipeline:
           --factors K          latent factors                          (default 32)
@@ -38,6 +42,10 @@ internal sealed record CampaignArguments
     public int Films { get; init; } = 500;
 
     public int DataSeed { get; init; } = 7;
+
+    public string? MovieLens { get; init; }
+
+    public string Genre { get; init; } = "Drama";
 
     public int Factors { get; init; } = 32;
 
@@ -71,6 +79,8 @@ internal sealed record CampaignArguments
                 "--users" => a with { Users = Int(name, Next(ref k), 10, 10_000_000) },
                 "--courses" => a with { Courses = Int(name, Next(ref k), 10, 1_000_000) },
                 "--films" => a with { Films = Int(name, Next(ref k), 10, 1_000_000) },
+                "--movielens" => a with { MovieLens = Next(ref k) },
+                "--genre" => a with { Genre = Next(ref k) },
                 "--data-seed" => a with { DataSeed = Int(name, Next(ref k), int.MinValue, int.MaxValue) },
                 "--factors" => a with { Factors = Int(name, Next(ref k), 1, 4096) },
                 "--epochs" => a with { Epochs = Int(name, Next(ref k), 1, 100_000) },

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Spectre.Console;
 
 namespace CrossRec.Campaign;
@@ -5,16 +6,15 @@ namespace CrossRec.Campaign;
 /// <summary>The pipeline steps, each behind a progress bar; results go into a <see cref="CampaignReport"/>.</summary>
 internal static class CampaignPipeline
 {
+    /// <summary>Held-out users shown with their recommendations in the report.</summary>
+    private const int ExampleUsers = 3;
+
     public static CampaignReport Run(CampaignArguments a, IAnsiConsole console, CancellationToken ct)
     {
         var report = new CampaignReport { Arguments = a };
         var factorization = CrossRec.Factorization.Biased()
             .Factors(a.Factors).Epochs(a.Epochs).LearningRate(0.01f).Regularization(0.02f).Seed(a.Seed).Threads(a.Threads);
         var joint = CrossDomain.Joint(factorization).Implicit(a.Negatives);
-        if (a.FilmWeight != 1f)
-        {
-            joint = joint.DomainWeight(SyntheticCrossDomain.FilmDomain, a.FilmWeight);
-        }
 
         console.Progress()
             .AutoClear(false)
@@ -22,42 +22,77 @@ internal static class CampaignPipeline
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
             .Start(ctx =>
             {
-                var generate = ctx.AddTask("Generate the course + film platform", maxValue: 1);
-                var protocol = ctx.AddTask("Cold-start evaluation (joint vs baselines)", autoStart: false, maxValue: 2 * a.Epochs + 1);
-                var train = ctx.AddTask("Train the joint model on everyone", autoStart: false, maxValue: a.Epochs);
+                var load = ctx.AddTask(a.MovieLens is null ? "Generate the course + film platform" : "Load MovieLens 100K", maxValue: 1);
+                var jointTask = ctx.AddTask("Cold start: train the joint model", autoStart: false, maxValue: a.Epochs);
+                var targetTask = ctx.AddTask("Cold start: train the target-only model", autoStart: false, maxValue: a.Epochs);
+                var evaluate = ctx.AddTask("Cold start: rank the target catalogue", autoStart: false, maxValue: 1);
+                var final = ctx.AddTask("Train the joint model on everyone", autoStart: false, maxValue: a.Epochs);
 
-                var started = System.Diagnostics.Stopwatch.StartNew();
-                var data = SyntheticCrossDomain.Generate(
-                    new SyntheticCrossDomainOptions { Users = a.Users, Courses = a.Courses, Films = a.Films, Seed = a.DataSeed },
-                    ct);
+                var clock = Stopwatch.StartNew();
+                var data = a.MovieLens is { } folder ? CampaignData.MovieLens100K(folder, a.Genre) : CampaignData.Generate(a, ct);
                 report.Data = data;
-                report.GenerateSeconds = started.Elapsed.TotalSeconds;
-                generate.Increment(1);
-                generate.StopTask();
+                if (a.FilmWeight != 1f)
+                {
+                    joint = joint.DomainWeight(data.Target, a.FilmWeight);
+                }
 
-                protocol.StartTask();
-                started.Restart();
-                report.Evaluation = CrossDomain.Protocol(SyntheticCrossDomain.CourseDomain, SyntheticCrossDomain.FilmDomain)
-                    .HoldOut(0.2).K(10).Seed(a.Seed).Threads(a.Threads)
-                    .Run(data.Ratings, joint, new Callback<CrossDomainProgress>(p =>
-                    {
-                        if (p.Epoch is not null || p.Stage == CrossDomainStage.Done)
-                        {
-                            protocol.Increment(1);
-                        }
-                    }), ct);
-                report.ProtocolSeconds = started.Elapsed.TotalSeconds;
-                protocol.StopTask();
+                report.LoadSeconds = Step(load, clock);
 
-                train.StartTask();
-                started.Restart();
-                report.Model = joint.Fit(data.Ratings, new Callback<EpochReport>(_ => train.Increment(1)), ct);
-                report.TrainSeconds = started.Elapsed.TotalSeconds;
-                train.StopTask();
+                // 1. Cold-start protocol, step by step so the report can show examples from the same models.
+                var protocol = CrossDomain.Protocol(data.Source, data.Target).HoldOut(0.2).K(10).Seed(a.Seed).Threads(a.Threads);
+                var split = protocol.Split(data.Ratings);
+                jointTask.StartTask();
+                var coldJoint = joint.Fit(split.Train, Epochs(jointTask), ct);
+                report.ColdJointSeconds = Step(jointTask, clock);
+                targetTask.StartTask();
+                var coldTarget = joint.Fit(split.Train.OfDomain(data.Target), Epochs(targetTask), ct);
+                report.ColdTargetSeconds = Step(targetTask, clock);
+                evaluate.StartTask();
+                report.Evaluation = protocol.Evaluate(split, coldJoint, coldTarget, ct);
+                report.Examples = Examples(data, split, coldJoint);
+                report.EvaluateSeconds = Step(evaluate, clock);
+
+                // 2. The production model: every interaction of every user.
+                final.StartTask();
+                report.Model = joint.Fit(data.Ratings, Epochs(final), ct);
+                report.TrainSeconds = Step(final, clock);
             });
 
         return report;
     }
+
+    /// <summary>The first held-out users (by index) with the top-5 target items the cold-start joint model gives them.</summary>
+    private static IReadOnlyList<ExampleUser> Examples(CampaignData data, CrossDomainSplit split, FactorizationModel model)
+    {
+        var examples = new List<ExampleUser>();
+        foreach (var u in split.HeldOutUsers[..Math.Min(ExampleUsers, split.HeldOutUsers.Length)])
+        {
+            var hidden = new HashSet<int>();
+            foreach (var r in split.HeldOut.RowsOfUser(u))
+            {
+                hidden.Add(split.HeldOut.Items[r]);
+            }
+
+            var id = split.Train.UserIds[u];
+            var recs = model.Recommend(id, 5, domain: data.Target)
+                .Select(s => new ExampleItem(data.Label(s.Index), s.Score, hidden.Contains(s.Index)))
+                .ToArray();
+            examples.Add(new ExampleUser(id, split.Train.RowsOfUser(u).Length, hidden.Count, recs));
+        }
+
+        return examples;
+    }
+
+    private static double Step(ProgressTask task, Stopwatch clock)
+    {
+        task.Value = task.MaxValue;
+        task.StopTask();
+        var seconds = clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        return seconds;
+    }
+
+    private static Callback<EpochReport> Epochs(ProgressTask task) => new(_ => task.Increment(1));
 
     /// <summary>Reports synchronously on the calling thread (System.Progress posts to the thread pool).</summary>
     private sealed class Callback<T>(Action<T> action) : IProgress<T>
@@ -65,3 +100,9 @@ internal static class CampaignPipeline
         public void Report(T value) => action(value);
     }
 }
+
+/// <summary>A held-out user and what the joint model recommends them in the target domain.</summary>
+internal sealed record ExampleUser(string User, int SourceInteractions, int HiddenTargetItems, IReadOnlyList<ExampleItem> Recommendations);
+
+/// <summary>One recommended item; <paramref name="Hit"/> when it was among the user's hidden items.</summary>
+internal sealed record ExampleItem(string Label, float Score, bool Hit);

@@ -9,15 +9,21 @@ internal sealed class CampaignReport
 {
     public required CampaignArguments Arguments { get; init; }
 
-    public SyntheticCrossDomain? Data { get; set; }
+    public CampaignData? Data { get; set; }
 
     public CrossDomainEvaluation? Evaluation { get; set; }
 
+    public IReadOnlyList<ExampleUser> Examples { get; set; } = [];
+
     public FactorizationModel? Model { get; set; }
 
-    public double GenerateSeconds { get; set; }
+    public double LoadSeconds { get; set; }
 
-    public double ProtocolSeconds { get; set; }
+    public double ColdJointSeconds { get; set; }
+
+    public double ColdTargetSeconds { get; set; }
+
+    public double EvaluateSeconds { get; set; }
 
     public double TrainSeconds { get; set; }
 
@@ -27,15 +33,18 @@ internal sealed class CampaignReport
     {
         if (r.Data is { } data)
         {
-            console.Write(new Rule("[bold]Platform[/]").LeftJustified());
+            console.Write(new Rule("[bold]Data[/]").LeftJustified());
+            console.MarkupLineInterpolated($"{data.Description}");
             var table = new Table().AddColumns("domain", "catalogue", "interactions", "active users", "mean rating");
-            foreach (var d in data.Ratings.DomainSummaries())
+            var summaries = data.Ratings.DomainSummaries();
+            foreach (var d in summaries)
             {
                 table.AddRow(d.Name, N(d.Items), N(d.Rows), N(d.ActiveUsers), d.MeanValue.ToString("F2", CultureInfo.InvariantCulture));
             }
 
             console.Write(table);
-            console.MarkupLine($"{N(data.Ratings.UserCount)} users; {N(data.Ratings.UserCount - data.Ratings.DomainSummaries()[1].ActiveUsers)} know the platform only from courses.");
+            var target = summaries.Single(d => d.Name == data.Target);
+            console.MarkupLineInterpolated($"{N(data.Ratings.UserCount)} users; {N(data.Ratings.UserCount - target.ActiveUsers)} have no {data.Target} interactions at all.");
         }
 
         if (r.Evaluation is { } e)
@@ -62,9 +71,28 @@ internal sealed class CampaignReport
             console.MarkupLine($"Joint training lifts Recall@{e.K} by [bold]{e.RecallLiftOverBestBaseline:P0}[/] over the better baseline.");
         }
 
+        if (r.Examples.Count > 0 && r.Data is { } d2)
+        {
+            var table = new Table().Title($"Top-5 {d2.Target} recommendations for held-out users ([green]✓[/] = one of their hidden {d2.Target}s)")
+                .AddColumns("user", $"{d2.Source} history", $"hidden {d2.Target}s", "recommendations");
+            foreach (var ex in r.Examples)
+            {
+                var recs = string.Join("\n", ex.Recommendations.Select(x => (x.Hit ? "[green]✓[/] " : "  ") + Markup.Escape(x.Label)));
+                table.AddRow(new Markup(Markup.Escape(ex.User)), new Markup(N(ex.SourceInteractions)), new Markup(N(ex.HiddenTargetItems)), new Markup(recs));
+            }
+
+            console.Write(table);
+        }
+
         console.Write(new Rule("[bold]Timing[/]").LeftJustified());
-        console.MarkupLine(
-            $"generate {r.GenerateSeconds:F1} s · evaluation {r.ProtocolSeconds:F1} s · joint model {r.TrainSeconds:F1} s · total {r.TotalSeconds:F1} s");
+        var timing = new Table().AddColumns("step", "seconds");
+        timing.AddRow("load / generate data", S(r.LoadSeconds));
+        timing.AddRow("cold start: joint model", S(r.ColdJointSeconds));
+        timing.AddRow("cold start: target-only model", S(r.ColdTargetSeconds));
+        timing.AddRow("cold start: evaluation", S(r.EvaluateSeconds));
+        timing.AddRow("joint model on everyone", S(r.TrainSeconds));
+        timing.AddRow("[bold]total[/]", $"[bold]{S(r.TotalSeconds)}[/]");
+        console.Write(timing);
     }
 
     public static string ToJson(CampaignReport r)
@@ -95,6 +123,8 @@ internal sealed class CampaignReport
     }
 
     private static string N(int n) => n.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static string S(double x) => x.ToString("F1", CultureInfo.InvariantCulture);
 
     private static string F(double x) => x.ToString("F4", CultureInfo.InvariantCulture);
 }
