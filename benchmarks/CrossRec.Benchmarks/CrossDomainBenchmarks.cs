@@ -27,10 +27,10 @@ public class CrossDomainBenchmarks
         _protocol = CrossDomain.Protocol(SyntheticCrossDomain.CourseDomain, SyntheticCrossDomain.FilmDomain).Seed(7);
         _split = _protocol.Split(_data.Ratings);
         _implicit = ImplicitFeedback.Build(_split.Train, 4, 7).Training;
-        var joint = CrossDomain.Joint(Factorization.Biased().Factors(32).Epochs(5).LearningRate(0.01f).Regularization(0.02f).Seed(7));
+        var joint = CrossDomain.Joint().Configure(f => f.Epochs(5).Seed(7));
         _joint = joint.Fit(_split.Train);
         _target = joint.Fit(_split.Train.OfDomain(SyntheticCrossDomain.FilmDomain));
-        _oneEpoch = Factorization.Biased().Factors(32).Epochs(1).LearningRate(0.01f).Regularization(0.02f).Seed(7);
+        _oneEpoch = Factorization.Biased(CrossDomain.DefaultFactorizationOptions).Epochs(1).Seed(7);
     }
 
     /// <summary>One SGD epoch over the implicit joint training set (about a million rows at k = 32).</summary>

@@ -12,9 +12,9 @@ internal static class CampaignPipeline
     public static CampaignReport Run(CampaignArguments a, IAnsiConsole console, CancellationToken ct)
     {
         var report = new CampaignReport { Arguments = a };
-        var factorization = CrossRec.Factorization.Biased()
-            .Factors(a.Factors).Epochs(a.Epochs).LearningRate(0.01f).Regularization(0.02f).Seed(a.Seed).Threads(a.Threads);
-        var joint = CrossDomain.Joint(factorization).Implicit(a.Negatives);
+        var joint = CrossDomain.Joint()
+            .Configure(f => f.Factors(a.Factors).Epochs(a.Epochs).Seed(a.Seed).Threads(a.Threads))
+            .Implicit(a.Negatives);
 
         console.Progress()
             .AutoClear(false)

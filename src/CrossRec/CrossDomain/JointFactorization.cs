@@ -89,6 +89,13 @@ public sealed class JointFactorizationBuilder
         return new(factorization, Options);
     }
 
+    /// <summary>Adjusts the factorization, for example <c>Configure(f =&gt; f.Seed(7).Factors(64))</c>.</summary>
+    public JointFactorizationBuilder Configure(Func<BiasedFactorizationBuilder, BiasedFactorizationBuilder> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        return new(configure(Factorization) ?? throw new InvalidOperationException("The configure function returned null."), Options);
+    }
+
     /// <summary>Sets the loss weight of one domain (0 &lt; w ≤ 1000, validated by <c>Fit</c>); other domains keep theirs (default 1).</summary>
     public JointFactorizationBuilder DomainWeight(string domain, float weight)
     {

@@ -5,7 +5,7 @@ public class CrossDomainProtocolTests
     private static readonly SyntheticCrossDomain Data = SyntheticCrossDomain.Generate(Small.Options);
 
     private static JointFactorizationBuilder Joint() =>
-        CrossRec.CrossDomain.Joint(CrossRec.Factorization.Biased().Factors(8).Epochs(12).LearningRate(0.02f).Regularization(0.02f).Seed(3).Deterministic());
+        CrossRec.CrossDomain.Joint().Configure(f => f.Factors(8).Epochs(12).LearningRate(0.02f).BiasLearningRate(0.02f).Seed(3).Deterministic());
 
     [Test]
     public void JointModelBeatsBothBaselinesOnTasteDrivenData()
