@@ -48,12 +48,4 @@ internal static class TorchCompat
     public static Tensor Floats(float[] values, TDevice device) => torch.tensor(values, dtype: ScalarType.Float32, device: device);
 
     public static Tensor Floats(float[] values, long rows, long columns, TDevice device) => torch.tensor(values, [rows, columns], dtype: ScalarType.Float32, device: device);
-
-    public static void Synchronize(TDevice device)
-    {
-        if (device.type == DeviceType.CUDA)
-        {
-            torch.cuda.synchronize(device.index);
-        }
-    }
 }
