@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Engines;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
@@ -17,7 +18,11 @@ public static class Program
         var device = args.SkipWhile(a => a != "--device").Skip(1).FirstOrDefault();
         TorchBenchmarkSettings.Device = device == "cuda" ? TorchDevice.Cuda : TorchDevice.Cpu;
         var rest = args.Where((a, i) => a != "--device" && (i == 0 || args[i - 1] != "--device")).ToArray();
-        var config = DefaultConfig.Instance.AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithId("in-process"));
+        // In process, so the measured TorchSharp is the one this process loaded (a local build or a NuGet
+        // runtime); each benchmark is seconds long, so a few monitored iterations suffice.
+        var job = Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithStrategy(RunStrategy.Monitoring)
+            .WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(3).WithId("in-process");
+        var config = DefaultConfig.Instance.AddJob(job);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest, config);
     }
 }

@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Engines;
 
 namespace CrossRec.Torch.Benchmarks;
 
@@ -7,7 +6,6 @@ namespace CrossRec.Torch.Benchmarks;
 /// One SGD epoch over 10 million synthetic ratings at k = 32, 64, 128: the TorchSharp engine against the
 /// managed CPU engine. Rating-updates per second = 10,000,000 ÷ the mean time.
 /// </summary>
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 3)]
 public class TorchFactorizationBenchmarks
 {
     private InteractionSet _data = null!;
@@ -31,7 +29,6 @@ public class TorchFactorizationBenchmarks
 }
 
 /// <summary>k-means on 1,000,000 × 64 (k = 32, 10 Lloyd iterations from the same start) and a logistic fit on 200,000 × 50.</summary>
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 3)]
 public class TorchKMeansAndLogisticBenchmarks
 {
     private ReadOnlyMatrix _points = null!;
