@@ -31,8 +31,8 @@ public sealed record LogisticOptions
     /// <summary>Maximum iterations (1..100000).</summary>
     public int MaxIterations { get; init; } = 100;
 
-    /// <summary>Stop when the gradient's max-norm falls below this (0 &lt; tol ≤ 1).</summary>
-    public double Tolerance { get; init; } = 1e-6;
+    /// <summary>Stop when the gradient's max-norm, divided by the total example weight, falls below this (0 &lt; tol ≤ 1).</summary>
+    public double Tolerance { get; init; } = 1e-8;
 
     /// <summary>Optimiser.</summary>
     public LogisticSolver Solver { get; init; } = LogisticSolver.Auto;
@@ -61,7 +61,9 @@ public sealed class LogisticFit
 {
     private readonly double[] _coefficients;
 
-    internal LogisticFit(double[] coefficients, double intercept, int iterations, bool converged, double objective, string device)
+    private readonly double[]? _standardErrors;
+
+    internal LogisticFit(double[] coefficients, double intercept, int iterations, bool converged, double objective, string device, LogisticSolver solver, double seconds, double[]? variances)
     {
         _coefficients = coefficients;
         Intercept = intercept;
@@ -69,7 +71,22 @@ public sealed class LogisticFit
         Converged = converged;
         Objective = objective;
         Device = device;
+        Solver = solver;
+        Seconds = seconds;
+        _standardErrors = variances?.Select(Math.Sqrt).ToArray();
     }
+
+    /// <summary>The optimiser that ran (Newton or L-BFGS).</summary>
+    public LogisticSolver Solver { get; }
+
+    /// <summary>Wall time of the fit, in seconds.</summary>
+    public double Seconds { get; }
+
+    /// <summary>
+    /// Approximate standard errors of the coefficients, intercept last: square roots of the diagonal of the
+    /// inverse Hessian of the penalised objective at the optimum. Empty for inputs over 2000 columns.
+    /// </summary>
+    public ReadOnlySpan<double> StandardErrors => _standardErrors;
 
     /// <summary>One coefficient per column of the design matrix.</summary>
     public ReadOnlySpan<double> Coefficients => _coefficients;

@@ -68,6 +68,12 @@ public sealed class InteractionSet
     /// <summary>Where the data came from (a file path, "builder", "synthetic(...)"); used in messages.</summary>
     public string SourceName { get; }
 
+    /// <summary>
+    /// What the loader read and skipped (lenient mode), for sets loaded from a file; null for sets built
+    /// in memory, generated or split.
+    /// </summary>
+    public LoadReport? LoadReport { get; internal set; }
+
     /// <summary>Number of interactions (rows).</summary>
     public int Count => _users.Length;
 

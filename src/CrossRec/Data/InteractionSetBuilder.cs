@@ -261,7 +261,11 @@ public sealed class InteractionSetBuilder
         }
     }
 
-    private string DomainName(int index) => index >= 0 ? _domains[index] : "(none)";
+    /// <summary>Name of a domain index of this builder.</summary>
+    internal string DomainName(int index) => index >= 0 ? _domains[index] : "(none)";
+
+    /// <summary>Domain index of an item so far (-1 when none).</summary>
+    internal int ItemDomain(int item) => item < _itemDomain.Count ? _itemDomain[item] : -1;
 
     private void ThrowIfBuilt()
     {

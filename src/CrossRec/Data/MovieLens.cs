@@ -1,15 +1,45 @@
-using System.Globalization;
-
 namespace CrossRec;
 
-/// <summary>Loaders for the MovieLens datasets (GroupLens). The data itself is not redistributed with CrossRec.</summary>
+/// <summary>
+/// Loaders for the MovieLens rating files (GroupLens, grouplens.org/datasets/movielens). The data is
+/// not redistributed with CrossRec; download it from GroupLens under their terms.
+/// </summary>
 public static partial class MovieLens
 {
+    /// <summary>MovieLens 100K: tab-separated <c>user item rating timestamp</c>, ratings 1..5.</summary>
+    public static DelimitedFormat Format100K { get; } = new()
+    {
+        Delimiter = "\t",
+        Quoted = false,
+        Header = HeaderMode.Absent,
+        Timestamp = 3,
+        FieldCount = 4,
+        Scale = RatingScale.FiveStars,
+    };
+
+    /// <summary>MovieLens 1M and 10M <c>ratings.dat</c>: <c>user::item::rating::timestamp</c>, ratings within 0.5..5.</summary>
+    public static DelimitedFormat FormatDat { get; } = Format100K with { Delimiter = "::", Scale = RatingScale.HalfStars };
+
+    /// <summary>MovieLens "latest" / 20M / 25M <c>ratings.csv</c>: header <c>userId,movieId,rating,timestamp</c>, ratings 0.5..5.</summary>
+    public static DelimitedFormat FormatCsv { get; } = new()
+    {
+        Delimiter = ",",
+        Header = HeaderMode.Present,
+        User = "userId",
+        Item = "movieId",
+        Rating = "rating",
+        Timestamp = "timestamp",
+        FieldCount = 4,
+        Scale = RatingScale.HalfStars,
+    };
+
     /// <summary>
-    /// Loads MovieLens 100K ratings: a tab-separated <c>user item rating timestamp</c> file (<c>u.data</c>,
-    /// <c>uN.base</c>, <c>uN.test</c>), or the <c>u.data</c> of a folder.
+    /// Loads MovieLens 100K ratings: a file (<c>u.data</c>, <c>uN.base</c>, <c>uN.test</c>, <c>ua/ub</c>) or a
+    /// folder, whose <c>u.data</c> is read.
     /// </summary>
-    public static InteractionSet Load100K(string path, InteractionSet? idsFrom = null)
+    /// <exception cref="FileNotFoundException">The file (or the folder's u.data) does not exist.</exception>
+    /// <exception cref="DataFormatException">A row is malformed; the message names the file, line and column.</exception>
+    public static InteractionSet Load100K(string path, LoadOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (Directory.Exists(path))
@@ -17,29 +47,44 @@ public static partial class MovieLens
             path = Path.Combine(path, "u.data");
         }
 
-        var builder = (idsFrom is null ? new InteractionSetBuilder() : new InteractionSetBuilder(idsFrom)).WithScale(RatingScale.FiveStars);
-        var lineNo = 0;
-        foreach (var line in File.ReadLines(path))
-        {
-            lineNo++;
-            var f = line.Split('\t');
-            if (f.Length != 4)
-            {
-                throw new DataFormatException(path, lineNo, 0, $"expected 4 tab-separated fields (user item rating timestamp), found {f.Length}.");
-            }
-
-            builder.Add(f[0], f[1], float.Parse(f[2], CultureInfo.InvariantCulture), long.Parse(f[3], CultureInfo.InvariantCulture));
-        }
-
-        return builder.Build(path);
+        return DelimitedFile.Load(path, Format100K, options);
     }
 
-    /// <summary>Loads one of the five MovieLens 100K cross-validation folds (<c>uN.base</c>, <c>uN.test</c>), with shared id maps.</summary>
-    public static (InteractionSet Train, InteractionSet Test) Load100KFold(string directory, int fold)
+    /// <summary>
+    /// Loads fold <paramref name="fold"/> (1..5) of the MovieLens 100K cross-validation splits:
+    /// <c>uN.base</c> for training and <c>uN.test</c> for testing, the test set's ids continuing the training set's.
+    /// </summary>
+    public static (InteractionSet Train, InteractionSet Test) Load100KFold(string directory, int fold, LoadOptions? options = null)
     {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
         Check.Range(fold, 1, 5, nameof(fold));
-        var train = Load100K(Path.Combine(directory, $"u{fold}.base"));
-        var test = Load100K(Path.Combine(directory, $"u{fold}.test"), train);
+        options ??= new LoadOptions();
+        var train = Load100K(Path.Combine(directory, $"u{fold}.base"), options);
+        var test = Load100K(Path.Combine(directory, $"u{fold}.test"), options with { IdsFrom = train });
         return (train, test);
+    }
+
+    /// <summary>Loads a MovieLens 1M or 10M <c>ratings.dat</c> file (or the <c>ratings.dat</c> of a folder).</summary>
+    public static InteractionSet LoadDat(string path, LoadOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (Directory.Exists(path))
+        {
+            path = Path.Combine(path, "ratings.dat");
+        }
+
+        return DelimitedFile.Load(path, FormatDat, options);
+    }
+
+    /// <summary>Loads a MovieLens "latest" <c>ratings.csv</c> file (or the <c>ratings.csv</c> of a folder).</summary>
+    public static InteractionSet LoadCsv(string path, LoadOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (Directory.Exists(path))
+        {
+            path = Path.Combine(path, "ratings.csv");
+        }
+
+        return DelimitedFile.Load(path, FormatCsv, options);
     }
 }

@@ -46,6 +46,19 @@ public sealed record KMeansOptions
     /// <summary>Batch size of <see cref="KMeansAlgorithm.MiniBatch"/> (1..10000000).</summary>
     public int BatchSize { get; init; } = 4096;
 
+    /// <summary>
+    /// Start the first restart from these centroids (k × d) instead of k-means++ seeding, for example to
+    /// continue a previous clustering or to compare with another library from the same start.
+    /// </summary>
+    public ReadOnlyMatrix? InitialCentroids { get; init; }
+
+    /// <summary>
+    /// Record the inertia after every iteration (<see cref="KMeansResult.InertiaHistory"/>). It costs one
+    /// distance per point per iteration, which Hamerly's algorithm otherwise mostly avoids; it is on
+    /// whenever a progress observer is attached.
+    /// </summary>
+    public bool TrackInertia { get; init; }
+
     /// <summary>Checks every option; the exception names the option and its allowed range.</summary>
     public void Validate()
     {

@@ -32,12 +32,12 @@ public sealed class CpuEngine : IComputeEngine
     /// <inheritdoc />
     public KMeansResult Cluster(ReadOnlyMatrix points, KMeansOptions options, IProgress<IterationReport>? progress, CancellationToken cancellationToken)
     {
-        throw new NotSupportedException("k-means on the CPU engine is being built (issue 3).");
+        return Engines.Cpu.KMeansTrainer.Fit(points, options, progress, Name, cancellationToken);
     }
 
     /// <inheritdoc />
     public LogisticFit FitLogistic(ReadOnlyMatrix x, ReadOnlySpan<bool> y, LogisticOptions options, CancellationToken cancellationToken)
     {
-        throw new NotSupportedException("Logistic regression on the CPU engine is being built (issue 4).");
+        return Engines.Cpu.LogisticTrainer.Fit(x, y, options, Name, cancellationToken);
     }
 }

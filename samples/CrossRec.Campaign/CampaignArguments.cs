@@ -1,0 +1,131 @@
+using System.Globalization;
+
+namespace CrossRec.Campaign;
+
+/// <summary>Command-line options of the campaign sample, parsed and range-checked.</summary>
+internal sealed record CampaignArguments
+{
+    public const string Usage = """
+        crossrec-campaign — cross-domain film campaign for a course platform, end to end:
+          joint course+film model → cold-start evaluation → user segments → conversion scoring
+          → audience under a budget → A/B test → report.
+
+        Data (default: the embedded synthetic platform, see SyntheticCrossDomain):
+          --users N            users                                   (default 8000)
+          --courses N          courses in the catalogue                (default 300)
+          --films N            films in the catalogue                  (default 500)
+          --data-seed S        seed of the synthetic data              (default 7)
+          --movielens DIR      use MovieLens 100K instead: films of --genre form the target
+                               domain, all other films the source (no campaign steps: the
+                               data has no offer outcomes)
+          --genre NAME         target genre for --movielens            (default Drama)
+
+        Model and pipeline:
+          --factors K          latent factors                          (default 32)
+          --epochs E           training epochs                         (default 30)
+          --negatives N        sampled negatives per interaction       (default 4)
+          --film-weight W      loss weight of film interactions        (default 1)
+          --segments K         user segments (k-means clusters)        (default 6)
+          --budget N           contacts the campaign may make          (default 1000)
+          --seed S             seed of training, split and A/B draws   (default 7)
+          --threads T          worker threads, 0 = all cores           (default 0)
+
+        Output:
+          --json               also print a JSON summary as the last stdout line
+          --help               this text
+        """;
+
+    public int Users { get; init; } = 8000;
+
+    public int Courses { get; init; } = 300;
+
+    public int Films { get; init; } = 500;
+
+    public int DataSeed { get; init; } = 7;
+
+    public string? MovieLens { get; init; }
+
+    public string Genre { get; init; } = "Drama";
+
+    public int Factors { get; init; } = 32;
+
+    public int Epochs { get; init; } = 30;
+
+    public int Negatives { get; init; } = 4;
+
+    public float FilmWeight { get; init; } = 1f;
+
+    public int Segments { get; init; } = 6;
+
+    public int Budget { get; init; } = 1000;
+
+    public int Seed { get; init; } = 7;
+
+    public int Threads { get; init; }
+
+    public bool Json { get; init; }
+
+    public bool Help { get; init; }
+
+    /// <summary>Parses the arguments; a bad one throws <see cref="ArgumentException"/> naming it.</summary>
+    public static CampaignArguments Parse(IReadOnlyList<string> args)
+    {
+        var a = new CampaignArguments();
+        for (var k = 0; k < args.Count; k++)
+        {
+            var name = args[k];
+            a = name switch
+            {
+                "--users" => a with { Users = Int(name, Next(ref k), 10, 10_000_000) },
+                "--courses" => a with { Courses = Int(name, Next(ref k), 10, 1_000_000) },
+                "--films" => a with { Films = Int(name, Next(ref k), 10, 1_000_000) },
+                "--movielens" => a with { MovieLens = Next(ref k) },
+                "--genre" => a with { Genre = Next(ref k) },
+                "--data-seed" => a with { DataSeed = Int(name, Next(ref k), int.MinValue, int.MaxValue) },
+                "--factors" => a with { Factors = Int(name, Next(ref k), 1, 4096) },
+                "--epochs" => a with { Epochs = Int(name, Next(ref k), 1, 100_000) },
+                "--negatives" => a with { Negatives = Int(name, Next(ref k), 1, 1000) },
+                "--film-weight" => a with { FilmWeight = Float(name, Next(ref k), 0.001f, 1000f) },
+                "--segments" => a with { Segments = Int(name, Next(ref k), 1, 1000) },
+                "--budget" => a with { Budget = Int(name, Next(ref k), 1, 10_000_000) },
+                "--seed" => a with { Seed = Int(name, Next(ref k), int.MinValue, int.MaxValue) },
+                "--threads" => a with { Threads = Int(name, Next(ref k), 0, 1024) },
+                "--json" => a with { Json = true },
+                "--help" or "-h" => a with { Help = true },
+                _ => throw new ArgumentException($"Unknown option '{name}'. Run with --help for the list."),
+            };
+        }
+
+        return a;
+
+        string Next(ref int k)
+        {
+            if (k + 1 >= args.Count)
+            {
+                throw new ArgumentException($"Option '{args[k]}' needs a value.");
+            }
+
+            return args[++k];
+        }
+    }
+
+    private static int Int(string name, string text, int min, int max)
+    {
+        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) || v < min || v > max)
+        {
+            throw new ArgumentException($"{name} must be an integer in {min}..{max}; got '{text}'.");
+        }
+
+        return v;
+    }
+
+    private static float Float(string name, string text, float min, float max)
+    {
+        if (!float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !float.IsFinite(v) || v < min || v > max)
+        {
+            throw new ArgumentException($"{name} must be a number in [{min.ToString(CultureInfo.InvariantCulture)}, {max.ToString(CultureInfo.InvariantCulture)}]; got '{text}'.");
+        }
+
+        return v;
+    }
+}

@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using Spectre.Console;
+
+namespace CrossRec.Campaign;
+
+/// <summary>The pipeline steps, each behind a progress bar; results go into a <see cref="CampaignReport"/>.</summary>
+internal static class CampaignPipeline
+{
+    /// <summary>Held-out users shown with their recommendations in the report.</summary>
+    private const int ExampleUsers = 3;
+
+    public static CampaignReport Run(CampaignArguments a, IAnsiConsole console, CancellationToken ct)
+    {
+        var report = new CampaignReport { Arguments = a };
+        var joint = CrossDomain.Joint()
+            .Configure(f => f.Factors(a.Factors).Epochs(a.Epochs).Seed(a.Seed).Threads(a.Threads))
+            .Implicit(a.Negatives);
+
+        console.Progress()
+            .AutoClear(false)
+            .HideCompleted(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
+            .Start(ctx =>
+            {
+                var load = ctx.AddTask(a.MovieLens is null ? "Generate the course + film platform" : "Load MovieLens 100K", maxValue: 1);
+                var jointTask = ctx.AddTask("Cold start: train the joint model", autoStart: false, maxValue: a.Epochs);
+                var targetTask = ctx.AddTask("Cold start: train the target-only model", autoStart: false, maxValue: a.Epochs);
+                var evaluate = ctx.AddTask("Cold start: rank the target catalogue", autoStart: false, maxValue: 1);
+                var final = ctx.AddTask("Train the joint model on everyone", autoStart: false, maxValue: a.Epochs);
+
+                var clock = Stopwatch.StartNew();
+                var data = a.MovieLens is { } folder ? CampaignData.MovieLens100K(folder, a.Genre) : CampaignData.Generate(a, ct);
+                report.Data = data;
+                if (a.FilmWeight != 1f)
+                {
+                    joint = joint.DomainWeight(data.Target, a.FilmWeight);
+                }
+
+                report.LoadSeconds = Step(load, clock);
+
+                // 1. Cold-start protocol, step by step so the report can show examples from the same models.
+                var protocol = CrossDomain.Protocol(data.Source, data.Target).HoldOut(0.2).K(10).Seed(a.Seed).Threads(a.Threads);
+                var split = protocol.Split(data.Ratings);
+                jointTask.StartTask();
+                var coldJoint = joint.Fit(split.Train, Epochs(jointTask), ct);
+                report.ColdJointSeconds = Step(jointTask, clock);
+                targetTask.StartTask();
+                var coldTarget = joint.Fit(split.Train.OfDomain(data.Target), Epochs(targetTask), ct);
+                report.ColdTargetSeconds = Step(targetTask, clock);
+                evaluate.StartTask();
+                report.Evaluation = protocol.Evaluate(split, coldJoint, coldTarget, ct);
+                report.Examples = Examples(data, split, coldJoint);
+                report.EvaluateSeconds = Step(evaluate, clock);
+
+                // 2. The production model: every interaction of every user.
+                final.StartTask();
+                report.Model = joint.Fit(data.Ratings, Epochs(final), ct);
+                report.TrainSeconds = Step(final, clock);
+            });
+
+        return report;
+    }
+
+    /// <summary>The first held-out users (by index) with the top-5 target items the cold-start joint model gives them.</summary>
+    private static IReadOnlyList<ExampleUser> Examples(CampaignData data, CrossDomainSplit split, FactorizationModel model)
+    {
+        var examples = new List<ExampleUser>();
+        foreach (var u in split.HeldOutUsers[..Math.Min(ExampleUsers, split.HeldOutUsers.Length)])
+        {
+            var hidden = new HashSet<int>();
+            foreach (var r in split.HeldOut.RowsOfUser(u))
+            {
+                hidden.Add(split.HeldOut.Items[r]);
+            }
+
+            var id = split.Train.UserIds[u];
+            var recs = model.Recommend(id, 5, domain: data.Target)
+                .Select(s => new ExampleItem(data.Label(s.Index), s.Score, hidden.Contains(s.Index)))
+                .ToArray();
+            examples.Add(new ExampleUser(id, split.Train.RowsOfUser(u).Length, hidden.Count, recs));
+        }
+
+        return examples;
+    }
+
+    private static double Step(ProgressTask task, Stopwatch clock)
+    {
+        task.Value = task.MaxValue;
+        task.StopTask();
+        var seconds = clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        return seconds;
+    }
+
+    private static Callback<EpochReport> Epochs(ProgressTask task) => new(_ => task.Increment(1));
+
+    /// <summary>Reports synchronously on the calling thread (System.Progress posts to the thread pool).</summary>
+    private sealed class Callback<T>(Action<T> action) : IProgress<T>
+    {
+        public void Report(T value) => action(value);
+    }
+}
+
+/// <summary>A held-out user and what the joint model recommends them in the target domain.</summary>
+internal sealed record ExampleUser(string User, int SourceInteractions, int HiddenTargetItems, IReadOnlyList<ExampleItem> Recommendations);
+
+/// <summary>One recommended item; <paramref name="Hit"/> when it was among the user's hidden items.</summary>
+internal sealed record ExampleItem(string Label, float Score, bool Hit);

@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using System.Text.Json;
+using CrossRec.Trainer.Cli;
+using Spectre.Console;
+
+namespace CrossRec.Trainer.Commands;
+
+/// <summary><c>crossrec-trainer segment --npy PATH --clusters K [...]</c>: k-means on a matrix saved by NumPy.</summary>
+public static class SegmentCommand
+{
+    public const string Usage = """
+        crossrec-trainer segment --npy PATH --clusters K [options]
+          --seed S                  seed of the k-means++ seeding (default 42)
+          --algorithm A             auto | lloyd | hamerly | minibatch   (default auto)
+          --restarts N              independent restarts, best inertia kept (default 1)
+          --max-iterations N        (default 300)   --tolerance T (default 1e-4)   --threads T (default all cores)
+          --init PATH               start from these centroids (.npy, k x d) instead of k-means++
+          --standardize             z-score the columns first
+          --save PATH               save the segmentation model
+          --json                    print a JSON summary as the last line of stdout
+        """;
+
+    private static readonly HashSet<string> Flags = ["json", "standardize", "help"];
+
+    public static int Run(IReadOnlyList<string> argv)
+    {
+        var args = Arguments.Parse(argv, Flags);
+        if (args.Flag("help"))
+        {
+            Console.WriteLine(Usage);
+            return 0;
+        }
+
+        var path = args.String("npy") ?? throw new UsageException("segment needs --npy PATH.");
+        var k = args.Int("clusters", 1, 100_000) ?? throw new UsageException("segment needs --clusters K.");
+        var algorithm = (args.String("algorithm") ?? "auto") switch
+        {
+            "auto" => KMeansAlgorithm.Auto,
+            "lloyd" => KMeansAlgorithm.Lloyd,
+            "hamerly" => KMeansAlgorithm.Hamerly,
+            "minibatch" => KMeansAlgorithm.MiniBatch,
+            var a => throw new UsageException($"--algorithm must be auto, lloyd, hamerly or minibatch, got '{a}'."),
+        };
+        var options = new KMeansOptions
+        {
+            Clusters = k,
+            Seed = args.Int("seed", int.MinValue, int.MaxValue) ?? 42,
+            Algorithm = algorithm,
+            Restarts = args.Int("restarts", 1, 1000) ?? 1,
+            MaxIterations = args.Int("max-iterations", 1, 100_000) ?? 300,
+            Tolerance = args.Float("tolerance", 0f, 1f) ?? 1e-4,
+            Threads = args.Int("threads", 0, 1024) ?? 0,
+        };
+        var init = args.String("init");
+        var standardize = args.Flag("standardize");
+        var save = args.String("save");
+        var json = args.Flag("json");
+        args.RejectUnknown();
+
+        var load = Stopwatch.StartNew();
+        var points = Npy.Read(path);
+        if (init is not null)
+        {
+            options = options with { InitialCentroids = Npy.Read(init) };
+        }
+
+        var loadSeconds = load.Elapsed.TotalSeconds;
+        AnsiConsole.MarkupLine($"[bold]k-means[/] on {Markup.Escape(path)}: {points.Rows:N0} x {points.Columns}, k = {k}, {options.Algorithm}, seed {options.Seed}");
+        SegmentationModel model = null!;
+        var watch = Stopwatch.StartNew();
+        AnsiConsole.Status().Start("clustering…", ctx =>
+        {
+            var progress = new SyncProgress<IterationReport>(r => ctx.Status($"restart {r.Restart + 1}, iteration {r.Iteration}: inertia {r.Inertia:N0}"));
+            model = Segmentation.KMeans(k).WithOptions(options).Standardize(standardize).Fit(points, json ? null : progress);
+        });
+        var seconds = watch.Elapsed.TotalSeconds;
+        var result = model.Result!;
+        var table = new Table().RoundedBorder().AddColumn("segment").AddColumn(new TableColumn("rows").RightAligned()).AddColumn(new TableColumn("share").RightAligned());
+        for (var c = 0; c < k; c++)
+        {
+            table.AddRow($"{c}", $"{model.Sizes[c]:N0}", $"{(double)model.Sizes[c] / points.Rows:P1}");
+        }
+
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"inertia {result.Inertia:N1}, {result.Iterations} iterations{(result.Converged ? "" : " (iteration limit)")}, {seconds:F2} s (load {loadSeconds:F2} s)");
+        if (save is not null)
+        {
+            model.Save(save);
+        }
+
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["rows"] = points.Rows,
+                ["dimensions"] = points.Columns,
+                ["clusters"] = k,
+                ["algorithm"] = options.Algorithm.ToString(),
+                ["inertia"] = result.Inertia,
+                ["iterations"] = result.Iterations,
+                ["converged"] = result.Converged,
+                ["seconds"] = seconds,
+            }));
+        }
+
+        return 0;
+    }
+}

@@ -1,0 +1,280 @@
+using System.Diagnostics;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CrossRec.Torch;
+
+/// <summary>
+/// The TorchSharp engine: biased matrix factorization (minibatch SGD with analytic gradients, or ALS with
+/// batched Cholesky), k-means and logistic regression as tensor operations on a CUDA GPU or libtorch CPU.
+/// Results come back as the core's engine-agnostic models, which the core package saves, loads and serves.
+/// </summary>
+/// <remarks>
+/// Every temporary tensor lives in a <c>torch.NewDisposeScope()</c> (per batch, epoch or chunk), so native
+/// memory does not grow across epochs. An engine instance holds no mutable state and may be shared.
+/// </remarks>
+public sealed partial class TorchEngine : IComputeEngine
+{
+    private readonly torch.Device _device;
+
+    /// <summary>Creates an engine on libtorch CPU or the given CUDA device.</summary>
+    /// <exception cref="InvalidOperationException">CUDA was requested but is not available.</exception>
+    public TorchEngine(TorchEngineOptions? options = null)
+    {
+        Options = options ?? new TorchEngineOptions();
+        Options.Validate();
+        if (Options.Device == TorchDevice.Cuda)
+        {
+            if (!torch.cuda.is_available())
+            {
+                throw new InvalidOperationException("TorchDevice.Cuda was requested but TorchSharp reports no CUDA device (add TorchSharp-cuda-linux or TorchSharp-cuda-windows and check the driver).");
+            }
+
+            _device = new torch.Device(DeviceType.CUDA, Options.DeviceIndex);
+            Name = $"cuda:{Options.DeviceIndex}";
+        }
+        else
+        {
+            _device = torch.CPU;
+            Name = "libtorch-cpu";
+        }
+    }
+
+    /// <summary>Creates an engine on a device.</summary>
+    public TorchEngine(TorchDevice device)
+        : this(new TorchEngineOptions { Device = device })
+    {
+    }
+
+    /// <summary>Engine settings.</summary>
+    public TorchEngineOptions Options { get; }
+
+    /// <inheritdoc />
+    public string Name { get; }
+
+    private int BatchSize => Options.BatchSize ?? (Options.Device == TorchDevice.Cuda ? 65_536 : 8_192);
+
+    /// <inheritdoc />
+    public FactorizationModel Factorize(InteractionSet train, InteractionSet? validation, FactorizationOptions options, IProgress<EpochReport>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (train.Count == 0)
+        {
+            throw new ArgumentException($"{train.SourceName}: the training set is empty.", nameof(train));
+        }
+
+        if (options.EarlyStoppingPatience is not null && validation is null)
+        {
+            throw new ArgumentException($"{nameof(FactorizationOptions.EarlyStoppingPatience)} needs a validation set.", nameof(validation));
+        }
+
+        if (options.DomainWeights is { Count: > 0 })
+        {
+            throw new NotSupportedException("DomainWeights are trained by the CPU engine; the Torch engine does not weight domains yet.");
+        }
+
+        return options.Algorithm == FactorizationAlgorithm.Als
+            ? FactorizeAls(train, validation, options, progress, cancellationToken)
+            : FactorizeSgd(train, validation, options, progress, cancellationToken);
+    }
+
+    private FactorizationModel FactorizeSgd(InteractionSet train, InteractionSet? validation, FactorizationOptions o, IProgress<EpochReport>? progress, CancellationToken ct)
+    {
+        using var scope = torch.NewDisposeScope();
+        var n = train.Count;
+        var k = o.Factors;
+        var users = TorchCompat.Indices(train.UsersArray, _device);
+        var items = TorchCompat.Indices(train.ItemsArray, _device);
+        var ratings = TorchCompat.Floats(train.ValuesArray, _device);
+        var mu = (float)train.MeanValue();
+        using var generator = new torch.Generator((ulong)o.Seed, _device);
+        var p = TorchCompat.RandN(train.UserCount, k, generator, _device).mul_(o.InitStandardDeviation);
+        var q = TorchCompat.RandN(train.ItemCount, k, generator, _device).mul_(o.InitStandardDeviation);
+        var bu = torch.zeros(train.UserCount, dtype: ScalarType.Float32, device: _device);
+        var bi = torch.zeros(train.ItemCount, dtype: ScalarType.Float32, device: _device);
+
+        var lr = o.LearningRate;
+        var lrb = o.EffectiveBiasLearningRate;
+        var reg = o.Regularization;
+        var regb = o.EffectiveBiasRegularization;
+        var batch = BatchSize;
+        var history = new List<EpochReport>();
+        double trainSeconds = 0;
+        var best = double.PositiveInfinity;
+        var bestEpoch = 0;
+        Parameters? bestParameters = null;
+        var epochsRun = 0;
+        for (var epoch = 1; epoch <= o.Epochs; epoch++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var watch = Stopwatch.StartNew();
+            double squaredError;
+            using (var epochScope = torch.NewDisposeScope())
+            {
+                var order = TorchCompat.RandPerm(n, generator, _device);
+                var sum = torch.zeros(1, dtype: ScalarType.Float64, device: _device);
+                for (long start = 0; start < n; start += batch)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    using var batchScope = torch.NewDisposeScope();
+                    var index = order.narrow(0, start, Math.Min(batch, n - start));
+                    var u = users.index_select(0, index);
+                    var i = items.index_select(0, index);
+                    var r = ratings.index_select(0, index);
+                    var pu = p.index_select(0, u);
+                    var qi = q.index_select(0, i);
+                    var bu_ = bu.index_select(0, u);
+                    var bi_ = bi.index_select(0, i);
+
+                    // Analytic gradients of ½e² + ½λ‖·‖² per rating; updates from the same row are summed, as
+                    // Hogwild threads would apply them, which keeps the CPU engine's learning rates valid.
+                    var e = r - (pu * qi).sum(1) - bu_ - bi_ - mu;
+                    sum.add_((e * e).sum().to(ScalarType.Float64));
+                    var e1 = e.unsqueeze(1);
+                    TorchCompat.IndexAdd(bu, 0, u, (e - (bu_ * regb)) * lrb);
+                    TorchCompat.IndexAdd(bi, 0, i, (e - (bi_ * regb)) * lrb);
+                    TorchCompat.IndexAdd(p, 0, u, ((e1 * qi) - (pu * reg)) * lr);
+                    TorchCompat.IndexAdd(q, 0, i, ((e1 * pu) - (qi * reg)) * lr);
+                }
+
+                squaredError = sum.item<double>(); // one device sync per epoch
+            }
+
+            var epochSeconds = watch.Elapsed.TotalSeconds;
+            trainSeconds += epochSeconds;
+            var rmse = Math.Sqrt(squaredError / n);
+            if (!double.IsFinite(rmse))
+            {
+                throw new TrainingDivergedException($"Training diverged in epoch {epoch} on {Name}: the training error became {rmse} at learning rate {lr} (LearningRate = {o.LearningRate}, BiasLearningRate = {o.EffectiveBiasLearningRate}). The learning rate is too large for this data; try a smaller LearningRate.");
+            }
+
+            epochsRun = epoch;
+            double? validationRmse = null;
+            Parameters? current = null;
+            if (validation is not null)
+            {
+                current = Parameters.Read(p, q, bu, bi);
+                validationRmse = current.ToModel(train, k, mu, null).Evaluate(validation).Rmse;
+            }
+
+            var report = new EpochReport(epoch, o.Epochs, rmse, validationRmse, TimeSpan.FromSeconds(trainSeconds), n / Math.Max(epochSeconds, 1e-9), lr, Name);
+            history.Add(report);
+            progress?.Report(report);
+            if (validationRmse is { } v && o.EarlyStoppingPatience is { } patience)
+            {
+                if (v < best)
+                {
+                    best = v;
+                    bestEpoch = epoch;
+                    bestParameters = current;
+                }
+                else if (epoch - bestEpoch >= patience)
+                {
+                    break;
+                }
+            }
+
+            lr *= o.LearningRateDecay;
+            lrb *= o.LearningRateDecay;
+        }
+
+        var final = bestParameters ?? Parameters.Read(p, q, bu, bi);
+        var info = new TrainingInfo(Name, o, epochsRun, bestParameters is null ? epochsRun : bestEpoch, trainSeconds, (double)n * epochsRun / Math.Max(trainSeconds, 1e-9), history);
+        return final.ToModel(train, k, mu, info);
+    }
+
+    /// <summary>
+    /// Alternating least squares with biases: each half-step solves, for every user (then every item), the
+    /// regularised normal equations of [b, p] against the fixed other side, λ weighted by the row's rating
+    /// count; all rows at once with batched Cholesky. Outer products are accumulated in chunks of ratings
+    /// so memory stays bounded.
+    /// </summary>
+    private FactorizationModel FactorizeAls(InteractionSet train, InteractionSet? validation, FactorizationOptions o, IProgress<EpochReport>? progress, CancellationToken ct)
+    {
+        using var scope = torch.NewDisposeScope();
+        var n = train.Count;
+        var k = o.Factors;
+        var users = TorchCompat.Indices(train.UsersArray, _device);
+        var items = TorchCompat.Indices(train.ItemsArray, _device);
+        var ratings = TorchCompat.Floats(train.ValuesArray, _device);
+        var mu = (float)train.MeanValue();
+        using var generator = new torch.Generator((ulong)o.Seed, _device);
+        var p = TorchCompat.RandN(train.UserCount, k, generator, _device).mul_(o.InitStandardDeviation);
+        var q = TorchCompat.RandN(train.ItemCount, k, generator, _device).mul_(o.InitStandardDeviation);
+        var bu = torch.zeros(train.UserCount, dtype: ScalarType.Float32, device: _device);
+        var bi = torch.zeros(train.ItemCount, dtype: ScalarType.Float32, device: _device);
+        var history = new List<EpochReport>();
+        double trainSeconds = 0;
+        for (var epoch = 1; epoch <= o.Epochs; epoch++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var watch = Stopwatch.StartNew();
+            double squaredError;
+            using (var epochScope = torch.NewDisposeScope())
+            {
+                var (newBu, newP) = SolveSide(users, items, ratings - mu - bi.index_select(0, items), q, train.UserCount, o.Regularization, ct);
+                bu.copy_(newBu);
+                p.copy_(newP);
+                var (newBi, newQ) = SolveSide(items, users, ratings - mu - bu.index_select(0, users), p, train.ItemCount, o.Regularization, ct);
+                bi.copy_(newBi);
+                q.copy_(newQ);
+                var e = ratings - (p.index_select(0, users) * q.index_select(0, items)).sum(1) - bu.index_select(0, users) - bi.index_select(0, items) - mu;
+                squaredError = (e * e).sum().to(ScalarType.Float64).item<double>();
+            }
+
+            var seconds = watch.Elapsed.TotalSeconds;
+            trainSeconds += seconds;
+            var rmse = Math.Sqrt(squaredError / n);
+            if (!double.IsFinite(rmse))
+            {
+                throw new TrainingDivergedException($"ALS produced a non-finite error in epoch {epoch} on {Name}; increase Regularization (now {o.Regularization}).");
+            }
+
+            double? validationRmse = validation is null ? null : Parameters.Read(p, q, bu, bi).ToModel(train, k, mu, null).Evaluate(validation).Rmse;
+            var report = new EpochReport(epoch, o.Epochs, rmse, validationRmse, TimeSpan.FromSeconds(trainSeconds), n / Math.Max(seconds, 1e-9), 0f, Name);
+            history.Add(report);
+            progress?.Report(report);
+        }
+
+        var info = new TrainingInfo(Name, o, o.Epochs, o.Epochs, trainSeconds, (double)n * o.Epochs / Math.Max(trainSeconds, 1e-9), history);
+        return Parameters.Read(p, q, bu, bi).ToModel(train, k, mu, info);
+    }
+
+    /// <summary>Solves [b_row, p_row] for every row given the other side's factors and the residuals.</summary>
+    private (Tensor Bias, Tensor Factors) SolveSide(Tensor rows, Tensor cols, Tensor residual, Tensor other, long rowCount, float lambda, CancellationToken ct)
+    {
+        var k = other.shape[1];
+        var dim = k + 1;
+        var a = torch.zeros(rowCount, dim * dim, dtype: ScalarType.Float32, device: _device);
+        var b = torch.zeros(rowCount, dim, dtype: ScalarType.Float32, device: _device);
+        var n = rows.shape[0];
+        var chunk = Math.Max(1L, (1L << 25) / (dim * dim)); // ≤ 32M floats of outer products at a time
+        for (long start = 0; start < n; start += chunk)
+        {
+            ct.ThrowIfCancellationRequested();
+            using var chunkScope = torch.NewDisposeScope();
+            var length = Math.Min(chunk, n - start);
+            var r = rows.narrow(0, start, length);
+            var x = torch.cat([torch.ones(length, 1, dtype: ScalarType.Float32, device: _device), other.index_select(0, cols.narrow(0, start, length))], 1);
+            TorchCompat.IndexAdd(a, 0, r, (x.unsqueeze(2) * x.unsqueeze(1)).reshape(length, dim * dim));
+            TorchCompat.IndexAdd(b, 0, r, x * residual.narrow(0, start, length).unsqueeze(1));
+        }
+
+        var counts = rows.bincount(null, rowCount).to(ScalarType.Float32).clamp(1);
+        var system = a.reshape(rowCount, dim, dim) + (torch.eye(dim, dtype: ScalarType.Float32, device: _device).unsqueeze(0) * (counts * lambda).reshape(rowCount, 1, 1));
+        var solution = TorchCompat.CholeskySolve(b.unsqueeze(2), TorchCompat.Cholesky(system)).squeeze(2);
+        return (solution.select(1, 0).contiguous(), solution.narrow(1, 1, k).contiguous());
+    }
+
+    /// <summary>Trained parameters copied to managed arrays.</summary>
+    private sealed record Parameters(float[] P, float[] Q, float[] Bu, float[] Bi)
+    {
+        public static Parameters Read(Tensor p, Tensor q, Tensor bu, Tensor bi) =>
+            new(TorchCompat.ToFloats(p), TorchCompat.ToFloats(q), TorchCompat.ToFloats(bu), TorchCompat.ToFloats(bi));
+
+        public FactorizationModel ToModel(InteractionSet train, int k, float mu, TrainingInfo? info) =>
+            FactorizationModel.FromTraining(train, k, mu, Bu, Bi, P, Q, info);
+    }
+}

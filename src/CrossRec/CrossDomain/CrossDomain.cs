@@ -1,0 +1,72 @@
+namespace CrossRec;
+
+/// <summary>
+/// Entry point of cross-domain recommendation: joint training of all domains in one latent space, and
+/// the cold-start evaluation protocol that measures it against single-domain baselines.
+/// </summary>
+/// <example>
+/// <code>
+/// var joint = CrossDomain.Joint()
+///     .Configure(f => f.Seed(7).Threads(2))
+///     .DomainWeight("film", 2f);
+/// FactorizationModel model = joint.Fit(data);
+/// var films = model.Recommend("u000042", 10, domain: "film");   // works for course-only users too
+///
+/// CrossDomainEvaluation result = CrossDomain.Protocol(source: "course", target: "film")
+///     .HoldOut(0.2).K(10).Seed(7)
+///     .Run(data, joint);
+/// </code>
+/// </example>
+public static class CrossDomain
+{
+    /// <summary>
+    /// The factorization options <see cref="Joint()"/> starts from: k = 32, 30 epochs, learning rate 0.01 for
+    /// factors and biases without decay, L2 penalty 0.02 on factors and biases, initial factor σ = 0.1.
+    /// </summary>
+    /// <remarks>
+    /// Chosen for implicit-feedback cross-domain ranking by running the cold-start protocol nested inside the
+    /// training part of the MovieLens 100K drama/other split (k ∈ {32, 64, 128}, λ ∈ {0.01, 0.02, 0.04},
+    /// η ∈ {0.01, 0.03}, 30 or 60 epochs): λ = 0.02 was best at every k; the rest was within noise, so the
+    /// cheapest setting was kept. They differ from <see cref="Factorization.Biased()"/>'s defaults, which were
+    /// chosen for rating RMSE.
+    /// </remarks>
+    public static FactorizationOptions DefaultFactorizationOptions { get; } = new()
+    {
+        Factors = 32,
+        Epochs = 30,
+        LearningRate = 0.01f,
+        BiasLearningRate = 0.01f,
+        Regularization = 0.02f,
+        BiasRegularization = 0.02f,
+        LearningRateDecay = 1f,
+        InitStandardDeviation = 0.1f,
+    };
+
+    /// <summary>
+    /// Joint training with <see cref="DefaultFactorizationOptions"/> and implicit feedback (see
+    /// <see cref="JointTrainingOptions"/>); adjust with <see cref="JointFactorizationBuilder.Configure"/>.
+    /// </summary>
+    public static JointFactorizationBuilder Joint() => new(Factorization.Biased(DefaultFactorizationOptions), new JointTrainingOptions());
+
+    /// <summary>Joint training with a configured factorization (factors, epochs, learning rate, engine, …).</summary>
+    public static JointFactorizationBuilder Joint(BiasedFactorizationBuilder factorization)
+    {
+        ArgumentNullException.ThrowIfNull(factorization);
+        return new JointFactorizationBuilder(factorization, new JointTrainingOptions());
+    }
+
+    /// <summary>Starts the cold-start evaluation protocol for users known from <paramref name="source"/> and recommended <paramref name="target"/> items.</summary>
+    public static CrossDomainProtocolBuilder Protocol(string source, string target)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(source);
+        ArgumentException.ThrowIfNullOrEmpty(target);
+        return new CrossDomainProtocolBuilder(new CrossDomainProtocolOptions { Source = source, Target = target });
+    }
+
+    /// <summary>Starts the protocol from explicit options.</summary>
+    public static CrossDomainProtocolBuilder Protocol(CrossDomainProtocolOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new CrossDomainProtocolBuilder(options);
+    }
+}

@@ -1,0 +1,163 @@
+namespace CrossRec;
+
+/// <summary>What the values of the training interactions mean to joint training.</summary>
+public enum FeedbackKind
+{
+    /// <summary>Values are ratings; the model predicts the rating (the factorization's usual loss).</summary>
+    Explicit = 0,
+
+    /// <summary>
+    /// Every interaction is a positive (target 1) whatever its value, and sampled unobserved items of the
+    /// same domain are negatives (target 0); the model's score estimates how likely the user is to
+    /// interact with an item. Usually the better choice for top-N recommendation and for users who have
+    /// never seen the target domain.
+    /// </summary>
+    Implicit = 1,
+}
+
+/// <summary>Options of joint cross-domain training beyond the factorization's own. Immutable.</summary>
+public sealed record JointTrainingOptions
+{
+    /// <summary>
+    /// How interaction values are used. The default, <see cref="FeedbackKind.Implicit"/>, is the one that
+    /// ranks well for users new to a domain; choose <see cref="FeedbackKind.Explicit"/> to predict ratings.
+    /// </summary>
+    public FeedbackKind Feedback { get; init; } = FeedbackKind.Implicit;
+
+    /// <summary>
+    /// With <see cref="FeedbackKind.Implicit"/>: unobserved items sampled per positive, from the same domain
+    /// and only in domains the user is active in (1..1000).
+    /// </summary>
+    public int NegativesPerPositive { get; init; } = 4;
+
+    /// <summary>Checks every option; the exception names the option and its allowed range.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public void Validate()
+    {
+        if (!Enum.IsDefined(Feedback))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Feedback), Feedback, $"{nameof(Feedback)} must be {nameof(FeedbackKind.Explicit)} or {nameof(FeedbackKind.Implicit)}.");
+        }
+
+        Check.Range(NegativesPerPositive, 1, 1000, nameof(NegativesPerPositive));
+    }
+}
+
+/// <summary>
+/// Immutable fluent builder of joint cross-domain training: one biased factorization over the
+/// interactions of every domain, so users and items of all domains share one latent space and a user
+/// known only from courses gets film recommendations from the same factors.
+/// </summary>
+/// <remarks>
+/// The per-domain loss weights (<see cref="DomainWeight"/>) are
+/// <see cref="FactorizationOptions.DomainWeights"/>: a rating of domain d counts w_d times, so a small
+/// target domain is not drowned by a large source.
+/// </remarks>
+public sealed class JointFactorizationBuilder
+{
+    internal JointFactorizationBuilder(BiasedFactorizationBuilder factorization, JointTrainingOptions options)
+    {
+        Factorization = factorization;
+        Options = options;
+    }
+
+    /// <summary>The factorization that will be trained (options, device or engine).</summary>
+    public BiasedFactorizationBuilder Factorization { get; }
+
+    /// <summary>The joint-training options.</summary>
+    public JointTrainingOptions Options { get; }
+
+    /// <summary>Trains on ratings: the model predicts ratings (per-domain biases apply).</summary>
+    public JointFactorizationBuilder Explicit() => new(Factorization, Options with { Feedback = FeedbackKind.Explicit });
+
+    /// <summary>Trains on interactions as positives with sampled same-domain negatives (the default, with 4).</summary>
+    /// <param name="negativesPerPositive">Negatives sampled per positive (1..1000; validated by <c>Fit</c>).</param>
+    public JointFactorizationBuilder Implicit(int negativesPerPositive = 4) =>
+        new(Factorization, Options with { Feedback = FeedbackKind.Implicit, NegativesPerPositive = negativesPerPositive });
+
+    /// <summary>Replaces the joint-training options.</summary>
+    public JointFactorizationBuilder WithOptions(JointTrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new(Factorization, options);
+    }
+
+    /// <summary>Replaces the factorization (keeps the joint-training options).</summary>
+    public JointFactorizationBuilder WithFactorization(BiasedFactorizationBuilder factorization)
+    {
+        ArgumentNullException.ThrowIfNull(factorization);
+        return new(factorization, Options);
+    }
+
+    /// <summary>Adjusts the factorization, for example <c>Configure(f =&gt; f.Seed(7).Factors(64))</c>.</summary>
+    public JointFactorizationBuilder Configure(Func<BiasedFactorizationBuilder, BiasedFactorizationBuilder> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        return new(configure(Factorization) ?? throw new InvalidOperationException("The configure function returned null."), Options);
+    }
+
+    /// <summary>Sets the loss weight of one domain (0 &lt; w ≤ 1000, validated by <c>Fit</c>); other domains keep theirs (default 1).</summary>
+    public JointFactorizationBuilder DomainWeight(string domain, float weight)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(domain);
+        var weights = Factorization.Options.DomainWeights is { } w ? new Dictionary<string, float>(w) : new Dictionary<string, float>();
+        weights[domain] = weight;
+        return new(Factorization.DomainWeights(weights), Options);
+    }
+
+    /// <summary>
+    /// Validates the options and trains one model over all domains. With <see cref="FeedbackKind.Implicit"/>
+    /// the model's <see cref="FactorizationModel.SeenItems"/> are the observed items only (sampled negatives
+    /// stay recommendable) and its scores lie on a 0..1 propensity scale.
+    /// </summary>
+    /// <param name="data">Interactions of every domain; items must carry domains.</param>
+    /// <param name="progress">Per-epoch progress of the factorization.</param>
+    /// <param name="cancellationToken">Cancels training.</param>
+    /// <exception cref="InvalidOperationException">The data has no item domains.</exception>
+    /// <exception cref="ArgumentException">A domain weight names a domain the data does not have.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the message names it).</exception>
+    public FactorizationModel Fit(InteractionSet data, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var domains = DomainExtensions.RequireDomains(data);
+        Options.Validate();
+        Factorization.Options.Validate();
+        if (Factorization.Options.DomainWeights is { } weights)
+        {
+            foreach (var name in weights.Keys)
+            {
+                if (!domains.Contains(name))
+                {
+                    throw new ArgumentException(
+                        $"{nameof(FactorizationOptions.DomainWeights)} names domain '{name}', which {data.SourceName} does not have; its domains are {string.Join(", ", domains.Select(d => $"'{d}'"))}.",
+                        nameof(data));
+                }
+            }
+        }
+
+        return FitUnchecked(data, progress, cancellationToken);
+    }
+
+    /// <summary>Trains without the domain checks (the protocol's single-domain baseline uses it).</summary>
+    internal FactorizationModel FitUnchecked(InteractionSet data, IProgress<EpochReport>? progress, CancellationToken cancellationToken)
+    {
+        Options.Validate();
+        if (Options.Feedback == FeedbackKind.Explicit)
+        {
+            return Factorization.Fit(data, progress, cancellationToken);
+        }
+
+        var (positives, training) = ImplicitFeedback.Build(data, Options.NegativesPerPositive, Factorization.Options.Seed);
+        cancellationToken.ThrowIfCancellationRequested();
+        var model = Factorization.Fit(training, progress, cancellationToken);
+        return FactorizationModel.FromTraining(
+            positives,
+            model.Factors,
+            model.GlobalMean,
+            model.UserBiasArray,
+            model.ItemBiasArray,
+            model.UserFactorArray,
+            model.ItemFactorArray,
+            model.Info);
+    }
+}

@@ -1,0 +1,8 @@
+namespace CrossRec.Tests.Engines;
+
+/// <summary>The contract run against the managed CPU engine.</summary>
+[TestFixture]
+public class CpuEngineContractTests : EngineContractTests
+{
+    protected override IComputeEngine Engine => CpuEngine.Default;
+}
