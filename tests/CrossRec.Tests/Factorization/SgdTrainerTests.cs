@@ -40,6 +40,28 @@ public class SgdTrainerTests
         Assert.That(e.Message, Does.Contain(name));
     }
 
+    [TestCase(0.03f, 50f, null, null, "Regularization")]
+    [TestCase(0.03f, 0.05f, 0.5f, 2f, "BiasRegularization")]
+    public void StepThatFlipsTheSignOfTheParametersIsRejected(float rate, float regularization, float? biasRate, float? biasRegularization, string name)
+    {
+        var options = new FactorizationOptions { LearningRate = rate, Regularization = regularization, BiasLearningRate = biasRate, BiasRegularization = biasRegularization };
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => CrossRec.Factorization.Biased(options).OnDevice(Device.Cpu).Fit(Small.Value));
+        Assert.That(e!.ParamName, Is.EqualTo(name));
+        Assert.That(e.Message, Does.Contain(name).And.Contain("must be below 1"));
+    }
+
+    [Test]
+    public void DefaultsLearnTheSyntheticDataDownToItsNoiseFloor()
+    {
+        // SyntheticRatings' defaults: noise 0.5 and whole-star rounding, so even the planted parameters
+        // score about √(0.5² + 1/12) ≈ 0.58; a bias-only model sits near √(0.9² + 0.58²) ≈ 1.07.
+        var data = SyntheticRatings.Generate(new SyntheticRatingsOptions { Users = 3000, Items = 1000, Ratings = 150_000 });
+        var (train, test) = data.SplitRandom(0.1, seed: 5);
+        var defaults = CrossRec.Factorization.Biased().OnDevice(Device.Cpu).Fit(train).Evaluate(test).Rmse;
+        TestContext.Out.WriteLine($"default options: test RMSE {defaults:F4}");
+        Assert.That(defaults, Is.LessThan(0.75));
+    }
+
     [Test]
     public void EmptyTrainingSetIsRejected()
     {

@@ -5,7 +5,9 @@ namespace CrossRec.Engines.Cpu;
 /// <summary>
 /// A zero-initialised block of native memory aligned to a cache line (64 bytes), owned by one training
 /// run. The SGD trainer keeps its factor matrices here because managed arrays are only 8/16-byte aligned,
-/// and a 512-bit load that straddles two cache lines costs two loads (measured: see <c>SgdTrainer</c>).
+/// and a 512-bit load that straddles two cache lines costs two loads. Measured: with every row 16 bytes off
+/// the cache line, SGD epochs on MovieLens 100K (k = 64, AVX-512 kernel, epochs of the two layouts
+/// interleaved) ran at 0.78–0.81× the updates/s of the aligned layout.
 /// </summary>
 internal sealed unsafe class AlignedBuffer<T> : IDisposable
     where T : unmanaged

@@ -79,6 +79,9 @@ internal sealed unsafe class SgdSession : IDisposable
 
         _prefetchLines = !Sse.IsSupported ? 0 : settings.PrefetchLines >= 0 ? settings.PrefetchLines : AutoPrefetchLines(train.UserCount, train.ItemCount, Stride);
         Bins = settings.Bins > 0 ? settings.Bins : AutoBins(train.UserCount, train.ItemCount, Stride, Threads, Parallelism, _prefetchLines > 0);
+
+        // More threads than bins could never all hold a block at once (Blocked) or get one (Hogwild, tiny data).
+        Threads = Math.Min(Threads, Math.Max(1, Parallelism == SgdParallelism.Blocked ? Bins : Bins * Bins));
         var disposables = new List<IDisposable>();
         try
         {

@@ -30,6 +30,10 @@ internal static class SgdTrainer
             throw new ArgumentException($"{nameof(FactorizationOptions.EarlyStoppingPatience)} needs a validation set; pass one to Fit(train, validation, ...).", nameof(validation));
         }
 
+        // SGD shrinks a parameter by (1 − η·λ) per step; at η·λ ≥ 1 that flips its sign every step, which is
+        // never what anyone wants and ends in a divergence far from its cause. Say so up front.
+        CheckStepShrink(o.LearningRate, o.Regularization, nameof(FactorizationOptions.LearningRate), nameof(FactorizationOptions.Regularization));
+        CheckStepShrink(o.EffectiveBiasLearningRate, o.EffectiveBiasRegularization, nameof(FactorizationOptions.BiasLearningRate), nameof(FactorizationOptions.BiasRegularization));
         ct.ThrowIfCancellationRequested();
         using var session = new SgdSession(train, validation, o, settings);
         var history = new List<EpochReport>(Math.Min(o.Epochs, 1024));
@@ -83,6 +87,17 @@ internal static class SgdTrainer
 
         var info = new TrainingInfo(device, o, epochsRun, bestEpoch, trainSeconds, (double)session.Count * epochsRun / Math.Max(trainSeconds, 1e-9), history);
         return session.ToModel(info);
+    }
+
+    private static void CheckStepShrink(float rate, float regularization, string rateName, string regularizationName)
+    {
+        if ((double)rate * regularization >= 1)
+        {
+            throw new ArgumentOutOfRangeException(
+                regularizationName,
+                regularization,
+                $"{rateName} × {regularizationName} must be below 1 for SGD (got {rate:G4} × {regularization:G4} = {(double)rate * regularization:G4}): every step multiplies the parameters by 1 − {rateName} × {regularizationName}. Lower one of them.");
+        }
     }
 
     private static TrainingDivergedException Diverged(FactorizationOptions o, int epoch, float rate, string what) =>
