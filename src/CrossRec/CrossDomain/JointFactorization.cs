@@ -30,6 +30,16 @@ public sealed record JointTrainingOptions
     /// </summary>
     public int NegativesPerPositive { get; init; } = 4;
 
+    /// <summary>
+    /// With <see cref="FeedbackKind.Explicit"/>: give every domain its own item-bias baseline, so the item
+    /// biases of a domain are shrunk toward that domain's mean offset <c>μ_d − μ</c> instead of toward 0
+    /// (default true). Prediction is then <c>μ + (μ_d − μ) + b_u + b_i + p_u·q_i</c>: a film with few ratings
+    /// starts at the mean film rating, not at the mean over courses and films. The offset is folded into the
+    /// returned model's item biases, so the model needs nothing beyond the usual parameters and every engine
+    /// trains it the same way. Implicit feedback samples negatives per domain, which already balances them.
+    /// </summary>
+    public bool DomainBaselines { get; init; } = true;
+
     /// <summary>Checks every option; the exception names the option and its allowed range.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public void Validate()
@@ -144,7 +154,9 @@ public sealed class JointFactorizationBuilder
         Options.Validate();
         if (Options.Feedback == FeedbackKind.Explicit)
         {
-            return Factorization.Fit(data, progress, cancellationToken);
+            return Options.DomainBaselines && data.HasDomains
+                ? FitWithDomainBaselines(data, progress, cancellationToken)
+                : Factorization.Fit(data, progress, cancellationToken);
         }
 
         var (positives, training) = ImplicitFeedback.Build(data, Options.NegativesPerPositive, Factorization.Options.Seed);
@@ -159,5 +171,71 @@ public sealed class JointFactorizationBuilder
             model.UserFactorArray,
             model.ItemFactorArray,
             model.Info);
+    }
+
+    /// <summary>
+    /// Explicit joint training with per-domain item-bias baselines: trains on values centred per domain
+    /// (<c>r − (μ_d − μ)</c>, whose overall mean is still μ), then adds each domain's offset back onto the
+    /// item biases of its items. Centring rather than a separate trained term keeps the engines unchanged.
+    /// </summary>
+    private FactorizationModel FitWithDomainBaselines(InteractionSet data, IProgress<EpochReport>? progress, CancellationToken cancellationToken)
+    {
+        var offsets = DomainOffsets(data);
+        var itemDomains = data.ItemDomainsArray!;
+        var items = data.ItemsArray;
+        var values = data.ValuesArray;
+        var centred = new float[values.Length];
+        for (var r = 0; r < values.Length; r++)
+        {
+            var d = itemDomains[items[r]];
+            centred[r] = d >= 0 ? values[r] - (float)offsets[d] : values[r];
+        }
+
+        var shifted = new InteractionSet(
+            data.UserIds, data.ItemIds, data.UsersArray, items, centred, data.TimestampsArray, data.Domains, itemDomains, data.Scale, data.SourceName);
+        var model = Factorization.Fit(shifted, progress, cancellationToken);
+        var itemBias = (float[])model.ItemBiasArray.Clone();
+        for (var i = 0; i < itemBias.Length; i++)
+        {
+            var d = itemDomains[i];
+            if (d >= 0)
+            {
+                itemBias[i] += (float)offsets[d];
+            }
+        }
+
+        return FactorizationModel.FromTraining(
+            data, model.Factors, model.GlobalMean, model.UserBiasArray, itemBias, model.UserFactorArray, model.ItemFactorArray, model.Info);
+    }
+
+    /// <summary>Mean value of each domain's interactions minus the overall mean (0 for a domain without any), in double.</summary>
+    internal static double[] DomainOffsets(InteractionSet data)
+    {
+        var domainCount = data.Domains!.Count;
+        var sums = new double[domainCount];
+        var counts = new long[domainCount];
+        var itemDomains = data.ItemDomains;
+        var items = data.Items;
+        var values = data.Values;
+        double total = 0;
+        for (var r = 0; r < values.Length; r++)
+        {
+            total += values[r];
+            var d = itemDomains[items[r]];
+            if (d >= 0)
+            {
+                sums[d] += values[r];
+                counts[d]++;
+            }
+        }
+
+        var mean = values.Length == 0 ? 0 : total / values.Length;
+        var offsets = new double[domainCount];
+        for (var d = 0; d < domainCount; d++)
+        {
+            offsets[d] = counts[d] == 0 ? 0 : (sums[d] / counts[d]) - mean;
+        }
+
+        return offsets;
     }
 }
