@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace CrossRec.Campaign;
+namespace CrossRec.Samples.Campaign;
 
 /// <summary>Command-line options of the campaign sample, parsed and range-checked.</summary>
 internal sealed record CampaignArguments
@@ -16,8 +16,8 @@ internal sealed record CampaignArguments
           --films N            films in the catalogue                  (default 500)
           --data-seed S        seed of the synthetic data              (default 7)
           --movielens DIR      use MovieLens 100K instead: films of --genre form the target
-                               domain, all other films the source (no campaign steps: the
-                               data has no offer outcomes)
+                               domain, all other films the source; segments are profiled
+                               by genre (no conversion/A-B steps: the data has no offers)
           --genre NAME         target genre for --movielens            (default Drama)
 
         Model and pipeline:
@@ -27,6 +27,7 @@ internal sealed record CampaignArguments
           --film-weight W      loss weight of film interactions        (default 1)
           --segments K         user segments (k-means clusters)        (default 6)
           --budget N           contacts the campaign may make          (default 1000)
+          --price P            value of one conversion (film price)    (default 12)
           --seed S             seed of training, split and A/B draws   (default 7)
           --threads T          worker threads, 0 = all cores           (default 0)
 
@@ -59,6 +60,8 @@ internal sealed record CampaignArguments
 
     public int Budget { get; init; } = 1000;
 
+    public double Price { get; init; } = 12;
+
     public int Seed { get; init; } = 7;
 
     public int Threads { get; init; }
@@ -88,6 +91,7 @@ internal sealed record CampaignArguments
                 "--film-weight" => a with { FilmWeight = Float(name, Next(ref k), 0.001f, 1000f) },
                 "--segments" => a with { Segments = Int(name, Next(ref k), 1, 1000) },
                 "--budget" => a with { Budget = Int(name, Next(ref k), 1, 10_000_000) },
+                "--price" => a with { Price = Float(name, Next(ref k), 0.01f, 1_000_000f) },
                 "--seed" => a with { Seed = Int(name, Next(ref k), int.MinValue, int.MaxValue) },
                 "--threads" => a with { Threads = Int(name, Next(ref k), 0, 1024) },
                 "--json" => a with { Json = true },

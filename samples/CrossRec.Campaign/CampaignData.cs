@@ -1,10 +1,13 @@
 using System.Text;
 
-namespace CrossRec.Campaign;
+namespace CrossRec.Samples.Campaign;
 
 /// <summary>The interactions the campaign runs on, with its source and target domain.</summary>
 internal sealed record CampaignData(InteractionSet Ratings, string Source, string Target, string Description, SyntheticCrossDomain? Synthetic, IReadOnlyDictionary<string, string> Titles)
 {
+    /// <summary>The MovieLens 100K folder the data came from, if it did.</summary>
+    public string? MovieLensFolder { get; init; }
+
     /// <summary>A readable label of an item: its title, or for synthetic items the two themes it leans to most.</summary>
     public string Label(int item)
     {
@@ -84,7 +87,7 @@ internal sealed record CampaignData(InteractionSet Ratings, string Source, strin
         }
 
         var ratings = CrossRec.MovieLens.Load100K(folder).WithItemDomains(domains);
-        return new CampaignData(ratings, "other", target, $"MovieLens 100K: '{target}' films (u.item genre flag) vs. all other films", null, titles);
+        return new CampaignData(ratings, "other", target, $"MovieLens 100K: '{target}' films (u.item genre flag) vs. all other films", null, titles) { MovieLensFolder = folder };
     }
 
     private static string[] ReadGenres(string path)

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Spectre.Console;
 
-namespace CrossRec.Campaign;
+namespace CrossRec.Samples.Campaign;
 
 /// <summary>The pipeline steps, each behind a progress bar; results go into a <see cref="CampaignReport"/>.</summary>
 internal static class CampaignPipeline
@@ -27,6 +27,8 @@ internal static class CampaignPipeline
                 var targetTask = ctx.AddTask("Cold start: train the target-only model", autoStart: false, maxValue: a.Epochs);
                 var evaluate = ctx.AddTask("Cold start: rank the target catalogue", autoStart: false, maxValue: 1);
                 var final = ctx.AddTask("Train the joint model on everyone", autoStart: false, maxValue: a.Epochs);
+                var segment = ctx.AddTask("Segment users (k-means)", autoStart: false, maxValue: 1);
+                var campaign = a.MovieLens is null ? ctx.AddTask("Score, target and A/B-test a film offer", autoStart: false, maxValue: 3) : null;
 
                 var clock = Stopwatch.StartNew();
                 var data = a.MovieLens is { } folder ? CampaignData.MovieLens100K(folder, a.Genre) : CampaignData.Generate(a, ct);
@@ -56,6 +58,26 @@ internal static class CampaignPipeline
                 final.StartTask();
                 report.Model = joint.Fit(data.Ratings, Epochs(final), ct);
                 report.TrainSeconds = Step(final, clock);
+
+                // 3. Segments of everyone, from the production model's factors and behaviour.
+                segment.StartTask();
+                segment.IsIndeterminate = true;
+                report.Segments = CampaignSteps.Segment(data, report.Model, a, progress: null, ct);
+                segment.IsIndeterminate = false;
+                report.SegmentSeconds = Step(segment, clock);
+
+                // 4–6. Conversion scoring from past offers, the new offer's audience, and its A/B test.
+                // MovieLens has no offer outcomes, so these steps need the synthetic platform.
+                if (campaign is not null)
+                {
+                    campaign.StartTask();
+                    report.Conversion = CampaignSteps.ScoreConversion(data, report.Model, report.Segments, a, ct);
+                    campaign.Increment(1);
+                    report.Targeting = CampaignSteps.Target(data, report.Model, report.Segments, report.Conversion, a);
+                    campaign.Increment(1);
+                    report.Ab = CampaignSteps.RunAbTest(data, report.Targeting, a);
+                    report.CampaignSeconds = Step(campaign, clock);
+                }
             });
 
         return report;

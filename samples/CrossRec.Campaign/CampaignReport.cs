@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
 
-namespace CrossRec.Campaign;
+namespace CrossRec.Samples.Campaign;
 
 /// <summary>Everything the pipeline measured; printed as tables and a chart, and as one JSON line.</summary>
 internal sealed class CampaignReport
@@ -27,7 +27,19 @@ internal sealed class CampaignReport
 
     public double TrainSeconds { get; set; }
 
+    public double SegmentSeconds { get; set; }
+
+    public double CampaignSeconds { get; set; }
+
     public double TotalSeconds { get; set; }
+
+    public SegmentsResult? Segments { get; set; }
+
+    public ConversionResult? Conversion { get; set; }
+
+    public TargetingResult? Targeting { get; set; }
+
+    public AbResult? Ab { get; set; }
 
     public static void Print(CampaignReport r, IAnsiConsole console)
     {
@@ -84,6 +96,7 @@ internal sealed class CampaignReport
             console.Write(table);
         }
 
+        PrintCampaign(r, console);
         console.Write(new Rule("[bold]Timing[/]").LeftJustified());
         var timing = new Table().AddColumns("step", "seconds");
         timing.AddRow("load / generate data", S(r.LoadSeconds));
@@ -91,8 +104,89 @@ internal sealed class CampaignReport
         timing.AddRow("cold start: target-only model", S(r.ColdTargetSeconds));
         timing.AddRow("cold start: evaluation", S(r.EvaluateSeconds));
         timing.AddRow("joint model on everyone", S(r.TrainSeconds));
+        timing.AddRow("segments", S(r.SegmentSeconds));
+        if (r.Ab is not null)
+        {
+            timing.AddRow("conversion, targeting, A/B", S(r.CampaignSeconds));
+        }
+
         timing.AddRow("[bold]total[/]", $"[bold]{S(r.TotalSeconds)}[/]");
         console.Write(timing);
+    }
+
+    private static void PrintCampaign(CampaignReport r, IAnsiConsole console)
+    {
+        if (r.Segments is { } seg)
+        {
+            console.Write(new Rule($"[bold]User segments (k-means, k = {seg.Model.Clusters}, user factors + behaviour)[/]").LeftJustified());
+            var table = new Table().AddColumns("segment", "users", "share", "activity", "mean rating", "over-represented (lift)");
+            foreach (var p in seg.Profiles)
+            {
+                table.AddRow(
+                    p.Segment.ToString(CultureInfo.InvariantCulture),
+                    N(p.Size),
+                    p.Share.ToString("P1", CultureInfo.InvariantCulture),
+                    p.MeanActivity.ToString("F1", CultureInfo.InvariantCulture),
+                    p.MeanValue.ToString("F2", CultureInfo.InvariantCulture),
+                    Markup.Escape(string.Join(", ", p.OverRepresented.Select(l => string.Create(CultureInfo.InvariantCulture, $"{l.Label} ×{l.Lift:F2}")))));
+            }
+
+            console.Write(table);
+        }
+
+        if (r.Conversion is { } c)
+        {
+            console.Write(new Rule("[bold]Conversion scoring (past film offers)[/]").LeftJustified());
+            console.MarkupLine($"{N(c.OfferEvents)} past contacts for {N(c.OfferedFilms)} films; logistic regression on an 80/20 split stratified by outcome ({N(c.Metrics.Count)} test contacts, {c.Metrics.Positives / (double)c.Metrics.Count:P1} converted).");
+            var table = new Table().AddColumns("features", "ROC-AUC", "PR-AUC", "log-loss", "Brier");
+            table.AddRow("profile + offer affinity", F(c.Metrics.Auc), F(c.Metrics.PrAuc), F(c.Metrics.LogLoss), F(c.Metrics.Brier));
+            table.AddRow("profile only", F(c.WithoutAffinity.Auc), F(c.WithoutAffinity.PrAuc), F(c.WithoutAffinity.LogLoss), F(c.WithoutAffinity.Brier));
+            console.Write(table);
+            var calibration = new Table().Title("calibration by decile of predicted probability").AddColumns("decile", "contacts", "predicted", "observed", "95% interval");
+            foreach (var b in c.Metrics.Calibration)
+            {
+                calibration.AddRow(
+                    b.Bin.ToString(CultureInfo.InvariantCulture),
+                    N(b.Count),
+                    b.MeanPredicted.ToString("P1", CultureInfo.InvariantCulture),
+                    (b.Calibrated ? "" : "[red]") + b.ObservedRate.ToString("P1", CultureInfo.InvariantCulture) + (b.Calibrated ? "" : "[/]"),
+                    string.Create(CultureInfo.InvariantCulture, $"{b.Low:P1} – {b.High:P1}"));
+            }
+
+            console.Write(calibration);
+            var gains = new BarChart().Label("cumulative gains: share of conversions captured by contacting the top x%").Width(70);
+            foreach (var g in c.Metrics.Gains.Where(g => g.TopFraction <= 0.5 + 1e-9))
+            {
+                gains.AddItem($"top {g.TopFraction:P0}", Math.Round(100 * g.Captured, 1), Color.Green);
+            }
+
+            console.Write(gains);
+        }
+
+        if (r.Targeting is { } t && r.Ab is { } ab)
+        {
+            console.Write(new Rule($"[bold]Campaign: offer {Markup.Escape(t.FilmLabel)}[/]").LeftJustified());
+            var plan = t.Plan;
+            console.MarkupLine(
+                $"{N(plan.Candidates)} users have not watched it; the budget buys {N(plan.Selected.Count)} contacts at {r.Arguments.Price.ToString("G", CultureInfo.InvariantCulture)} per conversion. " +
+                $"Expected conversions: [bold]{plan.ExpectedConversions:F1}[/] by the model ({ab.TrueExpectedConversions:F1} by the platform's ground truth), expected revenue {plan.ExpectedValue:F0}.");
+            console.MarkupLine($"Top prospect {Markup.Escape(t.TopUser)}: p = {t.TopProbability:P1}; largest contributions: " +
+                Markup.Escape(string.Join(", ", t.TopContributions.Select(x => string.Create(CultureInfo.InvariantCulture, $"{x.Feature} {x.Contribution:+0.00;-0.00}")))));
+            var test = ab.Test;
+            var table = new Table().Title("A/B test (outcomes simulated from the ground truth)").AddColumns("arm", "contacted", "converted", "rate");
+            foreach (var arm in new[] { test.Control, test.Treatment })
+            {
+                table.AddRow(arm.Name, N(arm.Users), N(arm.Conversions), arm.Rate.ToString("P2", CultureInfo.InvariantCulture));
+            }
+
+            console.Write(table);
+            console.MarkupLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"Difference {test.Difference:+0.00%;-0.00%} (95% CI {test.Low:+0.00%;-0.00%} … {test.High:+0.00%;-0.00%}), relative lift {test.RelativeLift:P0}, z = {test.Z:F2}, p = {test.PValue:G3}: {(test.Significant ? "[green]significant[/]" : "[yellow]not significant[/]")}."));
+            console.MarkupLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"Detecting a {ab.MinimumDetectableEffect:P1} absolute change from the control rate needs {ab.RequiredPerArm:N0} users per arm (α = 0.05, power 0.8)."));
+        }
     }
 
     public static string ToJson(CampaignReport r)
@@ -107,6 +201,43 @@ internal sealed class CampaignReport
             json["popularity"] = Metrics(e.Popularity);
             json["target_only"] = e.TargetOnly is null ? null : Metrics(e.TargetOnly);
             json["held_out_users"] = e.HeldOutUsers;
+        }
+
+        if (r.Segments is { } seg)
+        {
+            json["segments"] = seg.Profiles.Select(p => new Dictionary<string, object>
+            {
+                ["segment"] = p.Segment,
+                ["size"] = p.Size,
+                ["over_represented"] = p.OverRepresented.Select(l => l.Label).ToArray(),
+            }).ToArray();
+        }
+
+        if (r.Conversion is { } c)
+        {
+            json["conversion"] = new Dictionary<string, double>
+            {
+                ["auc"] = c.Metrics.Auc,
+                ["log_loss"] = c.Metrics.LogLoss,
+                ["brier"] = c.Metrics.Brier,
+                ["auc_without_affinity"] = c.WithoutAffinity.Auc,
+            };
+        }
+
+        if (r.Targeting is { } t && r.Ab is { } ab)
+        {
+            json["campaign"] = new Dictionary<string, object>
+            {
+                ["offer"] = r.Data!.Ratings.ItemIds[t.Film],
+                ["candidates"] = t.Plan.Candidates,
+                ["contacts"] = t.Plan.Selected.Count,
+                ["expected_conversions"] = t.Plan.ExpectedConversions,
+                ["true_expected_conversions"] = ab.TrueExpectedConversions,
+                ["treatment_rate"] = ab.Test.Treatment.Rate,
+                ["control_rate"] = ab.Test.Control.Rate,
+                ["difference"] = ab.Test.Difference,
+                ["p_value"] = ab.Test.PValue,
+            };
         }
 
         json["users"] = r.Data?.Ratings.UserCount;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Spectre.Console;
 
-namespace CrossRec.Campaign;
+namespace CrossRec.Samples.Campaign;
 
 /// <summary>
 /// The end-to-end cross-domain campaign: a course platform sells a film to users it knows mostly from

@@ -132,6 +132,19 @@ public sealed partial class FactorizationModel
         return Clip(RawScore(user, item));
     }
 
+    /// <summary>
+    /// Unclipped score μ + b_u + b_i + p_u·q_i by dense indices: what <see cref="Recommend(string, int, string?, bool)"/>
+    /// ranks by, and for implicit-feedback models a propensity that can leave 0..1. Use it as a feature (offer
+    /// affinity); use <see cref="Predict(int, int)"/> for ratings.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">An index is outside the model.</exception>
+    public float Score(int user, int item)
+    {
+        CheckUser(user);
+        CheckItem(item);
+        return RawScore(user, item);
+    }
+
     /// <summary>Unclipped score μ + b_u + b_i + p_u·q_i; -1 for a user or item means unknown (its terms are dropped).</summary>
     internal float RawScore(int user, int item)
     {
