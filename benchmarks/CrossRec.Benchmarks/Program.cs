@@ -6,8 +6,18 @@ namespace CrossRec.Benchmarks;
 /// Runs CrossRec's BenchmarkDotNet suites. Examples:
 /// <c>dotnet run -c Release --project benchmarks/CrossRec.Benchmarks -- --filter '*Sgd*'</c>,
 /// <c>... -- --list flat</c>. Data-bound benchmarks read <c>CROSSREC_DATA</c> (the folder holding <c>ml-100k/</c>).
+/// <c>... -- export-libmf DIR</c> writes the LIBMF comparison files (see <see cref="LibmfExport"/>).
 /// </summary>
 public static class Program
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static void Main(string[] args)
+    {
+        if (args is ["export-libmf", var directory])
+        {
+            LibmfExport.Run(directory);
+            return;
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
 }

@@ -70,9 +70,9 @@ public sealed partial class TorchEngine : IComputeEngine
             throw new ArgumentException($"{nameof(FactorizationOptions.EarlyStoppingPatience)} needs a validation set.", nameof(validation));
         }
 
-        if (options.DomainWeights is { Count: > 0 })
+        if (options.DomainWeights is { Count: > 0 } && options.Algorithm == FactorizationAlgorithm.Als)
         {
-            throw new NotSupportedException("DomainWeights are trained by the CPU engine; the Torch engine does not weight domains yet.");
+            throw new NotSupportedException($"{nameof(FactorizationOptions.DomainWeights)} are supported by SGD (either engine); the Torch engine's ALS does not weight domains. Use {nameof(FactorizationAlgorithm)}.{nameof(FactorizationAlgorithm.Sgd)}.");
         }
 
         return options.Algorithm == FactorizationAlgorithm.Als
@@ -89,6 +89,10 @@ public sealed partial class TorchEngine : IComputeEngine
         var items = TorchCompat.Indices(train.ItemsArray, _device);
         var ratings = TorchCompat.Floats(train.ValuesArray, _device);
         var mu = (float)train.MeanValue();
+
+        // Per-item loss weights from DomainWeights (null: unweighted), as the CPU engine applies them: the
+        // error term of every gradient is scaled by the rating's weight, the L2 shrink is not.
+        var itemWeights = Engines.Cpu.SgdSession.ResolveDomainWeights(train, o) is { } w ? TorchCompat.Floats(w, _device) : null;
         using var generator = new torch.Generator((ulong)o.Seed, _device);
         var p = TorchCompat.RandN(train.UserCount, k, generator, _device).mul_(o.InitStandardDeviation);
         var q = TorchCompat.RandN(train.ItemCount, k, generator, _device).mul_(o.InitStandardDeviation);
@@ -130,8 +134,9 @@ public sealed partial class TorchEngine : IComputeEngine
 
                     // Analytic gradients of ½e² + ½λ‖·‖² per rating; updates from the same row are summed, as
                     // Hogwild threads would apply them, which keeps the CPU engine's learning rates valid.
-                    var e = r - (pu * qi).sum(1) - bu_ - bi_ - mu;
-                    sum.add_((e * e).sum().to(ScalarType.Float64));
+                    var raw = r - (pu * qi).sum(1) - bu_ - bi_ - mu;
+                    sum.add_((raw * raw).sum().to(ScalarType.Float64));
+                    var e = itemWeights is null ? raw : raw * itemWeights.index_select(0, i);
                     var e1 = e.unsqueeze(1);
                     TorchCompat.IndexAdd(bu, 0, u, (e - (bu_ * regb)) * lrb);
                     TorchCompat.IndexAdd(bi, 0, i, (e - (bi_ * regb)) * lrb);
@@ -200,6 +205,10 @@ public sealed partial class TorchEngine : IComputeEngine
         var items = TorchCompat.Indices(train.ItemsArray, _device);
         var ratings = TorchCompat.Floats(train.ValuesArray, _device);
         var mu = (float)train.MeanValue();
+
+        // Per-item loss weights from DomainWeights (null: unweighted), as the CPU engine applies them: the
+        // error term of every gradient is scaled by the rating's weight, the L2 shrink is not.
+        var itemWeights = Engines.Cpu.SgdSession.ResolveDomainWeights(train, o) is { } w ? TorchCompat.Floats(w, _device) : null;
         using var generator = new torch.Generator((ulong)o.Seed, _device);
         var p = TorchCompat.RandN(train.UserCount, k, generator, _device).mul_(o.InitStandardDeviation);
         var q = TorchCompat.RandN(train.ItemCount, k, generator, _device).mul_(o.InitStandardDeviation);

@@ -49,6 +49,20 @@ public abstract class EngineContractTests
     }
 
     [Test]
+    public void DomainWeightsFitTheWeightedDomainCloser()
+    {
+        var data = SyntheticCrossDomain.Generate(new SyntheticCrossDomainOptions { Users = 1500, Courses = 80, Films = 120, Seed = 5 }).Ratings;
+        var options = new FactorizationOptions { Factors = 16, Epochs = 10, Seed = 2 };
+        var film = data.Domains!.GetIndex(SyntheticCrossDomain.FilmDomain);
+        var rows = Enumerable.Range(0, data.Count).Where(r => data.ItemDomains[data.Items[r]] == film).ToArray();
+        var films = data.Subset(rows);
+        var plain = Engine.Factorize(data, null, options, null, default).Evaluate(films).Rmse;
+        var weighted = Engine.Factorize(data, null, options with { DomainWeights = new Dictionary<string, float> { [SyntheticCrossDomain.FilmDomain] = 4f } }, null, default).Evaluate(films).Rmse;
+        TestContext.Out.WriteLine($"{Engine.Name}: film training RMSE unweighted {plain:F4}, film weight 4 {weighted:F4}");
+        Assert.That(weighted, Is.LessThan(plain - 0.005));
+    }
+
+    [Test]
     public void AModelFromTheEngineIsSavedLoadedAndServedByTheCore()
     {
         var (train, _) = Synthetic.Value.SplitRandom(0.1, 3);

@@ -334,7 +334,7 @@ internal sealed unsafe class SgdSession : IDisposable
     /// Per-item loss weights from <see cref="FactorizationOptions.DomainWeights"/> (original item order),
     /// or null when none are set. Unknown domain names are an error.
     /// </summary>
-    private static float[]? ResolveDomainWeights(InteractionSet train, FactorizationOptions o)
+    internal static float[]? ResolveDomainWeights(InteractionSet train, FactorizationOptions o)
     {
         if (o.DomainWeights is not { Count: > 0 } weights)
         {
