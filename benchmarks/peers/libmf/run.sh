@@ -22,7 +22,7 @@ TRAINER="dotnet $ROOT/samples/CrossRec.Trainer/bin/Release/net10.0/crossrec-trai
 crossrec() { # data k epochs lr reg
   $TRAINER --data "$OUT/$1.tr.txt" --test "$OUT/$1.te.txt" --format csv --delimiter ' ' \
     --factors "$2" --epochs "$3" --learning-rate "$4" --regularization "$5" --threads 2 --no-ranking --json | tail -1 |
-    /usr/bin/python3 -c 'import json,sys; j=json.load(sys.stdin); print(f"crossrec {j[\"dataset\"]} k={j[\"factors\"]} epochs={j[\"epochs\"]}: fit {j[\"fit_seconds\"]:.3f}s (epochs {j[\"train_seconds\"]:.3f}s, {j[\"updates_per_second\"]/1e6:.1f}M upd/s) test rmse {j[\"rmse\"]:.4f}")'
+    /usr/bin/python3 -c 'import json,sys; j=json.load(sys.stdin); print("crossrec %s k=%d epochs=%d: fit %.3fs (epochs %.3fs, %.1fM upd/s) test rmse %.4f" % (j["dataset"], j["factors"], j["epochs"], j["fit_seconds"], j["train_seconds"], j["updates_per_second"] / 1e6, j["rmse"]))'
 }
 libmf() { # data k epochs eta lambda
   "$OUT/libmf-bench" "$OUT/$1.tr.txt" "$OUT/$1.te.txt" "$2" "$3" "$4" "$5" 2 20 1 1 5
