@@ -7,7 +7,8 @@ namespace CrossRec.Benchmarks;
 /// <summary>
 /// Load time of 10 million ratings written once from the synthetic generator, in MovieLens 100K layout
 /// (tab-separated) and as CSV with a header, against a naive baseline in the same run
-/// (File.ReadLines + string.Split + float.Parse into the same builder).
+/// (File.ReadLines + string.Split + float.Parse into the same builder), with numeric ids (as MovieLens has)
+/// and with prefixed ones.
 /// Run: <c>dotnet run -c Release --project benchmarks/CrossRec.Benchmarks -- --filter '*LoadBenchmarks*'</c>.
 /// </summary>
 [MemoryDiagnoser]
@@ -21,6 +22,10 @@ public class LoadBenchmarks
     /// <summary>Rows in the files.</summary>
     [Params(10_000_000)]
     public int Rows { get; set; }
+
+    /// <summary>"numeric" ids as in MovieLens ("196"), or "prefixed" ids ("u196", "i242").</summary>
+    [Params("numeric", "prefixed")]
+    public string Ids { get; set; } = "numeric";
 
     [GlobalSetup]
     public void Setup()
@@ -38,6 +43,12 @@ public class LoadBenchmarks
             {
                 var u = data.UserIds[data.Users[r]];
                 var i = data.ItemIds[data.Items[r]];
+                if (Ids == "numeric")
+                {
+                    u = u[1..]; // the generator's ids are "u123" / "i45"
+                    i = i[1..];
+                }
+
                 var v = data.Values[r].ToString(CultureInfo.InvariantCulture);
                 var t = data.Timestamps[r].ToString(CultureInfo.InvariantCulture);
                 tsv.Write($"{u}\t{i}\t{v}\t{t}\n");

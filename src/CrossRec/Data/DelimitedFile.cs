@@ -205,7 +205,7 @@ public static class DelimitedFile
             if (_rating >= 0)
             {
                 var text = s.Field(line, _rating);
-                if (!float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value))
+                if (!FastNumbers.TryParseFloat(text, out value))
                 {
                     Problem(lineNo, _rating + 1, text.IsWhiteSpace() ? "the rating is empty; expected a number." : $"the rating '{text}' is not a number (culture-invariant, '.' as decimal point).");
                     return;
@@ -228,7 +228,7 @@ public static class DelimitedFile
             if (_timestamp >= 0)
             {
                 var text = s.Field(line, _timestamp).Trim();
-                if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ts))
+                if (FastNumbers.TryParseInt64(text, out var ts))
                 {
                     timestamp = ts;
                 }
