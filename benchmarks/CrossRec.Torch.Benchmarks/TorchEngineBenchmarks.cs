@@ -2,6 +2,14 @@ using BenchmarkDotNet.Attributes;
 
 namespace CrossRec.Torch.Benchmarks;
 
+/// <summary>The seeded 10M-rating synthetic set the factorization suites share (generated once per process).</summary>
+internal static class TenMillionRatings
+{
+    private static readonly Lazy<InteractionSet> Data = new(() => SyntheticRatings.Generate(new SyntheticRatingsOptions { Users = 200_000, Items = 40_000, Ratings = 10_000_000 }));
+
+    public static InteractionSet Value => Data.Value;
+}
+
 /// <summary>
 /// One SGD epoch over 10 million synthetic ratings at k = 32, 64, 128: the TorchSharp engine against the
 /// managed CPU engine. Each invocation includes the engine's setup
@@ -19,7 +27,7 @@ public class TorchFactorizationBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _data = SyntheticRatings.Generate(new SyntheticRatingsOptions { Users = 200_000, Items = 40_000, Ratings = 10_000_000 });
+        _data = TenMillionRatings.Value;
         _engine = new TorchEngine(TorchBenchmarkSettings.Device);
     }
 
@@ -46,7 +54,7 @@ public class TorchAlsBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _data = SyntheticRatings.Generate(new SyntheticRatingsOptions { Users = 200_000, Items = 40_000, Ratings = 10_000_000 });
+        _data = TenMillionRatings.Value;
         _engine = new TorchEngine(TorchBenchmarkSettings.Device);
     }
 
