@@ -103,6 +103,25 @@ public sealed class BiasedFactorizationBuilder
     /// <summary>The engine <c>Fit</c> will use.</summary>
     public IComputeEngine ResolveEngine() => _engine ?? EngineResolver.Resolve(_device);
 
+    /// <summary>
+    /// Trains on implicit feedback, the better choice for top-N recommendation from purchases, views or
+    /// ratings alike: every (user, item) interaction is a positive with target 1 whatever its value, and
+    /// <paramref name="negativesPerPositive"/> of the user's unobserved items (of the same domain, when the data
+    /// has domains) are sampled once as negatives with target 0. Scores estimate how likely the user is to
+    /// interact with an item; <see cref="FactorizationModel.SeenItems"/> are the observed items only.
+    /// </summary>
+    /// <param name="interactions">Observed interactions (values are ignored).</param>
+    /// <param name="negativesPerPositive">Sampled negatives per positive (1..1000).</param>
+    /// <param name="progress">Optional per-epoch progress.</param>
+    /// <param name="cancellationToken">Cancels training.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the message names it).</exception>
+    public FactorizationModel FitImplicit(InteractionSet interactions, int negativesPerPositive = 4, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(interactions);
+        return new JointFactorizationBuilder(this, new JointTrainingOptions { Feedback = FeedbackKind.Implicit, NegativesPerPositive = negativesPerPositive })
+            .FitUnchecked(interactions, progress, cancellationToken);
+    }
+
     /// <summary>Validates the options and trains a model.</summary>
     /// <param name="train">Training interactions.</param>
     /// <param name="progress">Optional per-epoch progress.</param>
