@@ -25,6 +25,8 @@ public static class TrainCommand
           Model:
             --factors K --epochs N --learning-rate X --regularization X --seed S --threads T
             --deterministic          single thread, bit-identical results for a seed
+            --implicit [--negatives N]   train on implicit feedback (every rating a positive, N sampled
+                                     negatives each, default 4): the top-N model; reports ranking metrics
           Output:
             --recommend USER [--top N]   print top-N recommendations for a user
             --segments K [--items PATH]  cluster the user factors into K segments and show their
@@ -35,7 +37,7 @@ public static class TrainCommand
             --json                   print a JSON summary as the last line of stdout
         """;
 
-    private static readonly HashSet<string> Flags = ["json", "deterministic", "help", "no-ranking"];
+    private static readonly HashSet<string> Flags = ["json", "deterministic", "help", "no-ranking", "implicit"];
 
     public static int Run(IReadOnlyList<string> argv)
     {
@@ -66,6 +68,8 @@ public static class TrainCommand
         var itemCatalog = args.String("items");
         var savePath = args.String("save");
         var withRanking = !args.Flag("no-ranking");
+        var implicitFeedback = args.Flag("implicit");
+        var negatives = args.Int("negatives", 1, 1000) ?? 4;
         args.RejectUnknown();
 
         AnsiConsole.MarkupLine($"[bold]CrossRec trainer[/] — {Markup.Escape(dataset.Name)}: {dataset.Train.Count:N0} training and {dataset.Test.Count:N0} test ratings, {dataset.Train.UserCount:N0} users, {dataset.Train.ItemCount:N0} items");
@@ -86,18 +90,22 @@ public static class TrainCommand
                     task.Value = e.Epoch;
                 });
                 fitWatch.Start();
-                model = builder.Fit(dataset.Train, progress);
+                model = implicitFeedback ? builder.FitImplicit(dataset.Train, negatives, progress) : builder.Fit(dataset.Train, progress);
                 fitWatch.Stop();
                 task.Value = task.MaxValue;
             });
 
         var info = model.Info!;
-        var rating = model.Evaluate(dataset.Test);
+        var rating = implicitFeedback ? null : model.Evaluate(dataset.Test); // an implicit model scores propensities, not ratings
         var ranking = withRanking ? model.EvaluateRanking(dataset.Test, new RankingOptions { K = 10, RelevanceThreshold = dataset.RelevanceThreshold }) : null;
 
         var table = new Table().RoundedBorder().Title("Result").AddColumn("metric").AddColumn(new TableColumn("value").RightAligned());
-        table.AddRow("test RMSE", $"{rating.Rmse:F4}");
-        table.AddRow("test MAE", $"{rating.Mae:F4}");
+        if (rating is not null)
+        {
+            table.AddRow("test RMSE", $"{rating.Rmse:F4}");
+            table.AddRow("test MAE", $"{rating.Mae:F4}");
+        }
+
         if (ranking is not null)
         {
             table.AddRow($"NDCG@10 (relevant ≥ {dataset.RelevanceThreshold})", $"{ranking.Ndcg:F4}");
@@ -106,7 +114,11 @@ public static class TrainCommand
             table.AddRow("AUC", $"{ranking.Auc:F4}");
         }
 
-        table.AddRow("test rows with unknown user / item", $"{rating.UnknownUsers:N0} / {rating.UnknownItems:N0}");
+        if (rating is not null)
+        {
+            table.AddRow("test rows with unknown user / item", $"{rating.UnknownUsers:N0} / {rating.UnknownItems:N0}");
+        }
+
         table.AddRow("epochs run", $"{info.EpochsRun}");
         table.AddRow("training time (epochs / whole fit)", $"{info.TrainSeconds:F2} s / {fitWatch.Elapsed.TotalSeconds:F2} s");
         table.AddRow("rating updates / s", $"{info.UpdatesPerSecond / 1e6:F2} M");
@@ -142,8 +154,9 @@ public static class TrainCommand
                 ["dataset"] = dataset.Name,
                 ["factors"] = options.Factors,
                 ["epochs"] = info.EpochsRun,
-                ["rmse"] = rating.Rmse,
-                ["mae"] = rating.Mae,
+                ["rmse"] = rating?.Rmse,
+                ["mae"] = rating?.Mae,
+                ["feedback"] = implicitFeedback ? "implicit" : "explicit",
                 ["ndcg_at_10"] = ranking?.Ndcg,
                 ["train_seconds"] = info.TrainSeconds,
                 ["fit_seconds"] = fitWatch.Elapsed.TotalSeconds,
