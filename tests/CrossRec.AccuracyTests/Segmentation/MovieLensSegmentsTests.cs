@@ -9,7 +9,7 @@ public class MovieLensSegmentsTests
         var dir = TestData.Require("ml-100k");
         var ratings = MovieLens.Load100K(dir);
         var genres = MovieLens.LoadItems100K(dir).ToDictionary(i => i.Id, i => i.Genres);
-        var model = CrossRec.Factorization.Biased().Seed(7).Fit(ratings);
+        var model = CrossRec.Factorization.Biased().Seed(7).Deterministic().Fit(ratings); // reproducible factors, so the segments are too
         var segments = CrossRec.Segmentation.KMeans(6).Seed(7).Restarts(3).Fit(model.UserFactors);
         var profiles = segments.Profile(ratings, genres, top: 3, minCount: 20);
         foreach (var p in profiles)
