@@ -80,6 +80,7 @@ public class KMeansTests
 
     [TestCase(KMeansAlgorithm.Lloyd)]
     [TestCase(KMeansAlgorithm.Hamerly)]
+    [TestCase(KMeansAlgorithm.Elkan)]
     [TestCase(KMeansAlgorithm.MiniBatch)]
     public void RecoversWellSeparatedBlobs(KMeansAlgorithm algorithm)
     {
@@ -88,14 +89,17 @@ public class KMeansTests
         Assert.That(AdjustedRand(result.Assignments, truth), Is.GreaterThanOrEqualTo(0.99));
     }
 
-    [TestCase(8, 8, 1)]
-    [TestCase(32, 64, 2)]
-    [TestCase(50, 13, 3)]
-    public void LloydAndHamerlyGiveIdenticalAssignments(int k, int d, int seed)
+    [TestCase(8, 8, 1, KMeansAlgorithm.Hamerly)]
+    [TestCase(32, 64, 2, KMeansAlgorithm.Hamerly)]
+    [TestCase(50, 13, 3, KMeansAlgorithm.Hamerly)]
+    [TestCase(8, 8, 1, KMeansAlgorithm.Elkan)]
+    [TestCase(32, 64, 2, KMeansAlgorithm.Elkan)]
+    [TestCase(50, 13, 3, KMeansAlgorithm.Elkan)]
+    public void LloydAndTheBoundedVariantsGiveIdenticalAssignments(int k, int d, int seed, KMeansAlgorithm bounded)
     {
         var points = Mixture(6000, d, k, seed);
         var lloyd = CpuEngine.Default.Cluster(points, new KMeansOptions { Clusters = k, Algorithm = KMeansAlgorithm.Lloyd, Seed = seed, TrackInertia = true }, null, default);
-        var hamerly = CpuEngine.Default.Cluster(points, new KMeansOptions { Clusters = k, Algorithm = KMeansAlgorithm.Hamerly, Seed = seed, TrackInertia = true }, null, default);
+        var hamerly = CpuEngine.Default.Cluster(points, new KMeansOptions { Clusters = k, Algorithm = bounded, Seed = seed, TrackInertia = true }, null, default);
         Assert.That(hamerly.Iterations, Is.EqualTo(lloyd.Iterations));
         Assert.That(hamerly.Assignments.ToArray(), Is.EqualTo(lloyd.Assignments.ToArray()));
         Assert.That(hamerly.Centroids.AsSpan().ToArray(), Is.EqualTo(lloyd.Centroids.AsSpan().ToArray()));
@@ -104,6 +108,7 @@ public class KMeansTests
 
     [TestCase(KMeansAlgorithm.Lloyd)]
     [TestCase(KMeansAlgorithm.Hamerly)]
+    [TestCase(KMeansAlgorithm.Elkan)]
     public void InertiaNeverIncreases(KMeansAlgorithm algorithm)
     {
         var points = Mixture(8000, 16, 12, 4);
@@ -116,6 +121,15 @@ public class KMeansTests
         }
 
         Assert.That(result.Inertia, Is.LessThanOrEqualTo(result.InertiaHistory[0]));
+    }
+
+    [Test]
+    public void ElkanRefusesMoreBoundsThanItMayKeep()
+    {
+        var points = ReadOnlyMatrix.Create(new float[300_000 * 2], 300_000, 2);
+        var e = Assert.Throws<ArgumentException>(() => CpuEngine.Default.Cluster(points, new KMeansOptions { Clusters = 1000, Algorithm = KMeansAlgorithm.Elkan }, null, default));
+        Assert.That(e!.Message, Does.Contain("Hamerly"));
+        Assert.That(e.ParamName, Does.Contain("Algorithm"));
     }
 
     [Test]

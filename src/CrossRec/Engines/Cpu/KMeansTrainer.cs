@@ -47,6 +47,13 @@ internal static class KMeansTrainer
             }
         }
 
+        if (o.Algorithm == KMeansAlgorithm.Elkan && (long)n * o.Clusters > MaxElkanBounds)
+        {
+            throw new ArgumentException(
+                $"Elkan keeps {o.Clusters} lower bounds for each of the {n} points ({(long)n * o.Clusters * 4 / (1 << 20)} MB), over the {MaxElkanBounds * 4 / (1 << 20)} MB it may use; choose Algorithm = Hamerly or Auto.",
+                nameof(o.Algorithm));
+        }
+
         if (o.InitialCentroids is { } init && (init.Rows != o.Clusters || init.Columns != d))
         {
             throw new ArgumentException($"InitialCentroids is {init.Rows} x {init.Columns}; expected {o.Clusters} x {d}.", nameof(o.InitialCentroids));
@@ -65,6 +72,7 @@ internal static class KMeansTrainer
                 KMeansAlgorithm.MiniBatch => state.MiniBatch(centroids, rng, restart),
                 KMeansAlgorithm.Lloyd => state.Iterate(centroids, restart, bounded: false),
                 KMeansAlgorithm.Hamerly => state.Iterate(centroids, restart, bounded: true),
+                KMeansAlgorithm.Elkan => state.Iterate(centroids, restart, bounded: true, elkan: true),
                 _ => state.Iterate(centroids, restart, bounded: ChooseBounded(o.Clusters, d)),
             };
             if (best is null || result.Inertia < best.Inertia)
@@ -82,6 +90,9 @@ internal static class KMeansTrainer
     /// at d = 8 a full assignment costs little more than checking the bounds and Lloyd is as fast or faster.
     /// </summary>
     internal static bool ChooseBounded(int k, int d) => k >= 4 && d >= 16;
+
+    /// <summary>Most lower bounds Elkan may keep (n × k floats: 1 GB).</summary>
+    private const long MaxElkanBounds = 1L << 28;
 
     private sealed class State
     {
@@ -285,8 +296,13 @@ internal static class KMeansTrainer
             return sum;
         }
 
-        /// <summary>Lloyd (bounded = false) or Hamerly (bounded = true) from the given centroids.</summary>
-        public KMeansResult Iterate(float[] centroids, int restart, bool bounded)
+        /// <summary>
+        /// Lloyd (bounded = false), Hamerly (bounded = true) or Elkan (bounded and elkan) from the given centroids.
+        /// Elkan keeps one lower bound per (point, centroid), each lowered by its own centroid's move rather than
+        /// by the largest move, and adds the centroid-to-centroid test; a point its bounds cannot settle is
+        /// reassigned by the same kernel as Lloyd's, so all three give identical assignments.
+        /// </summary>
+        public KMeansResult Iterate(float[] centroids, int restart, bool bounded, bool elkan = false)
         {
             var block = new CentroidBlock(_k, _d);
             var labels = new int[_n];
@@ -304,6 +320,8 @@ internal static class KMeansTrainer
             }
 
             var half = new double[_k];       // Hamerly: half the distance from each centroid to its nearest other centroid
+            var lowerAll = elkan ? new float[(long)_n * _k] : []; // Elkan: lower bound on the distance to every centroid
+            var pairHalf = elkan ? new float[_k * _k] : [];       // Elkan: half the distance between every two centroids
             var shift = new double[_k];      // how far each centroid moved in the last update
             var history = new List<double>();
             var converged = false;
@@ -321,7 +339,7 @@ internal static class KMeansTrainer
                 var full = iteration == 0 || !bounded;
                 if (!full)
                 {
-                    HalfSeparations(centroids, half);
+                    HalfSeparations(centroids, half, elkan ? pairHalf : null);
                 }
 
                 Parallel.For(0, Stripes, _parallel, s =>
@@ -348,6 +366,10 @@ internal static class KMeansTrainer
                                 {
                                     upper[r] = MathF.Sqrt(chunkBest[i]);
                                     lower[r] = MathF.Sqrt(chunkSecond[i]);
+                                    if (elkan)
+                                    {
+                                        ResetElkanBounds(lowerAll, r, chunkLabels[i], upper[r], lower[r]);
+                                    }
                                 }
 
                                 stripeChanged += Move(s, r, chunkLabels[i], labels, sums, counts);
@@ -361,7 +383,7 @@ internal static class KMeansTrainer
                             for (var r = c0; r < c0 + rows; r++)
                             {
                                 var a = labels[r];
-                                var m = Math.Max((float)half[a], lower[r]);
+                                var m = elkan ? (float)half[a] : Math.Max((float)half[a], lower[r]);
 
                                 // The bounds hold in real arithmetic; the slack covers the float32 rounding of ‖x‖² − 2x·c + ‖c‖²,
                                 // so a point is skipped only when Lloyd's full comparison would certainly keep its label.
@@ -372,7 +394,7 @@ internal static class KMeansTrainer
                                 }
 
                                 upper[r] = MathF.Sqrt(KMeansKernel.SquaredDistance(_x.AsSpan(r * _d, _d), _norms[r], block, a));
-                                if (upper[r] + slack < m)
+                                if (upper[r] + slack < m || (elkan && ElkanSettles(lowerAll, pairHalf, r, a, upper[r] + slack)))
                                 {
                                     continue;
                                 }
@@ -390,6 +412,11 @@ internal static class KMeansTrainer
                                     var r = gatheredRows[g];
                                     upper[r] = MathF.Sqrt(chunkBest[g]);
                                     lower[r] = MathF.Sqrt(chunkSecond[g]);
+                                    if (elkan)
+                                    {
+                                        ResetElkanBounds(lowerAll, r, chunkLabels[g], upper[r], lower[r]);
+                                    }
+
                                     stripeChanged += Move(s, r, chunkLabels[g], labels, sums, counts);
                                 }
                             }
@@ -423,9 +450,23 @@ internal static class KMeansTrainer
                     break;
                 }
 
-                var moved = Update(centroids, sums, counts, labels, shift, lower, bounded);
+                var moved = Update(centroids, sums, counts, labels, shift, lower, bounded, lowerAll);
                 _progress?.Report(new IterationReport(restart, iteration, totalInertia, moved, _watch.Elapsed, _device));
-                if (bounded)
+                if (elkan)
+                {
+                    // Centroid c moved by shift[c]: every distance to it changed by at most that much.
+                    var moves = Array.ConvertAll(shift, v => (float)v);
+                    Parallel.For(0, Stripes, _parallel, s =>
+                    {
+                        var (start, end) = StripeRange(s);
+                        for (var r = start; r < end; r++)
+                        {
+                            upper[r] += moves[labels[r]];
+                            System.Numerics.Tensors.TensorPrimitives.Subtract(lowerAll.AsSpan(r * _k, _k), moves, lowerAll.AsSpan(r * _k, _k));
+                        }
+                    });
+                }
+                else if (bounded)
                 {
                     // Centroid c moved by shift[c]: a point's distance to its centroid grew by at most that
                     // much, and its distance to any other centroid shrank by at most the largest other move.
@@ -575,7 +616,7 @@ internal static class KMeansTrainer
         }
 
         /// <summary>New centroids from the stripe sums; empty clusters move to the points farthest from their centroids.</summary>
-        private double Update(float[] centroids, double[][] sums, long[][] counts, int[] labels, double[] shift, float[] lower, bool bounded)
+        private double Update(float[] centroids, double[][] sums, long[][] counts, int[] labels, double[] shift, float[] lower, bool bounded, float[] lowerAll)
         {
             var total = new double[_d];
             var empty = new List<int>();
@@ -640,13 +681,15 @@ internal static class KMeansTrainer
                 if (bounded)
                 {
                     Array.Clear(lower); // a relocated centroid may now be anyone's nearest: recheck every point
+                    Array.Clear(lowerAll);
                 }
             }
 
             return moved;
         }
 
-        private void HalfSeparations(float[] centroids, double[] half)
+        /// <summary>Half the distance from each centroid to its nearest other one; with <paramref name="pairs"/>, half of every pairwise distance too (Elkan).</summary>
+        private void HalfSeparations(float[] centroids, double[] half, float[]? pairs)
         {
             for (var c = 0; c < _k; c++)
             {
@@ -655,12 +698,45 @@ internal static class KMeansTrainer
                 {
                     if (o != c)
                     {
-                        nearest = Math.Min(nearest, ExactSquaredDistance(centroids.AsSpan(c * _d, _d), centroids.AsSpan(o * _d, _d)));
+                        var squared = ExactSquaredDistance(centroids.AsSpan(c * _d, _d), centroids.AsSpan(o * _d, _d));
+                        nearest = Math.Min(nearest, squared);
+                        if (pairs is not null)
+                        {
+                            pairs[(c * _k) + o] = (float)(0.5 * Math.Sqrt(squared));
+                        }
                     }
                 }
 
                 half[c] = _k == 1 ? double.PositiveInfinity : 0.5 * Math.Sqrt(nearest);
             }
+        }
+
+        /// <summary>
+        /// Elkan's test for a point assigned to <paramref name="a"/> whose distance to it is at most
+        /// <paramref name="bound"/> (slack included): true when no other centroid can be nearer, because its lower
+        /// bound or half its distance from <paramref name="a"/> already exceeds the bound.
+        /// </summary>
+        private bool ElkanSettles(float[] lowerAll, float[] pairHalf, int r, int a, float bound)
+        {
+            var lowers = lowerAll.AsSpan(r * _k, _k);
+            var halves = pairHalf.AsSpan(a * _k, _k);
+            for (var c = 0; c < _k; c++)
+            {
+                if (c != a && bound >= lowers[c] && bound >= halves[c])
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>After a full comparison: every other centroid is at least the second-nearest distance away.</summary>
+        private void ResetElkanBounds(float[] lowerAll, int r, int label, float nearest, float second)
+        {
+            var lowers = lowerAll.AsSpan(r * _k, _k);
+            lowers.Fill(second);
+            lowers[label] = nearest;
         }
 
         /// <summary>Squared distances from every point to <paramref name="count"/> centres: the closest (into <paramref name="closest"/>) or all (into <paramref name="all"/>, rows × KPad).</summary>
