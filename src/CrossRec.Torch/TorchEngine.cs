@@ -83,21 +83,12 @@ public sealed partial class TorchEngine : IComputeEngine
     private FactorizationModel FactorizeSgd(InteractionSet train, InteractionSet? validation, FactorizationOptions o, IProgress<EpochReport>? progress, CancellationToken ct)
     {
         using var scope = torch.NewDisposeScope();
-        var n = train.Count;
-        var k = o.Factors;
-        var users = TorchCompat.Indices(train.UsersArray, _device);
-        var items = TorchCompat.Indices(train.ItemsArray, _device);
-        var ratings = TorchCompat.Floats(train.ValuesArray, _device);
-        var mu = (float)train.MeanValue();
+        using var generator = new torch.Generator((ulong)o.Seed, _device);
+        var (n, k, users, items, ratings, mu, p, q, bu, bi) = Start(train, o, generator);
 
         // Per-item loss weights from DomainWeights (null: unweighted), as the CPU engine applies them: the
         // error term of every gradient is scaled by the rating's weight, the L2 shrink is not.
         var itemWeights = Engines.Cpu.SgdSession.ResolveDomainWeights(train, o) is { } w ? TorchCompat.Floats(w, _device) : null;
-        using var generator = new torch.Generator((ulong)o.Seed, _device);
-        var p = TorchCompat.RandN(train.UserCount, k, generator, _device).mul_(o.InitStandardDeviation);
-        var q = TorchCompat.RandN(train.ItemCount, k, generator, _device).mul_(o.InitStandardDeviation);
-        var bu = torch.zeros(train.UserCount, dtype: ScalarType.Float32, device: _device);
-        var bi = torch.zeros(train.ItemCount, dtype: ScalarType.Float32, device: _device);
 
         var lr = o.LearningRate;
         var lrb = o.EffectiveBiasLearningRate;
@@ -199,6 +190,27 @@ public sealed partial class TorchEngine : IComputeEngine
         return final.ToModel(train, k, mu, info);
     }
 
+    /// <summary>
+    /// What both factorization algorithms start from: the ratings on the device, the global mean, factors drawn
+    /// from N(0, InitStandardDeviation²) with the seeded generator, and zero biases (inside the caller's scope).
+    /// </summary>
+    private (long N, int K, Tensor Users, Tensor Items, Tensor Ratings, float Mu, Tensor P, Tensor Q, Tensor Bu, Tensor Bi) Start(
+        InteractionSet train, FactorizationOptions o, torch.Generator generator)
+    {
+        var k = o.Factors;
+        return (
+            train.Count,
+            k,
+            TorchCompat.Indices(train.UsersArray, _device),
+            TorchCompat.Indices(train.ItemsArray, _device),
+            TorchCompat.Floats(train.ValuesArray, _device),
+            (float)train.MeanValue(),
+            TorchCompat.RandN(train.UserCount, k, generator, _device).mul_(o.InitStandardDeviation),
+            TorchCompat.RandN(train.ItemCount, k, generator, _device).mul_(o.InitStandardDeviation),
+            torch.zeros(train.UserCount, dtype: ScalarType.Float32, device: _device),
+            torch.zeros(train.ItemCount, dtype: ScalarType.Float32, device: _device));
+    }
+
     /// <summary>For each occurrence, how many times its row occurs in the batch (float).</summary>
     private static Tensor RowCounts(Tensor rows, long rowCount) =>
         torch.bincount(rows, minlength: rowCount).index_select(0, rows).to(ScalarType.Float32);
@@ -215,21 +227,8 @@ public sealed partial class TorchEngine : IComputeEngine
     private FactorizationModel FactorizeAls(InteractionSet train, InteractionSet? validation, FactorizationOptions o, IProgress<EpochReport>? progress, CancellationToken ct)
     {
         using var scope = torch.NewDisposeScope();
-        var n = train.Count;
-        var k = o.Factors;
-        var users = TorchCompat.Indices(train.UsersArray, _device);
-        var items = TorchCompat.Indices(train.ItemsArray, _device);
-        var ratings = TorchCompat.Floats(train.ValuesArray, _device);
-        var mu = (float)train.MeanValue();
-
-        // Per-item loss weights from DomainWeights (null: unweighted), as the CPU engine applies them: the
-        // error term of every gradient is scaled by the rating's weight, the L2 shrink is not.
-        var itemWeights = Engines.Cpu.SgdSession.ResolveDomainWeights(train, o) is { } w ? TorchCompat.Floats(w, _device) : null;
         using var generator = new torch.Generator((ulong)o.Seed, _device);
-        var p = TorchCompat.RandN(train.UserCount, k, generator, _device).mul_(o.InitStandardDeviation);
-        var q = TorchCompat.RandN(train.ItemCount, k, generator, _device).mul_(o.InitStandardDeviation);
-        var bu = torch.zeros(train.UserCount, dtype: ScalarType.Float32, device: _device);
-        var bi = torch.zeros(train.ItemCount, dtype: ScalarType.Float32, device: _device);
+        var (n, k, users, items, ratings, mu, p, q, bu, bi) = Start(train, o, generator);
         var history = new List<EpochReport>();
         double trainSeconds = 0;
         for (var epoch = 1; epoch <= o.Epochs; epoch++)
