@@ -11,7 +11,7 @@ public static class SegmentCommand
     public const string Usage = """
         crossrec-trainer segment --npy PATH --clusters K [options]
           --seed S                  seed of the k-means++ seeding (default 42)
-          --algorithm A             auto | lloyd | hamerly | minibatch   (default auto)
+          --algorithm A             auto | lloyd | hamerly | elkan | minibatch   (default auto)
           --restarts N              independent restarts, best inertia kept (default 1)
           --max-iterations N        (default 300)   --tolerance T (default 1e-4)   --threads T (default all cores)
           --init PATH               start from these centroids (.npy, k x d) instead of k-means++
@@ -38,8 +38,9 @@ public static class SegmentCommand
             "auto" => KMeansAlgorithm.Auto,
             "lloyd" => KMeansAlgorithm.Lloyd,
             "hamerly" => KMeansAlgorithm.Hamerly,
+            "elkan" => KMeansAlgorithm.Elkan,
             "minibatch" => KMeansAlgorithm.MiniBatch,
-            var a => throw new UsageException($"--algorithm must be auto, lloyd, hamerly or minibatch, got '{a}'."),
+            var a => throw new UsageException($"--algorithm must be auto, lloyd, hamerly, elkan or minibatch, got '{a}'."),
         };
         var options = new KMeansOptions
         {
