@@ -17,37 +17,15 @@ namespace CrossRec.Benchmarks;
 /// <example><c>dotnet run -c Release --project benchmarks/CrossRec.Benchmarks -- --filter '*SgdEpochBenchmarks*'</c></example>
 [MemoryDiagnoser]
 [Config(typeof(SgdBenchmarkConfig))]
-public class SgdEpochBenchmarks
+public class SgdEpochBenchmarks : SgdSessionBenchmarks
 {
-    private SgdSession? _session;
-
-    [ParamsSource(nameof(DataSets))]
-    public string Data { get; set; } = SgdBenchmarkData.Synthetic;
-
     [Params(32, 64, 128)]
     public int K { get; set; }
 
     [Params(1, 2)]
     public int Threads { get; set; }
 
-    public static IEnumerable<string> DataSets() => SgdBenchmarkData.Available();
-
-    [GlobalSetup]
-    public void Setup()
-    {
-        var (train, _) = SgdBenchmarkData.Get(Data);
-
-        // Decay 1 keeps every epoch at the same step size (the work per epoch does not depend on it).
-        var options = new FactorizationOptions { Factors = K, LearningRate = 0.005f, Regularization = 0.05f, InitStandardDeviation = 0.01f, LearningRateDecay = 1f };
-        _session = new SgdSession(train, null, options, new SgdSettings(Threads));
-        _session.RunEpoch(default);
-    }
-
-    [Benchmark]
-    public double Epoch() => _session!.RunEpoch(default).SquaredError;
-
-    [GlobalCleanup]
-    public void Cleanup() => _session?.Dispose();
+    private protected override (int Factors, SgdSettings Settings) Shape() => (K, new SgdSettings(Threads));
 }
 
 /// <summary>
@@ -56,15 +34,29 @@ public class SgdEpochBenchmarks
 /// </summary>
 [MemoryDiagnoser]
 [Config(typeof(SgdBenchmarkConfig))]
-public class SgdParallelismBenchmarks
+public class SgdParallelismBenchmarks : SgdSessionBenchmarks
+{
+    [Params("1 thread", "2 threads blocked", "2 threads hogwild")]
+    public string Schedule { get; set; } = "1 thread";
+
+    private protected override (int Factors, SgdSettings Settings) Shape() => (64, Schedule switch
+    {
+        "1 thread" => new SgdSettings(1),
+        "2 threads blocked" => new SgdSettings(2, SgdParallelism.Blocked),
+        _ => new SgdSettings(2, SgdParallelism.Hogwild),
+    });
+}
+
+/// <summary>
+/// One invocation is one epoch of a training session built once per case (its first epoch run in setup);
+/// derived suites choose k and the thread settings.
+/// </summary>
+public abstract class SgdSessionBenchmarks
 {
     private SgdSession? _session;
 
     [ParamsSource(nameof(DataSets))]
     public string Data { get; set; } = SgdBenchmarkData.Synthetic;
-
-    [Params("1 thread", "2 threads blocked", "2 threads hogwild")]
-    public string Schedule { get; set; } = "1 thread";
 
     public static IEnumerable<string> DataSets() => SgdBenchmarkData.Available();
 
@@ -72,13 +64,10 @@ public class SgdParallelismBenchmarks
     public void Setup()
     {
         var (train, _) = SgdBenchmarkData.Get(Data);
-        var options = new FactorizationOptions { Factors = 64, LearningRate = 0.005f, Regularization = 0.05f, InitStandardDeviation = 0.01f, LearningRateDecay = 1f };
-        var settings = Schedule switch
-        {
-            "1 thread" => new SgdSettings(1),
-            "2 threads blocked" => new SgdSettings(2, SgdParallelism.Blocked),
-            _ => new SgdSettings(2, SgdParallelism.Hogwild),
-        };
+        var (factors, settings) = Shape();
+
+        // Decay 1 keeps every epoch at the same step size (the work per epoch does not depend on it).
+        var options = new FactorizationOptions { Factors = factors, LearningRate = 0.005f, Regularization = 0.05f, InitStandardDeviation = 0.01f, LearningRateDecay = 1f };
         _session = new SgdSession(train, null, options, settings);
         _session.RunEpoch(default);
     }
@@ -88,6 +77,9 @@ public class SgdParallelismBenchmarks
 
     [GlobalCleanup]
     public void Cleanup() => _session?.Dispose();
+
+    /// <summary>Factors and thread settings of the current case.</summary>
+    private protected abstract (int Factors, SgdSettings Settings) Shape();
 }
 
 /// <summary>

@@ -2,40 +2,41 @@ using BenchmarkDotNet.Attributes;
 
 namespace CrossRec.Torch.Benchmarks;
 
-/// <summary>The seeded 10M-rating synthetic set the factorization suites share (generated once per process).</summary>
-internal static class TenMillionRatings
+/// <summary>
+/// What the factorization suites share: the seeded 10M-rating synthetic set (generated once per process),
+/// the engine on the chosen device, k = 32/64/128, and one epoch of a given engine and algorithm. Each
+/// invocation includes the engine's setup (copying the ratings to the device, initialising factors), so
+/// rating-updates per second = 10,000,000 ÷ the mean time is a lower bound on the in-epoch rate that
+/// <c>TrainingInfo.UpdatesPerSecond</c> reports.
+/// </summary>
+public abstract class TenMillionRatingsBenchmarks
 {
     private static readonly Lazy<InteractionSet> Data = new(() => SyntheticRatings.Generate(new SyntheticRatingsOptions { Users = 200_000, Items = 40_000, Ratings = 10_000_000 }));
-
-    public static InteractionSet Value => Data.Value;
-}
-
-/// <summary>
-/// One SGD epoch over 10 million synthetic ratings at k = 32, 64, 128: the TorchSharp engine against the
-/// managed CPU engine. Each invocation includes the engine's setup
-/// (copying the ratings to the device, initialising factors), so rating-updates per second = 10,000,000 ÷
-/// the mean time is a lower bound on the in-epoch rate that <c>TrainingInfo.UpdatesPerSecond</c> reports.
-/// </summary>
-public class TorchFactorizationBenchmarks
-{
-    private InteractionSet _data = null!;
-    private TorchEngine _engine = null!;
 
     [Params(32, 64, 128)]
     public int K { get; set; }
 
+    protected TorchEngine Engine { get; private set; } = null!;
+
     [GlobalSetup]
     public void Setup()
     {
-        _data = TenMillionRatings.Value;
-        _engine = new TorchEngine(TorchBenchmarkSettings.Device);
+        _ = Data.Value;
+        Engine = new TorchEngine(TorchBenchmarkSettings.Device);
     }
 
+    protected double Epoch(IComputeEngine engine, FactorizationAlgorithm algorithm = FactorizationAlgorithm.Sgd) =>
+        engine.Factorize(Data.Value, null, new FactorizationOptions { Factors = K, Epochs = 1, Algorithm = algorithm }, null, default).Info!.UpdatesPerSecond;
+}
+
+/// <summary>One SGD epoch over 10 million synthetic ratings: the TorchSharp engine against the managed CPU engine.</summary>
+public class TorchFactorizationBenchmarks : TenMillionRatingsBenchmarks
+{
     [Benchmark(Baseline = true, Description = "CPU engine, 1 epoch")]
-    public double Cpu() => CpuEngine.Default.Factorize(_data, null, new FactorizationOptions { Factors = K, Epochs = 1 }, null, default).Info!.UpdatesPerSecond;
+    public double Cpu() => Epoch(CpuEngine.Default);
 
     [Benchmark(Description = "Torch engine SGD, 1 epoch")]
-    public double TorchSgd() => _engine.Factorize(_data, null, new FactorizationOptions { Factors = K, Epochs = 1 }, null, default).Info!.UpdatesPerSecond;
+    public double TorchSgd() => Epoch(Engine);
 }
 
 /// <summary>
@@ -43,23 +44,10 @@ public class TorchFactorizationBenchmarks
 /// because on libtorch CPU one sweep takes minutes at k = 32 (about 100 s measured here): the batched
 /// normal equations are built for GPUs.
 /// </summary>
-public class TorchAlsBenchmarks
+public class TorchAlsBenchmarks : TenMillionRatingsBenchmarks
 {
-    private InteractionSet _data = null!;
-    private TorchEngine _engine = null!;
-
-    [Params(32, 64, 128)]
-    public int K { get; set; }
-
-    [GlobalSetup]
-    public void Setup()
-    {
-        _data = TenMillionRatings.Value;
-        _engine = new TorchEngine(TorchBenchmarkSettings.Device);
-    }
-
     [Benchmark(Description = "Torch engine ALS, 1 epoch")]
-    public double TorchAls() => _engine.Factorize(_data, null, new FactorizationOptions { Factors = K, Epochs = 1, Algorithm = FactorizationAlgorithm.Als }, null, default).Info!.UpdatesPerSecond;
+    public double TorchAls() => Epoch(Engine, FactorizationAlgorithm.Als);
 }
 
 /// <summary>k-means on 1,000,000 × 64 (k = 32, 10 Lloyd iterations from the same start) and a logistic fit on 200,000 × 50.</summary>
