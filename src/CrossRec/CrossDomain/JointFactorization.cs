@@ -117,7 +117,7 @@ public sealed class JointFactorizationBuilder
 
     /// <summary>
     /// Validates the options and trains one model over all domains. With <see cref="FeedbackKind.Implicit"/>
-    /// the model's <see cref="FactorizationModel.SeenItems"/> are the observed items only (sampled negatives
+    /// the model's <see cref="RecommenderModel.SeenItems"/> are the observed items only (sampled negatives
     /// stay recommendable) and its scores lie on a 0..1 propensity scale.
     /// </summary>
     /// <param name="data">Interactions of every domain; items must carry domains.</param>

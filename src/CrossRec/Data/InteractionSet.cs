@@ -18,6 +18,7 @@ public sealed class InteractionSet
     private readonly long[]? _timestamps;
     private readonly int[]? _itemDomains;
     private UserIndex? _byUser;
+    private InteractionMatrix? _matrix;
 
     internal InteractionSet(
         IdMap userIds,
@@ -199,6 +200,24 @@ public sealed class InteractionSet
     internal long[]? TimestampsArray => _timestamps;
 
     internal int[]? ItemDomainsArray => _itemDomains;
+
+    /// <summary>
+    /// The set as a sparse user × item matrix (by user and by item, repeated pairs summed), built on first
+    /// use and cached; thread-safe.
+    /// </summary>
+    /// <exception cref="ArgumentException">A value is NaN or infinite.</exception>
+    public InteractionMatrix ToMatrix()
+    {
+        var matrix = Volatile.Read(ref _matrix);
+        if (matrix is null)
+        {
+            matrix = InteractionMatrix.Build(this);
+            Interlocked.CompareExchange(ref _matrix, matrix, null);
+            matrix = _matrix!;
+        }
+
+        return matrix;
+    }
 
     /// <summary>Rows grouped by user (CSR), built once on first use; thread-safe.</summary>
     internal UserIndex GetUserIndex()

@@ -32,6 +32,30 @@ public static class EngineResolver
         }
     }
 
+    /// <summary>
+    /// The engine to run one algorithm's kernel on: the device's engine when it offers
+    /// <typeparamref name="TKernel"/>, else (for <see cref="Device.Auto"/>) the managed CPU engine, with a
+    /// one-line note saying why, for the model's training info and progress reports.
+    /// </summary>
+    /// <exception cref="NotSupportedException"><see cref="Device.Cuda"/> was asked for and its engine lacks the kernel.</exception>
+    public static (IComputeEngine Engine, TKernel Kernel, string? Note) ResolveKernel<TKernel>(Device device, IComputeEngine? explicitEngine, string algorithm)
+        where TKernel : class
+    {
+        var engine = explicitEngine ?? Resolve(device);
+        if (engine.TryGetKernel<TKernel>() is { } kernel)
+        {
+            return (engine, kernel, null);
+        }
+
+        if (device == Device.Cuda || explicitEngine is not null)
+        {
+            throw new NotSupportedException($"The {engine.Name} engine has no {algorithm} kernel ({typeof(TKernel).Name}); use Device.Cpu or Device.Auto.");
+        }
+
+        return (CpuEngine.Default, ((IComputeEngine)CpuEngine.Default).TryGetKernel<TKernel>()
+            ?? throw new InvalidOperationException($"No engine provides {typeof(TKernel).Name}."), $"{engine.Name} has no {algorithm} kernel; trained on the managed CPU engine");
+    }
+
     private static Func<bool, IComputeEngine?>? FindTorchFactory()
     {
         Type? type;

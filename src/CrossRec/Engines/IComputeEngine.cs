@@ -23,6 +23,14 @@ public interface IComputeEngine
     /// <summary>Clusters the rows of a matrix with k-means.</summary>
     KMeansResult Cluster(ReadOnlyMatrix points, KMeansOptions options, IProgress<IterationReport>? progress, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The engine's implementation of a capability kernel (<c>IImplicitAlsKernel</c>, <c>IBprKernel</c>, ...),
+    /// or null when the engine lacks it. Known before training starts, so <see cref="Device.Auto"/> can fall
+    /// back per algorithm and say so, and tests skip what an engine lacks.
+    /// </summary>
+    T? TryGetKernel<T>()
+        where T : class => this as T;
+
     /// <summary>Fits an L2-regularised logistic regression (with intercept) on an already encoded design matrix.</summary>
     LogisticFit FitLogistic(ReadOnlyMatrix x, ReadOnlySpan<bool> y, LogisticOptions options, CancellationToken cancellationToken);
 }

@@ -18,7 +18,7 @@ public static class Evaluation
     /// </summary>
     /// <exception cref="ArgumentException">The test set is empty.</exception>
     /// <exception cref="KeyNotFoundException"><see cref="RankingOptions.Domain"/> names an unknown domain.</exception>
-    public static RankingMetrics Ranking(FactorizationModel model, InteractionSet test, RankingOptions? options = null, CancellationToken cancellationToken = default)
+    public static RankingMetrics Ranking(IRecommender model, InteractionSet test, RankingOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(test);
@@ -72,7 +72,7 @@ public static class Evaluation
             options.K,
             (u, scores) =>
             {
-                model.ScoreItems(model.UserRow(u), scores);
+                model.ScoreItems(u, scores);
                 if (domain >= 0)
                 {
                     for (var j = 0; j < scores.Length; j++)

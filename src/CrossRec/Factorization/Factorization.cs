@@ -108,7 +108,7 @@ public sealed class BiasedFactorizationBuilder
     /// ratings alike: every (user, item) interaction is a positive with target 1 whatever its value, and
     /// <paramref name="negativesPerPositive"/> of the user's unobserved items (of the same domain, when the data
     /// has domains) are sampled once as negatives with target 0. Scores estimate how likely the user is to
-    /// interact with an item; <see cref="FactorizationModel.SeenItems"/> are the observed items only.
+    /// interact with an item; <see cref="RecommenderModel.SeenItems"/> are the observed items only.
     /// </summary>
     /// <param name="interactions">Observed interactions (values are ignored).</param>
     /// <param name="negativesPerPositive">Sampled negatives per positive (1..1000).</param>

@@ -4,40 +4,42 @@ namespace CrossRec;
 
 public sealed partial class FactorizationModel
 {
-    /// <summary>
-    /// Saves the model in CrossRec's versioned, checksummed format. The file is written to a temporary
-    /// name and renamed into place, so an existing file is replaced only by a complete new one.
-    /// </summary>
-    public void Save(string path)
+    /// <summary>Loads a model saved by <see cref="RecommenderModel.Save(string)"/>; it predicts bit-identically to the saved one.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="ModelFormatException">The file is truncated, altered, of another kind or version, or inconsistent.</exception>
+    public static FactorizationModel Load(string path) => Read(ModelFileReader.Open(path, FileKindTag));
+
+    /// <summary>Loads a model from a stream written by <see cref="RecommenderModel.Save(Stream)"/>.</summary>
+    /// <exception cref="ModelFormatException">The data is truncated, altered, of another kind or version, or inconsistent.</exception>
+    public static FactorizationModel Load(Stream stream) => Read(ModelFileReader.Open(stream, FileKindTag));
+
+    internal override void WriteModel(ModelFileWriter file)
     {
-        var file = new ModelFileWriter(FileKind);
         var meta = new PayloadWriter().Int32(Factors).Single(GlobalMean).Boolean(Scale.HasValue);
         meta.Single(Scale?.Min ?? 0f).Single(Scale?.Max ?? 0f);
         file.Add("META", meta);
-        file.Add("UIDS", new PayloadWriter().Strings(UserIds.AsSpan().ToArray()));
-        file.Add("IIDS", new PayloadWriter().Strings(ItemIds.AsSpan().ToArray()));
         file.Add("BIAS", new PayloadWriter().Singles(_userBias).Singles(_itemBias));
         file.Add("FACT", new PayloadWriter().Singles(_userFactors).Singles(_itemFactors));
-        file.Add("SEEN", new PayloadWriter().Int32s(_seenOffsets).Int32s(_seenItems));
-        if (Domains is not null)
-        {
-            file.Add("DOMS", new PayloadWriter().Strings(Domains.AsSpan().ToArray()).Int32s(_itemDomains));
-        }
-
         if (Info is not null)
         {
             file.Add("INFO", WriteInfo(Info));
         }
-
-        file.WriteAtomically(path);
     }
 
-    /// <summary>Loads a model saved by <see cref="Save"/>; it predicts bit-identically to the saved one.</summary>
-    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="ModelFormatException">The file is truncated, altered, of another kind or version, or inconsistent.</exception>
-    public static FactorizationModel Load(string path)
+    /// <summary>Reads a biased MF model; files from before the recommender interface (no KVER/SVAL sections) still load.</summary>
+    internal static FactorizationModel Read(ModelFileReader file)
     {
-        var file = ModelFileReader.Open(path, FileKind);
+        if (file.Has("KVER"))
+        {
+            var kver = file.Section("KVER");
+            var version = kver.Int32();
+            kver.End();
+            if (version != 1)
+            {
+                throw kver.Fail($"model format version {version}; this CrossRec version reads biased-mf models of version 1");
+            }
+        }
+
         var meta = file.Section("META");
         var factors = meta.Int32();
         var mu = meta.Single();
@@ -45,95 +47,56 @@ public sealed partial class FactorizationModel
         var min = meta.Single();
         var max = meta.Single();
         meta.End();
-        if (factors < 1 || !float.IsFinite(mu))
+        if (factors < 1 || factors > 1 << 16 || !float.IsFinite(mu))
         {
             throw meta.Fail($"invalid factor count {factors} or global mean {mu}");
+        }
+
+        if (hasScale && !(float.IsFinite(min) && float.IsFinite(max) && min < max))
+        {
+            throw meta.Fail($"invalid rating scale [{min}, {max}]");
         }
 
         var users = file.Section("UIDS");
         var userIds = CreateIds("user", users.Strings(), users);
         var itemsSection = file.Section("IIDS");
         var itemIds = CreateIds("item", itemsSection.Strings(), itemsSection);
+        if ((long)userIds.Count * factors > int.MaxValue || (long)itemIds.Count * factors > int.MaxValue)
+        {
+            throw meta.Fail($"{userIds.Count} users or {itemIds.Count} items × {factors} factors do not fit one array");
+        }
+
         var bias = file.Section("BIAS");
         var ub = bias.Singles(userIds.Count);
         var ib = bias.Singles(itemIds.Count);
         bias.End();
         var fact = file.Section("FACT");
-        var uf = fact.Singles(checked(userIds.Count * factors));
-        var itf = fact.Singles(checked(itemIds.Count * factors));
+        var uf = fact.Singles(userIds.Count * factors);
+        var itf = fact.Singles(itemIds.Count * factors);
         fact.End();
         CheckFinite(ub, bias, "user biases");
         CheckFinite(ib, bias, "item biases");
         CheckFinite(uf, fact, "user factors");
         CheckFinite(itf, fact, "item factors");
-        var seen = file.Section("SEEN");
-        var offsets = seen.Int32s(userIds.Count + 1);
-        var seenItems = seen.Int32s();
-        seen.End();
-        if (offsets[0] != 0 || offsets[^1] != seenItems.Length)
+        var (offsets, seenItems, _) = ReadSeen(file, userIds.Count, itemIds.Count);
+        float[] seenValues;
+        if (file.Has("SVAL"))
         {
-            throw seen.Fail("offsets do not span the item list");
+            var sval = file.Section("SVAL");
+            seenValues = sval.Singles(seenItems.Length);
+            sval.End();
+            CheckFinite(seenValues, sval, "training values");
+        }
+        else
+        {
+            seenValues = new float[seenItems.Length];
+            Array.Fill(seenValues, 1f);
         }
 
-        for (var u = 0; u < userIds.Count; u++)
-        {
-            if (offsets[u + 1] < offsets[u])
-            {
-                throw seen.Fail($"offsets decrease at user {u}");
-            }
-        }
-
-        foreach (var i in seenItems)
-        {
-            if ((uint)i >= (uint)itemIds.Count)
-            {
-                throw seen.Fail($"item index {i} outside 0..{itemIds.Count - 1}");
-            }
-        }
-
-        IdMap? domains = null;
-        int[]? itemDomains = null;
-        if (file.Has("DOMS"))
-        {
-            var doms = file.Section("DOMS");
-            domains = CreateIds("domain", doms.Strings(), doms);
-            itemDomains = doms.Int32s(itemIds.Count);
-            doms.End();
-            foreach (var d in itemDomains)
-            {
-                if (d < -1 || d >= domains.Count)
-                {
-                    throw doms.Fail($"domain index {d} outside -1..{domains.Count - 1}");
-                }
-            }
-        }
-
+        var (domains, itemDomains) = ReadDomains(file, itemIds.Count);
         var info = file.Has("INFO") ? ReadInfo(file.Section("INFO")) : null;
         RatingScale? scale = hasScale ? new RatingScale(min, max) : null;
-        return new FactorizationModel(userIds, itemIds, factors, mu, ub, ib, uf, itf, offsets, seenItems, scale, domains, itemDomains, info);
-    }
-
-    private static IdMap CreateIds(string kind, string[] ids, PayloadReader section)
-    {
-        try
-        {
-            return IdMap.Create(kind, ids);
-        }
-        catch (ArgumentException e)
-        {
-            throw section.Fail(e.Message);
-        }
-    }
-
-    private static void CheckFinite(float[] values, PayloadReader section, string what)
-    {
-        foreach (var v in values)
-        {
-            if (!float.IsFinite(v))
-            {
-                throw section.Fail($"{what} contain {v}");
-            }
-        }
+        return new FactorizationModel(userIds, itemIds, factors, mu, ub, ib, uf, itf, offsets, seenItems, seenValues, scale, domains, itemDomains, info);
     }
 
     private static PayloadWriter WriteInfo(TrainingInfo info)

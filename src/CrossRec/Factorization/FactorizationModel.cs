@@ -12,21 +12,18 @@ namespace CrossRec;
 /// <remarks>
 /// <para><b>Unknown ids.</b> <see cref="Predict(string, string)"/> uses a documented bias-only fallback:
 /// an unknown user scores <c>μ + b_i</c>, an unknown item <c>μ + b_u</c>, both unknown <c>μ</c>.
-/// <see cref="Recommend(string, int, string?, bool)"/> and <see cref="SimilarItems"/> throw
+/// <see cref="RecommenderModel.Recommend(string, int, RecommendFilter?)"/> and <see cref="RecommenderModel.SimilarItems(string, int, RecommendFilter?)"/> throw
 /// <see cref="KeyNotFoundException"/> naming the id; place a new user with <see cref="FoldIn"/>.</para>
 /// <para><b>Clipping.</b> Predictions are clipped to the training data's rating scale; ranking scores are not.</para>
 /// </remarks>
-public sealed partial class FactorizationModel
+public sealed partial class FactorizationModel : RecommenderModel
 {
-    private const string FileKind = "factorization";
+    private const string FileKindTag = "factorization";
 
     private readonly float[] _userBias;
     private readonly float[] _itemBias;
     private readonly float[] _userFactors;
     private readonly float[] _itemFactors;
-    private readonly int[] _seenOffsets;
-    private readonly int[] _seenItems;
-    private readonly int[]? _itemDomains;
     private float[]? _itemNorms;
 
     internal FactorizationModel(
@@ -40,43 +37,31 @@ public sealed partial class FactorizationModel
         float[] itemFactors,
         int[] seenOffsets,
         int[] seenItems,
+        float[] seenValues,
         RatingScale? scale,
         IdMap? domains,
         int[]? itemDomains,
         TrainingInfo? info)
+        : base(userIds, itemIds, seenOffsets, seenItems, seenValues, domains, itemDomains, ToTrainingInfo(info))
     {
         if (userBias.Length != userIds.Count || itemBias.Length != itemIds.Count
-            || userFactors.Length != (long)userIds.Count * factors || itemFactors.Length != (long)itemIds.Count * factors
-            || seenOffsets.Length != userIds.Count + 1 || (domains is null) != (itemDomains is null)
-            || (itemDomains is not null && itemDomains.Length != itemIds.Count))
+            || userFactors.Length != (long)userIds.Count * factors || itemFactors.Length != (long)itemIds.Count * factors)
         {
             throw new ArgumentException("Inconsistent factorization model arrays.");
         }
 
-        UserIds = userIds;
-        ItemIds = itemIds;
         Factors = factors;
         GlobalMean = globalMean;
         _userBias = userBias;
         _itemBias = itemBias;
         _userFactors = userFactors;
         _itemFactors = itemFactors;
-        _seenOffsets = seenOffsets;
-        _seenItems = seenItems;
         Scale = scale;
-        Domains = domains;
-        _itemDomains = itemDomains;
         Info = info;
     }
 
-    /// <summary>Users the model knows (row ids of <see cref="UserFactors"/>).</summary>
-    public IdMap UserIds { get; }
-
-    /// <summary>Items the model knows (row ids of <see cref="ItemFactors"/>).</summary>
-    public IdMap ItemIds { get; }
-
-    /// <summary>Item domains, or null when the training data had none.</summary>
-    public IdMap? Domains { get; }
+    /// <inheritdoc />
+    public override string Algorithm => "biased-mf";
 
     /// <summary>Number of latent factors k.</summary>
     public int Factors { get; }
@@ -96,21 +81,11 @@ public sealed partial class FactorizationModel
     /// <summary>Item biases b_i, by dense item index.</summary>
     public ReadOnlySpan<float> ItemBiases => _itemBias;
 
-    /// <summary>User factors P (users × k), rows labelled by <see cref="UserIds"/>: the input for segmentation.</summary>
+    /// <summary>User factors P (users × k), rows labelled by <see cref="RecommenderModel.UserIds"/>: the input for segmentation.</summary>
     public ReadOnlyMatrix UserFactors => ReadOnlyMatrix.Wrap(_userFactors, UserIds.Count, Factors, UserIds);
 
-    /// <summary>Item factors Q (items × k), rows labelled by <see cref="ItemIds"/>.</summary>
+    /// <summary>Item factors Q (items × k), rows labelled by <see cref="RecommenderModel.ItemIds"/>.</summary>
     public ReadOnlyMatrix ItemFactors => ReadOnlyMatrix.Wrap(_itemFactors, ItemIds.Count, Factors, ItemIds);
-
-    /// <summary>Domain index of each item (-1 for none); empty without domains.</summary>
-    public ReadOnlySpan<int> ItemDomains => _itemDomains;
-
-    /// <summary>Dense indices of the items a training user already has (sorted, distinct).</summary>
-    public ReadOnlySpan<int> SeenItems(int user)
-    {
-        CheckUser(user);
-        return _seenItems.AsSpan(_seenOffsets[user], _seenOffsets[user + 1] - _seenOffsets[user]);
-    }
 
     /// <summary>
     /// Predicted rating, clipped to <see cref="Scale"/>. Unknown ids use the bias-only fallback described
@@ -133,7 +108,7 @@ public sealed partial class FactorizationModel
     }
 
     /// <summary>
-    /// Unclipped score μ + b_u + b_i + p_u·q_i by dense indices: what <see cref="Recommend(string, int, string?, bool)"/>
+    /// Unclipped score μ + b_u + b_i + p_u·q_i by dense indices: what <see cref="RecommenderModel.Recommend(string, int, RecommendFilter?)"/>
     /// ranks by, and for implicit-feedback models a propensity that can leave 0..1. Use it as a feature (offer
     /// affinity); use <see cref="Predict(int, int)"/> for ratings.
     /// </summary>
@@ -203,64 +178,6 @@ public sealed partial class FactorizationModel
         => Evaluation.Ranking(this, test, options, cancellationToken);
 
     /// <summary>
-    /// The <paramref name="count"/> items with the highest predicted rating for a known user, best first,
-    /// excluding (by default) the items the user already had in training.
-    /// </summary>
-    /// <param name="user">External user id.</param>
-    /// <param name="count">How many items (≥ 1); fewer come back when fewer qualify.</param>
-    /// <param name="domain">Rank only items of this domain (cross-domain recommendation); null for all.</param>
-    /// <param name="excludeSeen">Leave out the user's training items.</param>
-    /// <exception cref="KeyNotFoundException">The user (or domain) is unknown.</exception>
-    public IReadOnlyList<ScoredItem> Recommend(string user, int count, string? domain = null, bool excludeSeen = true)
-    {
-        var u = UserIds.GetIndex(user);
-        return Rank(UserRow(u), _userBias[u], excludeSeen ? SeenItems(u) : ReadOnlySpan<int>.Empty, count, domain);
-    }
-
-    /// <summary>Recommendations for a folded-in user; the items used for fold-in are excluded.</summary>
-    public IReadOnlyList<ScoredItem> Recommend(FoldedUser user, int count, string? domain = null)
-    {
-        ArgumentNullException.ThrowIfNull(user);
-        if (user.Factors.Length != Factors)
-        {
-            throw new ArgumentException($"The folded user has {user.Factors.Length} factors; this model has {Factors}.", nameof(user));
-        }
-
-        return Rank(user.Factors, user.Bias, user.SeenItems, count, domain);
-    }
-
-    /// <summary>
-    /// Items most similar to an item by cosine similarity of their factors, most similar first, the item
-    /// itself excluded.
-    /// </summary>
-    /// <exception cref="KeyNotFoundException">The item (or domain) is unknown.</exception>
-    public IReadOnlyList<ScoredItem> SimilarItems(string item, int count, string? domain = null)
-    {
-        var target = ItemIds.GetIndex(item);
-        Check.Range(count, 1, int.MaxValue, nameof(count));
-        var domainIndex = ResolveDomain(domain);
-        var norms = ItemNorms();
-        var q = ItemRow(target);
-        var qn = norms[target];
-        var n = Math.Min(count, ItemIds.Count);
-        var idx = new int[n];
-        var sc = new float[n];
-        var top = new TopK(idx, sc);
-        for (var j = 0; j < ItemIds.Count; j++)
-        {
-            if (j == target || (domainIndex >= 0 && _itemDomains![j] != domainIndex))
-            {
-                continue;
-            }
-
-            var denom = qn * norms[j];
-            top.Offer(j, denom > 0 ? TensorPrimitives.Dot(q, ItemRow(j)) / denom : 0f);
-        }
-
-        return ToList(ref top, idx, sc);
-    }
-
-    /// <summary>
     /// Places a new user in the latent space from a few ratings without retraining: item parameters stay
     /// fixed and the user's bias and factors solve the ridge problem
     /// <c>min Σ (r_j − μ − b_j − b_u − p·q_j)² + n·λ_b·b_u² + n·λ·‖p‖²</c>
@@ -275,6 +192,7 @@ public sealed partial class FactorizationModel
         ArgumentNullException.ThrowIfNull(ratings);
         var items = new List<int>();
         var residuals = new List<double>();
+        var ratingsList = new List<float>();
         foreach (var (item, rating) in ratings)
         {
             if (!float.IsFinite(rating))
@@ -284,6 +202,7 @@ public sealed partial class FactorizationModel
 
             var i = ItemIds.GetIndex(item);
             items.Add(i);
+            ratingsList.Add(rating);
             residuals.Add(rating - GlobalMean - _itemBias[i]);
         }
 
@@ -340,11 +259,102 @@ public sealed partial class FactorizationModel
         }
 
         var seen = items.Distinct().Order().ToArray();
-        return new FoldedUser((float)w[0], factors, seen);
+        return new FoldedUser(this, Algorithm, ItemIds.Count, (float)w[0], factors, seen, ValuesOf(seen, items, ratingsList));
     }
 
     /// <inheritdoc />
     public override string ToString() => $"FactorizationModel({UserIds.Count} users, {ItemIds.Count} items, k={Factors}, μ={GlobalMean:F3})";
+
+    internal override string FileKind => FileKindTag;
+
+    internal override int ModelFormatVersion => 1;
+
+    /// <summary>Ranking score μ + b_u + b_i + p_u·q_i of every item (the unclipped predicted rating).</summary>
+    internal override void ScoreUser(int user, Span<float> scores)
+    {
+        ScoreItems(UserRow(user), scores);
+        var offset = GlobalMean + _userBias[user];
+        for (var j = 0; j < scores.Length; j++)
+        {
+            scores[j] += offset;
+        }
+    }
+
+    internal override void ScoreFolded(FoldedUser user, Span<float> scores)
+    {
+        if (user.Factors.Length != Factors)
+        {
+            throw new ArgumentException($"The folded user has {user.Factors.Length} factors; this model has {Factors}.", nameof(user));
+        }
+
+        ScoreItems(user.Factors, scores);
+        var offset = GlobalMean + user.Bias;
+        for (var j = 0; j < scores.Length; j++)
+        {
+            scores[j] += offset;
+        }
+    }
+
+    /// <summary>Cosine similarity of item factors.</summary>
+    internal override void ItemSimilarities(int item, Span<float> scores)
+    {
+        var norms = ItemNorms();
+        var q = ItemRow(item);
+        var qn = norms[item];
+        for (var j = 0; j < scores.Length; j++)
+        {
+            var denom = qn * norms[j];
+            scores[j] = denom > 0 ? TensorPrimitives.Dot(q, ItemRow(j)) / denom : 0f;
+        }
+    }
+
+    /// <summary>Fold-in by the ridge solve of <see cref="FoldIn(IEnumerable{KeyValuePair{string, float}}, float?)"/> with the training penalty.</summary>
+    internal override FoldedUser FoldInCore(int[] items, float[] values)
+    {
+        var pairs = new KeyValuePair<string, float>[items.Length];
+        for (var k = 0; k < items.Length; k++)
+        {
+            pairs[k] = new KeyValuePair<string, float>(ItemIds[items[k]], values[k]);
+        }
+
+        return FoldIn(pairs);
+    }
+
+    private static float[] ValuesOf(int[] distinct, List<int> items, List<float> ratings)
+    {
+        var values = new float[distinct.Length];
+        for (var k = 0; k < items.Count; k++)
+        {
+            values[Array.BinarySearch(distinct, items[k])] += ratings[k];
+        }
+
+        return values;
+    }
+
+    private static RecommenderTrainingInfo? ToTrainingInfo(TrainingInfo? info)
+    {
+        if (info is null)
+        {
+            return null;
+        }
+
+        var o = info.Options;
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["factors"] = Invariant(o.Factors),
+            ["epochs"] = Invariant(o.Epochs),
+            ["learning_rate"] = Invariant(o.LearningRate),
+            ["regularization"] = Invariant(o.Regularization),
+            ["seed"] = Invariant(o.Seed),
+        };
+        var history = new List<TrainingProgress>(info.History.Count);
+        foreach (var e in info.History)
+        {
+            history.Add(new TrainingProgress("biased-mf", e.Epoch, e.TotalEpochs, e.TrainRmse, e.Elapsed, e.Device));
+        }
+
+        return new RecommenderTrainingInfo("biased-mf", info.Device, parameters, info.EpochsRun, info.TrainSeconds, history, null);
+    }
 
     internal ReadOnlySpan<float> UserRow(int user) => _userFactors.AsSpan(user * Factors, Factors);
 
@@ -372,68 +382,6 @@ public sealed partial class FactorizationModel
         }
     }
 
-    private IReadOnlyList<ScoredItem> Rank(ReadOnlySpan<float> userVector, float userBias, ReadOnlySpan<int> exclude, int count, string? domain)
-    {
-        Check.Range(count, 1, int.MaxValue, nameof(count));
-        var domainIndex = ResolveDomain(domain);
-        var scores = new float[ItemIds.Count];
-        ScoreItems(userVector, scores);
-        foreach (var j in exclude)
-        {
-            scores[j] = float.NaN; // TopK skips NaN
-        }
-
-        if (domainIndex >= 0)
-        {
-            for (var j = 0; j < scores.Length; j++)
-            {
-                if (_itemDomains![j] != domainIndex)
-                {
-                    scores[j] = float.NaN;
-                }
-            }
-        }
-
-        var n = Math.Min(count, ItemIds.Count);
-        var idx = new int[n];
-        var sc = new float[n];
-        var top = new TopK(idx, sc);
-        var offset = GlobalMean + userBias;
-        for (var j = 0; j < scores.Length; j++)
-        {
-            top.Offer(j, scores[j] + offset);
-        }
-
-        return ToList(ref top, idx, sc);
-    }
-
-    private List<ScoredItem> ToList(ref TopK top, int[] idx, float[] sc)
-    {
-        var kept = top.SortDescending();
-        var result = new List<ScoredItem>(kept);
-        for (var r = 0; r < kept; r++)
-        {
-            result.Add(new ScoredItem(ItemIds[idx[r]], idx[r], sc[r]));
-        }
-
-        return result;
-    }
-
-    private int ResolveDomain(string? domain)
-    {
-        if (domain is null)
-        {
-            return -1;
-        }
-
-        if (Domains is null)
-        {
-            throw new KeyNotFoundException($"Unknown domain '{domain}': this model was trained on data without domains.");
-        }
-
-        return Domains.GetIndex(domain);
-    }
-
     private float[] ItemNorms()
     {
         var norms = Volatile.Read(ref _itemNorms);
@@ -454,22 +402,6 @@ public sealed partial class FactorizationModel
 
     private float Clip(float value) => Scale is { } s ? s.Clip(value) : value;
 
-    private void CheckUser(int user)
-    {
-        if ((uint)user >= (uint)UserIds.Count)
-        {
-            throw new ArgumentOutOfRangeException(nameof(user), user, $"User index must be in 0..{UserIds.Count - 1}.");
-        }
-    }
-
-    private void CheckItem(int item)
-    {
-        if ((uint)item >= (uint)ItemIds.Count)
-        {
-            throw new ArgumentOutOfRangeException(nameof(item), item, $"Item index must be in 0..{ItemIds.Count - 1}.");
-        }
-    }
-
     /// <summary>
     /// Assembles a model from trained parameters. Engines call this with fresh arrays they hand over;
     /// the items each user has are taken from the training data.
@@ -484,33 +416,7 @@ public sealed partial class FactorizationModel
         float[] itemFactors,
         TrainingInfo? info)
     {
-        var index = train.GetUserIndex();
-        var items = train.ItemsArray;
-        var offsets = new int[train.UserCount + 1];
-        var seen = new List<int>(train.Count);
-        var buffer = new List<int>();
-        for (var u = 0; u < train.UserCount; u++)
-        {
-            buffer.Clear();
-            foreach (var r in index.Rows(u))
-            {
-                buffer.Add(items[r]);
-            }
-
-            buffer.Sort();
-            var last = -1;
-            foreach (var i in buffer)
-            {
-                if (i != last)
-                {
-                    seen.Add(i);
-                    last = i;
-                }
-            }
-
-            offsets[u + 1] = seen.Count;
-        }
-
+        var (offsets, seen, seenValues) = SeenFrom(train);
         return new FactorizationModel(
             train.UserIds,
             train.ItemIds,
@@ -521,7 +427,8 @@ public sealed partial class FactorizationModel
             userFactors,
             itemFactors,
             offsets,
-            seen.ToArray(),
+            seen,
+            seenValues,
             train.Scale,
             train.Domains,
             train.HasDomains ? train.ItemDomains.ToArray() : null,

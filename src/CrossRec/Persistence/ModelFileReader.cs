@@ -27,8 +27,8 @@ internal sealed class ModelFileReader
 
     public ushort Version { get; }
 
-    /// <summary>Reads, verifies and indexes a model file of the expected kind.</summary>
-    public static ModelFileReader Open(string path, string expectedKind)
+    /// <summary>Reads, verifies and indexes a model file of the expected kind (null: any kind).</summary>
+    public static ModelFileReader Open(string path, string? expectedKind)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path))
@@ -39,8 +39,17 @@ internal sealed class ModelFileReader
         return Parse(File.ReadAllBytes(path), path, expectedKind);
     }
 
+    /// <summary>Reads the rest of a stream, then verifies and indexes it (null kind: any kind).</summary>
+    public static ModelFileReader Open(Stream stream, string? expectedKind)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return Parse(copy.ToArray(), "(stream)", expectedKind);
+    }
+
     /// <summary>Verifies and indexes a container held in memory.</summary>
-    public static ModelFileReader Parse(byte[] bytes, string name, string expectedKind)
+    public static ModelFileReader Parse(byte[] bytes, string name, string? expectedKind)
     {
         var magic = ModelFileWriter.Magic;
         var end = ModelFileWriter.EndMagic;
@@ -82,7 +91,7 @@ internal sealed class ModelFileReader
 
         var kind = Encoding.ASCII.GetString(span.Slice(pos, kindLength));
         pos += kindLength;
-        if (kind != expectedKind)
+        if (expectedKind is not null && kind != expectedKind)
         {
             throw new ModelFormatException(name, $"this file holds a '{kind}' model, not a '{expectedKind}' model.");
         }

@@ -4,7 +4,7 @@ namespace CrossRec;
 /// The managed CPU engine: multi-threaded, SIMD inner loops (TensorPrimitives / Vector256 with
 /// fallbacks), no native dependencies. The default engine of every builder.
 /// </summary>
-public sealed class CpuEngine : IComputeEngine
+public sealed partial class CpuEngine : IComputeEngine
 {
     private CpuEngine()
     {

@@ -1,0 +1,38 @@
+using CrossRec.Persistence;
+
+namespace CrossRec;
+
+/// <summary>
+/// Loads any recommender saved by <see cref="IRecommender.Save(string)"/>: the file's kind tag picks
+/// the model type, so a caller does not need to know which algorithm trained it.
+/// </summary>
+public static class Recommender
+{
+    private static readonly Dictionary<string, Func<ModelFileReader, RecommenderModel>> Readers = new(StringComparer.Ordinal)
+    {
+        ["factorization"] = FactorizationModel.Read,
+        ["popularity"] = PopularityModel.Read,
+    };
+
+    /// <summary>Loads a recommender of any kind from a file.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="ModelFormatException">The file is truncated, altered, of an unknown kind or version, or inconsistent.</exception>
+    public static RecommenderModel Load(string path) => Read(ModelFileReader.Open(path, null));
+
+    /// <summary>Loads a recommender of any kind from a stream.</summary>
+    /// <exception cref="ModelFormatException">The data is truncated, altered, of an unknown kind or version, or inconsistent.</exception>
+    public static RecommenderModel Load(Stream stream) => Read(ModelFileReader.Open(stream, null));
+
+    /// <summary>The kind tags <see cref="Load(string)"/> understands.</summary>
+    public static IReadOnlyCollection<string> Kinds => Readers.Keys;
+
+    private static RecommenderModel Read(ModelFileReader file)
+    {
+        if (!Readers.TryGetValue(file.Kind, out var read))
+        {
+            throw new ModelFormatException(file.Path, $"this file holds a '{file.Kind}' model, which is not a recommender this CrossRec version knows (it knows {string.Join(", ", Readers.Keys)}).");
+        }
+
+        return read(file);
+    }
+}

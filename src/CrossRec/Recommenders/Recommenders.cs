@@ -1,0 +1,50 @@
+namespace CrossRec;
+
+/// <summary>
+/// Entry points of the fluent recommender API: one builder per algorithm, each with its own validated
+/// options record, each returning an immutable <see cref="IRecommender"/>.
+/// </summary>
+/// <example>
+/// <code>
+/// var als  = Recommenders.ImplicitAls().Factors(64).Fit(train, progress, cancellationToken);
+/// var ease = Recommenders.Ease().Fit(train);
+/// var top  = als.Recommend("196", count: 10);
+/// </code>
+/// </example>
+public static partial class Recommenders
+{
+    /// <summary>Item popularity: every user gets the items most users have. The baseline of every evaluation.</summary>
+    public static PopularityBuilder Popularity() => new();
+}
+
+/// <summary>Builds a <see cref="PopularityModel"/>.</summary>
+public sealed class PopularityBuilder
+{
+    internal PopularityBuilder()
+    {
+    }
+
+    /// <summary>Counts the distinct users of every item.</summary>
+    /// <exception cref="ArgumentException">The data has no interactions.</exception>
+    public PopularityModel Fit(InteractionSet train, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        if (train.Count == 0)
+        {
+            throw new ArgumentException($"{train.SourceName}: the training set is empty.", nameof(train));
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var m = train.ToMatrix();
+        var counts = new float[train.ItemCount];
+        for (var i = 0; i < counts.Length; i++)
+        {
+            counts[i] = m.ItemDegree(i);
+        }
+
+        var (offsets, items, values) = RecommenderModel.SeenFrom(train);
+        var info = new RecommenderTrainingInfo("popularity", "cpu", new Dictionary<string, string> { ["weighting"] = "distinct-users" }, 0, watch.Elapsed.TotalSeconds, [], null);
+        return new PopularityModel(train.UserIds, train.ItemIds, counts, offsets, items, values, train.Domains, train.HasDomains ? train.ItemDomains.ToArray() : null, info);
+    }
+}

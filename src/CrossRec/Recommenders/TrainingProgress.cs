@@ -1,0 +1,27 @@
+namespace CrossRec;
+
+/// <summary>Progress of one iteration (ALS sweep, BPR epoch) of an iterative recommender.</summary>
+/// <param name="Algorithm">Algorithm tag ("ials", "bpr", ...).</param>
+/// <param name="Iteration">1-based iteration just finished.</param>
+/// <param name="TotalIterations">Iterations planned.</param>
+/// <param name="Loss">The training objective after the iteration (algorithm-specific; lower is better).</param>
+/// <param name="Elapsed">Training time so far.</param>
+/// <param name="Device">Engine that ran it ("cpu", "cuda:0", ...).</param>
+public sealed record TrainingProgress(string Algorithm, int Iteration, int TotalIterations, double Loss, TimeSpan Elapsed, string Device);
+
+/// <summary>How a recommender was trained.</summary>
+/// <param name="Algorithm">Algorithm tag.</param>
+/// <param name="Device">Engine that trained it.</param>
+/// <param name="Parameters">The hyperparameters used, by name, invariant-culture strings.</param>
+/// <param name="Iterations">Iterations run (0 for closed-form and counting models).</param>
+/// <param name="Seconds">Wall-clock training time.</param>
+/// <param name="History">One report per iteration (empty for non-iterative models, and after loading).</param>
+/// <param name="Note">Anything the user should know about the run (an engine fallback and why), or null.</param>
+public sealed record RecommenderTrainingInfo(
+    string Algorithm,
+    string Device,
+    IReadOnlyDictionary<string, string> Parameters,
+    int Iterations,
+    double Seconds,
+    IReadOnlyList<TrainingProgress> History,
+    string? Note);
