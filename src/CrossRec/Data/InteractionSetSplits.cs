@@ -112,6 +112,55 @@ public static class InteractionSetSplits
     }
 
     /// <summary>
+    /// Per-user random holdout, the standard top-N protocol: for every user, a random
+    /// <paramref name="testFraction"/> of their rows (rounded to the nearest count, at most all but one)
+    /// goes to the test part, so every user keeps training history. Users with a single row stay in the
+    /// training part.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="testFraction"/> is outside (0, 1).</exception>
+    /// <exception cref="ArgumentException">No user has enough rows, so the test part would be empty.</exception>
+    public static (InteractionSet Train, InteractionSet Test) SplitPerUser(this InteractionSet data, double testFraction, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        Check.Open(testFraction, 0, 1, nameof(testFraction));
+        var isTest = new bool[data.Count];
+        var rng = new Random(seed);
+        var any = false;
+        var buffer = new List<int>();
+        for (var u = 0; u < data.UserCount; u++)
+        {
+            var rows = data.RowsOfUser(u);
+            var take = Math.Min(rows.Length - 1, (int)Math.Round(rows.Length * testFraction, MidpointRounding.AwayFromZero));
+            if (take <= 0)
+            {
+                continue;
+            }
+
+            buffer.Clear();
+            foreach (var r in rows)
+            {
+                buffer.Add(r);
+            }
+
+            for (var k = 0; k < take; k++)
+            {
+                var j = rng.Next(k, buffer.Count);
+                (buffer[k], buffer[j]) = (buffer[j], buffer[k]);
+                isTest[buffer[k]] = true;
+            }
+
+            any = true;
+        }
+
+        if (!any)
+        {
+            throw new ArgumentException($"{data.SourceName}: no user has enough rows for a {testFraction:P0} per-user holdout; the test part would be empty.", nameof(testFraction));
+        }
+
+        return Partition(data, isTest, $"per-user {testFraction:P0} holdout (seed {seed})");
+    }
+
+    /// <summary>
     /// Temporal split: the latest <paramref name="testFraction"/> of the rows by timestamp form the test
     /// part (ties broken by row order), so the model is tested on the future of its training data.
     /// </summary>
