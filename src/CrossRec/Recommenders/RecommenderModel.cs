@@ -518,6 +518,13 @@ public abstract class RecommenderModel : IRecommender
         }
     }
 
+    /// <summary>The common sections of a model trained on <paramref name="train"/>.</summary>
+    internal static CommonSections CommonFrom(InteractionSet train, RecommenderTrainingInfo? training)
+    {
+        var (offsets, items, values) = SeenFrom(train);
+        return new CommonSections(train.UserIds, train.ItemIds, offsets, items, values, train.Domains, train.HasDomains ? train.ItemDomains.ToArray() : null, training);
+    }
+
     /// <summary>Seen items (CSR, sorted, distinct) and their summed values, from training data.</summary>
     internal static (int[] Offsets, int[] Items, float[] Values) SeenFrom(InteractionSet train)
     {
