@@ -10,7 +10,13 @@ namespace CrossRec.Trainer.Commands;
 /// </summary>
 public static class TopNInput
 {
-    private static readonly string[] UserWords = ["user", "uid", "u", "customer", "member", "visitor", "session", "account"];
+    // Column names a header's first field has (compared without '_', '-', spaces and quotes, ignoring case);
+    // exact words only, so an id such as "user_17" is never taken for a header.
+    private static readonly HashSet<string> UserWords = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "user", "users", "userid", "uid", "u", "customer", "customerid", "member", "memberid", "visitor", "visitorid",
+        "session", "sessionid", "account", "accountid", "client", "clientid", "buyer", "buyerid",
+    };
 
     /// <summary>What the sniffing decided.</summary>
     public sealed record Layout(string Delimiter, bool HasValue, bool HasHeader);
@@ -135,7 +141,7 @@ public static class TopNInput
         {
             // No value column: a header names the columns ("user,item", "userId\titemId"), or is the only
             // non-numeric first line above numeric ids.
-            var named = Array.Exists(UserWords, w => f1[0].Trim('"').Contains(w, StringComparison.OrdinalIgnoreCase) && w.Length > 1 || f1[0].Trim('"').Equals(w, StringComparison.OrdinalIgnoreCase));
+            var named = UserWords.Contains(f1[0].Replace("_", "").Replace("-", "").Replace(" ", "").Replace("\"", ""));
             var numericBelow = f2 is not null && f2.Length >= 2 && IsNumber(f2[0]) && IsNumber(f2[1]) && !(IsNumber(f1[0]) && IsNumber(f1[1]));
             header = named || numericBelow;
         }
