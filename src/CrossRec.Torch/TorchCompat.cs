@@ -5,7 +5,7 @@ using TDevice = TorchSharp.torch.Device;
 namespace CrossRec.Torch;
 
 /// <summary>
-/// The few TorchSharp calls whose shape has changed between releases (0.99 … 0.105), in one place, so a
+/// The few TorchSharp calls whose shape has changed between releases (0.99 … 0.107), in one place, so a
 /// version bump touches only this file. Everything else uses the stable core API: tensor creation,
 /// index_select, index_add_, mm, cdist, argmin, bincount, linalg.cholesky, cholesky_solve, element-wise math.
 /// </summary>

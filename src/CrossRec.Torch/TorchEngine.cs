@@ -18,11 +18,16 @@ public sealed partial class TorchEngine : IComputeEngine
     private readonly torch.Device _device;
 
     /// <summary>Creates an engine on libtorch CPU or the given CUDA device.</summary>
-    /// <exception cref="InvalidOperationException">CUDA was requested but is not available.</exception>
+    /// <exception cref="InvalidOperationException">TorchSharp's native runtime does not load (the message has the loader's error), or CUDA was requested but is not available.</exception>
     public TorchEngine(TorchEngineOptions? options = null)
     {
         Options = options ?? new TorchEngineOptions();
         Options.Validate();
+        if (TorchNativeRuntime.LoadFailure is { } failure)
+        {
+            throw new InvalidOperationException($"The TorchSharp engine cannot start: {failure}");
+        }
+
         if (Options.Device == TorchDevice.Cuda)
         {
             if (!torch.cuda.is_available())

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using TorchSharp;
 
 namespace CrossRec.Torch;
@@ -12,16 +13,44 @@ public static class TorchEngineProvider
     /// A CUDA engine when CUDA is available; otherwise null, so <see cref="Device.Auto"/> falls back to the
     /// managed CPU engine and <see cref="Device.Cuda"/> fails with a clear message.
     /// </summary>
-    public static IComputeEngine? TryCreate(bool requireCuda)
+    public static IComputeEngine? TryCreate(bool requireCuda) => TryCreate(requireCuda, out _);
+
+    /// <summary>
+    /// A CUDA engine when CUDA is available; otherwise null and, in <paramref name="reason"/>, why not in one
+    /// line: TorchSharp or its native runtime does not load (the loader's own error, see
+    /// <see cref="TorchNativeRuntime.LoadFailure"/>), or it loads but reports no CUDA device.
+    /// </summary>
+    public static IComputeEngine? TryCreate(bool requireCuda, out string? reason)
     {
         _ = requireCuda; // both Auto and Cuda want a GPU from this package; libtorch-CPU is chosen explicitly
+        if (TorchNativeRuntime.LoadFailure is { } failure)
+        {
+            reason = failure;
+            return null;
+        }
+
+        return TryCreateCuda(out reason);
+    }
+
+    // Separate (and not inlined) so that TryCreate runs even where the TorchSharp assembly is missing.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static IComputeEngine? TryCreateCuda(out string? reason)
+    {
         try
         {
-            return torch.cuda.is_available() ? new TorchEngine(TorchDevice.Cuda) : null;
+            if (torch.cuda.is_available())
+            {
+                reason = null;
+                return new TorchEngine(TorchDevice.Cuda);
+            }
+
+            reason = $"TorchSharp {typeof(torch).Assembly.GetName().Version?.ToString(3)} loaded libtorch but reports no CUDA device (a CPU-only runtime package such as libtorch-cpu-linux-x64, or no GPU or driver)";
+            return null;
         }
-        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or NotSupportedException)
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or NotSupportedException or InvalidOperationException)
         {
-            return null; // TorchSharp without a native runtime package: behave as if no GPU were present
+            reason = $"TorchSharp could not start CUDA ({EngineResolver.FirstLine(e.Message)})";
+            return null;
         }
     }
 }

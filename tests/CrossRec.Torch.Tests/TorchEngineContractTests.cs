@@ -61,7 +61,8 @@ public class TorchEngineTests
     public void AutoUsesTheCpuEngineWithoutAGpu()
     {
         Assume.That(torch.cuda.is_available(), Is.False, "this machine has a GPU");
-        Assert.That(EngineResolver.Resolve(Device.Auto), Is.SameAs(CpuEngine.Default));
+        Assert.That(EngineResolver.Resolve(Device.Auto, out var reason), Is.SameAs(CpuEngine.Default));
+        Assert.That(reason, Does.Contain("no CUDA device"));
         Assert.That(() => EngineResolver.Resolve(Device.Cuda), Throws.InvalidOperationException.With.Message.Contains("CUDA"));
         Assert.That(() => new TorchEngine(TorchDevice.Cuda), Throws.InvalidOperationException.With.Message.Contains("CUDA"));
     }
