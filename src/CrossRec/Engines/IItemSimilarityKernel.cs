@@ -125,15 +125,19 @@ public sealed class ItemNeighbors
             return "the offsets do not span the neighbour list";
         }
 
+        // All offsets first, so that every row read below lies inside the arrays.
+        for (var i = 0; i < n; i++)
+        {
+            if (offsets[i + 1] < offsets[i])
+            {
+                return $"the offsets decrease at item {i}";
+            }
+        }
+
         for (var i = 0; i < n; i++)
         {
             var start = offsets[i];
             var end = offsets[i + 1];
-            if (end < start)
-            {
-                return $"the offsets decrease at item {i}";
-            }
-
             for (var p = start; p < end; p++)
             {
                 var j = items[p];

@@ -87,8 +87,7 @@ public sealed class ItemKnnBuilder
         var (engine, kernel, note) = EngineResolver.ResolveKernel<IItemSimilarityKernel>(_device, _engine, "itemknn");
         var watch = Stopwatch.StartNew();
         var m = train.ToMatrix();
-        var weighter = ItemKnnWeighter.Fit(m, o);
-        var weights = weighter.WeighAll(m);
+        var (weighter, weights) = ItemKnnWeighter.Fit(m, o);
         var similarity = new ItemSimilarityOptions
         {
             Neighbors = o.Neighbors,
@@ -119,9 +118,11 @@ public sealed class ItemKnnBuilder
             [nameof(o.Threads)] = RecommenderModel.Invariant(o.Threads),
             [nameof(o.Deterministic)] = o.Deterministic ? "true" : "false",
         };
-        var info = new RecommenderTrainingInfo("itemknn", engine.Name, parameters, 0, seconds, [report], note);
+        var info = new RecommenderTrainingInfo("itemknn", engine.Name, parameters, 0, seconds, [], note);
+
+        // The seen items are the matrix's own rows, so the weights just computed are the users' score weights.
         var (offsets, items, values) = RecommenderModel.SeenFrom(train);
-        return new ItemKnnModel(train.UserIds, train.ItemIds, neighbors, weighter, o.Scoring, offsets, items, values, train.Domains, train.HasDomains ? train.ItemDomains.ToArray() : null, info);
+        return new ItemKnnModel(train.UserIds, train.ItemIds, neighbors, weighter, o.Scoring, offsets, items, values, train.Domains, train.HasDomains ? train.ItemDomains.ToArray() : null, info, weights);
     }
 
     private ItemKnnBuilder With(ItemKnnOptions options) => new(options, _device, _engine);

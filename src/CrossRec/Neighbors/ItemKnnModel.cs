@@ -23,7 +23,7 @@ public sealed class ItemKnnModel : RecommenderModel
     private readonly ItemKnnWeighter _weighter;
     private readonly float[]? _userWeights;
 
-    internal ItemKnnModel(IdMap userIds, IdMap itemIds, ItemNeighbors neighbors, ItemKnnWeighter weighter, ItemKnnScoring scoring, int[] seenOffsets, int[] seenItems, float[] seenValues, IdMap? domains, int[]? itemDomains, RecommenderTrainingInfo? training)
+    internal ItemKnnModel(IdMap userIds, IdMap itemIds, ItemNeighbors neighbors, ItemKnnWeighter weighter, ItemKnnScoring scoring, int[] seenOffsets, int[] seenItems, float[] seenValues, IdMap? domains, int[]? itemDomains, RecommenderTrainingInfo? training, float[]? seenWeights = null)
         : base(userIds, itemIds, seenOffsets, seenItems, seenValues, domains, itemDomains, training)
     {
         if (neighbors.ItemCount != itemIds.Count || (weighter.Idf.Length != 0 && weighter.Idf.Length != itemIds.Count))
@@ -34,7 +34,12 @@ public sealed class ItemKnnModel : RecommenderModel
         _neighbors = neighbors;
         _weighter = weighter;
         Scoring = scoring;
-        _userWeights = scoring == ItemKnnScoring.Weighted ? weighter.WeighAll(seenOffsets, seenItems, seenValues) : null;
+        if (seenWeights is not null && seenWeights.Length != seenItems.Length)
+        {
+            throw new ArgumentException("One weight per seen item is needed.");
+        }
+
+        _userWeights = scoring == ItemKnnScoring.Weighted ? seenWeights ?? weighter.WeighAll(seenOffsets, seenItems, seenValues) : null;
     }
 
     /// <inheritdoc />
@@ -93,14 +98,17 @@ public sealed class ItemKnnModel : RecommenderModel
         var scale = p.Single();
         var idf = p.Singles();
         p.End();
-        if (!Enum.IsDefined(values) || !Enum.IsDefined(weighting) || !Enum.IsDefined(scoring))
+        var problem = !Enum.IsDefined(values) ? $"unknown values code {(int)values}"
+            : !Enum.IsDefined(weighting) ? $"unknown weighting code {(int)weighting}"
+            : !Enum.IsDefined(scoring) ? $"unknown scoring code {(int)scoring}"
+            : !(k1 > 0 && k1 <= 10_000) ? $"BM25 K1 {k1} outside (0, 10000]"
+            : !(b >= 0 && b <= 1) ? $"BM25 B {b} outside [0, 1]"
+            : !(meanLength >= 0 && float.IsFinite(meanLength)) ? $"mean length {meanLength} is not a finite non-negative number"
+            : !(scale > 0 && float.IsFinite(scale)) ? $"weight scale {scale} is not a finite positive number"
+            : null;
+        if (problem is not null)
         {
-            throw p.Fail($"unknown values ({(int)values}), weighting ({(int)weighting}) or scoring ({(int)scoring}) code");
-        }
-
-        if (!(k1 > 0 && k1 <= 10_000) || !(b >= 0 && b <= 1) || !float.IsFinite(meanLength) || meanLength < 0 || !float.IsFinite(scale) || scale <= 0)
-        {
-            throw p.Fail($"BM25 K1 {k1}, B {b}, mean length {meanLength} or weight scale {scale} out of range");
+            throw p.Fail(problem);
         }
 
         if (idf.Length != (weighting == ItemKnnWeighting.Cosine ? 0 : n))
@@ -121,9 +129,9 @@ public sealed class ItemKnnModel : RecommenderModel
         var items = s.Int32s();
         var weights = s.Singles(items.Length);
         s.End();
-        if (ItemNeighbors.Problem(offsets, items, weights) is { } problem)
+        if (ItemNeighbors.Problem(offsets, items, weights) is { } rows)
         {
-            throw s.Fail(problem);
+            throw s.Fail(rows);
         }
 
         var weighter = ItemKnnWeighter.Restore(values, weighting, k1, b, idf, meanLength, scale);
@@ -200,6 +208,11 @@ public sealed class ItemKnnModel : RecommenderModel
     }
 
     /// <summary>Scores = Σ_k w_k · S[items[k], ·] (w = 1 when <paramref name="weights"/> is empty), sparse rows scattered in item order.</summary>
+    /// <remarks>
+    /// A scatter-add by index, so scalar (no SIMD scatter on AVX2); O(|u| · K). The fixed order (the user's
+    /// items ascending, each row ascending) is what makes <see cref="ExplainCore"/> and a fold-in of the
+    /// same items give bit-identical scores.
+    /// </remarks>
     private void Accumulate(ReadOnlySpan<int> items, ReadOnlySpan<float> weights, Span<float> scores)
     {
         scores.Clear();

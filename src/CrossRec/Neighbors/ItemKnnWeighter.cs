@@ -44,8 +44,8 @@ internal sealed class ItemKnnWeighter
 
     internal float[] IdfArray => _idf;
 
-    /// <summary>The weighter of a training matrix: item IDF over all its users, mean row length over all its rows.</summary>
-    public static ItemKnnWeighter Fit(InteractionMatrix m, ItemKnnOptions o)
+    /// <summary>The weighter of a training matrix (item IDF over all its users, mean row length over all its rows) and the matrix's weights, aligned with <see cref="InteractionMatrix.UserItems"/>.</summary>
+    public static (ItemKnnWeighter Weighter, float[] Weights) Fit(InteractionMatrix m, ItemKnnOptions o)
     {
         var idf = Array.Empty<float>();
         if (o.Weighting != ItemKnnWeighting.Cosine)
@@ -81,7 +81,16 @@ internal sealed class ItemKnnWeighter
         }
 
         var scale = sum > 0 ? (float)(weights.Length / sum) : 1f;
-        return new ItemKnnWeighter(o.Values, o.Weighting, o.Bm25K1, o.Bm25B, idf, meanLength, scale);
+        if (scale != 1f)
+        {
+            // The same float product Weigh applies last, so these equal what the scaled weighter gives a row.
+            for (var p = 0; p < weights.Length; p++)
+            {
+                weights[p] *= scale;
+            }
+        }
+
+        return (new ItemKnnWeighter(o.Values, o.Weighting, o.Bm25K1, o.Bm25B, idf, meanLength, scale), weights);
     }
 
     /// <summary>A weighter restored from a model file (arguments already validated).</summary>
@@ -136,8 +145,7 @@ internal sealed class ItemKnnWeighter
         }
     }
 
-    /// <summary>Weights of every interaction of a matrix, aligned with <see cref="InteractionMatrix.UserItems"/>.</summary>
-    public float[] WeighAll(InteractionMatrix m) => WeighAll(m.UserOffsetsArray, m.UserItemsArray, m.UserValuesArray);
+    private float[] WeighAll(InteractionMatrix m) => WeighAll(m.UserOffsetsArray, m.UserItemsArray, m.UserValuesArray);
 
     /// <summary>Weights of every interaction of compressed user rows.</summary>
     public float[] WeighAll(int[] offsets, int[] items, float[] values)

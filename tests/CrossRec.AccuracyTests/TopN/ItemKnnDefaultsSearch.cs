@@ -10,7 +10,7 @@ namespace CrossRec.AccuracyTests.TopN;
 /// (4) binary data. Explicit: it prints the grid (NDCG@10 and Recall@10 on validation) and asserts nothing.
 /// </summary>
 [TestFixture]
-[Explicit("Defaults search: prints the validation grid (about two minutes on two cores).")]
+[Explicit("Defaults search: prints the validation grid (about three minutes on two cores).")]
 public sealed class ItemKnnDefaultsSearch
 {
     private static readonly string[] Datasets = ["ml-100k", "lastfm-2k"];

@@ -6,5 +6,5 @@ public sealed partial class CpuEngine : IItemSimilarityKernel
     /// <inheritdoc />
     /// <remarks>Bit-identical at any thread count, so <see cref="ItemSimilarityOptions.Deterministic"/> changes nothing here.</remarks>
     public ItemNeighbors TopNeighbors(InteractionMatrix matrix, ReadOnlyMemory<float> weights, ItemSimilarityOptions options, CancellationToken cancellationToken)
-        => Engines.Cpu.ItemSimilarityTrainer.TopNeighbors(matrix, weights.Span, options, cancellationToken);
+        => Engines.Cpu.ItemSimilarityTrainer.TopNeighbors(matrix, weights, options, cancellationToken);
 }
