@@ -13,7 +13,9 @@ namespace CrossRec;
 /// <para><see cref="RecommenderModel.SimilarItems(string, int, RecommendFilter?)"/> reads an item's
 /// neighbour list: items outside its top K score 0 (and follow the neighbours in index order).</para>
 /// <para>A folded-in user is scored exactly like a training user with the same items and values: the
-/// weights come from the same transform, the training item IDF and the training mean row length.</para>
+/// weights come from the same transform, the training item IDF and the training mean row length. Any
+/// finite value is accepted, as in training: with <see cref="ItemKnnValues.Log"/> or <see cref="ItemKnnValues.Raw"/>
+/// a value ≤ 0 weighs 0 (the item is still left out of the user's recommendations).</para>
 /// </remarks>
 public sealed class ItemKnnModel : RecommenderModel
 {
