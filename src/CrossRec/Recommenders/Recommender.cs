@@ -11,6 +11,7 @@ public static class Recommender
     private static readonly Dictionary<string, Func<ModelFileReader, RecommenderModel>> Readers = new(StringComparer.Ordinal)
     {
         ["factorization"] = FactorizationModel.Read,
+        ["itemknn"] = ItemKnnModel.Read,
         ["popularity"] = PopularityModel.Read,
     };
 
