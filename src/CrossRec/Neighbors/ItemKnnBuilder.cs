@@ -6,7 +6,7 @@ namespace CrossRec;
 /// Immutable fluent builder of an <see cref="ItemKnnModel"/>: each call returns a new builder, so a
 /// configured builder can be shared and reused. Options are validated by <see cref="Fit"/>.
 /// </summary>
-public sealed class ItemKnnBuilder
+public sealed class ItemKnnBuilder : IRecommenderBuilder
 {
     private readonly Device _device;
     private readonly IComputeEngine? _engine;
@@ -59,7 +59,7 @@ public sealed class ItemKnnBuilder
     public ItemKnnBuilder OnDevice(Device device) => new(Options, device, null);
 
     /// <summary>Runs on a specific engine instance; it must offer <see cref="IItemSimilarityKernel"/>.</summary>
-    public ItemKnnBuilder WithEngine(IComputeEngine engine)
+    public ItemKnnBuilder OnEngine(IComputeEngine engine)
     {
         ArgumentNullException.ThrowIfNull(engine);
         return new ItemKnnBuilder(Options, _device, engine);
@@ -105,25 +105,41 @@ public sealed class ItemKnnBuilder
         var seconds = watch.Elapsed.TotalSeconds;
         var report = new TrainingProgress("itemknn", 1, 1, double.NaN, watch.Elapsed, engine.Name);
         progress?.Report(report);
-        var parameters = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            [nameof(o.Neighbors)] = RecommenderModel.Invariant(o.Neighbors),
-            [nameof(o.Shrinkage)] = RecommenderModel.Invariant(o.Shrinkage),
-            [nameof(o.Values)] = o.Values.ToString(),
-            [nameof(o.Weighting)] = o.Weighting.ToString(),
-            [nameof(o.Bm25K1)] = RecommenderModel.Invariant(o.Bm25K1),
-            [nameof(o.Bm25B)] = RecommenderModel.Invariant(o.Bm25B),
-            [nameof(o.Asymmetry)] = RecommenderModel.Invariant(o.Asymmetry),
-            [nameof(o.Scoring)] = o.Scoring.ToString(),
-            [nameof(o.Threads)] = RecommenderModel.Invariant(o.Threads),
-            [nameof(o.Deterministic)] = o.Deterministic ? "true" : "false",
-        };
+        var parameters = Parameters;
         var info = new RecommenderTrainingInfo("itemknn", engine.Name, parameters, 0, seconds, [], note);
 
         // The seen items are the matrix's own rows, so the weights just computed are the users' score weights.
         var (offsets, items, values) = RecommenderModel.SeenFrom(train);
         return new ItemKnnModel(train.UserIds, train.ItemIds, neighbors, weighter, o.Scoring, offsets, items, values, train.Domains, train.HasDomains ? train.ItemDomains.ToArray() : null, info, weights);
     }
+
+    /// <inheritdoc />
+    public string Algorithm => "itemknn";
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, string> Parameters
+    {
+        get
+        {
+            var o = Options;
+            return new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                [nameof(o.Neighbors)] = RecommenderModel.Invariant(o.Neighbors),
+                [nameof(o.Shrinkage)] = RecommenderModel.Invariant(o.Shrinkage),
+                [nameof(o.Values)] = o.Values.ToString(),
+                [nameof(o.Weighting)] = o.Weighting.ToString(),
+                [nameof(o.Bm25K1)] = RecommenderModel.Invariant(o.Bm25K1),
+                [nameof(o.Bm25B)] = RecommenderModel.Invariant(o.Bm25B),
+                [nameof(o.Asymmetry)] = RecommenderModel.Invariant(o.Asymmetry),
+                [nameof(o.Scoring)] = o.Scoring.ToString(),
+                [nameof(o.Threads)] = RecommenderModel.Invariant(o.Threads),
+                [nameof(o.Deterministic)] = o.Deterministic ? "true" : "false",
+            };
+        }
+    }
+
+    /// <inheritdoc />
+    RecommenderModel IRecommenderBuilder.Fit(InteractionSet train, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) => Fit(train, progress, cancellationToken);
 
     private ItemKnnBuilder With(ItemKnnOptions options) => new(options, _device, _engine);
 }

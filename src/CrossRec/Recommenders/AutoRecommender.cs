@@ -190,5 +190,6 @@ internal static class AutoCandidates
     public static IEnumerable<IRecommenderBuilder> Defaults()
     {
         yield return Recommenders.Popularity();
+        yield return Recommenders.ItemKnn();
     }
 }

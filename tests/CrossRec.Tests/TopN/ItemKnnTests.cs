@@ -583,7 +583,7 @@ public class ItemKnnTests
     [Test]
     public void AnEngineWithoutTheKernelIsRefusedByName()
     {
-        var e = Assert.Throws<NotSupportedException>(() => Recommenders.ItemKnn().WithEngine(new NoKernelEngine()).Fit(Tiny()));
+        var e = Assert.Throws<NotSupportedException>(() => Recommenders.ItemKnn().OnEngine(new NoKernelEngine()).Fit(Tiny()));
         Assert.That(e!.Message, Does.Contain("itemknn").And.Contain("IItemSimilarityKernel"));
     }
 

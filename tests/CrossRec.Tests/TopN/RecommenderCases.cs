@@ -6,6 +6,7 @@ public static class RecommenderCases
     public static IEnumerable<RecommenderCase> All()
     {
         yield return new RecommenderCase("popularity", d => Recommenders.Popularity().Fit(d), 1.0, BeatsPopularity: false);
+        yield return new RecommenderCase("itemknn on cpu", d => Recommenders.ItemKnn().Fit(d), 1.0);
         yield return new RecommenderCase("biased-mf (implicit SGD) on cpu", d => global::CrossRec.Factorization.Biased().Factors(16).Epochs(20).Regularization(0.02f).Seed(3).Deterministic().FitImplicit(d), 0.2); // fold-in solves on the positives only; training also saw sampled negatives
     }
 }
