@@ -13,6 +13,7 @@ public static class Recommender
         ["factorization"] = FactorizationModel.Read,
         ["itemknn"] = ItemKnnModel.Read,
         ["popularity"] = PopularityModel.Read,
+        ["ials"] = ImplicitAlsModel.Read,
     };
 
     /// <summary>Loads a recommender of any kind from a file.</summary>
