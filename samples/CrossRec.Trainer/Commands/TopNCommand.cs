@@ -176,6 +176,7 @@ public static class TopNAlgorithms
         "auto" => Recommenders.Auto().Seed(seed).Threads(threads),
         "popularity" => Recommenders.Popularity(),
         "itemknn" => Recommenders.ItemKnn().Threads(threads),
+        "ials" => Recommenders.ImplicitAls().Seed(seed).Threads(threads),
         "biased-mf" => Factorization.Biased().Seed(seed).Threads(threads),
         _ => throw new UsageException($"--algorithm must be auto, ials, bpr, itemknn, ease, popularity or biased-mf, got '{name}'."),
     };

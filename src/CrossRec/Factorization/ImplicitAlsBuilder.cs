@@ -12,7 +12,7 @@ namespace CrossRec;
 /// var top = model.Recommend("196", 10);
 /// </code>
 /// </example>
-public sealed class ImplicitAlsBuilder
+public sealed class ImplicitAlsBuilder : IRecommenderBuilder
 {
     private readonly Device _device;
     private readonly IComputeEngine? _engine;
@@ -83,7 +83,7 @@ public sealed class ImplicitAlsBuilder
     public ImplicitAlsBuilder OnDevice(Device device) => new(Options, device, null);
 
     /// <summary>Runs on a specific engine instance; it must offer <see cref="IImplicitAlsKernel"/>.</summary>
-    public ImplicitAlsBuilder WithEngine(IComputeEngine engine)
+    public ImplicitAlsBuilder OnEngine(IComputeEngine engine)
     {
         ArgumentNullException.ThrowIfNull(engine);
         return new ImplicitAlsBuilder(Options, _device, engine);
@@ -182,6 +182,9 @@ public sealed class ImplicitAlsBuilder
             itemFactors[n] = rng.NextSingle() * 0.01f;
         }
     }
+
+    /// <inheritdoc />
+    RecommenderModel IRecommenderBuilder.Fit(InteractionSet train, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) => Fit(train, progress, cancellationToken);
 
     internal static Dictionary<string, string> ParametersOf(ImplicitAlsOptions o) => new(StringComparer.Ordinal)
     {

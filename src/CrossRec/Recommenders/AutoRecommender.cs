@@ -190,6 +190,7 @@ internal static class AutoCandidates
     public static IEnumerable<IRecommenderBuilder> Defaults()
     {
         yield return Recommenders.Popularity();
+        yield return Recommenders.ImplicitAls();
         yield return Recommenders.ItemKnn();
     }
 }

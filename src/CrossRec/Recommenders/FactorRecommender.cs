@@ -72,14 +72,18 @@ public abstract class FactorRecommender : RecommenderModel
         ScoreVector(user.Factors, scores);
     }
 
-    /// <summary>Writes p·q_j + b_j for every item: one pass over Q, a SIMD dot per row.</summary>
+    /// <summary>
+    /// Writes p·q_j + b_j for every item: one pass over Q, a SIMD dot per row. The dot runs in a fixed
+    /// order (not <c>TensorPrimitives.Dot</c>, whose rounding depends on the address of its input), so a
+    /// reloaded model, whose arrays sit elsewhere in memory, scores bit-identically.
+    /// </summary>
     internal void ScoreVector(ReadOnlySpan<float> userVector, Span<float> scores)
     {
         var k = Factors;
         var q = _itemFactors.AsSpan();
         for (var j = 0; j < scores.Length; j++)
         {
-            scores[j] = TensorPrimitives.Dot(userVector, q.Slice(j * k, k));
+            scores[j] = Engines.Cpu.ImplicitAls.AlsMath.Dot(userVector, q.Slice(j * k, k));
         }
 
         if (_itemBias is not null)

@@ -386,9 +386,9 @@ public sealed class ImplicitAlsTests
     [Test]
     public void AnEngineWithoutTheKernelIsRefusedAndDeviceCpuWorks()
     {
-        Assert.That(() => Small.WithEngine(new NoKernelEngine()).Fit(Data), Throws.TypeOf<NotSupportedException>().With.Message.Contains("ials"));
+        Assert.That(() => Small.OnEngine(new NoKernelEngine()).Fit(Data), Throws.TypeOf<NotSupportedException>().With.Message.Contains("ials"));
         Assert.That(Small.Iterations(1).OnDevice(Device.Cpu).Fit(Data).Training!.Device, Is.EqualTo("cpu"));
-        Assert.That(Small.Iterations(1).WithEngine(CpuEngine.Default).Fit(Data).Training!.Note, Is.Null);
+        Assert.That(Small.Iterations(1).OnEngine(CpuEngine.Default).Fit(Data).Training!.Note, Is.Null);
     }
 
     [Test]
