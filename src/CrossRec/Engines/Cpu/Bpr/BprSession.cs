@@ -19,6 +19,9 @@ internal sealed unsafe class BprSession : IBprSession
     /// <summary>Steps between two looks at the cancellation token inside an epoch (a few hundred microseconds at k = 64).</summary>
     private const int CancellationStride = 8192;
 
+    /// <summary>The most memory a per-user bit set of items may take (see the constructor); beyond it the sampler binary-searches the user's row.</summary>
+    internal const long BitSetBudget = 64L << 20;
+
     private readonly BprOptions _o;
     private readonly int _k;
     private readonly float[] _userFactors;
@@ -30,8 +33,15 @@ internal sealed unsafe class BprSession : IBprSession
     private readonly BprNegativeSampler _sampler;
     private readonly long _stepsPerEpoch;
     private readonly WorkerTotals[] _totals;
+    private readonly ulong[]? _bits;
+    private readonly int _words;
 
     public BprSession(InteractionSet train, BprOptions options)
+        : this(train, options, BitSetBudget)
+    {
+    }
+
+    internal BprSession(InteractionSet train, BprOptions options, long bitSetBudget)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(options);
@@ -59,6 +69,23 @@ internal sealed unsafe class BprSession : IBprSession
             for (var n = _offsets[u]; n < _offsets[u + 1]; n++)
             {
                 _pairs[n] = ((long)u << 32) | (uint)_items[n];
+            }
+        }
+
+        // A bit set of each user's items (when it fits the budget: 0.2 MB for ML-100K, 4.2 MB for Last.fm 2K)
+        // answers the sampler's membership test with one load instead of a binary search's chain of ~7
+        // dependent loads. Measured, one thread, the two variants alternating in one process: 215 → 160
+        // and 156 → 116 ns per step on ML-100K, 460 → 366 on Last.fm (k = 128; the same models bit for bit).
+        _words = (train.ItemCount + 63) / 64;
+        if ((long)train.UserCount * _words * sizeof(ulong) <= bitSetBudget)
+        {
+            _bits = new ulong[train.UserCount * _words];
+            for (var u = 0; u < train.UserCount; u++)
+            {
+                for (var n = _offsets[u]; n < _offsets[u + 1]; n++)
+                {
+                    _bits[(u * _words) + (_items[n] >> 6)] |= 1UL << (_items[n] & 63);
+                }
             }
         }
 
@@ -99,7 +126,7 @@ internal sealed unsafe class BprSession : IBprSession
         }
         else
         {
-            Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, t => Work(t, epoch, learningRate, cancellationToken));
+            RunParallel(workers, epoch, learningRate, cancellationToken);
         }
 
         cancellationToken.ThrowIfCancellationRequested();
@@ -136,6 +163,10 @@ internal sealed unsafe class BprSession : IBprSession
         // Managed arrays only: nothing to release. The method exists for engines that hold device memory.
     }
 
+    /// <summary>Hogwild: one stretch per worker. A method of its own so that the one-thread path does not allocate the lambda's closure.</summary>
+    private void RunParallel(int workers, int epoch, float learningRate, CancellationToken cancellationToken) =>
+        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, t => Work(t, epoch, learningRate, cancellationToken));
+
     /// <summary>Worker <paramref name="worker"/>'s stretch of the epoch: steps [S·t/T, S·(t+1)/T) of the shuffled order.</summary>
     private void Work(int worker, int epoch, float rate, CancellationToken ct)
     {
@@ -153,6 +184,8 @@ internal sealed unsafe class BprSession : IBprSession
         var pairs = _pairs;
         var items = _items;
         var offsets = _offsets;
+        var bits = _bits;
+        var words = _words;
         var positives = pairs.Length;
         var n = (int)(from % positives);
         double loss = 0, auc = 0;
@@ -175,7 +208,7 @@ internal sealed unsafe class BprSession : IBprSession
                 var u = (int)(pair >> 32);
                 var i = (int)pair;
                 var start = offsets[u];
-                var j = sampler.Sample(ref rng, items.AsSpan(start, offsets[u + 1] - start), i);
+                var j = sampler.Sample(ref rng, items.AsSpan(start, offsets[u + 1] - start), bits is null ? default : bits.AsSpan(u * words, words), i);
                 if (j < 0)
                 {
                     skipped++;
