@@ -6,7 +6,7 @@ namespace CrossRec.Tests.TopN;
 public sealed class BprTests
 {
     /// <summary>Fixed options (not the defaults, which may be retuned): enough for the groups data below.</summary>
-    private static readonly BprBuilder Small = Recommenders.Bpr().Factors(8).Epochs(30).LearningRate(0.05f).Regularization(0.01f).BiasRegularization(0.01f).InitStandardDeviation(0.1f).Deterministic();
+    private static readonly BprBuilder Small = Recommenders.Bpr().Factors(8).Epochs(30).LearningRate(0.05f).Schedule(BprLearningRateSchedule.Constant).Regularization(0.01f).BiasRegularization(0.01f).InitStandardDeviation(0.1f).Deterministic();
 
     /// <summary>
     /// 160 users in four taste groups over 80 items: a user of group u % 4 has each item of group i % 4
@@ -85,6 +85,19 @@ public sealed class BprTests
         // Measured: NDCG@10 0.396 against 0.310, AUC 0.833 against 0.654 (near the best possible here: held-out
         // items are indistinguishable from the unseen items of the user's own group).
         Assert.That(b.Ndcg, Is.GreaterThan(p.Ndcg + 0.05), $"BPR NDCG@10 {b.Ndcg:F3}, popularity {p.Ndcg:F3}");
+        Assert.That(b.Auc, Is.GreaterThan(0.8).And.GreaterThan(p.Auc + 0.1), $"BPR AUC {b.Auc:F3}, popularity {p.Auc:F3}");
+    }
+
+    [Test]
+    public void TheDefaultsLearnTheTasteGroupsToo()
+    {
+        var (train, test) = Groups().SplitPerUser(0.2, seed: 1);
+        var b = CrossRec.Evaluation.Ranking(Recommenders.Bpr().Fit(train), test);
+        var p = CrossRec.Evaluation.Ranking(Recommenders.Popularity().Fit(train), test);
+        // Measured: NDCG@10 0.339, AUC 0.818 against popularity's 0.310 and 0.654. The defaults were chosen on
+        // catalogues a hundred times larger; on 1,500 pairs their 200 epochs overfit a little (30 epochs at a
+        // constant rate reach 0.396), but they still rank far better than popularity.
+        Assert.That(b.Ndcg, Is.GreaterThan(p.Ndcg + 0.02), $"BPR NDCG@10 {b.Ndcg:F3}, popularity {p.Ndcg:F3}");
         Assert.That(b.Auc, Is.GreaterThan(0.8).And.GreaterThan(p.Auc + 0.1), $"BPR AUC {b.Auc:F3}, popularity {p.Auc:F3}");
     }
 
@@ -693,11 +706,41 @@ public sealed class BprTests
     public void AnEpochStopsPartWayWhenCancelled()
     {
         var data = Groups();
-        using var session = new BprSession(data, new BprOptions { Factors = 4, SamplesPerEpoch = 500, Deterministic = true });
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
+        // About 1.5 million steps at k = 64: far longer than the 10 ms before the token is cancelled.
+        using var session = new BprSession(data, new BprOptions { Factors = 64, SamplesPerEpoch = 1000, Deterministic = true });
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(10));
         var watch = System.Diagnostics.Stopwatch.StartNew();
         Assert.That(() => session.RunEpoch(0, 0.05f, cts.Token), Throws.InstanceOf<OperationCanceledException>());
         Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(20)));
+    }
+
+    [Test]
+    public void TheBitSetAndTheBinarySearchDrawTheSameNegatives()
+    {
+        var data = Groups(domains: true);
+        var o = new BprOptions { Factors = 8, Epochs = 3, Deterministic = true };
+        using var searched = new BprSession(data, o, bitSetBudget: 0);
+        using var bits = new BprSession(data, o);
+        for (var e = 0; e < 3; e++)
+        {
+            Assert.That(searched.RunEpoch(e, 0.1f, default), Is.EqualTo(bits.RunEpoch(e, 0.1f, default)));
+        }
+
+        Assert.That(SameBits(searched.ItemFactors, bits.ItemFactors), Is.True);
+    }
+
+    [Test]
+    public void AnEpochAllocatesNothingOnOneThread()
+    {
+        using var session = new BprSession(Groups(domains: true), new BprOptions { Factors = 16, Deterministic = true });
+        session.RunEpoch(0, 0.05f, default); // JIT and first-call work
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var e = 1; e <= 5; e++)
+        {
+            session.RunEpoch(e, 0.05f, default);
+        }
+
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
     }
 
     [Test]
