@@ -97,10 +97,11 @@ public sealed record BprOptions
     public bool DomainAwareNegatives { get; init; } = true;
 
     /// <summary>
-    /// Fold-in passes (1..10000): a new user's factors start at 0 and take this many passes over their
-    /// items, one SGD step with a fresh negative per item and pass, at <see cref="LearningRate"/> with
+    /// Fold-in passes (1..10000): a new user's factors start at 0 and take this many passes of n SGD steps
+    /// for n items, each step drawing a positive uniformly from the user's items and a fresh negative, at
+    /// <see cref="LearningRate"/> under <see cref="Schedule"/> (spread over the passes) with
     /// <see cref="UserRegularization"/>, item factors and biases fixed. So a user with n items costs
-    /// <c>FoldInEpochs × n</c> steps.
+    /// <c>FoldInEpochs × n</c> steps (0.2–0.5 ms for a Last.fm or ML-100K user at the defaults).
     /// </summary>
     // Validation (stage 5): every inner-part user folded in from their own items, scored on the validation
     // part: 20 passes match the trained factors (NDCG@10 0.2598 against 0.2603 on ML-100K, 0.1689 against

@@ -16,7 +16,7 @@ namespace CrossRec.AccuracyTests.TopN;
 /// <c>CROSSREC_DATA=/work/shared/data dotnet test tests/CrossRec.AccuracyTests -c Release --filter "FullyQualifiedName~BprDefaultsSearch" --logger "console;verbosity=detailed"</c>.
 /// Models train in deterministic mode so the grid is reproducible; the Hogwild default reaches the same
 /// figures within noise (checked by <c>BprAccuracyTests</c>).
-/// <para>What the search found (validation NDCG@10, ML-100K / Last.fm; chance-level popularity 0.148 on
+/// <para>What the search found (validation NDCG@10, ML-100K / Last.fm; popularity 0.148 on
 /// the ML-100K validation part):</para>
 /// <list type="bullet">
 /// <item>Stage 1 (constant rate, 15 configurations × 4 checkpoints): everything was still improving at
