@@ -177,6 +177,7 @@ public static class TopNAlgorithms
         "popularity" => Recommenders.Popularity(),
         "itemknn" => Recommenders.ItemKnn().Threads(threads),
         "ials" => Recommenders.ImplicitAls().Seed(seed).Threads(threads),
+        "bpr" => Recommenders.Bpr().Seed(seed).Threads(threads),
         "biased-mf" => Factorization.Biased().Seed(seed).Threads(threads),
         _ => throw new UsageException($"--algorithm must be auto, ials, bpr, itemknn, ease, popularity or biased-mf, got '{name}'."),
     };

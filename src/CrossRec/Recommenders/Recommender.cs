@@ -14,6 +14,7 @@ public static class Recommender
         ["itemknn"] = ItemKnnModel.Read,
         ["popularity"] = PopularityModel.Read,
         ["ials"] = ImplicitAlsModel.Read,
+        ["bpr"] = BprModel.Read,
     };
 
     /// <summary>Loads a recommender of any kind from a file.</summary>
