@@ -12,6 +12,7 @@ public static class Recommender
     {
         ["factorization"] = FactorizationModel.Read,
         ["popularity"] = PopularityModel.Read,
+        ["ease"] = EaseModel.Read,
     };
 
     /// <summary>Loads a recommender of any kind from a file.</summary>
