@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Numerics.Tensors;
 using CrossRec.Engines.Cpu.Ease;
 
 namespace CrossRec;
@@ -40,7 +41,7 @@ public sealed class EaseBuilder
     /// <summary>Extra penalty α·G_ii on each item's own diagonal (the EDLAE regulariser; α = p/(1 − p) for a dropout rate p).</summary>
     public EaseBuilder DiagonalPenalty(double alpha) => With(Options with { DiagonalPenalty = alpha });
 
-    /// <summary>What X holds: binary (default), the raw values, or log(1 + value).</summary>
+    /// <summary>What X holds: log(1 + value) for non-negative data, else binary (<see cref="EaseValues.Auto"/>, the default), or one of them, or the raw values.</summary>
     public EaseBuilder Values(EaseValues values) => With(Options with { Values = values });
 
     /// <summary>Leave items with fewer distinct training users out of the Gram matrix; null restores the automatic rule.</summary>
@@ -98,8 +99,14 @@ public sealed class EaseBuilder
         var watch = Stopwatch.StartNew();
         var (engine, solver, note) = EngineResolver.ResolveKernel<IGramSolver>(_device, _engine, Algorithm);
         var matrix = train.ToMatrix();
-        var userWeights = EaseModel.Transform(matrix.UserValuesArray, o.Values, train.SourceName);
-        var itemWeights = EaseModel.Transform(matrix.ItemValuesArray, o.Values, train.SourceName);
+        var values = o.Values;
+        if (values == EaseValues.Auto)
+        {
+            values = matrix.NonZeros > 0 && TensorPrimitives.Min(matrix.UserValues) < 0 ? EaseValues.Binary : EaseValues.Log;
+        }
+
+        var userWeights = EaseModel.Transform(matrix.UserValuesArray, values, train.SourceName);
+        var itemWeights = EaseModel.Transform(matrix.ItemValuesArray, values, train.SourceName);
 
         var support = new int[matrix.ItemCount];
         for (var i = 0; i < support.Length; i++)
@@ -141,7 +148,8 @@ public sealed class EaseBuilder
             ["lambda"] = RecommenderModel.Invariant(lambda),
             ["lambdaRule"] = o.Lambda is null ? $"{RecommenderModel.Invariant(o.LambdaScale)} x mean diagonal {RecommenderModel.Invariant(meanDiagonal)}" : "explicit",
             ["diagonalPenalty"] = RecommenderModel.Invariant(o.DiagonalPenalty),
-            ["values"] = o.Values.ToString(),
+            ["values"] = values.ToString(),
+            ["valuesRule"] = o.Values == EaseValues.Auto ? (values == EaseValues.Log ? "auto: values are non-negative" : "auto: negative values present") : "explicit",
             ["minItemSupport"] = RecommenderModel.Invariant(threshold),
             ["minItemSupportRule"] = rule,
             ["keptItems"] = RecommenderModel.Invariant(m),
@@ -151,7 +159,7 @@ public sealed class EaseBuilder
         };
         var info = new RecommenderTrainingInfo(Algorithm, engine.Name, parameters, 0, watch.Elapsed.TotalSeconds, [], note);
         return new EaseModel(
-            train.UserIds, train.ItemIds, weights, threshold, lambda, o.Values,
+            train.UserIds, train.ItemIds, weights, threshold, lambda, values,
             seen.Offsets, seen.Items, seen.Values, train.Domains, train.HasDomains ? train.ItemDomains.ToArray() : null, info);
     }
 

@@ -68,7 +68,7 @@ public sealed class EaseModel : RecommenderModel
     /// <summary>The λ the model was trained with (absolute, whichever rule chose it).</summary>
     public double Lambda { get; }
 
-    /// <summary>What X held in training, and what a user's items contribute when scored.</summary>
+    /// <summary>What X held in training, and what a user's items contribute when scored (never <see cref="EaseValues.Auto"/>: the rule's choice).</summary>
     public EaseValues Values { get; }
 
     /// <summary>Items with fewer distinct training users were left out of the Gram matrix.</summary>
@@ -114,7 +114,7 @@ public sealed class EaseModel : RecommenderModel
         var lambda = head.Double();
         var m = head.Int32();
         head.End();
-        if (!Enum.IsDefined((EaseValues)valuesCode))
+        if (valuesCode is < (int)EaseValues.Binary or > (int)EaseValues.Log)
         {
             throw head.Fail($"values mode {valuesCode} is not Binary (0), Raw (1) or Log (2)");
         }

@@ -18,23 +18,38 @@ public sealed class EaseTests
         Assert.That(e.Ndcg, Is.GreaterThan(p.Ndcg + 0.2));
     }
 
-    [Test]
-    public void WeightsMatchTheClosedFormComputedWithMathNet()
+    [TestCase(EaseValues.Binary, 0.0)]
+    [TestCase(EaseValues.Log, 2.0)]
+    [TestCase(EaseValues.Raw, 0.5)]
+    public void WeightsMatchTheClosedFormComputedWithMathNet(EaseValues values, double alpha)
     {
         var train = Clustered(users: 120, seed: 1);
-        var model = Recommenders.Ease().Lambda(7.5).Fit(train);
+        var model = Recommenders.Ease().Values(values).DiagonalPenalty(alpha).Lambda(7.5).Fit(train);
         var kept = model.KeptItems.ToArray();
         var n = kept.Length;
         var x = Matrix<double>.Build.Dense(train.UserCount, n);
         for (var u = 0; u < train.UserCount; u++)
         {
-            foreach (var i in model.SeenItems(u))
+            var items = model.SeenItems(u);
+            var vals = model.SeenValues(u);
+            for (var k = 0; k < items.Length; k++)
             {
-                x[u, Array.IndexOf(kept, i)] = 1;
+                x[u, Array.IndexOf(kept, items[k])] = values switch
+                {
+                    EaseValues.Binary => 1,
+                    EaseValues.Raw => vals[k],
+                    _ => Math.Log(1 + vals[k]),
+                };
             }
         }
 
-        var p = (x.TransposeThisAndMultiply(x) + (7.5 * Matrix<double>.Build.DenseIdentity(n))).Inverse();
+        var g = x.TransposeThisAndMultiply(x);
+        for (var i = 0; i < n; i++)
+        {
+            g[i, i] += (alpha * g[i, i]) + 7.5;
+        }
+
+        var p = g.Inverse();
         var worst = 0.0;
         for (var i = 0; i < n; i++)
         {
@@ -47,6 +62,31 @@ public sealed class EaseTests
 
         // B is stored in float32: its entries (|B| < 1 here) round at about 6e-8.
         Assert.That(worst, Is.LessThan(1e-6));
+    }
+
+    [Test]
+    public void AutoValuesAreLogForNonNegativeDataAndBinaryOtherwise()
+    {
+        var ratings = Recommenders.Ease().Fit(Clustered(users: 60, seed: 2));
+        Assert.That((ratings.Values, ratings.Training!.Parameters["valuesRule"]), Is.EqualTo((EaseValues.Log, "auto: values are non-negative")));
+        var b = new InteractionSetBuilder();
+        b.Add("u1", "a", 1f).Add("u1", "b", -2f).Add("u2", "a", 3f).Add("u2", "c", 1f);
+        var signed = Recommenders.Ease().Fit(b.Build("signed"));
+        Assert.That((signed.Values, signed.Training!.Parameters["valuesRule"]), Is.EqualTo((EaseValues.Binary, "auto: negative values present")));
+
+        // Without a value column (all 1) the log rule is binary in effect: x = log 2 scales XᵀX and λ alike.
+        var ones = Clustered(users: 150, seed: 3, allOnes: true);
+        var auto = Recommenders.Ease().Fit(ones);
+        var binary = Recommenders.Ease().Values(EaseValues.Binary).Fit(ones);
+        for (var i = 0; i < auto.ItemIds.Count; i++)
+        {
+            for (var j = 0; j < auto.ItemIds.Count; j++)
+            {
+                Assert.That(auto.Weight(i, j), Is.EqualTo(binary.Weight(i, j)).Within(1e-5));
+            }
+        }
+
+        Assert.That(auto.Recommend("u4", 10).Select(r => r.ItemId), Is.EqualTo(binary.Recommend("u4", 10).Select(r => r.ItemId)));
     }
 
     [Test]
@@ -233,7 +273,7 @@ public sealed class EaseTests
     public void ExplanationsAreEachTrainingItemsWeightAndSumToTheScore()
     {
         var train = Clustered(users: 120, seed: 8);
-        var model = Recommenders.Ease().Fit(train);
+        var model = Recommenders.Ease().Values(EaseValues.Binary).Fit(train);
         Assert.That(model.CanExplain, Is.True);
         var user = model.UserIds[5];
         var target = model.Recommend(user, 1)[0];
@@ -246,6 +286,17 @@ public sealed class EaseTests
         }
 
         Assert.That(explanation.Contributions.Select(c => c.Contribution), Is.Ordered.Descending);
+
+        // With log values each contribution is log(1 + x_uj)·B[j, i].
+        var logModel = Recommenders.Ease().Values(EaseValues.Log).Fit(train);
+        var u = logModel.UserIds.GetIndex(user);
+        var seen = logModel.SeenItems(u).ToArray();
+        var values = logModel.SeenValues(u).ToArray();
+        foreach (var c in logModel.Explain(user, target.ItemId, count: 1000).Contributions)
+        {
+            var value = values[Array.IndexOf(seen, c.Index)];
+            Assert.That(c.Contribution, Is.EqualTo(MathF.Log(1 + value) * logModel.Weight(c.Index, target.Index)).Within(1e-6));
+        }
     }
 
     [Test]
@@ -401,8 +452,8 @@ public sealed class EaseTests
         Assert.That(Recommenders.Ease().OnDevice(Device.Cpu).Fit(Clustered(users: 20, seed: 1)).Training!.Note, Is.Null);
     }
 
-    /// <summary>Users in four clusters of items; each user has eight items of their cluster (popular ones more often) and one at random; values 1..5.</summary>
-    internal static InteractionSet Clustered(int users, int seed, int items = 60, bool withDomains = false)
+    /// <summary>Users in four clusters of items; each user has eight items of their cluster (popular ones more often) and one at random; values 1..5 (or all 1).</summary>
+    internal static InteractionSet Clustered(int users, int seed, int items = 60, bool withDomains = false, bool allOnes = false)
     {
         var rng = new Random(seed);
         var b = new InteractionSetBuilder();
@@ -420,7 +471,7 @@ public sealed class EaseTests
             chosen.Add(rng.Next(items));
             foreach (var i in chosen)
             {
-                b.Add($"u{u}", $"i{i}", 1 + rng.Next(5), domain: withDomains ? (i % 2 == 0 ? "even" : "odd") : null);
+                b.Add($"u{u}", $"i{i}", allOnes ? 1 : 1 + rng.Next(5), domain: withDomains ? (i % 2 == 0 ? "even" : "odd") : null);
             }
         }
 
