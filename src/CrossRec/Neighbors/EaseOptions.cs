@@ -44,8 +44,8 @@ public enum EaseValues
 /// give NDCG@10 0.4508 on ML-100K and 0.2430 on Last.fm; published-form EASE (binary, α = 0, 10 × mean
 /// diagonal) gives 0.4431 and 0.2360.</para>
 /// <para><b>Cost.</b> The Gram matrix of the m kept items takes m² × 8 bytes and its inverse about m³
-/// floating-point operations: 0.4–0.6 s for m = 1,651 and 12–18 s for m = 5,958 on this project's two
-/// shared cores; the model keeps m² × 4 bytes. That is why items with few training users can be left out
+/// floating-point operations: 0.14 s for m = 1,651, 6.4 s for m = 5,958 and 14.5 s for m = 8,000 on this
+/// project's two cores when idle (2–3× that under load); the model keeps m² × 4 bytes. That is why items with few training users can be left out
 /// (<see cref="MinItemSupport"/>): they are ranked after every kept item, by popularity, and never feed
 /// the scores of others.</para>
 /// </remarks>
@@ -95,11 +95,17 @@ public sealed record EaseOptions
     /// <summary>
     /// Items with fewer distinct training users are left out of the Gram matrix (1..1,000,000; items with no
     /// training user always are). Null (the default) keeps every item while at most <see cref="MaxItems"/>
-    /// have a training user, and otherwise uses the smallest threshold that leaves at most that many.
+    /// have a training user, and otherwise uses the smallest threshold that leaves at most that many: on the
+    /// validation splits it keeps all 1,602 ML-100K items and picks 2 on Last.fm (5,120 of 13,414 items).
+    /// Pruning cost nothing there: Last.fm NDCG@10 0.1754 at threshold 2 against 0.1747 with every item
+    /// (63 s instead of 5 s), 0.1738 at 3, 0.1720 at 5; ML-100K 0.2658, 0.2648, 0.2658, 0.2656 at 1, 2, 3, 5.
     /// </summary>
     public int? MinItemSupport { get; init; }
 
-    /// <summary>The most items the automatic <see cref="MinItemSupport"/> keeps (1..46,340; default 8,192).</summary>
+    /// <summary>
+    /// The most items the automatic <see cref="MinItemSupport"/> keeps (1..46,340; default 8,192: a Gram
+    /// matrix of 512 MiB, inverted in about 15 s on two idle cores; Last.fm's 15,383 items would take minutes).
+    /// </summary>
     public int MaxItems { get; init; } = DefaultMaxItems;
 
     /// <summary>

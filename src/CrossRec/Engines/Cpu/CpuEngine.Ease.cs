@@ -6,7 +6,8 @@ public sealed partial class CpuEngine : IGramSolver
     /// <inheritdoc />
     /// <remarks>
     /// Blocked Cholesky, triangular inverse and Lᵀ·L product in place (<c>Engines/Cpu/Ease/SpdInverse.cs</c>),
-    /// chosen over MathNet.Numerics 5.0's managed provider by measurement (figures in SpdInverse's remarks).
+    /// chosen over MathNet.Numerics 5.0's managed provider by measurement: 0.14 s against 18.8 s
+    /// (<c>Cholesky().Solve(I)</c>) for n = 1,651, 6.4 s against 1,265 s for n = 5,958 (SpdInverse's remarks).
     /// Bit-identical results at any thread count.
     /// </remarks>
     public void InvertSpd(double[] matrix, int n, int threads, Action<GramSolverStage>? stageCompleted, CancellationToken cancellationToken)
