@@ -178,6 +178,7 @@ public static class TopNAlgorithms
         "itemknn" => Recommenders.ItemKnn().Threads(threads),
         "ials" => Recommenders.ImplicitAls().Seed(seed).Threads(threads),
         "bpr" => Recommenders.Bpr().Seed(seed).Threads(threads),
+        "ease" => Recommenders.Ease().Threads(threads),
         "biased-mf" => Factorization.Biased().Seed(seed).Threads(threads),
         _ => throw new UsageException($"--algorithm must be auto, ials, bpr, itemknn, ease, popularity or biased-mf, got '{name}'."),
     };

@@ -165,7 +165,7 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
                     best = c;
                 }
             }
-            catch (Exception e) when (e is ArgumentOutOfRangeException or InsufficientMemoryException or NotSupportedException)
+            catch (Exception e) when (e is ArgumentException or InsufficientMemoryException or NotSupportedException or TrainingDivergedException)
             {
                 score = new CandidateScore(candidate.Algorithm, candidate.Parameters, double.NaN, double.NaN, watch.Elapsed.TotalSeconds - start, e.Message);
             }
@@ -191,6 +191,7 @@ internal static class AutoCandidates
     {
         yield return Recommenders.Popularity();
         yield return Recommenders.ImplicitAls();
+        yield return Recommenders.Ease();
         yield return Recommenders.ItemKnn();
     }
 }

@@ -15,6 +15,7 @@ public static class Recommender
         ["popularity"] = PopularityModel.Read,
         ["ials"] = ImplicitAlsModel.Read,
         ["bpr"] = BprModel.Read,
+        ["ease"] = EaseModel.Read,
     };
 
     /// <summary>Loads a recommender of any kind from a file.</summary>

@@ -1,0 +1,107 @@
+namespace CrossRec.Engines.Cpu.Ease;
+
+/// <summary>
+/// The two O(n²) steps of EASE around the inverse: the Gram matrix <c>XᵀX + λI</c> of the kept items,
+/// built sparsely, and the weights <c>B = I − P·diag(1/diag P)</c> from its inverse P.
+/// </summary>
+internal static class EaseGram
+{
+    /// <summary>
+    /// The lower triangle of <c>XᵀX + λI</c> over the kept items (row-major, m × m; the upper triangle is
+    /// left zero). Row i sums, over the users of kept item i, the user's weight for i times their weights
+    /// of the kept items up to i: each row is owned by one task and summed in user order, so the result
+    /// does not depend on the thread count, and no user needs an m² buffer.
+    /// </summary>
+    /// <param name="matrix">Training matrix.</param>
+    /// <param name="userWeights">Weight of every stored (user, item) pair, aligned with <see cref="InteractionMatrix.UserItems"/>.</param>
+    /// <param name="itemWeights">The same weights aligned with <see cref="InteractionMatrix.ItemUsers"/>.</param>
+    /// <param name="kept">Item index of every kept item, ascending.</param>
+    /// <param name="keptIndex">Kept index of every item, or −1.</param>
+    /// <param name="lambda">Added to the diagonal.</param>
+    /// <param name="diagonalPenalty">α: the diagonal becomes <c>(1 + α)·G_ii + λ</c>.</param>
+    /// <param name="options">Threads and cancellation.</param>
+    public static double[] Build(InteractionMatrix matrix, float[] userWeights, float[] itemWeights, int[] kept, int[] keptIndex, double lambda, double diagonalPenalty, ParallelOptions options)
+    {
+        var m = kept.Length;
+        var gram = new double[(long)m * m];
+        var userOffsets = matrix.UserOffsetsArray;
+        var userItems = matrix.UserItemsArray;
+        var itemOffsets = matrix.ItemOffsetsArray;
+        var itemUsers = matrix.ItemUsersArray;
+        Parallel.For(0, m, options, i =>
+        {
+            var item = kept[i];
+            var row = gram.AsSpan((int)((long)i * m), i + 1);
+            for (var p = itemOffsets[item]; p < itemOffsets[item + 1]; p++)
+            {
+                var u = itemUsers[p];
+                double wi = itemWeights[p];
+                for (var q = userOffsets[u]; q < userOffsets[u + 1]; q++)
+                {
+                    // Items are sorted and the kept map is monotone, so the row's part ends at item i.
+                    var j = keptIndex[userItems[q]];
+                    if (j > i)
+                    {
+                        break;
+                    }
+
+                    if (j >= 0)
+                    {
+                        row[j] += wi * userWeights[q];
+                    }
+                }
+            }
+
+            row[i] += (diagonalPenalty * row[i]) + lambda;
+        });
+        return gram;
+    }
+
+    /// <summary>Mean of the diagonal of <c>XᵀX</c> over the kept items (λ not included).</summary>
+    public static double MeanDiagonal(InteractionMatrix matrix, float[] itemWeights, int[] kept)
+    {
+        if (kept.Length == 0)
+        {
+            return 0;
+        }
+
+        var offsets = matrix.ItemOffsetsArray;
+        var sum = 0.0;
+        foreach (var item in kept)
+        {
+            for (var p = offsets[item]; p < offsets[item + 1]; p++)
+            {
+                sum += (double)itemWeights[p] * itemWeights[p];
+            }
+        }
+
+        return sum / kept.Length;
+    }
+
+    /// <summary>
+    /// <c>B[i, j] = −P[i, j] / P[j, j]</c> off the diagonal and 0 on it, rounded to float32 (row-major,
+    /// m × m): row i holds how much having item i adds to the score of every item j.
+    /// </summary>
+    public static float[] Weights(double[] inverse, int m, ParallelOptions options)
+    {
+        var scale = new double[m];
+        for (var j = 0; j < m; j++)
+        {
+            scale[j] = -1.0 / inverse[((long)j * m) + j];
+        }
+
+        var b = new float[(long)m * m];
+        Parallel.For(0, m, options, i =>
+        {
+            var p = inverse.AsSpan((int)((long)i * m), m);
+            var row = b.AsSpan((int)((long)i * m), m);
+            for (var j = 0; j < m; j++)
+            {
+                row[j] = (float)(p[j] * scale[j]);
+            }
+
+            row[i] = 0f;
+        });
+        return b;
+    }
+}

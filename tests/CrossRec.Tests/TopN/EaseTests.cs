@@ -1,0 +1,502 @@
+using CrossRec.Persistence;
+using MathNet.Numerics.LinearAlgebra;
+
+namespace CrossRec.Tests.TopN;
+
+public sealed class EaseTests
+{
+    [Test]
+    public void EaseLearnsClustersThatPopularityCannotSee()
+    {
+        var (train, test) = Clustered(users: 400, seed: 3).SplitPerUser(0.2, seed: 5);
+        var ease = Recommenders.Ease().Fit(train);
+        var popularity = Recommenders.Popularity().Fit(train);
+        var options = new RankingOptions { K = 5 };
+        var e = CrossRec.Evaluation.Ranking(ease, test, options);
+        var p = CrossRec.Evaluation.Ranking(popularity, test, options);
+        TestContext.Out.WriteLine($"EASE NDCG@5 {e.Ndcg:F4}, popularity {p.Ndcg:F4}");
+        Assert.That(e.Ndcg, Is.GreaterThan(p.Ndcg + 0.2));
+    }
+
+    [TestCase(EaseValues.Binary, 0.0)]
+    [TestCase(EaseValues.Log, 2.0)]
+    [TestCase(EaseValues.Raw, 0.5)]
+    public void WeightsMatchTheClosedFormComputedWithMathNet(EaseValues values, double alpha)
+    {
+        var train = Clustered(users: 120, seed: 1);
+        var model = Recommenders.Ease().Values(values).DiagonalPenalty(alpha).Lambda(7.5).Fit(train);
+        var kept = model.KeptItems.ToArray();
+        var n = kept.Length;
+        var x = Matrix<double>.Build.Dense(train.UserCount, n);
+        for (var u = 0; u < train.UserCount; u++)
+        {
+            var items = model.SeenItems(u);
+            var vals = model.SeenValues(u);
+            for (var k = 0; k < items.Length; k++)
+            {
+                x[u, Array.IndexOf(kept, items[k])] = values switch
+                {
+                    EaseValues.Binary => 1,
+                    EaseValues.Raw => vals[k],
+                    _ => Math.Log(1 + vals[k]),
+                };
+            }
+        }
+
+        var g = x.TransposeThisAndMultiply(x);
+        for (var i = 0; i < n; i++)
+        {
+            g[i, i] += (alpha * g[i, i]) + 7.5;
+        }
+
+        var p = g.Inverse();
+        var worst = 0.0;
+        for (var i = 0; i < n; i++)
+        {
+            for (var j = 0; j < n; j++)
+            {
+                var expected = i == j ? 0 : -p[i, j] / p[j, j];
+                worst = Math.Max(worst, Math.Abs(model.Weight(kept[i], kept[j]) - expected));
+            }
+        }
+
+        // B is stored in float32: its entries (|B| < 1 here) round at about 6e-8.
+        Assert.That(worst, Is.LessThan(1e-6));
+    }
+
+    [Test]
+    public void AutoValuesAreLogForNonNegativeDataAndBinaryOtherwise()
+    {
+        var ratings = Recommenders.Ease().Fit(Clustered(users: 60, seed: 2));
+        Assert.That((ratings.Values, ratings.Training!.Parameters["valuesRule"]), Is.EqualTo((EaseValues.Log, "auto: values are non-negative")));
+        var b = new InteractionSetBuilder();
+        b.Add("u1", "a", 1f).Add("u1", "b", -2f).Add("u2", "a", 3f).Add("u2", "c", 1f);
+        var signed = Recommenders.Ease().Fit(b.Build("signed"));
+        Assert.That((signed.Values, signed.Training!.Parameters["valuesRule"]), Is.EqualTo((EaseValues.Binary, "auto: negative values present")));
+
+        // Without a value column (all 1) the log rule is binary in effect: x = log 2 scales XᵀX and λ alike.
+        var ones = Clustered(users: 150, seed: 3, allOnes: true);
+        var auto = Recommenders.Ease().Fit(ones);
+        var binary = Recommenders.Ease().Values(EaseValues.Binary).Fit(ones);
+        for (var i = 0; i < auto.ItemIds.Count; i++)
+        {
+            for (var j = 0; j < auto.ItemIds.Count; j++)
+            {
+                Assert.That(auto.Weight(i, j), Is.EqualTo(binary.Weight(i, j)).Within(1e-5));
+            }
+        }
+
+        Assert.That(auto.Recommend("u4", 10).Select(r => r.ItemId), Is.EqualTo(binary.Recommend("u4", 10).Select(r => r.ItemId)));
+    }
+
+    [Test]
+    public void ScoresAreTheSumOfTheWeightRowsOfTheUsersItems()
+    {
+        var train = Clustered(users: 100, seed: 2);
+        var model = Recommenders.Ease().Values(EaseValues.Log).Fit(train);
+        var u = 7;
+        var scores = new float[model.ItemIds.Count];
+        model.ScoreItems(u, scores);
+        var items = model.SeenItems(u).ToArray();
+        var values = model.SeenValues(u).ToArray();
+        for (var j = 0; j < scores.Length; j++)
+        {
+            var expected = 0.0;
+            for (var k = 0; k < items.Length; k++)
+            {
+                expected += Math.Log(1 + values[k]) * model.Weight(items[k], j);
+            }
+
+            Assert.That(scores[j], Is.EqualTo(expected).Within(1e-5), $"item {j}");
+        }
+    }
+
+    [Test]
+    public void SaveAndLoadGiveBitIdenticalScoresFromFileStreamAndTheKindRegistry()
+    {
+        var train = Clustered(users: 150, seed: 4);
+        var model = Recommenders.Ease().Values(EaseValues.Log).MinItemSupport(3).Fit(train);
+        using var files = new TempFiles();
+        var path = files.PathOf("ease.crm");
+        model.Save(path);
+        using var stream = new MemoryStream();
+        model.Save(stream);
+        stream.Position = 0;
+        var loaded = new RecommenderModel[] { EaseModel.Load(path), EaseModel.Load(stream), Recommender.Load(path) };
+        var expected = new float[model.ItemIds.Count];
+        var actual = new float[model.ItemIds.Count];
+        foreach (var copy in loaded)
+        {
+            Assert.That(copy, Is.TypeOf<EaseModel>());
+            var ease = (EaseModel)copy;
+            Assert.Multiple(() =>
+            {
+                Assert.That(ease.Lambda, Is.EqualTo(model.Lambda));
+                Assert.That(ease.Values, Is.EqualTo(EaseValues.Log));
+                Assert.That(ease.MinItemSupport, Is.EqualTo(3));
+                Assert.That(ease.KeptItemCount, Is.EqualTo(model.KeptItemCount));
+                Assert.That(ease.Training!.Parameters["lambda"], Is.EqualTo(model.Training!.Parameters["lambda"]));
+            });
+            for (var u = 0; u < model.UserIds.Count; u++)
+            {
+                model.ScoreItems(u, expected);
+                copy.ScoreItems(u, actual);
+                Assert.That(actual, Is.EqualTo(expected), $"user {u}");
+            }
+        }
+
+        Assert.That(Recommender.Kinds, Does.Contain("ease"));
+    }
+
+    [Test]
+    public void TruncatedAlteredAndCraftedFilesAreRefused()
+    {
+        var train = Clustered(users: 80, seed: 5);
+        var model = Recommenders.Ease().Fit(train);
+        using var files = new TempFiles();
+        var path = files.PathOf("ease.crm");
+        model.Save(path);
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
+        Assert.That(() => EaseModel.Load(path), Throws.TypeOf<ModelFormatException>().With.Message.Contains("truncated"));
+        var altered = (byte[])bytes.Clone();
+        altered[bytes.Length / 2] ^= 0x10;
+        File.WriteAllBytes(path, altered);
+        Assert.That(() => EaseModel.Load(path), Throws.TypeOf<ModelFormatException>().With.Message.Contains("checksum"));
+
+        var m = model.KeptItemCount;
+        var good = new float[m * m];
+        var withNaN = (float[])good.Clone();
+        withNaN[1] = float.NaN;
+        var withDiagonal = (float[])good.Clone();
+        withDiagonal[m + 1] = 0.5f;
+        var crafted = new (string What, Action<ModelFileWriter> Sections)[]
+        {
+            ("kept count", f => Sections(f, 0, 1, 10.0, m + 1, good)),
+            ("values mode", f => Sections(f, 9, 1, 10.0, m, good)),
+            ("support", f => Sections(f, 0, 0, 10.0, m, good)),
+            ("lambda", f => Sections(f, 0, 1, double.NaN, m, good)),
+            ("weights length", f => Sections(f, 0, 1, 10.0, m, new float[(m * m) - 1])),
+            ("non-finite weight", f => Sections(f, 0, 1, 10.0, m, withNaN)),
+            ("diagonal", f => Sections(f, 0, 1, 10.0, m, withDiagonal)),
+            ("missing weights", f => f.Add("EASE", new PayloadWriter().Int32(0).Int32(1).Double(10).Int32(m))),
+            ("trailing bytes", f =>
+            {
+                f.Add("EASE", new PayloadWriter().Int32(0).Int32(1).Double(10).Int32(m).Int32(0));
+                f.Add("EASB", new PayloadWriter().Singles(good));
+            }),
+        };
+        foreach (var (what, sections) in crafted)
+        {
+            var file = new ModelFileWriter("ease");
+            model.WriteCommon(file);
+            sections(file);
+            using var stream = new MemoryStream();
+            file.WriteTo(stream);
+            stream.Position = 0;
+            Assert.That(() => EaseModel.Load(stream), Throws.TypeOf<ModelFormatException>(), what);
+            stream.Position = 0;
+            Assert.That(() => Recommender.Load(stream), Throws.TypeOf<ModelFormatException>(), what);
+        }
+
+        static void Sections(ModelFileWriter f, int values, int support, double lambda, int m, float[] b)
+        {
+            f.Add("EASE", new PayloadWriter().Int32(values).Int32(support).Double(lambda).Int32(m));
+            f.Add("EASB", new PayloadWriter().Singles(b));
+        }
+    }
+
+    [TestCase(EaseValues.Binary)]
+    [TestCase(EaseValues.Raw)]
+    [TestCase(EaseValues.Log)]
+    public void FoldingInATrainingUsersItemsReproducesItsScoresExactly(EaseValues values)
+    {
+        var train = Clustered(users: 120, seed: 6);
+        var model = Recommenders.Ease().Values(values).MinItemSupport(2).Fit(train);
+        var expected = new float[model.ItemIds.Count];
+        var actual = new float[model.ItemIds.Count];
+        for (var u = 0; u < model.UserIds.Count; u += 7)
+        {
+            var items = model.SeenItems(u).ToArray();
+            var vals = model.SeenValues(u).ToArray();
+            // Given in reverse order, and the first item split into two halves: fold-in sorts and sums.
+            var pairs = new List<KeyValuePair<string, float>>();
+            for (var k = items.Length - 1; k > 0; k--)
+            {
+                pairs.Add(new(model.ItemIds[items[k]], vals[k]));
+            }
+
+            pairs.Add(new(model.ItemIds[items[0]], vals[0] / 2));
+            pairs.Add(new(model.ItemIds[items[0]], vals[0] / 2));
+            var folded = model.FoldIn(pairs);
+            model.ScoreItems(u, expected);
+            model.ScoreItems(folded, actual);
+            // Tolerance 0: the same code path; halving and re-adding a small integer value is exact.
+            Assert.That(actual, Is.EqualTo(expected), $"user {u}");
+            Assert.That(model.Recommend(folded, 5).Select(r => r.ItemId), Is.EqualTo(model.Recommend(model.UserIds[u], 5).Select(r => r.ItemId)));
+        }
+    }
+
+    [Test]
+    public void LogModelsRefuseNegativeValuesInTrainingAndFoldIn()
+    {
+        var b = new InteractionSetBuilder();
+        b.Add("u1", "a", 1f).Add("u1", "b", -2f).Add("u2", "a", 3f);
+        var data = b.Build("negative");
+        Assert.That(() => Recommenders.Ease().Values(EaseValues.Log).Fit(data), Throws.ArgumentException.With.Message.Contains("Values = Log"));
+        var model = Recommenders.Ease().Values(EaseValues.Log).Fit(Clustered(users: 40, seed: 1));
+        Assert.That(() => model.FoldIn([new("i1", -1f)]), Throws.ArgumentException.With.Message.Contains("non-negative"));
+        Assert.That(Recommenders.Ease().Values(EaseValues.Raw).Fit(data).KeptItemCount, Is.EqualTo(2));
+    }
+
+    [Test]
+    public void FiltersAndSeenItemsAreHonoured()
+    {
+        var train = Clustered(users: 120, seed: 7, withDomains: true);
+        var model = Recommenders.Ease().Fit(train);
+        var user = model.UserIds[3];
+        var seen = model.SeenItems(3).ToArray().Select(i => model.ItemIds[i]).ToHashSet();
+        var all = model.Recommend(user, 100);
+        Assert.That(all.Select(r => r.ItemId), Has.None.AnyOf(seen.Cast<object>().ToArray()));
+        var top = all[0].ItemId;
+        var denied = model.Recommend(user, 5, new RecommendFilter { DenyItems = [top] });
+        Assert.That(denied.Select(r => r.ItemId), Does.Not.Contain(top));
+        var allowed = model.Recommend(user, 5, new RecommendFilter { AllowItems = ["i1", "i2", "i40"] });
+        Assert.That(allowed.Select(r => r.ItemId), Is.SubsetOf(new[] { "i1", "i2", "i40" }));
+        var odd = model.Recommend(user, 10, "odd");
+        Assert.That(odd.Select(r => int.Parse(r.ItemId[1..], System.Globalization.CultureInfo.InvariantCulture) % 2), Is.All.EqualTo(1));
+        var withSeen = model.Recommend(user, model.ItemIds.Count, new RecommendFilter { ExcludeSeen = false });
+        Assert.That(withSeen, Has.Count.EqualTo(model.ItemIds.Count));
+    }
+
+    [Test]
+    public void ExplanationsAreEachTrainingItemsWeightAndSumToTheScore()
+    {
+        var train = Clustered(users: 120, seed: 8);
+        var model = Recommenders.Ease().Values(EaseValues.Binary).Fit(train);
+        Assert.That(model.CanExplain, Is.True);
+        var user = model.UserIds[5];
+        var target = model.Recommend(user, 1)[0];
+        var explanation = model.Explain(user, target.ItemId, count: 1000);
+        Assert.That(explanation.Score, Is.EqualTo(target.Score));
+        Assert.That(explanation.Contributions.Sum(c => (double)c.Contribution), Is.EqualTo(target.Score).Within(1e-5));
+        foreach (var c in explanation.Contributions)
+        {
+            Assert.That(c.Contribution, Is.EqualTo(model.Weight(c.Index, target.Index)));
+        }
+
+        Assert.That(explanation.Contributions.Select(c => c.Contribution), Is.Ordered.Descending);
+
+        // With log values each contribution is log(1 + x_uj)·B[j, i].
+        var logModel = Recommenders.Ease().Values(EaseValues.Log).Fit(train);
+        var u = logModel.UserIds.GetIndex(user);
+        var seen = logModel.SeenItems(u).ToArray();
+        var values = logModel.SeenValues(u).ToArray();
+        foreach (var c in logModel.Explain(user, target.ItemId, count: 1000).Contributions)
+        {
+            var value = values[Array.IndexOf(seen, c.Index)];
+            Assert.That(c.Contribution, Is.EqualTo(MathF.Log(1 + value) * logModel.Weight(c.Index, target.Index)).Within(1e-6));
+        }
+    }
+
+    [Test]
+    public void SimilarItemsRankTheItemsWeightRow()
+    {
+        var train = Clustered(users: 200, seed: 9);
+        var model = Recommenders.Ease().Fit(train);
+        var item = model.ItemIds.GetIndex("i3");
+        var similar = model.SimilarItems("i3", 5);
+        var expected = Enumerable.Range(0, model.ItemIds.Count).Where(j => j != item)
+            .OrderByDescending(j => model.Weight(item, j)).ThenBy(j => j).Take(5).Select(j => model.ItemIds[j]);
+        Assert.That(similar.Select(s => s.ItemId), Is.EqualTo(expected));
+        // Items 0..14 form one cluster: their neighbours come from it.
+        Assert.That(similar.Select(s => int.Parse(s.ItemId[1..], System.Globalization.CultureInfo.InvariantCulture)), Is.All.LessThan(15));
+    }
+
+    [Test]
+    public void RareItemsLeftOutRankBelowEveryKeptItemByPopularity()
+    {
+        var b = new InteractionSetBuilder();
+        var rng = new Random(3);
+        for (var u = 0; u < 60; u++)
+        {
+            foreach (var i in Enumerable.Range(0, 10).OrderBy(_ => rng.Next()).Take(4))
+            {
+                b.Add($"u{u}", $"common{i}", 1f);
+            }
+        }
+
+        b.Add("u0", "rare1", 1f).Add("u1", "rare2", 1f).Add("u2", "rare2", 1f);
+        var data = b.Build("rare");
+        var model = Recommenders.Ease().MinItemSupport(3).Fit(data);
+        Assert.That(model.KeptItemCount, Is.EqualTo(10));
+        var list = model.Recommend("u5", model.ItemIds.Count);
+        var rare = list.Select((r, k) => (r.ItemId, k)).Where(p => p.ItemId.StartsWith("rare", StringComparison.Ordinal)).ToArray();
+        Assert.That(rare.Select(r => r.ItemId), Is.EqualTo(new[] { "rare2", "rare1" }), "by popularity");
+        Assert.That(rare.Select(r => r.k), Is.EqualTo(new[] { list.Count - 2, list.Count - 1 }), "after every kept item");
+        Assert.That(model.Weight(model.ItemIds.GetIndex("rare2"), model.ItemIds.GetIndex("common0")), Is.Zero);
+
+        // The automatic rule keeps everything while MaxItems allows, then raises the threshold.
+        Assert.That(Recommenders.Ease().Fit(data).KeptItemCount, Is.EqualTo(12));
+        var capped = Recommenders.Ease().MaxItems(11).Fit(data);
+        Assert.That((capped.KeptItemCount, capped.MinItemSupport), Is.EqualTo((11, 2)));
+        Assert.That(capped.Training!.Parameters["minItemSupportRule"], Does.StartWith("auto"));
+    }
+
+    [Test]
+    public void AGramMatrixOverTheMemoryBudgetIsRefusedByName()
+    {
+        var data = Clustered(users: 100, seed: 10);
+        var ex = Assert.Throws<ArgumentException>(() => Recommenders.Ease().MinItemSupport(1).MaxGramBytes(4096).Fit(data));
+        Assert.That(ex!.Message, Does.Contain("MaxGramBytes").And.Contain("MinItemSupport").And.Contain("n² × 8 bytes"));
+        // Automatic pruning fits the budget instead: 4096 bytes hold 22 × 22 doubles.
+        Assert.That(Recommenders.Ease().MaxGramBytes(4096).Fit(data).KeptItemCount, Is.LessThanOrEqualTo(22));
+        Assert.That(() => Recommenders.Ease().MinItemSupport(100_000).Fit(data), Throws.ArgumentException.With.Message.Contains("MinItemSupport"));
+    }
+
+    [TestCase("Lambda")]
+    [TestCase("LambdaScale")]
+    [TestCase("DiagonalPenalty")]
+    [TestCase("Values")]
+    [TestCase("MinItemSupport")]
+    [TestCase("MaxItems")]
+    [TestCase("MaxGramBytes")]
+    [TestCase("Threads")]
+    public void BadOptionsAreRefusedByName(string option)
+    {
+        var builder = option switch
+        {
+            "Lambda" => Recommenders.Ease().Lambda(0),
+            "LambdaScale" => Recommenders.Ease().LambdaScale(double.NaN),
+            "DiagonalPenalty" => Recommenders.Ease().DiagonalPenalty(-0.5),
+            "Values" => Recommenders.Ease().Values((EaseValues)7),
+            "MinItemSupport" => Recommenders.Ease().MinItemSupport(0),
+            "MaxItems" => Recommenders.Ease().MaxItems(0),
+            "MaxGramBytes" => Recommenders.Ease().MaxGramBytes(-1),
+            _ => Recommenders.Ease().Threads(-1),
+        };
+        Assert.That(() => builder.Fit(Clustered(users: 20, seed: 1)), Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains(option));
+    }
+
+    [Test]
+    public void AnEmptyTrainingSetIsRefused()
+    {
+        var empty = Clustered(users: 10, seed: 1).Subset([], "empty");
+        Assert.That(() => Recommenders.Ease().Fit(empty), Throws.ArgumentException.With.Message.Contains("empty"));
+    }
+
+    [TestCase(0)]
+    [TestCase(1)]
+    [TestCase(2)]
+    public void CancellationIsHonouredBeforeAndBetweenStages(int cancelAfterStage)
+    {
+        var data = Clustered(users: 300, seed: 11, items: 300);
+        using var cts = new CancellationTokenSource();
+        if (cancelAfterStage == 0)
+        {
+            cts.Cancel();
+        }
+
+        var progress = new Synchronous(r =>
+        {
+            if (r.Iteration == cancelAfterStage)
+            {
+                cts.Cancel();
+            }
+        });
+        Assert.That(() => Recommenders.Ease().Fit(data, progress, cts.Token), Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(progress.Reports.Select(r => r.Iteration), Is.EqualTo(Enumerable.Range(1, cancelAfterStage)));
+    }
+
+    [Test]
+    public void ThreeStagesAreReportedAndRecordedInTheTrainingInfo()
+    {
+        var progress = new Synchronous(_ => { });
+        var model = Recommenders.Ease().Fit(Clustered(users: 50, seed: 12), progress);
+        Assert.That(progress.Reports.Select(r => (r.Algorithm, r.Iteration, r.TotalIterations)), Is.EqualTo(new[] { ("ease", 1, 3), ("ease", 2, 3), ("ease", 3, 3) }));
+        var info = model.Training!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(info.Algorithm, Is.EqualTo("ease"));
+            Assert.That(info.Device, Is.EqualTo("cpu"));
+            Assert.That(info.Parameters.Keys, Is.SupersetOf(new[] { "lambda", "lambdaRule", "diagonalPenalty", "values", "minItemSupport", "minItemSupportRule", "keptItems", "maxItems", "maxGramBytes", "threads" }));
+            Assert.That(info.Iterations, Is.Zero);
+            Assert.That(model.Algorithm, Is.EqualTo("ease"));
+        });
+    }
+
+    [Test]
+    public void TheModelIsBitIdenticalAtAnyThreadCount()
+    {
+        var data = Clustered(users: 400, seed: 13, items: 260);
+        var one = Recommenders.Ease().Threads(1).Fit(data);
+        var two = Recommenders.Ease().Threads(2).Fit(data);
+        var three = Recommenders.Ease().Threads(3).Fit(data);
+        var a = new float[one.ItemIds.Count];
+        var b = new float[one.ItemIds.Count];
+        var c = new float[one.ItemIds.Count];
+        for (var i = 0; i < one.ItemIds.Count; i += 13)
+        {
+            one.ItemSimilarities(i, a);
+            two.ItemSimilarities(i, b);
+            three.ItemSimilarities(i, c);
+            Assert.That(b, Is.EqualTo(a));
+            Assert.That(c, Is.EqualTo(a));
+        }
+    }
+
+    [Test]
+    public void AnEngineWithoutTheKernelIsNamedAndCudaWithoutTorchFails()
+    {
+        Assert.That(() => Recommenders.Ease().OnEngine(new NoKernelEngine()).Fit(Clustered(users: 20, seed: 1)), Throws.TypeOf<NotSupportedException>().With.Message.Contains("IGramSolver"));
+        Assert.That(Recommenders.Ease().OnDevice(Device.Cpu).Fit(Clustered(users: 20, seed: 1)).Training!.Note, Is.Null);
+    }
+
+    /// <summary>Users in four clusters of items; each user has eight items of their cluster (popular ones more often) and one at random; values 1..5 (or all 1).</summary>
+    internal static InteractionSet Clustered(int users, int seed, int items = 60, bool withDomains = false, bool allOnes = false)
+    {
+        var rng = new Random(seed);
+        var b = new InteractionSetBuilder();
+        var clusterSize = items / 4;
+        for (var u = 0; u < users; u++)
+        {
+            var cluster = u % 4;
+            var chosen = new HashSet<int>();
+            while (chosen.Count < 8)
+            {
+                var r = rng.NextDouble();
+                chosen.Add((cluster * clusterSize) + (int)(clusterSize * r * r));
+            }
+
+            chosen.Add(rng.Next(items));
+            foreach (var i in chosen)
+            {
+                b.Add($"u{u}", $"i{i}", allOnes ? 1 : 1 + rng.Next(5), domain: withDomains ? (i % 2 == 0 ? "even" : "odd") : null);
+            }
+        }
+
+        return b.Build("clustered");
+    }
+
+    private sealed class Synchronous(Action<TrainingProgress> onReport) : IProgress<TrainingProgress>
+    {
+        public List<TrainingProgress> Reports { get; } = [];
+
+        public void Report(TrainingProgress value)
+        {
+            Reports.Add(value);
+            onReport(value);
+        }
+    }
+
+    private sealed class NoKernelEngine : IComputeEngine
+    {
+        public string Name => "none";
+
+        public FactorizationModel Factorize(InteractionSet train, InteractionSet? validation, FactorizationOptions options, IProgress<EpochReport>? progress, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public KMeansResult Cluster(ReadOnlyMatrix points, KMeansOptions options, IProgress<IterationReport>? progress, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public LogisticFit FitLogistic(ReadOnlyMatrix x, ReadOnlySpan<bool> y, LogisticOptions options, CancellationToken cancellationToken) => throw new NotSupportedException();
+    }
+}
