@@ -74,34 +74,7 @@ public static class InteractionSetSplits
     {
         ArgumentNullException.ThrowIfNull(data);
         Check.Range(perUser, 1, int.MaxValue, nameof(perUser));
-        var isTest = new bool[data.Count];
-        var rng = new Random(seed);
-        var any = false;
-        var buffer = new List<int>();
-        for (var u = 0; u < data.UserCount; u++)
-        {
-            var rows = data.RowsOfUser(u);
-            if (rows.Length <= perUser)
-            {
-                continue;
-            }
-
-            buffer.Clear();
-            foreach (var r in rows)
-            {
-                buffer.Add(r);
-            }
-
-            // Partial Fisher–Yates: the first perUser positions become a uniform random sample.
-            for (var k = 0; k < perUser; k++)
-            {
-                var j = rng.Next(k, buffer.Count);
-                (buffer[k], buffer[j]) = (buffer[j], buffer[k]);
-                isTest[buffer[k]] = true;
-            }
-
-            any = true;
-        }
+        var (isTest, any) = MarkPerUser(data, seed, rows => rows <= perUser ? 0 : perUser);
 
         if (!any)
         {
@@ -123,6 +96,23 @@ public static class InteractionSetSplits
     {
         ArgumentNullException.ThrowIfNull(data);
         Check.Open(testFraction, 0, 1, nameof(testFraction));
+        var (isTest, any) = MarkPerUser(data, seed, rows => Math.Min(rows - 1, (int)Math.Round(rows * testFraction, MidpointRounding.AwayFromZero)));
+
+        if (!any)
+        {
+            throw new ArgumentException($"{data.SourceName}: no user has enough rows for a {testFraction:P0} per-user holdout; the test part would be empty.", nameof(testFraction));
+        }
+
+        return Partition(data, isTest, $"per-user {testFraction:P0} holdout (seed {seed})");
+    }
+
+    /// <summary>
+    /// Marks <c>take(rows of the user)</c> random rows of every user as test rows (a partial Fisher–Yates
+    /// shuffle of the user's rows, so the first positions are a uniform sample); users whose count is 0 or
+    /// less keep all their rows. Returns the marks and whether any user gave a row.
+    /// </summary>
+    private static (bool[] IsTest, bool Any) MarkPerUser(InteractionSet data, int seed, Func<int, int> take)
+    {
         var isTest = new bool[data.Count];
         var rng = new Random(seed);
         var any = false;
@@ -130,8 +120,8 @@ public static class InteractionSetSplits
         for (var u = 0; u < data.UserCount; u++)
         {
             var rows = data.RowsOfUser(u);
-            var take = Math.Min(rows.Length - 1, (int)Math.Round(rows.Length * testFraction, MidpointRounding.AwayFromZero));
-            if (take <= 0)
+            var count = take(rows.Length);
+            if (count <= 0)
             {
                 continue;
             }
@@ -142,7 +132,7 @@ public static class InteractionSetSplits
                 buffer.Add(r);
             }
 
-            for (var k = 0; k < take; k++)
+            for (var k = 0; k < count; k++)
             {
                 var j = rng.Next(k, buffer.Count);
                 (buffer[k], buffer[j]) = (buffer[j], buffer[k]);
@@ -152,12 +142,7 @@ public static class InteractionSetSplits
             any = true;
         }
 
-        if (!any)
-        {
-            throw new ArgumentException($"{data.SourceName}: no user has enough rows for a {testFraction:P0} per-user holdout; the test part would be empty.", nameof(testFraction));
-        }
-
-        return Partition(data, isTest, $"per-user {testFraction:P0} holdout (seed {seed})");
+        return (isTest, any);
     }
 
     /// <summary>

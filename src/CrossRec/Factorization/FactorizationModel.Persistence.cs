@@ -78,7 +78,7 @@ public sealed partial class FactorizationModel
         CheckFinite(ib, bias, "item biases");
         CheckFinite(uf, fact, "user factors");
         CheckFinite(itf, fact, "item factors");
-        var (offsets, seenItems, _) = ReadSeen(file, userIds.Count, itemIds.Count);
+        var (offsets, seenItems) = ReadSeen(file, userIds.Count, itemIds.Count);
         float[] seenValues;
         if (file.Has("SVAL"))
         {

@@ -24,7 +24,7 @@ public sealed partial class FactorizationModel : RecommenderModel
     private readonly float[] _itemBias;
     private readonly float[] _userFactors;
     private readonly float[] _itemFactors;
-    private float[]? _itemNorms;
+    private readonly FactorCosine _cosine;
 
     internal FactorizationModel(
         IdMap userIds,
@@ -56,6 +56,7 @@ public sealed partial class FactorizationModel : RecommenderModel
         _itemBias = itemBias;
         _userFactors = userFactors;
         _itemFactors = itemFactors;
+        _cosine = new FactorCosine(itemFactors, itemIds.Count, factors);
         Scale = scale;
         Info = info;
     }
@@ -296,17 +297,7 @@ public sealed partial class FactorizationModel : RecommenderModel
     }
 
     /// <summary>Cosine similarity of item factors.</summary>
-    internal override void ItemSimilarities(int item, Span<float> scores)
-    {
-        var norms = ItemNorms();
-        var q = ItemRow(item);
-        var qn = norms[item];
-        for (var j = 0; j < scores.Length; j++)
-        {
-            var denom = qn * norms[j];
-            scores[j] = denom > 0 ? TensorPrimitives.Dot(q, ItemRow(j)) / denom : 0f;
-        }
-    }
+    internal override void ItemSimilarities(int item, Span<float> scores) => _cosine.Similarities(item, scores);
 
     /// <summary>Fold-in by the ridge solve of <see cref="FoldIn(IEnumerable{KeyValuePair{string, float}}, float?)"/> with the training penalty.</summary>
     internal override FoldedUser FoldInCore(int[] items, float[] values)
@@ -380,24 +371,6 @@ public sealed partial class FactorizationModel : RecommenderModel
         {
             scores[j] = _itemBias[j] + TensorPrimitives.Dot(userVector, q.Slice(j * k, k));
         }
-    }
-
-    private float[] ItemNorms()
-    {
-        var norms = Volatile.Read(ref _itemNorms);
-        if (norms is null)
-        {
-            norms = new float[ItemIds.Count];
-            for (var j = 0; j < norms.Length; j++)
-            {
-                norms[j] = TensorPrimitives.Norm(ItemRow(j));
-            }
-
-            Interlocked.CompareExchange(ref _itemNorms, norms, null);
-            norms = _itemNorms!;
-        }
-
-        return norms;
     }
 
     private float Clip(float value) => Scale is { } s ? s.Clip(value) : value;

@@ -13,7 +13,7 @@ public abstract class FactorRecommender : RecommenderModel
     private readonly float[] _userFactors;
     private readonly float[] _itemFactors;
     private readonly float[]? _itemBias;
-    private float[]? _itemNorms;
+    private readonly FactorCosine _cosine;
 
     private protected FactorRecommender(
         CommonSections common,
@@ -33,6 +33,7 @@ public abstract class FactorRecommender : RecommenderModel
         _userFactors = userFactors;
         _itemFactors = itemFactors;
         _itemBias = itemBias;
+        _cosine = new FactorCosine(itemFactors, common.ItemIds.Count, factors);
     }
 
     /// <summary>Number of latent factors k.</summary>
@@ -93,17 +94,7 @@ public abstract class FactorRecommender : RecommenderModel
     }
 
     /// <summary>Cosine similarity of item factors.</summary>
-    internal override void ItemSimilarities(int item, Span<float> scores)
-    {
-        var norms = ItemNorms();
-        var q = ItemRow(item);
-        var qn = norms[item];
-        for (var j = 0; j < scores.Length; j++)
-        {
-            var denom = qn * norms[j];
-            scores[j] = denom > 0 ? TensorPrimitives.Dot(q, ItemRow(j)) / denom : 0f;
-        }
-    }
+    internal override void ItemSimilarities(int item, Span<float> scores) => _cosine.Similarities(item, scores);
 
     /// <summary>Writes the FACT section (k, P, Q) and, with biases, IBIA.</summary>
     internal void WriteFactors(ModelFileWriter file)
@@ -140,23 +131,5 @@ public abstract class FactorRecommender : RecommenderModel
         }
 
         return (k, uf, itf, bias);
-    }
-
-    private float[] ItemNorms()
-    {
-        var norms = Volatile.Read(ref _itemNorms);
-        if (norms is null)
-        {
-            norms = new float[ItemIds.Count];
-            for (var j = 0; j < norms.Length; j++)
-            {
-                norms[j] = TensorPrimitives.Norm(ItemRow(j));
-            }
-
-            Interlocked.CompareExchange(ref _itemNorms, norms, null);
-            norms = _itemNorms!;
-        }
-
-        return norms;
     }
 }

@@ -393,7 +393,7 @@ public abstract class RecommenderModel : IRecommender
         var itemsSection = file.Section("IIDS");
         var itemIds = CreateIds("item", itemsSection.Strings(), itemsSection);
         itemsSection.End();
-        var (offsets, seenItems, seen) = ReadSeen(file, userIds.Count, itemIds.Count);
+        var (offsets, seenItems) = ReadSeen(file, userIds.Count, itemIds.Count);
         var sval = file.Section("SVAL");
         var seenValues = sval.Singles(seenItems.Length);
         sval.End();
@@ -435,12 +435,11 @@ public abstract class RecommenderModel : IRecommender
             training = new RecommenderTrainingInfo(algorithm, device, parameters, iterations, seconds, [], note);
         }
 
-        _ = seen;
         return new CommonSections(userIds, itemIds, offsets, seenItems, seenValues, domains, itemDomains, training);
     }
 
     /// <summary>Reads and validates the SEEN section (CSR offsets that never decrease, item indices in range).</summary>
-    internal static (int[] Offsets, int[] Items, PayloadReader Section) ReadSeen(ModelFileReader file, int userCount, int itemCount)
+    internal static (int[] Offsets, int[] Items) ReadSeen(ModelFileReader file, int userCount, int itemCount)
     {
         var seen = file.Section("SEEN");
         var offsets = seen.Int32s(userCount + 1);
@@ -467,7 +466,7 @@ public abstract class RecommenderModel : IRecommender
             }
         }
 
-        return (offsets, seenItems, seen);
+        return (offsets, seenItems);
     }
 
     /// <summary>Reads and validates the optional DOMS section.</summary>
