@@ -27,7 +27,7 @@ internal static class SgdBenchmarkData
             {
                 data = name switch
                 {
-                    MovieLens => CrossRec.MovieLens.Load100KFold(
+                    MovieLens => CrossRec.Data.MovieLens.Load100KFold(
                         MovieLensDirectory() ?? throw new InvalidOperationException("Set CROSSREC_DATA to the folder holding ml-100k/."), 1),
                     Synthetic => Planted(users: 100_000, items: 20_000, train: 10_000_000, test: 1_000_000, seed: 42),
                     _ => throw new ArgumentException($"Unknown benchmark data set '{name}'.", nameof(name)),

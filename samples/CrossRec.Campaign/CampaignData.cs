@@ -86,7 +86,7 @@ internal sealed record CampaignData(InteractionSet Ratings, string Source, strin
             titles[f[0]] = f[1];
         }
 
-        var ratings = CrossRec.MovieLens.Load100K(folder).WithItemDomains(domains);
+        var ratings = CrossRec.Data.MovieLens.Load100K(folder).WithItemDomains(domains);
         return new CampaignData(ratings, "other", target, $"MovieLens 100K: '{target}' films (u.item genre flag) vs. all other films", null, titles) { MovieLensFolder = folder };
     }
 

@@ -1,4 +1,4 @@
-namespace CrossRec;
+namespace CrossRec.Data;
 
 /// <summary>
 /// Raised when input data is malformed. The message names the source (file), the 1-based line and

@@ -1,7 +1,7 @@
 using System.Globalization;
 using CrossRec.Data.Parsing;
 
-namespace CrossRec;
+namespace CrossRec.Data;
 
 /// <summary>
 /// Loads interactions from delimited text files (CSV, TSV, <c>::</c>-separated, ...) with a column

@@ -1,4 +1,4 @@
-namespace CrossRec;
+namespace CrossRec.Data;
 
 /// <summary>Whether a delimited file starts with a header line.</summary>
 public enum HeaderMode

@@ -1,6 +1,6 @@
 using System.Collections;
 
-namespace CrossRec;
+namespace CrossRec.Data;
 
 /// <summary>
 /// An immutable, bidirectional map between external identifiers (user ids, item ids, domain names)

@@ -1,4 +1,4 @@
-namespace CrossRec;
+namespace CrossRec.Data;
 
 /// <summary>
 /// The interactions of an <see cref="InteractionSet"/> as a sparse user × item matrix, stored twice in

@@ -1,4 +1,4 @@
-namespace CrossRec;
+namespace CrossRec.Data;
 
 /// <summary>
 /// An immutable, columnar set of user–item interactions (ratings, purchases, views): parallel arrays of

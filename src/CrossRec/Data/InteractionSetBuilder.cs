@@ -1,4 +1,4 @@
-namespace CrossRec;
+namespace CrossRec.Data;
 
 /// <summary>
 /// Collects interactions in memory and freezes them into an immutable <see cref="InteractionSet"/>.

@@ -1,4 +1,4 @@
-namespace CrossRec;
+namespace CrossRec.Data;
 
 /// <summary>
 /// Seeded, reproducible train/test splits of an <see cref="InteractionSet"/>. Both parts share the

@@ -1,4 +1,4 @@
-namespace CrossRec;
+namespace CrossRec.Data;
 
 /// <summary>Options shared by every interaction loader. Immutable.</summary>
 public sealed record LoadOptions

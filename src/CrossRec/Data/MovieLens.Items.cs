@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using CrossRec.Data.Parsing;
 
-namespace CrossRec;
+namespace CrossRec.Data;
 
 /// <summary>A MovieLens 100K film: id, title, release date and genres (from <c>u.item</c>).</summary>
 /// <param name="Id">Item id, as in the rating files.</param>

@@ -1,4 +1,4 @@
-namespace CrossRec;
+namespace CrossRec.Data;
 
 /// <summary>
 /// Loaders for the MovieLens rating files (GroupLens, grouplens.org/datasets/movielens). The data is

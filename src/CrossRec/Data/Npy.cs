@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace CrossRec;
+namespace CrossRec.Data;
 
 /// <summary>
 /// Reads and writes matrices as NumPy <c>.npy</c> files (format 1.0–3.0; float32 or float64,

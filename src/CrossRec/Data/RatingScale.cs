@@ -1,4 +1,4 @@
-namespace CrossRec;
+namespace CrossRec.Data;
 
 /// <summary>The closed range of valid rating values, for example 1..5 stars.</summary>
 /// <param name="Min">The smallest valid rating.</param>

@@ -1,4 +1,4 @@
-namespace CrossRec;
+namespace CrossRec.Data;
 
 /// <summary>
 /// An immutable, dense, row-major matrix of <see cref="float"/> values: user or item factors, feature

@@ -1,7 +1,7 @@
 using System.Globalization;
 using CrossRec.Data.Parsing;
 
-namespace CrossRec;
+namespace CrossRec.Data;
 
 /// <summary>A column of a <see cref="TabularData"/>: numeric (NaN marks a missing value) or categorical (null marks a missing value).</summary>
 public sealed class TabularColumn

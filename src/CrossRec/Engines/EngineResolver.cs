@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
 
-namespace CrossRec;
+namespace CrossRec.Engines;
 
 /// <summary>
 /// Resolves a <see cref="Device"/> to an engine. The Torch engine lives in a separate assembly that the

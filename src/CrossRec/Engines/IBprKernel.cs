@@ -1,4 +1,4 @@
-namespace CrossRec;
+namespace CrossRec.Engines;
 
 /// <summary>
 /// The heavy half of BPR training (Rendle et al. 2009) an engine offers: it holds the parameters

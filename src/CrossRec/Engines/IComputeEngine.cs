@@ -1,4 +1,4 @@
-namespace CrossRec;
+namespace CrossRec.Engines;
 
 /// <summary>
 /// The seam between CrossRec's models and the hardware that trains them. The managed

@@ -1,4 +1,4 @@
-namespace CrossRec;
+namespace CrossRec.Engines;
 
 /// <summary>
 /// Capability kernel of EASE (<see cref="Recommenders.Ease()"/>): inverts the regularised Gram matrix

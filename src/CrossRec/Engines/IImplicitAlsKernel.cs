@@ -1,4 +1,4 @@
-namespace CrossRec;
+namespace CrossRec.Engines;
 
 /// <summary>
 /// Capability kernel of implicit ALS (<see cref="Recommenders.ImplicitAls()"/>): the heavy math of one

@@ -1,4 +1,4 @@
-namespace CrossRec;
+namespace CrossRec.Engines;
 
 /// <summary>
 /// Capability kernel of item-kNN: the sparse top-K item-item similarity of a weighted user × item

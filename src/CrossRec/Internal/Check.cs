@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace CrossRec;
+namespace CrossRec.Internal;
 
 /// <summary>Option validation with messages that name the option and its allowed range.</summary>
 internal static class Check

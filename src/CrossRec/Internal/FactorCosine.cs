@@ -1,6 +1,6 @@
 using System.Numerics.Tensors;
 
-namespace CrossRec;
+namespace CrossRec.Internal;
 
 /// <summary>
 /// Cosine similarity of one row of a row-major factor table to every row, with the row norms computed

@@ -1,4 +1,4 @@
-namespace CrossRec;
+namespace CrossRec.Internal;
 
 /// <summary>
 /// An <see cref="IProgress{T}"/> that calls its handler on the reporting thread, in order

@@ -1,4 +1,4 @@
-namespace CrossRec;
+namespace CrossRec.Internal;
 
 /// <summary>
 /// Selects the <c>k</c> largest scores with a bounded min-heap: O(n log k) time and O(k) memory, with no

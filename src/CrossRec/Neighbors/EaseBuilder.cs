@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Numerics.Tensors;
 using CrossRec.Engines.Cpu.Ease;
 
-namespace CrossRec;
+namespace CrossRec.Neighbors;
 
 /// <summary>
 /// Immutable fluent builder of an <see cref="EaseModel"/>: each call returns a new builder, so a configured

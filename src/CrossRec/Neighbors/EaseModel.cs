@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Numerics.Tensors;
 using CrossRec.Persistence;
 
-namespace CrossRec;
+namespace CrossRec.Neighbors;
 
 /// <summary>
 /// A trained EASE model (Steck 2019): dense item × item weights B over the kept items, with a zero

@@ -1,4 +1,4 @@
-namespace CrossRec;
+namespace CrossRec.Neighbors;
 
 /// <summary>What EASE puts into the user × item matrix X.</summary>
 public enum EaseValues

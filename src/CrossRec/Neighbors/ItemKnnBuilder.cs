@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace CrossRec;
+namespace CrossRec.Neighbors;
 
 /// <summary>
 /// Immutable fluent builder of an <see cref="ItemKnnModel"/>: each call returns a new builder, so a

@@ -1,7 +1,7 @@
 using System.Buffers;
 using CrossRec.Persistence;
 
-namespace CrossRec;
+namespace CrossRec.Neighbors;
 
 /// <summary>
 /// Item-based k-nearest-neighbours: every item keeps its K most similar items (a sparse similarity

@@ -1,4 +1,4 @@
-namespace CrossRec;
+namespace CrossRec.Neighbors;
 
 /// <summary>How a training value becomes the strength of an interaction before <see cref="ItemKnnWeighting"/>.</summary>
 public enum ItemKnnValues

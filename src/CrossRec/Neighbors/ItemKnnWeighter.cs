@@ -1,4 +1,4 @@
-namespace CrossRec;
+namespace CrossRec.Neighbors;
 
 /// <summary>
 /// Turns one user's (item, summed value) row into interaction weights: the value transform of

@@ -1,4 +1,4 @@
-namespace CrossRec;
+namespace CrossRec.Persistence;
 
 /// <summary>
 /// Raised when a saved model file cannot be loaded: it is truncated, altered (checksum mismatch), of

@@ -1,4 +1,4 @@
-namespace CrossRec;
+namespace CrossRec.Data.Synthetic;
 
 /// <summary>
 /// A deterministic synthetic explicit-ratings dataset with real latent structure: the embedded default

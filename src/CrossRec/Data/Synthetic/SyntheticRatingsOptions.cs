@@ -1,4 +1,4 @@
-namespace CrossRec;
+namespace CrossRec.Data.Synthetic;
 
 /// <summary>Size and shape of a <see cref="SyntheticRatings"/> dataset. Immutable; validated by <see cref="SyntheticRatings.Generate"/>.</summary>
 public sealed record SyntheticRatingsOptions
