@@ -43,7 +43,10 @@ public static class EngineResolver
     /// for <c>libLibTorchSharp.so</c>, such as a missing <c>GLIBCXX_3.4.32</c>, or no CUDA device).
     /// </param>
     /// <exception cref="InvalidOperationException"><see cref="Device.Cuda"/> was asked for but CrossRec.Torch or a CUDA GPU is not available; the message says why.</exception>
-    public static IComputeEngine Resolve(Device device, out string? fallbackReason) => Resolve(device, Torch.Value, out fallbackReason);
+    public static IComputeEngine Resolve(Device device, out string? fallbackReason) => Resolve(device, ProviderOverride ?? Torch.Value, out fallbackReason);
+
+    /// <summary>Tests only: a Torch provider to use instead of the one found at run time (null: the real one).</summary>
+    internal static TorchProvider? ProviderOverride { get; set; }
 
     /// <summary>
     /// The engine to run one algorithm's kernel on: the device's engine when it offers

@@ -139,7 +139,7 @@ public sealed class BprBuilder : IRecommenderBuilder
                 auc.Add(r.SampledAuc);
                 lastLoss = r.Loss;
                 lastSteps = r.Steps;
-                return r.Loss;
+                return (r.Loss, new Dictionary<string, double>(1, StringComparer.Ordinal) { ["sampled-auc"] = r.SampledAuc });
             },
             $"learning rate {RecommenderModel.Invariant(o.LearningRate)} ({nameof(BprOptions.LearningRate)})",
             () => (lastSteps == 0 || double.IsFinite(lastLoss)) && session.ParametersFinite(),

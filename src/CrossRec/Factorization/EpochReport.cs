@@ -34,4 +34,12 @@ public sealed record TrainingInfo(
     int BestEpoch,
     double TrainSeconds,
     double UpdatesPerSecond,
-    IReadOnlyList<EpochReport> History);
+    IReadOnlyList<EpochReport> History)
+{
+    /// <summary>
+    /// Anything the user should know about the run, or null: with <see cref="Device.Auto"/>, why the managed CPU
+    /// engine ran instead of CUDA (CrossRec.Torch is referenced but its native runtime did not load, or no GPU).
+    /// Not stored in model files.
+    /// </summary>
+    public string? Note { get; init; }
+}

@@ -136,7 +136,10 @@ public sealed class BiasedFactorizationBuilder : IRecommenderBuilder
     {
         ArgumentNullException.ThrowIfNull(train);
         Options.Validate();
-        return ResolveEngine().Factorize(train, validation, Options, progress, cancellationToken);
+        string? fallback = null;
+        var engine = _engine ?? EngineResolver.Resolve(_device, out fallback);
+        var model = engine.Factorize(train, validation, Options, progress, cancellationToken);
+        return fallback is not null && model.Info is { } info ? model.WithInfo(info with { Note = fallback }) : model;
     }
 
     /// <inheritdoc />

@@ -344,8 +344,13 @@ public sealed partial class FactorizationModel : RecommenderModel
             history.Add(new TrainingProgress("biased-mf", e.Epoch, e.TotalEpochs, e.TrainRmse, e.Elapsed, e.Device));
         }
 
-        return new RecommenderTrainingInfo("biased-mf", info.Device, parameters, info.EpochsRun, info.TrainSeconds, history, null);
+        return new RecommenderTrainingInfo("biased-mf", info.Device, parameters, info.EpochsRun, info.TrainSeconds, history, info.Note);
     }
+
+    /// <summary>The same model (arrays shared: both are immutable) with other training information.</summary>
+    internal FactorizationModel WithInfo(TrainingInfo info) => new(
+        UserIds, ItemIds, Factors, GlobalMean, _userBias, _itemBias, _userFactors, _itemFactors,
+        SeenOffsetsArray, SeenItemsArray, SeenValuesArray, Scale, Domains, ItemDomainsArray, info);
 
     internal ReadOnlySpan<float> UserRow(int user) => _userFactors.AsSpan(user * Factors, Factors);
 

@@ -141,7 +141,7 @@ public sealed class ImplicitAlsBuilder : IRecommenderBuilder
                 Algorithm,
                 engine.Name,
                 options.Iterations,
-                (_, token) => session.Iterate(token),
+                (_, token) => (session.Iterate(token), null),
                 $"regularization {RecommenderModel.Invariant(options.Regularization)} (Regularization) is too small, or alpha {RecommenderModel.Invariant(options.Alpha)} (Alpha) too large, for these values",
                 session.FactorsFinite,
                 progress,

@@ -7,7 +7,17 @@ namespace CrossRec;
 /// <param name="Loss">The training objective after the iteration (algorithm-specific; lower is better).</param>
 /// <param name="Elapsed">Training time so far.</param>
 /// <param name="Device">Engine that ran it ("cpu", "cuda:0", ...).</param>
-public sealed record TrainingProgress(string Algorithm, int Iteration, int TotalIterations, double Loss, TimeSpan Elapsed, string Device);
+public sealed record TrainingProgress(string Algorithm, int Iteration, int TotalIterations, double Loss, TimeSpan Elapsed, string Device)
+{
+    /// <summary>
+    /// Further figures of the iteration by name (empty when the algorithm has none): BPR reports
+    /// <c>"sampled-auc"</c>, the share of the epoch's sampled (user, positive, negative) triples ranked the right way
+    /// round before their update.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> Metrics { get; init; } = Empty;
+
+    private static readonly IReadOnlyDictionary<string, double> Empty = new Dictionary<string, double>(0);
+}
 
 /// <summary>How a recommender was trained.</summary>
 /// <param name="Algorithm">Algorithm tag.</param>

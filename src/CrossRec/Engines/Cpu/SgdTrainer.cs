@@ -8,7 +8,8 @@ namespace CrossRec.Engines.Cpu;
 /// <remarks>
 /// <para>The pieces: <see cref="SgdGrid"/> (data layout), <see cref="SgdScheduler"/> (which thread takes
 /// which block), <see cref="SgdKernel"/> (the vector math), <see cref="SgdSession"/> (parameters and the
-/// epoch loop). This class runs the epochs and turns them into progress reports and a model.</para>
+/// epoch loop). This class runs the epochs through the shared <see cref="TrainingLoop"/> (progress, cancellation,
+/// divergence, early stopping) and turns them into a model.</para>
 /// </remarks>
 internal static class SgdTrainer
 {
@@ -36,50 +37,31 @@ internal static class SgdTrainer
         CheckStepShrink(o.EffectiveBiasLearningRate, o.EffectiveBiasRegularization, nameof(FactorizationOptions.BiasLearningRate), nameof(FactorizationOptions.BiasRegularization));
         ct.ThrowIfCancellationRequested();
         using var session = new SgdSession(train, validation, o, settings);
-        var history = new List<EpochReport>(Math.Min(o.Epochs, 1024));
         double trainSeconds = 0;
-        var best = double.PositiveInfinity;
-        var bestEpoch = 0;
-        for (var epoch = 1; epoch <= o.Epochs; epoch++)
-        {
-            var rate = session.LearningRate;
-            var result = session.RunEpoch(ct);
-            trainSeconds += result.Seconds;
-            var rmse = result.Rmse;
-            if (!double.IsFinite(rmse))
+        var early = o.EarlyStoppingPatience is { } patience
+            ? new TrainingLoop.EarlyStopping<EpochReport>(patience, r => r.ValidationRmse, session.SaveBest, session.RestoreBest)
+            : null;
+        var run = TrainingLoop.Execute(
+            o.Epochs,
+            (i, token) =>
             {
-                throw Diverged(o, epoch, rate, "the training error");
-            }
-
-            double? validationRmse = session.HasValidation ? session.ValidationRmse() : null;
-            var report = new EpochReport(epoch, o.Epochs, rmse, validationRmse, TimeSpan.FromSeconds(trainSeconds), result.Ratings / Math.Max(result.Seconds, 1e-9), rate, device);
-            history.Add(report);
-            progress?.Report(report);
-            if (o.EarlyStoppingPatience is { } patience && validationRmse is { } v)
-            {
-                if (v < best)
-                {
-                    best = v;
-                    bestEpoch = epoch;
-                    session.SaveBest();
-                }
-                else if (epoch - bestEpoch >= patience)
-                {
-                    break;
-                }
-            }
-        }
-
+                var rate = session.LearningRate;
+                var result = session.RunEpoch(token);
+                trainSeconds += result.Seconds;
+                var rmse = result.Rmse;
+                // No validation pass over diverged parameters: the loop raises before anyone reads it.
+                double? validationRmse = session.HasValidation && double.IsFinite(rmse) ? session.ValidationRmse() : null;
+                return new EpochReport(i + 1, o.Epochs, rmse, validationRmse, TimeSpan.FromSeconds(trainSeconds), result.Ratings / Math.Max(result.Seconds, 1e-9), rate, device);
+            },
+            r => double.IsFinite(r.TrainRmse),
+            (epoch, r) => Diverged(o, epoch, r.LearningRate, "the training error"),
+            parametersFinite: null,
+            early,
+            progress,
+            ct);
+        var history = run.History;
         var epochsRun = history.Count;
-        if (bestEpoch > 0 && bestEpoch < epochsRun)
-        {
-            session.RestoreBest();
-        }
-        else
-        {
-            bestEpoch = epochsRun;
-        }
-
+        var bestEpoch = run.BestIteration;
         if (!session.ParametersFinite())
         {
             throw Diverged(o, bestEpoch, history[bestEpoch - 1].LearningRate, "a parameter");
