@@ -9,7 +9,7 @@ public static partial class Recommenders
     /// defaults on a validation split made inside the training data (never on held-out data), keeps
     /// the one with the best NDCG@10, and refits it on all of the training data.
     /// </summary>
-    public static AutoRecommenderBuilder Auto() => new(null, 0.2, 7, 10, 0);
+    public static AutoRecommenderBuilder Auto() => new(null, 0.2, 7, 10, 0, true);
 }
 
 /// <summary>The validation result of one candidate of <see cref="Recommenders.Auto"/>.</summary>
@@ -19,7 +19,17 @@ public static partial class Recommenders
 /// <param name="Recall">Validation Recall@K.</param>
 /// <param name="Seconds">Seconds to fit and evaluate it on the validation split.</param>
 /// <param name="Skipped">Why it was not tried (too large for its memory budget, ...), or null.</param>
-public sealed record CandidateScore(string Algorithm, IReadOnlyDictionary<string, string> Parameters, double Ndcg, double Recall, double Seconds, string? Skipped);
+public sealed record CandidateScore(string Algorithm, IReadOnlyDictionary<string, string> Parameters, double Ndcg, double Recall, double Seconds, string? Skipped)
+{
+    /// <summary><see cref="Stage"/> of a candidate of the first round.</summary>
+    public const string SelectionStage = "selection";
+
+    /// <summary><see cref="Stage"/> of a tuning step of the winner.</summary>
+    public const string TuningStage = "tuning";
+
+    /// <summary>"selection" for the candidates compared first, "tuning" for the steps that tuned the winner.</summary>
+    public string Stage { get; init; } = SelectionStage;
+}
 
 /// <summary>What <see cref="AutoRecommenderBuilder.Select"/> chose and why.</summary>
 /// <param name="Model">The winning algorithm refitted on all of the training data.</param>
@@ -46,8 +56,9 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
 {
     private readonly IReadOnlyList<IRecommenderBuilder>? _candidates;
 
-    internal AutoRecommenderBuilder(IReadOnlyList<IRecommenderBuilder>? candidates, double validationFraction, int seed, int k, int threads)
+    internal AutoRecommenderBuilder(IReadOnlyList<IRecommenderBuilder>? candidates, double validationFraction, int seed, int k, int threads, bool tune)
     {
+        TuneWinner = tune;
         _candidates = candidates;
         ValidationFraction = validationFraction;
         SeedValue = seed;
@@ -77,6 +88,7 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
         ["seed"] = RecommenderModel.Invariant(SeedValue),
         ["k"] = RecommenderModel.Invariant(K),
         ["candidates"] = string.Join(",", (_candidates ?? DefaultCandidates()).Select(c => c.Algorithm)),
+        ["tune"] = TuneWinner ? "true" : "false",
     };
 
     /// <summary>The candidates tried when none are given, in order.</summary>
@@ -91,20 +103,32 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
             throw new ArgumentException("Auto needs at least one candidate.", nameof(candidates));
         }
 
-        return new(candidates.ToArray(), ValidationFraction, SeedValue, K, ThreadCount);
+        return new(candidates.ToArray(), ValidationFraction, SeedValue, K, ThreadCount, TuneWinner);
     }
 
     /// <summary>Share of each user's rows held out for validation, in (0, 0.5].</summary>
-    public AutoRecommenderBuilder ValidationShare(double fraction) => new(_candidates, fraction, SeedValue, K, ThreadCount);
+    public AutoRecommenderBuilder ValidationShare(double fraction) => new(_candidates, fraction, SeedValue, K, ThreadCount, TuneWinner);
 
     /// <summary>Seed of the validation split.</summary>
-    public AutoRecommenderBuilder Seed(int seed) => new(_candidates, ValidationFraction, seed, K, ThreadCount);
+    public AutoRecommenderBuilder Seed(int seed) => new(_candidates, ValidationFraction, seed, K, ThreadCount, TuneWinner);
 
     /// <summary>Cut-off K of the validation NDCG@K.</summary>
-    public AutoRecommenderBuilder Cutoff(int k) => new(_candidates, ValidationFraction, SeedValue, k, ThreadCount);
+    public AutoRecommenderBuilder Cutoff(int k) => new(_candidates, ValidationFraction, SeedValue, k, ThreadCount, TuneWinner);
 
     /// <summary>Evaluation threads (0 = all cores).</summary>
-    public AutoRecommenderBuilder Threads(int threads) => new(_candidates, ValidationFraction, SeedValue, K, threads);
+    public AutoRecommenderBuilder Threads(int threads) => new(_candidates, ValidationFraction, SeedValue, K, threads, TuneWinner);
+
+    /// <summary>
+    /// Whether the winning candidate's main hyperparameters are then tuned on the same validation split (on by
+    /// default): one pass of coordinate search, each knob tried a step below and a step above its value (implicit
+    /// ALS: regularization and α ÷/× 2.5, then twice the factors; EASE: λ ÷/× 2.5; item-kNN: neighbours ÷/× 4,
+    /// shrinkage ÷/× 4, asymmetry ∓ 0.3), a step kept only when it lifts the validation NDCG by more than 0.5 %.
+    /// The scores of every step are in <see cref="AutoSelection.Candidates"/> with <see cref="CandidateScore.Stage"/> "tuning".
+    /// </summary>
+    public AutoRecommenderBuilder Tune(bool tune = true) => new(_candidates, ValidationFraction, SeedValue, K, ThreadCount, tune);
+
+    /// <summary>Whether <see cref="Tune"/> is on.</summary>
+    public bool TuneWinner { get; }
 
     /// <inheritdoc />
     public RecommenderModel Fit(InteractionSet train, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -147,31 +171,38 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
         var best = -1;
         var bestNdcg = double.NegativeInfinity;
         var users = 0;
-        for (var c = 0; c < candidates.Count; c++)
+        double Score(IRecommenderBuilder candidate, string stage)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var candidate = candidates[c];
             var start = watch.Elapsed.TotalSeconds;
             CandidateScore score;
+            var ndcg = double.NaN;
             try
             {
                 var model = candidate.Fit(inner, progress, cancellationToken);
                 var m = Evaluation.Ranking(model, validation, new RankingOptions { K = K }, cancellationToken);
                 users = m.Users;
-                score = new CandidateScore(candidate.Algorithm, candidate.Parameters, m.Ndcg, m.Recall, watch.Elapsed.TotalSeconds - start, null);
-                if (m.Ndcg > bestNdcg)
-                {
-                    bestNdcg = m.Ndcg;
-                    best = c;
-                }
+                ndcg = m.Ndcg;
+                score = new CandidateScore(candidate.Algorithm, candidate.Parameters, m.Ndcg, m.Recall, watch.Elapsed.TotalSeconds - start, null) { Stage = stage };
             }
             catch (Exception e) when (e is ArgumentException or InsufficientMemoryException or NotSupportedException or TrainingDivergedException)
             {
-                score = new CandidateScore(candidate.Algorithm, candidate.Parameters, double.NaN, double.NaN, watch.Elapsed.TotalSeconds - start, e.Message);
+                score = new CandidateScore(candidate.Algorithm, candidate.Parameters, double.NaN, double.NaN, watch.Elapsed.TotalSeconds - start, e.Message) { Stage = stage };
             }
 
             scores.Add(score);
             candidateProgress?.Report(score);
+            return ndcg;
+        }
+
+        for (var c = 0; c < candidates.Count; c++)
+        {
+            var ndcg = Score(candidates[c], CandidateScore.SelectionStage);
+            if (ndcg > bestNdcg)
+            {
+                bestNdcg = ndcg;
+                best = c;
+            }
         }
 
         if (best < 0)
@@ -179,8 +210,33 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
             throw new InvalidOperationException($"No candidate could be trained on {train.SourceName}: " + string.Join("; ", scores.Select(s => $"{s.Algorithm}: {s.Skipped}")));
         }
 
-        var winner = candidates[best].Fit(train, progress, cancellationToken);
-        return new AutoSelection(winner, candidates[best].Algorithm, scores, users, watch.Elapsed.TotalSeconds);
+        var chosen = candidates[best];
+        if (TuneWinner)
+        {
+            foreach (var axis in AutoCandidates.TuningAxes(chosen))
+            {
+                IRecommenderBuilder? step = null;
+                var stepNdcg = bestNdcg * (1 + AutoCandidates.TuningMargin);
+                foreach (var variant in axis(chosen))
+                {
+                    var ndcg = Score(variant, CandidateScore.TuningStage);
+                    if (ndcg > stepNdcg)
+                    {
+                        stepNdcg = ndcg;
+                        step = variant;
+                    }
+                }
+
+                if (step is not null)
+                {
+                    chosen = step;
+                    bestNdcg = stepNdcg;
+                }
+            }
+        }
+
+        var winner = chosen.Fit(train, progress, cancellationToken);
+        return new AutoSelection(winner, chosen.Algorithm, scores, users, watch.Elapsed.TotalSeconds);
     }
 }
 
@@ -193,5 +249,38 @@ internal static class AutoCandidates
         yield return Recommenders.ImplicitAls();
         yield return Recommenders.Ease();
         yield return Recommenders.ItemKnn();
+    }
+
+    /// <summary>Relative validation gain a tuning step must exceed to be kept (below it, the split's noise decides).</summary>
+    public const double TuningMargin = 0.005;
+
+    /// <summary>
+    /// The knobs worth tuning per algorithm, in order, each as the variants one step either side of a builder's
+    /// value. Steps are multiplicative (the knobs are scales), wide enough for a gain to show above the split's noise.
+    /// </summary>
+    public static IEnumerable<Func<IRecommenderBuilder, IReadOnlyList<IRecommenderBuilder>>> TuningAxes(IRecommenderBuilder builder)
+    {
+        const float Step = 2.5f;
+        switch (builder)
+        {
+            case ImplicitAlsBuilder:
+                yield return b => Als(b) is var a ? [a.Regularization(a.Options.Regularization / Step), a.Regularization(a.Options.Regularization * Step)] : [];
+                yield return b => Als(b) is var a ? [a.Alpha(a.Options.Alpha / Step), a.Alpha(a.Options.Alpha * Step)] : [];
+                yield return b => Als(b) is var a ? [a.Factors(a.Options.Factors * 2)] : [];
+                break;
+            case EaseBuilder:
+                yield return b => ((EaseBuilder)b) is var e && e.Options.Lambda is { } l
+                    ? [e.Lambda(l / Step), e.Lambda(l * Step)]
+                    : [e.LambdaScale(e.Options.LambdaScale / Step), e.LambdaScale(e.Options.LambdaScale * Step)];
+                break;
+            case ItemKnnBuilder:
+                yield return b => Knn(b) is var k ? [k.Neighbors(Math.Max(1, k.Options.Neighbors / 4)), k.Neighbors(k.Options.Neighbors * 4)] : [];
+                yield return b => Knn(b) is var k ? [k.Shrinkage(k.Options.Shrinkage / 4), k.Shrinkage(k.Options.Shrinkage * 4)] : [];
+                yield return b => Knn(b) is var k ? [k.Asymmetry(Math.Max(0, k.Options.Asymmetry - 0.3f)), k.Asymmetry(Math.Min(1, k.Options.Asymmetry + 0.3f))] : [];
+                break;
+        }
+
+        static ImplicitAlsBuilder Als(IRecommenderBuilder b) => (ImplicitAlsBuilder)b;
+        static ItemKnnBuilder Knn(IRecommenderBuilder b) => (ItemKnnBuilder)b;
     }
 }
