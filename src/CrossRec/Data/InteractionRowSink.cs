@@ -19,6 +19,7 @@ internal sealed class InteractionRowSink
     public InteractionRowSink(string source, LoadOptions options)
     {
         _source = source;
+        Source = source;
         _options = options;
         _builder = options.IdsFrom is null ? new InteractionSetBuilder() : new InteractionSetBuilder(options.IdsFrom);
         if (options.Scale is { } s)
@@ -27,14 +28,15 @@ internal sealed class InteractionRowSink
         }
     }
 
-    public string Source => _source;
+    /// <summary>The source named by problems (a part file of a directory, say); the built set keeps the first name.</summary>
+    public string Source { get; set; }
 
     public int Count => _builder.Count;
 
     /// <summary>Records a problem at a row and column (1-based); throws in strict mode.</summary>
     public void Problem(long row, int column, string problem)
     {
-        var error = new DataFormatException(_source, row, column, problem);
+        var error = new DataFormatException(Source, row, column, problem);
         if (!_options.Lenient)
         {
             throw error;

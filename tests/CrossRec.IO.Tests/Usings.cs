@@ -1,0 +1,3 @@
+global using CrossRec.Data;
+global using CrossRec.IO;
+global using CrossRec.Plots;
