@@ -1,1 +1,2 @@
 global using CrossRec.Data;
+global using CrossRec;
