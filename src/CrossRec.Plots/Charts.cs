@@ -161,7 +161,7 @@ public static class Charts
         plot.Title(title ?? $"Segments of {points.Rows:N0} users (k-means, {segments.Clusters} segments)");
         plot.XLabel($"principal component 1 ({explained[0]:P0} of variance)");
         plot.YLabel($"principal component 2 ({explained[1]:P0} of variance)");
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(Edge.Right);
         Save(plot, path);
     }
 
@@ -230,7 +230,8 @@ public static class Charts
                 Position = a,
                 Value = rate,
                 FillColor = palette.GetColor(a),
-                Label = $"{rate:P2} ({arms[a].Conversions:N0} of {arms[a].Users:N0})",
+                Label = $"{rate:P2}\n{arms[a].Conversions:N0} of {arms[a].Users:N0}",
+                CenterLabel = true,
             };
             plot.Add.Bar(bar);
             var e = plot.Add.ErrorBar(new[] { (double)a }, new[] { rate }, new[] { rate - low });
@@ -243,7 +244,7 @@ public static class Charts
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual([0, 1], [result.Control.Name, result.Treatment.Name]);
         plot.Axes.Margins(bottom: 0);
         plot.Title(title ?? string.Create(CultureInfo.InvariantCulture,
-            $"Lift {result.RelativeLift:P1}: difference {result.Difference:P2} [{result.Low:P2}, {result.High:P2}], p = {result.PValue:G3}"));
+            $"Lift {result.RelativeLift:P1}: difference {result.Difference:P2} [{result.Low:P2}, {result.High:P2}], {(result.PValue < 0.001 ? "p < 0.001" : $"p = {result.PValue:F3}")}"));
         plot.YLabel($"conversion rate ({result.Confidence:P0} interval)");
         Save(plot, path);
     }
@@ -311,7 +312,7 @@ public static class Charts
         plot.Axes.Margins(bottom: 0, top: 0.15);
         plot.Title(title ?? $"{evaluation.Source} → {evaluation.Target}: {evaluation.HeldOutUsers:N0} held-out users");
         plot.YLabel("metric on the target domain");
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(Alignment.UpperLeft);
         Save(plot, path);
     }
 
