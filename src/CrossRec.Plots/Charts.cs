@@ -167,7 +167,8 @@ public static class Charts
 
     /// <summary>
     /// Calibration diagram of a conversion model: mean predicted probability against the observed conversion rate per
-    /// bin (deciles of the prediction), with each bin's confidence interval and the diagonal of perfect calibration.
+    /// bin (deciles of the prediction), with the diagonal of perfect calibration and, on it, the 95% range each bin's
+    /// observed rate would fall in if the predictions were right.
     /// </summary>
     /// <param name="metrics">Metrics of the model on held-out rows (<see cref="ConversionMetrics.Compute"/>).</param>
     /// <param name="path">The PNG to write.</param>
@@ -183,22 +184,26 @@ public static class Charts
         }
 
         var plot = new Plot();
-        var top = Math.Max(bins.Max(b => b.High), bins.Max(b => b.MeanPredicted)) * 1.05;
+        var top = Math.Max(bins.Max(b => b.High), bins.Max(b => b.ObservedRate)) * 1.05;
         var diagonal = plot.Add.Line(0, 0, top, top);
         diagonal.LinePattern = LinePattern.Dashed;
         diagonal.LineColor = Colors.Gray;
         diagonal.LegendText = "perfect calibration";
         var xs = bins.Select(b => b.MeanPredicted).ToArray();
         var ys = bins.Select(b => b.ObservedRate).ToArray();
-        var below = bins.Select(b => b.ObservedRate - b.Low).ToArray();
-        var errors = plot.Add.ErrorBar(xs, ys, below);
-        errors.YErrorNegative = below;
-        errors.YErrorPositive = bins.Select(b => b.High - b.ObservedRate).ToArray();
-        errors.Color = Colors.SteelBlue;
+        // The interval is where the observed rate of a bin falls 95% of the time if the predictions are right: it is
+        // drawn around the mean prediction, on the diagonal, and a calibrated bin's point lies inside it.
+        var mean = bins.Select(b => b.MeanPredicted).ToArray();
+        var range = plot.Add.ErrorBar(xs, mean, mean.Select((m, j) => m - bins[j].Low).ToArray());
+        range.YErrorNegative = mean.Select((m, j) => m - bins[j].Low).ToArray();
+        range.YErrorPositive = mean.Select((m, j) => bins[j].High - m).ToArray();
+        range.Color = Colors.Gray;
+        range.LineWidth = 2;
+        range.LegendText = "95% range of the observed rate if calibrated";
         var s = plot.Add.Scatter(xs, ys, Colors.SteelBlue);
         s.LineWidth = 2;
         s.MarkerSize = 8;
-        s.LegendText = "observed rate per bin (95% interval)";
+        s.LegendText = $"observed rate per bin ({bins.Count(b => b.Calibrated)} of {bins.Length} bins inside)";
         plot.Title(title ?? $"Calibration: AUC {metrics.Auc:F3}, Brier {metrics.Brier:F4}, {metrics.Count:N0} rows");
         plot.XLabel("mean predicted probability");
         plot.YLabel("observed conversion rate");
