@@ -11,11 +11,19 @@ namespace CrossRec.IO;
 internal sealed class ParquetColumn
 {
     private readonly object _values;
+    private readonly string?[]? _text;
+    private readonly long?[]? _int64;
+    private readonly int?[]? _int32;
+    private readonly float?[]? _single;
 
     private ParquetColumn(DataField field, object values)
     {
         Field = field;
         _values = values;
+        _text = values as string?[];
+        _int64 = values as long?[];
+        _int32 = values as int?[];
+        _single = values as float?[];
     }
 
     public DataField Field { get; }
@@ -97,7 +105,14 @@ internal sealed class ParquetColumn
         return result;
     }
 
-    public bool IsNull(int row) => _values switch
+    public bool IsNull(int row) =>
+        _int64 is not null ? !_int64[row].HasValue
+        : _text is not null ? _text[row] is null
+        : _single is not null ? !_single[row].HasValue
+        : _int32 is not null ? !_int32[row].HasValue
+        : IsNullSlow(row);
+
+    private bool IsNullSlow(int row) => _values switch
     {
         string?[] s => s[row] is null,
         int?[] v => !v[row].HasValue,
@@ -116,6 +131,17 @@ internal sealed class ParquetColumn
     public ReadOnlySpan<char> Text(int row, Span<char> buffer)
     {
         int n;
+        if (_int64 is not null)
+        {
+            _int64[row]!.Value.TryFormat(buffer, out n, default, CultureInfo.InvariantCulture);
+            return buffer[..n];
+        }
+
+        if (_text is not null)
+        {
+            return _text[row];
+        }
+
         switch (_values)
         {
             case string?[] s:
@@ -137,6 +163,12 @@ internal sealed class ParquetColumn
     /// <summary>The value as a float; false for text that is not a number.</summary>
     public bool TryFloat(int row, out float value)
     {
+        if (_single is not null)
+        {
+            value = _single[row]!.Value;
+            return true;
+        }
+
         switch (_values)
         {
             case float?[] v:
@@ -171,6 +203,12 @@ internal sealed class ParquetColumn
     /// <summary>The value as Unix seconds; false for text that is neither integer seconds nor a date/time.</summary>
     public bool TryTimestamp(int row, out long seconds)
     {
+        if (_int64 is not null)
+        {
+            seconds = _int64[row]!.Value;
+            return true;
+        }
+
         switch (_values)
         {
             case long?[] v:

@@ -146,7 +146,8 @@ public static class ParquetInteractions
         Task.Run(() => LoadAsync(path, columns, options, progress, cancellationToken), cancellationToken).GetAwaiter().GetResult();
 
     /// <summary>
-    /// Writes <paramref name="data"/> to one Parquet file: <c>user</c> and <c>item</c> (text), <c>value</c> (float),
+    /// Writes <paramref name="data"/> to one Parquet file: <c>user</c> and <c>item</c> (int64 when every id of the
+    /// kind is an integer written canonically, text otherwise; read back as the same ids), <c>value</c> (float),
     /// and <c>timestamp</c> (int64 Unix seconds) and <c>domain</c> (text, the item's domain) when the set has them.
     /// </summary>
     /// <param name="data">The interactions.</param>
@@ -160,8 +161,12 @@ public static class ParquetInteractions
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentOutOfRangeException.ThrowIfLessThan(rowGroupSize, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(rowGroupSize, 100_000_000);
-        var userField = new DataField<string>("user", false);
-        var itemField = new DataField<string>("item", false);
+        // Ids that are all integers ("196", not "007" or "u196") are written as int64, the usual layout in a lake and
+        // several times faster to read back than text; the loader gives back the same text ids either way.
+        var userNumbers = Int64Ids(data.UserIds);
+        var itemNumbers = Int64Ids(data.ItemIds);
+        Field userField = userNumbers is null ? new DataField<string>("user", false) : new DataField<long>("user", false);
+        Field itemField = itemNumbers is null ? new DataField<string>("item", false) : new DataField<long>("item", false);
         var valueField = new DataField<float>("value", false);
         var timeField = new DataField<long>("timestamp", false);
         var domainField = new DataField<string>("domain", false);
@@ -182,18 +187,10 @@ public static class ParquetInteractions
         {
             cancellationToken.ThrowIfCancellationRequested();
             var n = Math.Min(rowGroupSize, data.Count - start);
-            var users = new string[n];
-            var items = new string[n];
             var values = data.Values.Slice(start, n).ToArray();
-            for (var r = 0; r < n; r++)
-            {
-                users[r] = data.UserIds[data.Users[start + r]];
-                items[r] = data.ItemIds[data.Items[start + r]];
-            }
-
             using var group = writer.CreateRowGroup();
-            await group.WriteAsync(userField, users, null).ConfigureAwait(false);
-            await group.WriteAsync(itemField, items, null).ConfigureAwait(false);
+            await WriteIds(group, (DataField)userField, data.UserIds, userNumbers, data.Users.Slice(start, n).ToArray(), cancellationToken).ConfigureAwait(false);
+            await WriteIds(group, (DataField)itemField, data.ItemIds, itemNumbers, data.Items.Slice(start, n).ToArray(), cancellationToken).ConfigureAwait(false);
             await group.WriteAsync<float>(valueField, values.AsMemory(), null, null, cancellationToken).ConfigureAwait(false);
             if (data.HasTimestamps)
             {
@@ -220,6 +217,48 @@ public static class ParquetInteractions
     /// <param name="rowGroupSize">Rows per row group (1..100,000,000).</param>
     public static void Save(InteractionSet data, string path, int rowGroupSize = 1_000_000) =>
         Task.Run(() => SaveAsync(data, path, rowGroupSize)).GetAwaiter().GetResult();
+
+    private static async Task WriteIds(ParquetRowGroupWriter group, DataField field, IdMap ids, long[]? numbers, int[] rows, CancellationToken cancellationToken)
+    {
+        if (numbers is not null)
+        {
+            var column = new long[rows.Length];
+            for (var r = 0; r < rows.Length; r++)
+            {
+                column[r] = numbers[rows[r]];
+            }
+
+            await group.WriteAsync<long>(field, column.AsMemory(), null, null, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var text = new string[rows.Length];
+        for (var r = 0; r < rows.Length; r++)
+        {
+            text[r] = ids[rows[r]];
+        }
+
+        await group.WriteAsync(field, text, null).ConfigureAwait(false);
+    }
+
+    /// <summary>The ids as integers when every one is an integer written canonically (so it reads back as the same text); null otherwise.</summary>
+    private static long[]? Int64Ids(IdMap ids)
+    {
+        var numbers = new long[ids.Count];
+        Span<char> buffer = stackalloc char[24];
+        for (var i = 0; i < ids.Count; i++)
+        {
+            var id = ids[i];
+            if (!long.TryParse(id, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out numbers[i])
+                || !numbers[i].TryFormat(buffer, out var written, default, System.Globalization.CultureInfo.InvariantCulture)
+                || !buffer[..written].SequenceEqual(id))
+            {
+                return null;
+            }
+        }
+
+        return numbers;
+    }
 
     private static async Task<ParquetColumn> Column(ParquetRowGroupReader group, DataField field, string file)
     {

@@ -24,6 +24,20 @@ public sealed class ParquetInteractionsTests
     }
 
     [Test]
+    public void Integer_ids_are_written_as_int64_and_read_back_as_the_same_ids()
+    {
+        using var dir = new TempDir();
+        var numeric = new InteractionSetBuilder().Add("196", "242", 3f).Add("-5", "302", 4f).Add("196", "302", 1f).Build();
+        var padded = new InteractionSetBuilder().Add("007", "242", 3f).Add("8", "302", 4f).Build();
+        ParquetInteractions.Save(numeric, dir.File("numeric.parquet"));
+        ParquetInteractions.Save(padded, dir.File("padded.parquet"));
+        Assert.That(Duck.Query($"SELECT typeof(\"user\"), typeof(item) FROM '{dir.File("numeric.parquet")}' LIMIT 1"), Is.EqualTo(new[] { "BIGINT|BIGINT" }));
+        Assert.That(Duck.Query($"SELECT typeof(\"user\"), typeof(item) FROM '{dir.File("padded.parquet")}' LIMIT 1"), Is.EqualTo(new[] { "VARCHAR|BIGINT" }));
+        Assert.That(ParquetInteractions.Load(dir.File("numeric.parquet")).UserIds, Is.EqualTo(new[] { "196", "-5" }));
+        Assert.That(ParquetInteractions.Load(dir.File("padded.parquet")).UserIds, Is.EqualTo(new[] { "007", "8" }));
+    }
+
+    [Test]
     public void Independent_writer_file_loads_with_a_column_mapping_and_domains()
     {
         using var dir = new TempDir();
