@@ -163,8 +163,8 @@ public static class SparkAls
     /// <param name="cancellationToken">Stops between row groups.</param>
     /// <returns>An <see cref="ImplicitAlsModel"/> (implicit feedback) or a <see cref="FactorizationModel"/> (explicit).</returns>
     /// <exception cref="FileNotFoundException">The metadata or a factor directory is missing.</exception>
-    /// <exception cref="ModelFormatException">The metadata is invalid, or the factors' rank disagrees with it.</exception>
-    /// <exception cref="DataFormatException">A factor row is null, of another length, non-finite or repeated.</exception>
+    /// <exception cref="ModelFormatException">The metadata is invalid, or a side has no factor row.</exception>
+    /// <exception cref="DataFormatException">A factor row is null, of another length than the metadata's rank, non-finite or repeated.</exception>
     public static async Task<RecommenderModel> LoadAsync(string directory, SparkAlsOptions? options = null, CancellationToken cancellationToken = default)
     {
         var meta = ReadMetadata(directory, options);
@@ -213,8 +213,8 @@ public static class SparkAls
     /// <param name="options">Training settings and seen interactions; null for the metadata's or Spark's defaults.</param>
     /// <returns>An <see cref="ImplicitAlsModel"/> (implicit feedback) or a <see cref="FactorizationModel"/> (explicit).</returns>
     /// <exception cref="FileNotFoundException">The metadata or a factor directory is missing.</exception>
-    /// <exception cref="ModelFormatException">The metadata is invalid, or the factors' rank disagrees with it.</exception>
-    /// <exception cref="DataFormatException">A factor row is null, of another length, non-finite or repeated.</exception>
+    /// <exception cref="ModelFormatException">The metadata is invalid, or a side has no factor row.</exception>
+    /// <exception cref="DataFormatException">A factor row is null, of another length than the metadata's rank, non-finite or repeated.</exception>
     public static RecommenderModel Load(string directory, SparkAlsOptions? options = null) =>
         Task.Run(() => LoadAsync(directory, options)).GetAwaiter().GetResult();
 

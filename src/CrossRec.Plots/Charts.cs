@@ -99,7 +99,8 @@ public static class Charts
         plot.Title(title ?? $"{Name(metric)} against N");
         plot.XLabel("N (length of the recommendation list)");
         plot.YLabel($"{Name(metric)}@N");
-        plot.Axes.Margins(bottom: 0);
+        var highest = byModel.Values.SelectMany(v => v).Max(m => Value(m, metric));
+        plot.Axes.SetLimitsY(0, Math.Max(highest, 1e-6) * 1.1);
         plot.ShowLegend(Alignment.UpperLeft);
         Save(plot, path);
     }
