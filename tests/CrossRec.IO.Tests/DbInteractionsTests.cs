@@ -46,6 +46,22 @@ public sealed class DbInteractionsTests
     }
 
     [Test]
+    public void A_third_provider_duckdb_streams_through_the_same_loader()
+    {
+        using var connection = new DuckDB.NET.Data.DuckDBConnection("Data Source=:memory:");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT i % 7 AS shopper, 'sku-' || (i % 5) AS product, (i % 3)::DOUBLE AS qty, TIMESTAMPTZ '2024-01-01 00:00:00+00' + to_seconds(i) AS at FROM range(1, 101) t(i)";
+        using var reader = command.ExecuteReader();
+        var data = DbInteractions.Load(reader, new InteractionColumns { User = "shopper", Item = "product", Value = "qty", Timestamp = "at" }, sourceName: "duckdb");
+        Assert.That(data.Count, Is.EqualTo(100));
+        Assert.That(data.UserCount, Is.EqualTo(7));
+        Assert.That(data.ItemCount, Is.EqualTo(5));
+        Assert.That(data.Timestamps[0], Is.EqualTo(1704067201L));
+        Assert.That(data.Values.ToArray().Sum(), Is.EqualTo(Enumerable.Range(1, 100).Sum(i => i % 3)));
+    }
+
+    [Test]
     public void Missing_column_lists_the_columns_there_are()
     {
         using var dir = new TempDir();
