@@ -225,7 +225,8 @@ public static class SparkAls
     /// </summary>
     /// <param name="model">An <see cref="ImplicitAlsModel"/>, <see cref="BprModel"/>, another <see cref="FactorRecommender"/>, or a <see cref="FactorizationModel"/>.</param>
     /// <param name="directory">The directory to write (deleted first if it exists).</param>
-    /// <param name="sparkVersion">The Spark version to state (the reader checks it is 2.4 or later for this layout).</param>
+    /// <param name="sparkVersion">The Spark version to state. The metadata names the model parameters of Spark 3.x
+    /// (userCol, itemCol, predictionCol, coldStartStrategy, blockSize); Spark 2.4, which has no blockSize, would refuse it.</param>
     /// <param name="cancellationToken">Stops between row groups.</param>
     /// <exception cref="ArgumentException">The model is not a factor model, or an id is not a 32-bit integer (Spark's ids are).</exception>
     public static async Task SaveAsync(RecommenderModel model, string directory, string sparkVersion = "3.5.0", CancellationToken cancellationToken = default)
