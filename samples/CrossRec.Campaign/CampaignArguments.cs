@@ -33,6 +33,7 @@ internal sealed record CampaignArguments
 
         Output:
           --json               also print a JSON summary as the last stdout line
+          --plot DIR           write the run's pictures (PNG) into DIR
           --help               this text
         """;
 
@@ -68,6 +69,9 @@ internal sealed record CampaignArguments
 
     public bool Json { get; init; }
 
+    /// <summary>Directory for the pictures (<c>--plot DIR</c>); null draws none.</summary>
+    public string? PlotDirectory { get; init; }
+
     public bool Help { get; init; }
 
     /// <summary>Parses the arguments; a bad one throws <see cref="ArgumentException"/> naming it.</summary>
@@ -95,6 +99,7 @@ internal sealed record CampaignArguments
                 "--seed" => a with { Seed = Int(name, Next(ref k), int.MinValue, int.MaxValue) },
                 "--threads" => a with { Threads = Int(name, Next(ref k), 0, 1024) },
                 "--json" => a with { Json = true },
+                "--plot" => a with { PlotDirectory = Next(ref k) },
                 "--help" or "-h" => a with { Help = true },
                 _ => throw new ArgumentException($"Unknown option '{name}'. Run with --help for the list."),
             };

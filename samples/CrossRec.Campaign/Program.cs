@@ -43,6 +43,13 @@ public static class Program
             var report = CampaignPipeline.Run(arguments, AnsiConsole.Console, cancel.Token);
             report.TotalSeconds = stopwatch.Elapsed.TotalSeconds;
             CampaignReport.Print(report, AnsiConsole.Console);
+            if (arguments.PlotDirectory is { } plots)
+            {
+                foreach (var file in CampaignPlots.Write(report, plots))
+                {
+                    Console.WriteLine($"picture: {file}");
+                }
+            }
             if (arguments.Json)
             {
                 Console.Out.Flush();

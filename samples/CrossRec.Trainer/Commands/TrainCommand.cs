@@ -35,6 +35,7 @@ public static class TrainCommand
             --no-ranking             skip the top-10 ranking metrics (they score every item for
                                      every test user: slow on catalogues of many thousands)
             --json                   print a JSON summary as the last line of stdout
+            --plot DIR               write pictures (PNG) into DIR: learning curve, NDCG and recall against N
         """;
 
     private static readonly HashSet<string> Flags = ["json", "deterministic", "help", "no-ranking", "implicit"];
@@ -70,6 +71,7 @@ public static class TrainCommand
         var withRanking = !args.Flag("no-ranking");
         var implicitFeedback = args.Flag("implicit");
         var negatives = args.Int("negatives", 1, 1000) ?? 4;
+        var plotDirectory = args.String("plot");
         args.RejectUnknown();
 
         AnsiConsole.MarkupLine($"[bold]CrossRec trainer[/] — {Markup.Escape(dataset.Name)}: {dataset.Train.Count:N0} training and {dataset.Test.Count:N0} test ratings, {dataset.Train.UserCount:N0} users, {dataset.Train.ItemCount:N0} items");
@@ -145,6 +147,14 @@ public static class TrainCommand
         {
             model.Save(savePath);
             AnsiConsole.MarkupLine($"Model saved to [blue]{Markup.Escape(savePath)}[/]");
+        }
+
+        if (plotDirectory is not null)
+        {
+            foreach (var file in TrainPlots.Write(model, implicitFeedback ? "biased MF, implicit" : "biased MF", dataset.Train, dataset.Test, dataset.RelevanceThreshold, withRanking, plotDirectory))
+            {
+                AnsiConsole.MarkupLine($"Picture: [blue]{Markup.Escape(file)}[/]");
+            }
         }
 
         if (json)

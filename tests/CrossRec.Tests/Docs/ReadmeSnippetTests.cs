@@ -42,6 +42,7 @@ public sealed partial class ReadmeSnippetTests
         }
 
         references.Add(MetadataReference.CreateFromFile(typeof(InteractionSet).Assembly.Location));
+        references.Add(MetadataReference.CreateFromFile(typeof(CrossRec.IO.SparkAls).Assembly.Location)); // "Data in databases, Parquet and Spark"
         var parse = new CSharpParseOptions(LanguageVersion.Latest);
         var compilation = CSharpCompilation.Create(
             $"readme_block_{line}",

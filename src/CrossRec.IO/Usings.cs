@@ -1,0 +1,2 @@
+global using CrossRec.Data;
+global using CrossRec.Persistence;

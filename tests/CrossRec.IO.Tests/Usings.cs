@@ -1,0 +1,3 @@
+global using CrossRec.Data;
+global using CrossRec.Data.Synthetic;
+global using CrossRec.IO;
