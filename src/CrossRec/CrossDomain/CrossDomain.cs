@@ -55,6 +55,35 @@ public static class CrossDomain
         return new JointFactorizationBuilder(factorization, new JointTrainingOptions());
     }
 
+    /// <summary>
+    /// The library's default cross-domain recommender: chooses among joint implicit ALS, joint EASE,
+    /// cross-domain item-kNN and EMCDR (and their blends with target popularity) by running the cold-start
+    /// protocol nested inside the training data, then refits the winner. See <see cref="CrossDomainAutoBuilder"/>.
+    /// </summary>
+    public static CrossDomainAutoBuilder Auto() => new(null, null, 0.2, 7, 10, 0);
+
+    /// <summary>
+    /// Decorates any recommender: it is trained on every domain at once (one latent space, or one
+    /// item-item model), and recommends target items; a target-cold user is scored from their other
+    /// domains' items (their trained factors, or the model's fold-in of a new user).
+    /// </summary>
+    public static CrossDomainBuilder Transfer(IRecommenderBuilder recommender)
+    {
+        ArgumentNullException.ThrowIfNull(recommender);
+        return new CrossDomainBuilder(TransferMethod.Joint, recommender, CrossDomainBuilder.DefaultRidge, 0);
+    }
+
+    /// <summary>Cross-domain item-kNN: a target item's score is the sum of its cosines (over the training users) with the user's items.</summary>
+    public static CrossDomainBuilder ItemKnn() => new(TransferMethod.ItemKnn, null, CrossDomainBuilder.DefaultRidge, 0);
+
+    /// <summary>
+    /// EMCDR (Man et al., IJCAI 2017) with the ridge linear map: factor models of the source domains and of
+    /// the target domain, and a map between a user's two factor vectors learnt on the users in both.
+    /// </summary>
+    /// <param name="factors">The factor model of each side (default <see cref="Recommenders.ImplicitAls()"/>); it must train a factor model.</param>
+    public static CrossDomainBuilder Emcdr(IRecommenderBuilder? factors = null) =>
+        new(TransferMethod.Emcdr, factors ?? Recommenders.ImplicitAls(), CrossDomainBuilder.DefaultRidge, 0);
+
     /// <summary>Starts the cold-start evaluation protocol for users known from <paramref name="source"/> and recommended <paramref name="target"/> items.</summary>
     public static CrossDomainProtocolBuilder Protocol(string source, string target)
     {

@@ -1,0 +1,180 @@
+using System.Diagnostics;
+
+namespace CrossRec;
+
+/// <summary>
+/// A configured cross-domain recommender trainer: given training interactions with item domains and a
+/// target domain, it fits a <see cref="CrossDomainModel"/> that recommends target items to every user,
+/// target-cold users included. Implemented by <see cref="CrossDomainBuilder"/> (one method) and
+/// <see cref="CrossDomainAutoBuilder"/> (the method chosen by validation).
+/// </summary>
+public interface ICrossDomainBuilder
+{
+    /// <summary>The method's name, for example "joint-ials", "xd-itemknn", "emcdr-ials" or "auto".</summary>
+    string Method { get; }
+
+    /// <summary>Its hyperparameters, by name (invariant-culture strings).</summary>
+    IReadOnlyDictionary<string, string> Parameters { get; }
+
+    /// <summary>Validates the options and trains a model recommending <paramref name="target"/> items.</summary>
+    /// <param name="train">Training interactions with item domains (<see cref="DomainExtensions.WithItemDomains(InteractionSet, IReadOnlyDictionary{string, string}, bool)"/>).</param>
+    /// <param name="target">The domain whose items are recommended; every other domain is a source.</param>
+    /// <param name="progress">Training progress of the underlying recommenders.</param>
+    /// <param name="cancellationToken">Cancels training.</param>
+    /// <exception cref="ArgumentException">The data has no domains, the target is unknown or has no interactions, or an option is invalid (named).</exception>
+    CrossDomainModel Fit(InteractionSet train, string target, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default);
+}
+
+/// <summary>The transfer methods of <see cref="CrossDomainBuilder"/>.</summary>
+public enum TransferMethod
+{
+    /// <summary>Any recommender trained on every domain at once (one latent space or one item-item model); cold users are scored from their other-domain items (their trained factors, or fold-in).</summary>
+    Joint = 0,
+
+    /// <summary>Cross-domain item-kNN: cosine between each of the user's items and every target item over the training users, summed.</summary>
+    ItemKnn = 1,
+
+    /// <summary>EMCDR: separate factor models for the source domains and the target, and a ridge linear map between a user's factors learnt on the users in both.</summary>
+    Emcdr = 2,
+}
+
+/// <summary>
+/// Immutable fluent builder of one cross-domain method, optionally blended with target popularity.
+/// Create it with <see cref="CrossDomain.Transfer(IRecommenderBuilder)"/>, <see cref="CrossDomain.ItemKnn()"/>
+/// or <see cref="CrossDomain.Emcdr(IRecommenderBuilder?)"/>.
+/// </summary>
+public sealed class CrossDomainBuilder : ICrossDomainBuilder
+{
+    /// <summary>The default ridge penalty of the EMCDR map, relative to the mean squared source factor.</summary>
+    public const double DefaultRidge = 0.1;
+
+    internal CrossDomainBuilder(TransferMethod kind, IRecommenderBuilder? recommender, double ridge, double popularityWeight)
+    {
+        Kind = kind;
+        Recommender = recommender;
+        RidgePenalty = ridge;
+        PopularityWeight = popularityWeight;
+    }
+
+    /// <summary>The transfer method.</summary>
+    public TransferMethod Kind { get; }
+
+    /// <summary>The recommender trained jointly (<see cref="TransferMethod.Joint"/>) or per side (<see cref="TransferMethod.Emcdr"/>); null for item-kNN.</summary>
+    public IRecommenderBuilder? Recommender { get; }
+
+    /// <summary>EMCDR's ridge penalty λ, relative to the mean squared source factor (0 &lt; λ ≤ 1e6).</summary>
+    public double RidgePenalty { get; }
+
+    /// <summary>Weight w of standardised target popularity in the blend (1 − w)·transfer + w·popularity (0 ≤ w ≤ 1; 0 = no blend, 1 = popularity alone).</summary>
+    public double PopularityWeight { get; }
+
+    /// <inheritdoc />
+    public string Method => BaseMethod + (PopularityWeight > 0 ? $"+popularity({RecommenderModel.Invariant(PopularityWeight)})" : string.Empty);
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, string> Parameters
+    {
+        get
+        {
+            var p = new Dictionary<string, string>(StringComparer.Ordinal) { ["method"] = Kind.ToString().ToLowerInvariant() };
+            if (Recommender is not null)
+            {
+                foreach (var (key, value) in Recommender.Parameters)
+                {
+                    p[$"{Recommender.Algorithm}.{key}"] = value;
+                }
+            }
+
+            if (Kind == TransferMethod.Emcdr)
+            {
+                p["ridge"] = RecommenderModel.Invariant(RidgePenalty);
+            }
+
+            p["popularity_weight"] = RecommenderModel.Invariant(PopularityWeight);
+            return p;
+        }
+    }
+
+    internal string BaseMethod => Kind switch
+    {
+        TransferMethod.Joint => $"joint-{Recommender!.Algorithm}",
+        TransferMethod.ItemKnn => "xd-itemknn",
+        _ => $"emcdr-{Recommender!.Algorithm}",
+    };
+
+    /// <summary>Blends the method's scores with target popularity: (1 − w)·standardised transfer score + w·standardised log popularity.</summary>
+    public CrossDomainBuilder BlendPopularity(double weight) => new(Kind, Recommender, RidgePenalty, weight);
+
+    /// <summary>EMCDR's ridge penalty on the map (relative to the mean squared source factor).</summary>
+    public CrossDomainBuilder Ridge(double ridge) => new(Kind, Recommender, ridge, PopularityWeight);
+
+    /// <inheritdoc />
+    public CrossDomainModel Fit(InteractionSet train, string target, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var watch = Stopwatch.StartNew();
+        var t = Validate(train, target);
+        var scorer = FitScorer(train, t, progress, cancellationToken);
+        if (PopularityWeight > 0)
+        {
+            scorer = Blend(scorer, train, t, PopularityWeight);
+        }
+
+        return new CrossDomainModel(Method, Parameters, scorer, train, t, watch.Elapsed.TotalSeconds, null);
+    }
+
+    /// <summary>Checks the options and the data; returns the target's domain index.</summary>
+    internal int Validate(InteractionSet train, string target)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentException.ThrowIfNullOrEmpty(target);
+        Check.Closed(PopularityWeight, 0, 1, nameof(PopularityWeight));
+        Check.OpenClosed(RidgePenalty, 0, 1e6, nameof(RidgePenalty));
+        return TargetIndex(train, target);
+    }
+
+    internal static int TargetIndex(InteractionSet train, string target)
+    {
+        if (!train.HasDomains)
+        {
+            throw new ArgumentException($"{train.SourceName}: the interactions have no item domains; give them with WithItemDomains before training a cross-domain model.", nameof(train));
+        }
+
+        if (!train.Domains!.Contains(target))
+        {
+            throw new ArgumentException($"{train.SourceName}: unknown target domain '{target}' (the data has {string.Join(", ", train.Domains.AsSpan().ToArray())}).", nameof(target));
+        }
+
+        var t = train.Domains.GetIndex(target);
+        var itemDomains = train.ItemDomainsArray!;
+        var any = false;
+        foreach (var i in train.Items)
+        {
+            if (itemDomains[i] == t)
+            {
+                any = true;
+                break;
+            }
+        }
+
+        if (!any)
+        {
+            throw new ArgumentException($"{train.SourceName}: the target domain '{target}' has no training interactions.", nameof(target));
+        }
+
+        return t;
+    }
+
+    internal static TransferScorer Blend(TransferScorer scorer, InteractionSet train, int target, double weight)
+    {
+        var targetItems = CrossDomainModel.TargetItemsOf(train.ItemDomainsArray!, target);
+        return new PopularityBlendScorer(scorer, PopularityBlendScorer.StandardPopularity(train, targetItems), targetItems, (float)weight);
+    }
+
+    /// <summary>Trains the transfer method without the popularity blend.</summary>
+    internal TransferScorer FitScorer(InteractionSet train, int target, IProgress<TrainingProgress>? progress, CancellationToken ct) => Kind switch
+    {
+        TransferMethod.Joint => new JointScorer(Recommender!.Fit(train, progress, ct)),
+        TransferMethod.ItemKnn => CrossItemKnnScorer.Build(train, target, ct),
+        _ => EmcdrScorer.Build(train, target, Recommender!, RidgePenalty, progress, ct),
+    };
+}
