@@ -190,6 +190,11 @@ public sealed class CrossDomainAutoBuilder : ICrossDomainBuilder
             TransferScorer scorer;
             try
             {
+                if (candidate.AutoRefusal(nested.Train) is { } refusal)
+                {
+                    throw new NotSupportedException(refusal);
+                }
+
                 scorer = candidate.FitScorer(nested.Train, t, progress, cancellationToken);
             }
             catch (Exception e) when (e is ArgumentException or InsufficientMemoryException or NotSupportedException or TrainingDivergedException)
@@ -219,7 +224,7 @@ public sealed class CrossDomainAutoBuilder : ICrossDomainBuilder
                     {
                         PopularityBlendScorer.Blend(s, popularity, targetItems, (float)w);
                     }
-                }, threads, cancellationToken);
+                }, threads, cancellationToken, auc: false);
                 var score = new CrossDomainCandidateScore(weighted.Method, weighted.Parameters, w, m.Ndcg, m.Recall, fitSeconds, null);
                 scores.Add(score);
                 candidateProgress?.Report(score);

@@ -97,10 +97,16 @@ public sealed class CrossDomainBuilder : ICrossDomainBuilder
 
     internal string BaseMethod => Kind switch
     {
-        TransferMethod.Joint => $"joint-{Recommender!.Algorithm}",
+        TransferMethod.Joint => $"joint-{Recommender!.Algorithm}{Variant(Recommender)}",
         TransferMethod.ItemKnn => "xd-itemknn",
-        _ => $"emcdr-{Recommender!.Algorithm}",
+        _ => $"emcdr-{Recommender!.Algorithm}{Variant(Recommender)}" + (RidgePenalty != DefaultRidge ? $"(ridge={RecommenderModel.Invariant(RidgePenalty)})" : string.Empty),
     };
+
+    /// <summary>"(regularization=…)" when an implicit ALS builder's λ is not its default, so candidates are told apart.</summary>
+    private static string Variant(IRecommenderBuilder recommender) =>
+        recommender is ImplicitAlsBuilder als && als.Options.Regularization != new ImplicitAlsOptions().Regularization
+            ? $"(regularization={RecommenderModel.Invariant(als.Options.Regularization)})"
+            : string.Empty;
 
     /// <summary>Blends the method's scores with target popularity: (1 − w)·standardised transfer score + w·standardised log popularity.</summary>
     public CrossDomainBuilder BlendPopularity(double weight) => new(Kind, Recommender, RidgePenalty, weight);
@@ -168,6 +174,31 @@ public sealed class CrossDomainBuilder : ICrossDomainBuilder
     {
         var targetItems = CrossDomainModel.TargetItemsOf(train.ItemDomainsArray!, target);
         return new PopularityBlendScorer(scorer, PopularityBlendScorer.StandardPopularity(train, targetItems), targetItems, (float)weight);
+    }
+
+    /// <summary>
+    /// Why <see cref="CrossDomain.Auto()"/> should not try this candidate on the data, or null: joint EASE on
+    /// a catalogue larger than its <see cref="EaseOptions.MaxItems"/> would prune the least-supported items
+    /// (sparse target items first) and spend minutes on the largest Gram inverse it allows.
+    /// </summary>
+    internal string? AutoRefusal(InteractionSet train)
+    {
+        if (Kind == TransferMethod.Joint && Recommender is EaseBuilder ease && ease.Options.MinItemSupport is null)
+        {
+            var m = train.ToMatrix();
+            var supported = 0;
+            for (var j = 0; j < train.ItemCount; j++)
+            {
+                supported += m.ItemDegree(j) > 0 ? 1 : 0;
+            }
+
+            if (supported > ease.Options.MaxItems)
+            {
+                return System.FormattableString.Invariant($"{supported} items have training users, more than EASE's MaxItems = {ease.Options.MaxItems}: it would leave the least-supported items out of the model");
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Trains the transfer method without the popularity blend.</summary>

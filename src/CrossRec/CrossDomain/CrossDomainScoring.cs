@@ -38,10 +38,10 @@ internal static class CrossDomainScoring
     }
 
     /// <summary>Evaluates a scorer (which must write NaN outside the target domain) and keeps the per-user results.</summary>
-    public static (RankingMetrics Metrics, RankingEvaluator.PerUserMetrics PerUser) Evaluate(List<RankingEvaluator.Case> cases, int itemCount, int k, RankingEvaluator.Scorer scorer, int threads, CancellationToken ct)
+    public static (RankingMetrics Metrics, RankingEvaluator.PerUserMetrics PerUser) Evaluate(List<RankingEvaluator.Case> cases, int itemCount, int k, RankingEvaluator.Scorer scorer, int threads, CancellationToken ct, bool auc = true)
     {
         var perUser = new RankingEvaluator.PerUserMetrics(cases.Count);
-        var metrics = RankingEvaluator.Evaluate(cases, itemCount, k, scorer, Math.Max(1, threads), perUser, ct);
+        var metrics = RankingEvaluator.Evaluate(cases, itemCount, k, scorer, Math.Max(1, threads), perUser, auc, ct);
         return (metrics, perUser);
     }
 

@@ -28,6 +28,10 @@ internal static class RankingEvaluator
 
     /// <summary>As above; when <paramref name="perUser"/> is given, also writes each case's metrics (NaN where the case was not evaluated).</summary>
     public static RankingMetrics Evaluate(IReadOnlyList<Case> cases, int itemCount, int k, Scorer scorer, int threads, PerUserMetrics? perUser, CancellationToken cancellationToken)
+        => Evaluate(cases, itemCount, k, scorer, threads, perUser, true, cancellationToken);
+
+    /// <summary>As above; <paramref name="auc"/> false skips the AUC (NaN in the result), the one metric that needs a sort per user.</summary>
+    public static RankingMetrics Evaluate(IReadOnlyList<Case> cases, int itemCount, int k, Scorer scorer, int threads, PerUserMetrics? perUser, bool auc, CancellationToken cancellationToken)
     {
         if (perUser is not null && perUser.Ndcg.Length != cases.Count)
         {
@@ -41,7 +45,7 @@ internal static class RankingEvaluator
             0,
             cases.Count,
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads), CancellationToken = cancellationToken },
-            () => new Worker(itemCount, k),
+            () => new Worker(itemCount, k, auc),
             (c, _, w) =>
             {
                 w.Add(cases[c], scorer, c, perUser);
@@ -78,8 +82,11 @@ internal static class RankingEvaluator
         private readonly float[] _negatives;
         private readonly int _k;
 
-        public Worker(int itemCount, int k)
+        private readonly bool _auc;
+
+        public Worker(int itemCount, int k, bool auc)
         {
+            _auc = auc;
             _scores = new float[itemCount];
             _relevant = new bool[itemCount];
             _k = Math.Min(k, itemCount);
@@ -151,7 +158,7 @@ internal static class RankingEvaluator
             Totals[2] += dcg / idcg;
             Totals[3] += ap / ideal;
             Totals[4] += hits > 0 ? 1 : 0;
-            Totals[5] += Auc(relevantCount);
+            Totals[5] += _auc ? Auc(relevantCount) : double.NaN;
             if (perUser is not null)
             {
                 perUser.Ndcg[index] = dcg / idcg;
