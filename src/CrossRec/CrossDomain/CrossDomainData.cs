@@ -76,6 +76,31 @@ public static class CrossDomainData
         return Build(builder, string.Join(" + ", files.Select(f => $"{f.Path} ({f.Domain})")));
     }
 
+    /// <summary>
+    /// Loads what a command-line <c>--data</c> value names: an existing file is a <c>user item value domain</c>
+    /// file (<see cref="Load(string)"/>); otherwise the value is a comma-separated list of <c>PATH:DOMAIN</c>
+    /// (<see cref="Load(IReadOnlyList{ValueTuple{string, string}})"/>), for example
+    /// <c>sport/train.txt:sport,phone/train.txt:phone</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The value is neither an existing file nor a list of PATH:DOMAIN.</exception>
+    /// <exception cref="FileNotFoundException">A file does not exist.</exception>
+    /// <exception cref="DataFormatException">A line is malformed.</exception>
+    public static InteractionSet Open(string spec)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(spec);
+        if (File.Exists(spec))
+        {
+            return Load(spec);
+        }
+
+        if (!spec.Contains(':', StringComparison.Ordinal))
+        {
+            throw new FileNotFoundException($"Interaction file '{spec}' does not exist (give a user-item-value-domain file, or PATH:DOMAIN,PATH:DOMAIN for one file per domain).", spec);
+        }
+
+        return Load(spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ParseFileAndDomain).ToList());
+    }
+
     /// <summary>Parses a <c>PATH:DOMAIN</c> argument (the last ':' separates them, so Windows drive letters work).</summary>
     /// <exception cref="ArgumentException">No ':' or an empty part.</exception>
     public static (string Path, string Domain) ParseFileAndDomain(string argument)
