@@ -24,8 +24,8 @@ public static class CrossDomainCommand
           --holdout F         share of the users active in both domains held out (default 0.2)
           --seed S            seed of the held-out users (default 7)
           --threads T         evaluation threads (default all cores)
-        The recommender under test is CrossDomain.Auto(): it picks its transfer method by the same cold-start
-        protocol nested inside the training part (the held-out users never take part).
+        The recommender under test is CrossDomain.Auto(): it picks its transfer method by the same protocol (same
+        mode) nested inside the training part (the held-out users never take part).
         """;
 
     private static readonly HashSet<string> Flags = ["help"];
@@ -76,7 +76,7 @@ public static class CrossDomainCommand
             WarmHiddenFraction = warmHidden,
             Threads = threads,
         });
-        var result = protocol.Compare(data, CrossDomain.Auto().Threads(threads), progress: new SyncProgress<string>(line =>
+        var result = protocol.Compare(data, CrossDomain.Auto().Mode(mode, warmHidden).Threads(threads), progress: new SyncProgress<string>(line =>
             Console.Error.WriteLine(FormattableString.Invariant($"crossdomain [{watch.Elapsed.TotalSeconds,6:F1}s] {line}"))));
         Console.Write(result.ToTable());
         Console.WriteLine($"chosen method: {result.ChosenMethod} (by validation NDCG@10 on {result.Selection?.ValidationUsers} training users held out inside the training part)");
@@ -112,7 +112,7 @@ public static class CrossDomainCommand
                 ["skipped"] = c.Skipped,
             }).ToList(),
         };
-        Console.WriteLine(JsonSerializer.Serialize(json));
+        Console.WriteLine(JsonSerializer.Serialize(json, new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
         return 0;
     }
 

@@ -46,8 +46,10 @@ public sealed class CrossDomainAutoBuilder : ICrossDomainBuilder
     private readonly IReadOnlyList<CrossDomainBuilder>? _candidates;
     private readonly double[] _weights;
 
-    internal CrossDomainAutoBuilder(IReadOnlyList<CrossDomainBuilder>? candidates, double[]? weights, double validationFraction, int seed, int k, int threads)
+    internal CrossDomainAutoBuilder(IReadOnlyList<CrossDomainBuilder>? candidates, double[]? weights, double validationFraction, int seed, int k, int threads, CrossDomainHoldOut mode = CrossDomainHoldOut.ColdStart, double warmHidden = 0.5)
     {
+        HoldOutMode = mode;
+        WarmHiddenFraction = warmHidden;
         _candidates = candidates;
         _weights = weights ?? DefaultWeights;
         ValidationFraction = validationFraction;
@@ -68,6 +70,12 @@ public sealed class CrossDomainAutoBuilder : ICrossDomainBuilder
     /// <summary>Evaluation threads (0 = all cores).</summary>
     public int ThreadCount { get; }
 
+    /// <summary>What the nested split hides of its validation users' target history (default: everything, the cold start).</summary>
+    public CrossDomainHoldOut HoldOutMode { get; }
+
+    /// <summary>With <see cref="CrossDomainHoldOut.Warm"/>: the share of a validation user's target items hidden.</summary>
+    public double WarmHiddenFraction { get; }
+
     /// <summary>The popularity blend weights tried for every candidate.</summary>
     public IReadOnlyList<double> PopularityWeights => _weights;
 
@@ -82,6 +90,7 @@ public sealed class CrossDomainAutoBuilder : ICrossDomainBuilder
         ["k"] = RecommenderModel.Invariant(K),
         ["candidates"] = string.Join(",", (_candidates ?? DefaultCandidates()).Select(c => c.Method)),
         ["popularity_weights"] = string.Join(",", _weights.Select(w => RecommenderModel.Invariant(w))),
+        ["mode"] = HoldOutMode.ToString(),
     };
 
     /// <summary>The candidates tried when none are given, in order.</summary>
@@ -109,7 +118,7 @@ public sealed class CrossDomainAutoBuilder : ICrossDomainBuilder
             throw new ArgumentException("Auto needs at least one candidate.", nameof(candidates));
         }
 
-        return new([.. candidates], _weights, ValidationFraction, SeedValue, K, ThreadCount);
+        return new([.. candidates], _weights, ValidationFraction, SeedValue, K, ThreadCount, HoldOutMode, WarmHiddenFraction);
     }
 
     /// <summary>The popularity blend weights to try (each in [0, 1]; include 0 to allow no blend).</summary>
@@ -126,20 +135,26 @@ public sealed class CrossDomainAutoBuilder : ICrossDomainBuilder
             Check.Closed(w, 0, 1, nameof(weights));
         }
 
-        return new(_candidates, [.. weights], ValidationFraction, SeedValue, K, ThreadCount);
+        return new(_candidates, [.. weights], ValidationFraction, SeedValue, K, ThreadCount, HoldOutMode, WarmHiddenFraction);
     }
 
     /// <summary>Share of eligible training users held out by the nested split, in (0, 0.5].</summary>
-    public CrossDomainAutoBuilder ValidationShare(double fraction) => new(_candidates, _weights, fraction, SeedValue, K, ThreadCount);
+    public CrossDomainAutoBuilder ValidationShare(double fraction) => new(_candidates, _weights, fraction, SeedValue, K, ThreadCount, HoldOutMode, WarmHiddenFraction);
 
     /// <summary>Seed of the nested split.</summary>
-    public CrossDomainAutoBuilder Seed(int seed) => new(_candidates, _weights, ValidationFraction, seed, K, ThreadCount);
+    public CrossDomainAutoBuilder Seed(int seed) => new(_candidates, _weights, ValidationFraction, seed, K, ThreadCount, HoldOutMode, WarmHiddenFraction);
 
     /// <summary>Cut-off K of the validation NDCG@K.</summary>
-    public CrossDomainAutoBuilder Cutoff(int k) => new(_candidates, _weights, ValidationFraction, SeedValue, k, ThreadCount);
+    public CrossDomainAutoBuilder Cutoff(int k) => new(_candidates, _weights, ValidationFraction, SeedValue, k, ThreadCount, HoldOutMode, WarmHiddenFraction);
 
     /// <summary>Evaluation threads (0 = all cores).</summary>
-    public CrossDomainAutoBuilder Threads(int threads) => new(_candidates, _weights, ValidationFraction, SeedValue, K, threads);
+    public CrossDomainAutoBuilder Threads(int threads) => new(_candidates, _weights, ValidationFraction, SeedValue, K, threads, HoldOutMode, WarmHiddenFraction);
+
+    /// <summary>
+    /// Validates for users who keep part of their target history (warm, leave-one-out) instead of target-cold
+    /// users: choose the mode of the users the model will serve (the protocol's <c>Compare</c> does so for its default).
+    /// </summary>
+    public CrossDomainAutoBuilder Mode(CrossDomainHoldOut mode, double warmHiddenFraction = 0.5) => new(_candidates, _weights, ValidationFraction, SeedValue, K, ThreadCount, mode, warmHiddenFraction);
 
     /// <inheritdoc />
     public CrossDomainModel Fit(InteractionSet train, string target, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -156,6 +171,7 @@ public sealed class CrossDomainAutoBuilder : ICrossDomainBuilder
         Check.OpenClosed(ValidationFraction, 0, 0.5, nameof(ValidationFraction));
         Check.Range(K, 1, 1000, nameof(K));
         Check.Range(ThreadCount, 0, Environment.ProcessorCount * 4, nameof(ThreadCount));
+        Check.Open(WarmHiddenFraction, 0, 1, nameof(WarmHiddenFraction));
         var t = CrossDomainBuilder.TargetIndex(train, target);
         var watch = Stopwatch.StartNew();
         var candidates = _candidates ?? DefaultCandidates();
@@ -165,7 +181,7 @@ public sealed class CrossDomainAutoBuilder : ICrossDomainBuilder
         CrossDomainSplit nested;
         try
         {
-            nested = CrossDomainSplit.CreateCore(train, null, target, ValidationFraction, SeedValue, 1, 1, CrossDomainHoldOut.ColdStart, 0.5);
+            nested = CrossDomainSplit.CreateCore(train, null, target, ValidationFraction, SeedValue, 1, 1, HoldOutMode, WarmHiddenFraction);
         }
         catch (InvalidOperationException e)
         {

@@ -92,7 +92,7 @@ public sealed partial class CrossDomainProtocolBuilder
     /// and tests each baseline's per-user NDCG against the recommender's (paired t-test and bootstrap).
     /// </summary>
     /// <param name="data">Interactions with item domains including the source and the target.</param>
-    /// <param name="recommender">The recommender under test; null: <see cref="CrossDomain.Auto()"/>.</param>
+    /// <param name="recommender">The recommender under test; null: <see cref="CrossDomain.Auto()"/> validating in the protocol's <see cref="CrossDomainProtocolOptions.Mode"/>.</param>
     /// <param name="targetOnly">The single-domain model trained on the target domain alone; null: <see cref="Recommenders.ImplicitAls()"/>.
     /// A held-out cold user has no target history, so it ranks by its non-personalised score (its mean training user's scores).</param>
     /// <param name="extra">Further methods to add as rows (for example <c>CrossDomain.Transfer(Recommenders.ImplicitAls())</c>).</param>
@@ -115,7 +115,7 @@ public sealed partial class CrossDomainProtocolBuilder
         ArgumentNullException.ThrowIfNull(split);
         var o = Options with { Source = split.Source, Target = split.Target };
         o.Validate();
-        recommender ??= CrossDomain.Auto();
+        recommender ??= CrossDomain.Auto().Mode(o.Mode, o.WarmHiddenFraction);
         targetOnly ??= Recommenders.ImplicitAls();
         var train = split.Train;
         var t = DomainExtensions.DomainIndex(train, split.Target);
