@@ -19,8 +19,11 @@ public sealed record CrossDomainCandidateScore(string Method, IReadOnlyDictionar
 /// <param name="Seconds">Seconds of validation and refit.</param>
 public sealed record CrossDomainSelection(string Method, IReadOnlyList<CrossDomainCandidateScore> Candidates, int ValidationUsers, double Seconds)
 {
+    /// <summary>The chosen method, with its blend weight, ready to fit on other data (for example everyone, after an evaluation).</summary>
+    public CrossDomainBuilder? Winner { get; init; }
+
     /// <summary>The chosen candidate's validation score.</summary>
-    public CrossDomainCandidateScore Chosen => Candidates.First(c => c.Skipped is null && c.Method == Method);
+    public CrossDomainCandidateScore Chosen => Candidates.FirstOrDefault(c => c.Skipped is null && c.Method == Method) ?? Candidates[0];
 }
 
 /// <summary>
@@ -189,7 +192,7 @@ public sealed class CrossDomainAutoBuilder : ICrossDomainBuilder
             var only = candidates[0].BlendPopularity(0);
             scores.Add(new CrossDomainCandidateScore(only.Method, only.Parameters, 0, double.NaN, double.NaN, 0, e.Message));
             var fallback = only.FitScorer(train, t, progress, cancellationToken);
-            return new CrossDomainModel(only.Method, only.Parameters, fallback, train, t, watch.Elapsed.TotalSeconds, new CrossDomainSelection(only.Method, scores, 0, watch.Elapsed.TotalSeconds));
+            return new CrossDomainModel(only.Method, only.Parameters, fallback, train, t, watch.Elapsed.TotalSeconds, new CrossDomainSelection(only.Method, scores, 0, watch.Elapsed.TotalSeconds) { Winner = only });
         }
 
         var cases = CrossDomainScoring.Cases(nested, null);
@@ -263,7 +266,7 @@ public sealed class CrossDomainAutoBuilder : ICrossDomainBuilder
             final = CrossDomainBuilder.Blend(final, train, t, best.PopularityWeight);
         }
 
-        var selection = new CrossDomainSelection(best.Method, scores, cases.Count, watch.Elapsed.TotalSeconds);
+        var selection = new CrossDomainSelection(best.Method, scores, cases.Count, watch.Elapsed.TotalSeconds) { Winner = best };
         return new CrossDomainModel(best.Method, best.Parameters, final, train, t, watch.Elapsed.TotalSeconds, selection);
     }
 
