@@ -209,6 +209,7 @@ public sealed class CrossDomainAutoBuilder : ICrossDomainBuilder
             TransferScorer scorer;
             try
             {
+                candidate.Validate(nested.Train, target);
                 if (candidate.AutoRefusal(nested.Train) is { } refusal)
                 {
                     throw new NotSupportedException(refusal);

@@ -48,13 +48,17 @@ public sealed class CrossDomainBuilder : ICrossDomainBuilder
     /// <summary>The default ridge penalty of the EMCDR map, relative to the mean squared source factor.</summary>
     public const double DefaultRidge = 0.1;
 
-    internal CrossDomainBuilder(TransferMethod kind, IRecommenderBuilder? recommender, double ridge, double popularityWeight)
+    internal CrossDomainBuilder(TransferMethod kind, IRecommenderBuilder? recommender, double ridge, double popularityWeight, IReadOnlyDictionary<string, float>? domainWeights = null)
     {
+        DomainWeights = domainWeights ?? new Dictionary<string, float>(StringComparer.Ordinal);
         Kind = kind;
         Recommender = recommender;
         RidgePenalty = ridge;
         PopularityWeight = popularityWeight;
     }
+
+    /// <summary>Per-domain weights of a joint model's training values (domains not listed weigh 1).</summary>
+    public IReadOnlyDictionary<string, float> DomainWeights { get; }
 
     /// <summary>The transfer method.</summary>
     public TransferMethod Kind { get; }
@@ -91,6 +95,10 @@ public sealed class CrossDomainBuilder : ICrossDomainBuilder
             }
 
             p["popularity_weight"] = RecommenderModel.Invariant(PopularityWeight);
+            foreach (var (domain, weight) in DomainWeights.OrderBy(w => w.Key, StringComparer.Ordinal))
+            {
+                p[$"domain_weight.{domain}"] = RecommenderModel.Invariant(weight);
+            }
             return p;
         }
     }
@@ -109,10 +117,21 @@ public sealed class CrossDomainBuilder : ICrossDomainBuilder
             : string.Empty;
 
     /// <summary>Blends the method's scores with target popularity: (1 − w)·standardised transfer score + w·standardised log popularity.</summary>
-    public CrossDomainBuilder BlendPopularity(double weight) => new(Kind, Recommender, RidgePenalty, weight);
+    public CrossDomainBuilder BlendPopularity(double weight) => new(Kind, Recommender, RidgePenalty, weight, DomainWeights);
 
     /// <summary>EMCDR's ridge penalty on the map (relative to the mean squared source factor).</summary>
-    public CrossDomainBuilder Ridge(double ridge) => new(Kind, Recommender, ridge, PopularityWeight);
+    public CrossDomainBuilder Ridge(double ridge) => new(Kind, Recommender, ridge, PopularityWeight, DomainWeights);
+
+    /// <summary>
+    /// Joint training: multiplies the values of one domain's interactions by <paramref name="weight"/> before
+    /// the recommender sees them (for implicit ALS, that domain's confidences; 0 &lt; w ≤ 1000).
+    /// </summary>
+    public CrossDomainBuilder DomainWeight(string domain, float weight)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(domain);
+        var weights = new Dictionary<string, float>(DomainWeights, StringComparer.Ordinal) { [domain] = weight };
+        return new(Kind, Recommender, RidgePenalty, PopularityWeight, weights);
+    }
 
     /// <inheritdoc />
     public CrossDomainModel Fit(InteractionSet train, string target, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -135,7 +154,22 @@ public sealed class CrossDomainBuilder : ICrossDomainBuilder
         ArgumentException.ThrowIfNullOrEmpty(target);
         Check.Closed(PopularityWeight, 0, 1, nameof(PopularityWeight));
         Check.OpenClosed(RidgePenalty, 0, 1e6, nameof(RidgePenalty));
-        return TargetIndex(train, target);
+        var t = TargetIndex(train, target);
+        foreach (var (domain, weight) in DomainWeights)
+        {
+            Check.OpenClosed(weight, 0, 1000, nameof(DomainWeights));
+            if (!train.Domains!.Contains(domain))
+            {
+                throw new ArgumentException($"{nameof(DomainWeights)}: unknown domain '{domain}'.", nameof(DomainWeights));
+            }
+
+            if (Kind != TransferMethod.Joint)
+            {
+                throw new ArgumentException($"{nameof(DomainWeights)} apply to joint training only; this is {BaseMethod}.", nameof(DomainWeights));
+            }
+        }
+
+        return t;
     }
 
     internal static int TargetIndex(InteractionSet train, string target)
@@ -201,10 +235,37 @@ public sealed class CrossDomainBuilder : ICrossDomainBuilder
         return null;
     }
 
+    /// <summary>The training set with each weighted domain's values scaled (the set itself when no weight differs from 1).</summary>
+    private InteractionSet Weighted(InteractionSet train)
+    {
+        if (DomainWeights.Count == 0 || DomainWeights.Values.All(w => w == 1f))
+        {
+            return train;
+        }
+
+        var factor = new float[train.Domains!.Count];
+        Array.Fill(factor, 1f);
+        foreach (var (domain, weight) in DomainWeights)
+        {
+            factor[train.Domains.GetIndex(domain)] = weight;
+        }
+
+        var itemDomains = train.ItemDomainsArray!;
+        var items = train.ItemsArray;
+        var values = (float[])train.ValuesArray.Clone();
+        for (var r = 0; r < values.Length; r++)
+        {
+            var d = itemDomains[items[r]];
+            values[r] *= d >= 0 ? factor[d] : 1f;
+        }
+
+        return new InteractionSet(train.UserIds, train.ItemIds, train.UsersArray, items, values, train.TimestampsArray, train.Domains, itemDomains, null, $"{train.SourceName} [domain-weighted]");
+    }
+
     /// <summary>Trains the transfer method without the popularity blend.</summary>
     internal TransferScorer FitScorer(InteractionSet train, int target, IProgress<TrainingProgress>? progress, CancellationToken ct) => Kind switch
     {
-        TransferMethod.Joint => new JointScorer(Recommender!.Fit(train, progress, ct)),
+        TransferMethod.Joint => new JointScorer(Recommender!.Fit(Weighted(train), progress, ct)),
         TransferMethod.ItemKnn => CrossItemKnnScorer.Build(train, target, ct),
         _ => EmcdrScorer.Build(train, target, Recommender!, RidgePenalty, progress, ct),
     };

@@ -93,6 +93,29 @@ public class CrossDomainRecommenderTests
     }
 
     [Test]
+    public void DomainWeightsScaleTheJointTrainingValues()
+    {
+        var model = CrossRec.CrossDomain.Transfer(SmallAls()).DomainWeight("film", 2f).Fit(Split.Train, "film");
+        Assert.That(model.Parameters["domain_weight.film"], Is.EqualTo("2"));
+        var joint = model.JointModel!;
+        var film = Split.Train.Domains!.GetIndex("film");
+        var domains = Split.Train.ItemDomains.ToArray();
+        var plain = Split.Train.ToMatrix();
+        var user = Enumerable.Range(0, Split.Train.UserCount).First(u => plain.ItemsOf(u).ToArray().Any(i => domains[i] == film));
+        var items = joint.SeenItems(user).ToArray();
+        var values = joint.SeenValues(user).ToArray();
+        for (var k = 0; k < items.Length; k++)
+        {
+            var original = plain.ValuesOf(user)[plain.ItemsOf(user).IndexOf(items[k])];
+            Assert.That(values[k], Is.EqualTo(domains[items[k]] == film ? 2 * original : original));
+        }
+
+        Assert.That(() => CrossRec.CrossDomain.ItemKnn().DomainWeight("film", 2).Fit(Split.Train, "film"), Throws.ArgumentException.With.Property("ParamName").EqualTo("DomainWeights"));
+        Assert.That(() => CrossRec.CrossDomain.Transfer(SmallAls()).DomainWeight("music", 2).Fit(Split.Train, "film"), Throws.ArgumentException.With.Message.Contains("music"));
+        Assert.That(() => CrossRec.CrossDomain.Transfer(SmallAls()).DomainWeight("film", 0).Fit(Split.Train, "film"), Throws.TypeOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("DomainWeights"));
+    }
+
+    [Test]
     public void EmcdrNeedsAFactorModel()
     {
         var e = Assert.Throws<ArgumentException>(() => CrossRec.CrossDomain.Emcdr(Recommenders.ItemKnn()).Fit(Split.Train, "film"));
