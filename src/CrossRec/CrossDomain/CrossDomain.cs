@@ -1,11 +1,20 @@
 namespace CrossRec;
 
 /// <summary>
-/// Entry point of cross-domain recommendation: joint training of all domains in one latent space, and
-/// the cold-start evaluation protocol that measures it against single-domain baselines.
+/// Entry point of cross-domain recommendation: the default recommender <see cref="Auto()"/>, transfer
+/// methods over any recommender (<see cref="Transfer(IRecommenderBuilder)"/>, <see cref="ItemKnn()"/>,
+/// <see cref="Emcdr(IRecommenderBuilder?)"/>), joint biased MF by SGD (<see cref="Joint()"/>), and the
+/// cold-start evaluation protocol that measures them against single-domain baselines.
 /// </summary>
 /// <example>
 /// <code>
+/// CrossDomainModel films = CrossDomain.Auto().Fit(data, target: "film");   // method chosen by nested validation
+/// var top = films.Recommend("u000042", 10);                                 // a course-only user gets films
+/// Console.WriteLine(films.Method);                                          // e.g. "joint-ials+popularity(0.25)"
+///
+/// CrossDomainComparison table = CrossDomain.Protocol(source: "course", target: "film").Seed(7).Compare(data);
+/// Console.WriteLine(table.ToTable());   // default vs popularity, target-only, cross-domain item-kNN, p-values
+///
 /// var joint = CrossDomain.Joint()
 ///     .Configure(f => f.Seed(7).Threads(2))
 ///     .DomainWeight("film", 2f);

@@ -48,6 +48,9 @@ internal sealed class CrossItemKnnScorer : TransferScorer
         _userItems = userItems;
     }
 
+    /// <summary>The most (item, target item) pairs stored (8 bytes each: about 1.6 GB).</summary>
+    internal const int MaxPairs = 200_000_000;
+
     /// <summary>Counts co-occurrences of every item with every target item and normalises them to cosines.</summary>
     public static CrossItemKnnScorer Build(InteractionSet train, int target, CancellationToken ct)
     {
@@ -93,6 +96,11 @@ internal sealed class CrossItemKnnScorer : TransferScorer
             }
 
             touched.Sort();
+            if (targets.Count + touched.Count > MaxPairs)
+            {
+                throw new InsufficientMemoryException($"{train.SourceName}: cross-domain item-kNN would store more than {MaxPairs:N0} co-occurring (item, target item) pairs; the data is too dense for an uncut item-item table.");
+            }
+
             foreach (var t in touched)
             {
                 targets.Add(t);
