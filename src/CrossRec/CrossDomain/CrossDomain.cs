@@ -93,6 +93,16 @@ public static class CrossDomain
     public static CrossDomainBuilder Emcdr(IRecommenderBuilder? factors = null) =>
         new(TransferMethod.Emcdr, factors ?? Recommenders.ImplicitAls(), CrossDomainBuilder.DefaultRidge, 0);
 
+    /// <summary>
+    /// No transfer: <paramref name="recommender"/> trained on the target domain alone. It serves users with
+    /// target history (warm users); a target-cold user gets its ranking for the mean training user.
+    /// </summary>
+    public static CrossDomainBuilder TargetOnly(IRecommenderBuilder recommender)
+    {
+        ArgumentNullException.ThrowIfNull(recommender);
+        return new CrossDomainBuilder(TransferMethod.TargetOnly, recommender, CrossDomainBuilder.DefaultRidge, 0);
+    }
+
     /// <summary>Starts the cold-start evaluation protocol for users known from <paramref name="source"/> and recommended <paramref name="target"/> items.</summary>
     public static CrossDomainProtocolBuilder Protocol(string source, string target)
     {

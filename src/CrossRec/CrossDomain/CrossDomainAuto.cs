@@ -39,7 +39,8 @@ public sealed record CrossDomainSelection(string Method, IReadOnlyList<CrossDoma
 /// never for one dataset): implicit ALS trained jointly on every domain, at its default λ and at 2× and 4×
 /// (sparser per-domain histories call for more shrinkage, so λ is the hyperparameter searched); EASE
 /// trained jointly (skipped, with the reason recorded, when the catalogue exceeds its memory budget);
-/// cross-domain item-kNN; EMCDR over implicit ALS. Each is scored unblended and blended with target
+/// cross-domain item-kNN; EMCDR over implicit ALS; and, when validating warm or leave-one-out users
+/// (<see cref="Mode"/>), the target-only implicit ALS as the no-transfer reference. Each is scored unblended and blended with target
 /// popularity at w ∈ {0.1, 0.25, 0.5} (the blend is computed from the same scores, so weights cost no
 /// refit). Ties go to the earlier candidate and the smaller weight.</para>
 /// </remarks>
@@ -91,13 +92,30 @@ public sealed class CrossDomainAutoBuilder : ICrossDomainBuilder
         ["validation_fraction"] = RecommenderModel.Invariant(ValidationFraction),
         ["seed"] = RecommenderModel.Invariant(SeedValue),
         ["k"] = RecommenderModel.Invariant(K),
-        ["candidates"] = string.Join(",", (_candidates ?? DefaultCandidates()).Select(c => c.Method)),
+        ["candidates"] = string.Join(",", (_candidates ?? DefaultCandidates(HoldOutMode)).Select(c => c.Method)),
         ["popularity_weights"] = string.Join(",", _weights.Select(w => RecommenderModel.Invariant(w))),
         ["mode"] = HoldOutMode.ToString(),
     };
 
-    /// <summary>The candidates tried when none are given, in order.</summary>
-    public static IReadOnlyList<CrossDomainBuilder> DefaultCandidates()
+    /// <summary>The candidates tried when none are given, in order, for users known from other domains only.</summary>
+    public static IReadOnlyList<CrossDomainBuilder> DefaultCandidates() => DefaultCandidates(CrossDomainHoldOut.ColdStart);
+
+    /// <summary>
+    /// The default candidates for a validation mode: for warm and leave-one-out users (who keep target history)
+    /// the target-only implicit ALS joins them, as the no-transfer reference; it cannot serve target-cold users.
+    /// </summary>
+    public static IReadOnlyList<CrossDomainBuilder> DefaultCandidates(CrossDomainHoldOut mode)
+    {
+        var list = new List<CrossDomainBuilder>(ColdCandidates());
+        if (mode != CrossDomainHoldOut.ColdStart)
+        {
+            list.Add(CrossDomain.TargetOnly(Recommenders.ImplicitAls()));
+        }
+
+        return list;
+    }
+
+    private static IReadOnlyList<CrossDomainBuilder> ColdCandidates()
     {
         var als = Recommenders.ImplicitAls();
         var lambda = als.Options.Regularization;
@@ -177,7 +195,7 @@ public sealed class CrossDomainAutoBuilder : ICrossDomainBuilder
         Check.Open(WarmHiddenFraction, 0, 1, nameof(WarmHiddenFraction));
         var t = CrossDomainBuilder.TargetIndex(train, target);
         var watch = Stopwatch.StartNew();
-        var candidates = _candidates ?? DefaultCandidates();
+        var candidates = _candidates ?? DefaultCandidates(HoldOutMode);
         var threads = ThreadCount > 0 ? ThreadCount : Environment.ProcessorCount;
         var scores = new List<CrossDomainCandidateScore>();
 

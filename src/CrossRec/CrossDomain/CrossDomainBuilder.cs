@@ -36,6 +36,9 @@ public enum TransferMethod
 
     /// <summary>EMCDR: separate factor models for the source domains and the target, and a ridge linear map between a user's factors learnt on the users in both.</summary>
     Emcdr = 2,
+
+    /// <summary>No transfer: the recommender trained on the target domain alone (a target-cold user gets its ranking for the mean user). The reference for users with target history.</summary>
+    TargetOnly = 3,
 }
 
 /// <summary>
@@ -107,6 +110,7 @@ public sealed class CrossDomainBuilder : ICrossDomainBuilder
     {
         TransferMethod.Joint => $"joint-{Recommender!.Algorithm}{Variant(Recommender)}",
         TransferMethod.ItemKnn => "xd-itemknn",
+        TransferMethod.TargetOnly => $"target-only-{Recommender!.Algorithm}{Variant(Recommender)}",
         _ => $"emcdr-{Recommender!.Algorithm}{Variant(Recommender)}" + (RidgePenalty != DefaultRidge ? $"(ridge={RecommenderModel.Invariant(RidgePenalty)})" : string.Empty),
     };
 
@@ -267,6 +271,7 @@ public sealed class CrossDomainBuilder : ICrossDomainBuilder
     {
         TransferMethod.Joint => new JointScorer(Recommender!.Fit(Weighted(train), progress, ct)),
         TransferMethod.ItemKnn => CrossItemKnnScorer.Build(train, target, ct),
+        TransferMethod.TargetOnly => TargetOnlyScorer.Build(train, target, Recommender!, progress, ct),
         _ => EmcdrScorer.Build(train, target, Recommender!, RidgePenalty, progress, ct),
     };
 }

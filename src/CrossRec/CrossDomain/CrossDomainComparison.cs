@@ -219,56 +219,5 @@ public sealed partial class CrossDomainProtocolBuilder
         };
     }
 
-    /// <summary>
-    /// A single-domain model's ranking for a user it knows nothing about: its scores for the mean training
-    /// user (exact for factor models, whose scores are linear in the user vector; the mean over up to 512
-    /// users, evenly spaced, otherwise).
-    /// </summary>
-    private static float[] NonPersonalised(RecommenderModel model, bool[] hasTarget)
-    {
-        var n = model.ItemIds.Count;
-        var result = new float[n];
-        var users = Enumerable.Range(0, hasTarget.Length).Where(u => hasTarget[u]).ToArray();
-        if (users.Length == 0)
-        {
-            return result;
-        }
-
-        if (model is FactorRecommender f)
-        {
-            var mean = new float[f.Factors];
-            foreach (var u in users)
-            {
-                var row = f.UserRow(u);
-                for (var k = 0; k < mean.Length; k++)
-                {
-                    mean[k] += row[k] / users.Length;
-                }
-            }
-
-            f.ScoreVector(mean, result);
-            return result;
-        }
-
-        var step = Math.Max(1, users.Length / 512);
-        var buffer = new float[n];
-        var taken = 0;
-        for (var i = 0; i < users.Length; i += step)
-        {
-            model.ScoreUser(users[i], buffer);
-            for (var j = 0; j < n; j++)
-            {
-                result[j] += buffer[j];
-            }
-
-            taken++;
-        }
-
-        for (var j = 0; j < n; j++)
-        {
-            result[j] /= taken;
-        }
-
-        return result;
-    }
+    private static float[] NonPersonalised(RecommenderModel model, bool[] hasTarget) => TargetOnlyScorer.MeanUserScores(model, hasTarget);
 }

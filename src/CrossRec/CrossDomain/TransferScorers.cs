@@ -417,3 +417,114 @@ internal sealed class PopularityBlendScorer : TransferScorer
         }
     }
 }
+
+/// <summary>
+/// A single-domain recommender trained on the target domain alone: a user with target history gets its
+/// personal ranking; a target-cold user its ranking for the mean training user (all it can know about them).
+/// </summary>
+internal sealed class TargetOnlyScorer : TransferScorer
+{
+    private readonly RecommenderModel _model;
+    private readonly bool[] _hasTarget;
+    private readonly float[] _fallback;
+    private readonly int[] _itemDomains;
+    private readonly int _target;
+
+    private TargetOnlyScorer(RecommenderModel model, bool[] hasTarget, float[] fallback, int[] itemDomains, int target)
+    {
+        _model = model;
+        _hasTarget = hasTarget;
+        _fallback = fallback;
+        _itemDomains = itemDomains;
+        _target = target;
+    }
+
+    public static TargetOnlyScorer Build(InteractionSet train, int target, IRecommenderBuilder recommender, IProgress<TrainingProgress>? progress, CancellationToken ct)
+    {
+        var targetTrain = train.OfDomain(train.Domains![target]);
+        var model = recommender.Fit(targetTrain, progress, ct);
+        var hasTarget = new bool[train.UserCount];
+        foreach (var u in targetTrain.Users)
+        {
+            hasTarget[u] = true;
+        }
+
+        return new TargetOnlyScorer(model, hasTarget, MeanUserScores(model, hasTarget), train.ItemDomainsArray!, target);
+    }
+
+    /// <summary>
+    /// A model's scores for the mean training user: exact for factor models (scores are linear in the user
+    /// vector), the mean over up to 512 evenly spaced users otherwise.
+    /// </summary>
+    internal static float[] MeanUserScores(RecommenderModel model, bool[] users)
+    {
+        var n = model.ItemIds.Count;
+        var result = new float[n];
+        var list = Enumerable.Range(0, users.Length).Where(u => users[u]).ToArray();
+        if (list.Length == 0)
+        {
+            return result;
+        }
+
+        if (model is FactorRecommender f)
+        {
+            var mean = new float[f.Factors];
+            foreach (var u in list)
+            {
+                var row = f.UserRow(u);
+                for (var k = 0; k < mean.Length; k++)
+                {
+                    mean[k] += row[k] / list.Length;
+                }
+            }
+
+            f.ScoreVector(mean, result);
+            return result;
+        }
+
+        var step = Math.Max(1, list.Length / 512);
+        var buffer = new float[n];
+        var taken = 0;
+        for (var i = 0; i < list.Length; i += step)
+        {
+            model.ScoreUser(list[i], buffer);
+            for (var j = 0; j < n; j++)
+            {
+                result[j] += buffer[j];
+            }
+
+            taken++;
+        }
+
+        for (var j = 0; j < n; j++)
+        {
+            result[j] /= taken;
+        }
+
+        return result;
+    }
+
+    public override void Score(int user, Span<float> scores)
+    {
+        if (_hasTarget[user])
+        {
+            _model.ScoreUser(user, scores);
+        }
+        else
+        {
+            _fallback.CopyTo(scores);
+        }
+    }
+
+    public override void ScoreNew(int[] items, float[] values, Span<float> scores)
+    {
+        var target = Enumerable.Range(0, items.Length).Where(n => _itemDomains[items[n]] == _target).ToArray();
+        if (target.Length == 0)
+        {
+            _fallback.CopyTo(scores);
+            return;
+        }
+
+        _model.ScoreFolded(_model.FoldInCore([.. target.Select(n => items[n])], [.. target.Select(n => values[n])]), scores);
+    }
+}

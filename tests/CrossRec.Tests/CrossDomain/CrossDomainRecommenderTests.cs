@@ -15,6 +15,7 @@ public class CrossDomainRecommenderTests
         yield return new TestCaseData("joint-itemknn").SetArgDisplayNames("joint-itemknn");
         yield return new TestCaseData("xd-itemknn").SetArgDisplayNames("xd-itemknn");
         yield return new TestCaseData("emcdr-ials").SetArgDisplayNames("emcdr-ials");
+        yield return new TestCaseData("target-only-ials").SetArgDisplayNames("target-only-ials");
         yield return new TestCaseData("joint-ials+popularity(0.25)").SetArgDisplayNames("blend");
     }
 
@@ -25,6 +26,7 @@ public class CrossDomainRecommenderTests
         "joint-itemknn" => CrossRec.CrossDomain.Transfer(Recommenders.ItemKnn()),
         "xd-itemknn" => CrossRec.CrossDomain.ItemKnn(),
         "emcdr-ials" => CrossRec.CrossDomain.Emcdr(SmallAls()),
+        "target-only-ials" => CrossRec.CrossDomain.TargetOnly(SmallAls()),
         _ => CrossRec.CrossDomain.Transfer(SmallAls()).BlendPopularity(0.25),
     };
 
@@ -164,6 +166,14 @@ public class CrossDomainRecommenderTests
             Assert.That(model.Method, Is.EqualTo(selection.Method));
             Assert.That(selection.Candidates.Select(c => c.Method), Is.EqualTo(new[] { "joint-ials", "joint-ials+popularity(0.5)", "xd-itemknn", "xd-itemknn+popularity(0.5)" }));
         });
+    }
+
+    [Test]
+    public void AutoAddsTheTargetOnlyReferenceOnlyForUsersWithTargetHistory()
+    {
+        Assert.That(CrossDomainAutoBuilder.DefaultCandidates().Select(c => c.Kind), Has.None.EqualTo(TransferMethod.TargetOnly));
+        Assert.That(CrossDomainAutoBuilder.DefaultCandidates(CrossDomainHoldOut.Warm).Select(c => c.Kind), Has.One.EqualTo(TransferMethod.TargetOnly));
+        Assert.That(CrossRec.CrossDomain.Auto().Mode(CrossDomainHoldOut.LeaveOneOut).Parameters["candidates"], Does.Contain("target-only-ials"));
     }
 
     [Test]
