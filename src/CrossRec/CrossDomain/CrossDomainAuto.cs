@@ -47,6 +47,7 @@ public sealed record CrossDomainSelection(string Method, IReadOnlyList<CrossDoma
 public sealed class CrossDomainAutoBuilder : ICrossDomainBuilder
 {
     private static readonly double[] DefaultWeights = [0, 0.1, 0.25, 0.5];
+    private IReadOnlySet<int>? _excluded;
     private readonly IReadOnlyList<CrossDomainBuilder>? _candidates;
     private readonly double[] _weights;
 
@@ -177,6 +178,13 @@ public sealed class CrossDomainAutoBuilder : ICrossDomainBuilder
     /// </summary>
     public CrossDomainAutoBuilder Mode(CrossDomainHoldOut mode, double warmHiddenFraction = 0.5) => new(_candidates, _weights, ValidationFraction, SeedValue, K, ThreadCount, mode, warmHiddenFraction);
 
+    /// <summary>
+    /// A copy that never picks these users (dense indices of the training set) for its nested validation: an
+    /// outer evaluation's held-out users, who in warm and leave-one-out modes keep target rows in the training data.
+    /// </summary>
+    internal CrossDomainAutoBuilder Excluding(ReadOnlySpan<int> users) =>
+        new(_candidates, _weights, ValidationFraction, SeedValue, K, ThreadCount, HoldOutMode, WarmHiddenFraction) { _excluded = new HashSet<int>(users.ToArray()) };
+
     /// <inheritdoc />
     public CrossDomainModel Fit(InteractionSet train, string target, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
         => Fit(train, target, null, progress, cancellationToken);
@@ -202,7 +210,7 @@ public sealed class CrossDomainAutoBuilder : ICrossDomainBuilder
         CrossDomainSplit nested;
         try
         {
-            nested = CrossDomainSplit.CreateCore(train, null, target, ValidationFraction, SeedValue, 1, 1, HoldOutMode, WarmHiddenFraction);
+            nested = CrossDomainSplit.CreateCore(train, null, target, ValidationFraction, SeedValue, 1, 1, HoldOutMode, WarmHiddenFraction, _excluded);
         }
         catch (InvalidOperationException e)
         {

@@ -134,7 +134,9 @@ public sealed partial class CrossDomainProtocolBuilder
         }
 
         progress?.Report($"train {recommender.Method}");
-        var main = recommender is CrossDomainAutoBuilder auto
+        // Auto's nested validation never uses the held-out users (in warm and leave-one-out modes they keep
+        // target rows in the training data, so they would otherwise be eligible).
+        var main = recommender is CrossDomainAutoBuilder outer && outer.Excluding(split.HeldOutUsers) is var auto
             ? auto.Fit(train, split.Target, new SynchronousProgress<CrossDomainCandidateScore>(c => progress?.Report(
                 c.Skipped is null ? System.FormattableString.Invariant($"  candidate {c.Method}: validation NDCG@{auto.K} {c.Ndcg:F4}, Recall@{auto.K} {c.Recall:F4}") : $"  candidate {c.Method}: skipped ({c.Skipped})")), null, cancellationToken)
             : recommender.Fit(train, split.Target, null, cancellationToken);

@@ -80,7 +80,7 @@ public sealed class CrossDomainSplit
     }
 
     /// <summary>The split behind every public form; a null <paramref name="source"/> means "any domain other than the target".</summary>
-    internal static CrossDomainSplit CreateCore(InteractionSet data, string? source, string target, double holdOutFraction, int seed, int minSource, int minTarget, CrossDomainHoldOut mode, double warmHidden)
+    internal static CrossDomainSplit CreateCore(InteractionSet data, string? source, string target, double holdOutFraction, int seed, int minSource, int minTarget, CrossDomainHoldOut mode, double warmHidden, IReadOnlySet<int>? excludedUsers = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         Check.Open(holdOutFraction, 0, 1, nameof(holdOutFraction));
@@ -119,7 +119,7 @@ public sealed class CrossDomainSplit
         var eligible = new List<int>();
         for (var u = 0; u < data.UserCount; u++)
         {
-            if (sourceCount[u] >= minSource && targetCount[u] >= minTarget)
+            if (sourceCount[u] >= minSource && targetCount[u] >= minTarget && excludedUsers?.Contains(u) != true)
             {
                 eligible.Add(u);
             }

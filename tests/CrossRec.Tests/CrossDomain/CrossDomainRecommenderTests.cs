@@ -169,6 +169,27 @@ public class CrossDomainRecommenderTests
     }
 
     [Test]
+    public void InAWarmComparisonAutoNeverValidatesOnTheHeldOutUsers()
+    {
+        var protocol = CrossRec.CrossDomain.Protocol("course", "film").Warm(0.5).Seed(5).Threads(1);
+        var split = protocol.Split(Data.Ratings);
+        var auto = CrossRec.CrossDomain.Auto().Mode(CrossDomainHoldOut.Warm).Candidates(CrossRec.CrossDomain.ItemKnn()).BlendWeights(0).Threads(1);
+        var result = protocol.Compare(split, auto);
+
+        // Held-out warm users keep film rows in training, so they are eligible for a nested split unless excluded.
+        var excluded = new HashSet<int>(split.HeldOutUsers.ToArray());
+        var expected = CrossDomainSplit.CreateCore(split.Train, null, "film", auto.ValidationFraction, auto.SeedValue, 1, 1, CrossDomainHoldOut.Warm, 0.5, excluded);
+        var unrestricted = CrossDomainSplit.CreateCore(split.Train, null, "film", auto.ValidationFraction, auto.SeedValue, 1, 1, CrossDomainHoldOut.Warm, 0.5);
+        Assert.Multiple(() =>
+        {
+            Assert.That(expected.HeldOutUsers.ToArray(), Has.None.AnyOf(split.HeldOutUsers.ToArray().Cast<object>().ToArray()));
+            Assert.That(unrestricted.HeldOutUsers.ToArray(), Has.Some.AnyOf(split.HeldOutUsers.ToArray().Cast<object>().ToArray()), "the exclusion matters here");
+            Assert.That(result.Selection!.ValidationUsers, Is.EqualTo(expected.HeldOutUsers.Length));
+            Assert.That(result.Mode, Is.EqualTo(CrossDomainHoldOut.Warm));
+        });
+    }
+
+    [Test]
     public void AutoAddsTheTargetOnlyReferenceOnlyForUsersWithTargetHistory()
     {
         Assert.That(CrossDomainAutoBuilder.DefaultCandidates().Select(c => c.Kind), Has.None.EqualTo(TransferMethod.TargetOnly));
