@@ -7,7 +7,9 @@ internal sealed record CampaignArguments
 {
     public const string Usage = """
         crossrec-campaign — cross-domain film campaign for a course platform, end to end:
-          joint course+film model → cold-start evaluation → user segments → conversion scoring
+          cold-start evaluation (the library's default cross-domain recommender, CrossDomain.Auto,
+          against popularity, target-only and cross-domain item-kNN) → joint course+film model
+          → user segments → conversion scoring
           → audience under a budget → A/B test → report.
 
         Data (default: the embedded synthetic platform, see SyntheticCrossDomain):
@@ -19,6 +21,11 @@ internal sealed record CampaignArguments
                                domain, all other films the source; segments are profiled
                                by genre (no conversion/A-B steps: the data has no offers)
           --genre NAME         target genre for --movielens            (default Drama)
+          --data SPEC          a real two-domain file instead: user item value domain rows, or
+                               PATH:DOMAIN,PATH:DOMAIN (one user item [value] file per domain);
+                               needs --source and --target (no conversion/A-B steps)
+          --source D           the domain users are known from (with --data)
+          --target D           the domain to recommend (with --data)
 
         Model and pipeline:
           --factors K          latent factors                          (default 32)
@@ -48,6 +55,12 @@ internal sealed record CampaignArguments
     public string? MovieLens { get; init; }
 
     public string Genre { get; init; } = "Drama";
+
+    public string? Data { get; init; }
+
+    public string? Source { get; init; }
+
+    public string? Target { get; init; }
 
     public int Factors { get; init; } = 32;
 
@@ -88,6 +101,9 @@ internal sealed record CampaignArguments
                 "--films" => a with { Films = Int(name, Next(ref k), 10, 1_000_000) },
                 "--movielens" => a with { MovieLens = Next(ref k) },
                 "--genre" => a with { Genre = Next(ref k) },
+                "--data" => a with { Data = Next(ref k) },
+                "--source" => a with { Source = Next(ref k) },
+                "--target" => a with { Target = Next(ref k) },
                 "--data-seed" => a with { DataSeed = Int(name, Next(ref k), int.MinValue, int.MaxValue) },
                 "--factors" => a with { Factors = Int(name, Next(ref k), 1, 4096) },
                 "--epochs" => a with { Epochs = Int(name, Next(ref k), 1, 100_000) },
@@ -103,6 +119,21 @@ internal sealed record CampaignArguments
                 "--help" or "-h" => a with { Help = true },
                 _ => throw new ArgumentException($"Unknown option '{name}'. Run with --help for the list."),
             };
+        }
+
+        if (a.Data is not null && (a.Source is null || a.Target is null))
+        {
+            throw new ArgumentException("--data needs --source DOMAIN and --target DOMAIN.");
+        }
+
+        if (a.Data is null && (a.Source is not null || a.Target is not null))
+        {
+            throw new ArgumentException("--source and --target go with --data.");
+        }
+
+        if (a.Data is not null && a.MovieLens is not null)
+        {
+            throw new ArgumentException("--data and --movielens are alternatives; give one.");
         }
 
         return a;

@@ -90,6 +90,21 @@ internal sealed record CampaignData(InteractionSet Ratings, string Source, strin
         return new CampaignData(ratings, "other", target, $"MovieLens 100K: '{target}' films (u.item genre flag) vs. all other films", null, titles) { MovieLensFolder = folder };
     }
 
+    /// <summary>A real two-domain interaction file (or one file per domain) named by <c>--data</c>.</summary>
+    public static CampaignData FromFile(string spec, string source, string target)
+    {
+        var ratings = CrossDomainData.Open(spec);
+        foreach (var (option, domain) in new[] { ("--source", source), ("--target", target) })
+        {
+            if (!ratings.Domains!.Contains(domain))
+            {
+                throw new ArgumentException($"{option}: '{domain}' is not a domain of {spec} (it has {string.Join(", ", ratings.Domains)}).");
+            }
+        }
+
+        return new CampaignData(ratings, source, target, $"{spec}: '{source}' → '{target}'", null, new Dictionary<string, string>());
+    }
+
     private static string[] ReadGenres(string path)
     {
         var names = new List<string>();

@@ -22,16 +22,19 @@ internal static class CampaignPipeline
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
             .Start(ctx =>
             {
-                var load = ctx.AddTask(a.MovieLens is null ? "Generate the course + film platform" : "Load MovieLens 100K", maxValue: 1);
-                var jointTask = ctx.AddTask("Cold start: train the joint model", autoStart: false, maxValue: a.Epochs);
-                var targetTask = ctx.AddTask("Cold start: train the target-only model", autoStart: false, maxValue: a.Epochs);
+                var synthetic = a.MovieLens is null && a.Data is null;
+                var load = ctx.AddTask(a.Data is not null ? "Load the two-domain data" : a.MovieLens is null ? "Generate the course + film platform" : "Load MovieLens 100K", maxValue: 1);
+                var choose = ctx.AddTask("Cold start: choose the cross-domain method (nested validation) and compare", autoStart: false, maxValue: 1);
+                var jointTask = ctx.AddTask("Cold start: train the joint factor model", autoStart: false, maxValue: a.Epochs);
                 var evaluate = ctx.AddTask("Cold start: rank the target catalogue", autoStart: false, maxValue: 1);
-                var final = ctx.AddTask("Train the joint model on everyone", autoStart: false, maxValue: a.Epochs);
+                var chosenTask = ctx.AddTask("Train the chosen method on everyone", autoStart: false, maxValue: 1);
+                var final = ctx.AddTask("Train the joint factor model on everyone", autoStart: false, maxValue: a.Epochs);
                 var segment = ctx.AddTask("Segment users (k-means)", autoStart: false, maxValue: 1);
-                var campaign = a.MovieLens is null ? ctx.AddTask("Score, target and A/B-test a film offer", autoStart: false, maxValue: 3) : null;
+                var campaign = synthetic ? ctx.AddTask("Score, target and A/B-test a film offer", autoStart: false, maxValue: 3) : null;
 
                 var clock = Stopwatch.StartNew();
-                var data = a.MovieLens is { } folder ? CampaignData.MovieLens100K(folder, a.Genre) : CampaignData.Generate(a, ct);
+                var data = a.Data is { } spec ? CampaignData.FromFile(spec, a.Source!, a.Target!)
+                    : a.MovieLens is { } folder ? CampaignData.MovieLens100K(folder, a.Genre) : CampaignData.Generate(a, ct);
                 report.Data = data;
                 if (a.FilmWeight != 1f)
                 {
@@ -40,21 +43,33 @@ internal static class CampaignPipeline
 
                 report.LoadSeconds = Step(load, clock);
 
-                // 1. Cold-start protocol, step by step so the report can show examples from the same models.
+                // 1. Cold-start protocol: the library's default cross-domain recommender (its method chosen by
+                // the same protocol nested inside the training part) against every baseline, on one split.
                 var protocol = CrossDomain.Protocol(data.Source, data.Target).HoldOut(0.2).K(10).Seed(a.Seed).Threads(a.Threads);
                 var split = protocol.Split(data.Ratings);
+                choose.StartTask();
+                choose.IsIndeterminate = true;
+                var auto = CrossDomain.Auto().Threads(a.Threads);
+                report.Comparison = protocol.Compare(split, auto, cancellationToken: ct);
+                choose.IsIndeterminate = false;
+                report.ChooseSeconds = Step(choose, clock);
+
+                // The joint factor model the marketing steps (segments, conversion affinity) build on, on the same split.
                 jointTask.StartTask();
                 var coldJoint = joint.Fit(split.Train, Epochs(jointTask), ct);
                 report.ColdJointSeconds = Step(jointTask, clock);
-                targetTask.StartTask();
-                var coldTarget = joint.Fit(split.Train.OfDomain(data.Target), Epochs(targetTask), ct);
-                report.ColdTargetSeconds = Step(targetTask, clock);
                 evaluate.StartTask();
-                report.Evaluation = protocol.Evaluate(split, coldJoint, coldTarget, ct);
-                report.Examples = Examples(data, split, coldJoint);
+                report.Evaluation = protocol.Evaluate(split, coldJoint, null, ct);
                 report.EvaluateSeconds = Step(evaluate, clock);
 
-                // 2. The production model: every interaction of every user.
+                // 2. The chosen method on every interaction of every user: what the campaign recommends with.
+                chosenTask.StartTask();
+                var winner = report.Comparison.Selection!.Winner!;
+                report.Examples = Examples(data, split, winner.Fit(split.Train, data.Target, null, ct));
+                report.Recommender = winner.Fit(data.Ratings, data.Target, null, ct);
+                report.ChosenSeconds = Step(chosenTask, clock);
+
+                // 3. The joint factor model on everyone (segments and conversion scoring need user factors).
                 final.StartTask();
                 report.Model = joint.Fit(data.Ratings, Epochs(final), ct);
                 report.TrainSeconds = Step(final, clock);
@@ -83,8 +98,8 @@ internal static class CampaignPipeline
         return report;
     }
 
-    /// <summary>The first held-out users (by index) with the top-5 target items the cold-start joint model gives them.</summary>
-    private static IReadOnlyList<ExampleUser> Examples(CampaignData data, CrossDomainSplit split, FactorizationModel model)
+    /// <summary>The first held-out users (by index) with the top-5 target items the chosen cross-domain method gives them.</summary>
+    private static IReadOnlyList<ExampleUser> Examples(CampaignData data, CrossDomainSplit split, CrossDomainModel model)
     {
         var examples = new List<ExampleUser>();
         foreach (var u in split.HeldOutUsers[..Math.Min(ExampleUsers, split.HeldOutUsers.Length)])
@@ -96,7 +111,7 @@ internal static class CampaignPipeline
             }
 
             var id = split.Train.UserIds[u];
-            var recs = model.Recommend(id, 5, domain: data.Target)
+            var recs = model.Recommend(id, 5)
                 .Select(s => new ExampleItem(data.Label(s.Index), s.Score, hidden.Contains(s.Index)))
                 .ToArray();
             examples.Add(new ExampleUser(id, split.Train.RowsOfUser(u).Length, hidden.Count, recs));

@@ -13,6 +13,14 @@ internal sealed class CampaignReport
 
     public CrossDomainEvaluation? Evaluation { get; set; }
 
+    public CrossDomainComparison? Comparison { get; set; }
+
+    public CrossDomainModel? Recommender { get; set; }
+
+    public double ChooseSeconds { get; set; }
+
+    public double ChosenSeconds { get; set; }
+
     public IReadOnlyList<ExampleUser> Examples { get; set; } = [];
 
     public FactorizationModel? Model { get; set; }
@@ -20,8 +28,6 @@ internal sealed class CampaignReport
     public double LoadSeconds { get; set; }
 
     public double ColdJointSeconds { get; set; }
-
-    public double ColdTargetSeconds { get; set; }
 
     public double EvaluateSeconds { get; set; }
 
@@ -59,28 +65,33 @@ internal sealed class CampaignReport
             console.MarkupLineInterpolated($"{N(data.Ratings.UserCount)} users; {N(data.Ratings.UserCount - target.ActiveUsers)} have no {data.Target} interactions at all.");
         }
 
-        if (r.Evaluation is { } e)
+        if (r.Comparison is { } c)
         {
-            console.Write(new Rule($"[bold]Cold-start evaluation: {e.Source} → {e.Target}[/]").LeftJustified());
+            console.Write(new Rule($"[bold]Cold-start evaluation: {c.Source} → {c.Target}[/]").LeftJustified());
             console.MarkupLine(
-                $"{N(e.HeldOutUsers)} of {N(e.EligibleUsers)} users active in both domains had all {N(e.HiddenInteractions)} of their {e.Target} interactions hidden; each recommender ranks all {N(e.TargetItems)} {e.Target}s for them.");
-            var table = new Table().AddColumns("recommender", $"Recall@{e.K}", $"NDCG@{e.K}", $"HitRate@{e.K}");
-            foreach (var row in e.Rows)
+                $"{N(c.HeldOutUsers)} of {N(c.EligibleUsers)} users active in both domains had all {N(c.HiddenInteractions)} of their {c.Target} interactions hidden; each recommender ranks all {N(c.TargetItems)} {c.Target} items for them.");
+            console.MarkupLineInterpolated($"Chosen cross-domain method: [bold]{c.ChosenMethod}[/] (CrossDomain.Auto, by validation NDCG@{c.K} on {c.Selection?.ValidationUsers ?? 0} training users held out inside the training part).");
+            var table = new Table().AddColumns("recommender", $"Recall@{c.K}", $"NDCG@{c.K}", $"HitRate@{c.K}", "p (paired t-test vs first row)");
+            foreach (var row in c.Rows)
             {
-                table.AddRow(row.Name, F(row.Metrics.Recall), F(row.Metrics.Ndcg), F(row.Metrics.HitRate));
+                table.AddRow(Markup.Escape(row.Name), F(row.Metrics.Recall), F(row.Metrics.Ndcg), F(row.Metrics.HitRate), row.TTest is null ? "" : row.TTest.PValue.ToString("G3", CultureInfo.InvariantCulture));
+            }
+
+            if (r.Evaluation is { } e)
+            {
+                table.AddRow("joint factor model (segments, conversion)", F(e.Joint.Recall), F(e.Joint.Ndcg), F(e.Joint.HitRate), "");
             }
 
             console.Write(table);
-            var chart = new BarChart().Label($"Recall@{e.K}").Width(60);
-            var colors = new[] { Color.Green, Color.Grey, Color.Grey50 };
+            var chart = new BarChart().Label($"Recall@{c.K}").Width(60);
+            var colors = new[] { Color.Green, Color.Grey, Color.Grey50, Color.Grey35 };
             var k = 0;
-            foreach (var row in e.Rows)
+            foreach (var row in c.Rows)
             {
-                chart.AddItem(row.Name, Math.Round(row.Metrics.Recall, 4), colors[k++ % colors.Length]);
+                chart.AddItem(Markup.Escape(row.Name), Math.Round(row.Metrics.Recall, 4), colors[k++ % colors.Length]);
             }
 
             console.Write(chart);
-            console.MarkupLine($"Joint training lifts Recall@{e.K} by [bold]{e.RecallLiftOverBestBaseline:P0}[/] over the better baseline.");
         }
 
         if (r.Examples.Count > 0 && r.Data is { } d2)
@@ -100,10 +111,11 @@ internal sealed class CampaignReport
         console.Write(new Rule("[bold]Timing[/]").LeftJustified());
         var timing = new Table().AddColumns("step", "seconds");
         timing.AddRow("load / generate data", S(r.LoadSeconds));
-        timing.AddRow("cold start: joint model", S(r.ColdJointSeconds));
-        timing.AddRow("cold start: target-only model", S(r.ColdTargetSeconds));
+        timing.AddRow("cold start: choose the method and compare", S(r.ChooseSeconds));
+        timing.AddRow("cold start: joint factor model", S(r.ColdJointSeconds));
         timing.AddRow("cold start: evaluation", S(r.EvaluateSeconds));
-        timing.AddRow("joint model on everyone", S(r.TrainSeconds));
+        timing.AddRow("chosen method on everyone", S(r.ChosenSeconds));
+        timing.AddRow("joint factor model on everyone", S(r.TrainSeconds));
         timing.AddRow("segments", S(r.SegmentSeconds));
         if (r.Ab is not null)
         {
@@ -192,15 +204,24 @@ internal sealed class CampaignReport
     public static string ToJson(CampaignReport r)
     {
         var json = new Dictionary<string, object?>();
+        if (r.Comparison is { } cmp)
+        {
+            var main = cmp.Rows[0].Metrics;
+            json["chosen_method"] = cmp.ChosenMethod;
+            json["recall_at_10"] = main.Recall;
+            json["ndcg_at_10"] = main.Ndcg;
+            json["hit_rate_at_10"] = main.HitRate;
+            json["default"] = Metrics(main);
+            json["popularity"] = Metrics(cmp.Row("popularity")!.Metrics);
+            json["target_only"] = Metrics(cmp.Rows[2].Metrics);
+            json["xd_itemknn"] = Metrics(cmp.Row("xd-itemknn")!.Metrics);
+            json["p_value_vs_popularity"] = cmp.Row("popularity")!.TTest!.PValue;
+            json["held_out_users"] = cmp.HeldOutUsers;
+        }
+
         if (r.Evaluation is { } e)
         {
-            json["recall_at_10"] = e.Joint.Recall;
-            json["ndcg_at_10"] = e.Joint.Ndcg;
-            json["hit_rate_at_10"] = e.Joint.HitRate;
             json["joint"] = Metrics(e.Joint);
-            json["popularity"] = Metrics(e.Popularity);
-            json["target_only"] = e.TargetOnly is null ? null : Metrics(e.TargetOnly);
-            json["held_out_users"] = e.HeldOutUsers;
         }
 
         if (r.Segments is { } seg)

@@ -12,12 +12,46 @@ internal static class CampaignSteps
     /// <summary>k-means over the user factors plus behaviour features (activity, mean rating, domain shares).</summary>
     public static SegmentsResult Segment(CampaignData data, FactorizationModel model, CampaignArguments a, IProgress<IterationReport>? progress, CancellationToken ct)
     {
-        var behaviour = UserFeatures.FromInteractions(data.Ratings);
+        var behaviour = DropConstantColumns(UserFeatures.FromInteractions(data.Ratings));
         var features = UserFeatures.Combine((model.UserFactors, 1f), (behaviour, 1f));
         var segmentation = Segmentation.KMeans(a.Segments).Seed(a.Seed).Restarts(3).Threads(a.Threads).Fit(features, progress, ct);
         var profiles = segmentation.Profile(data.Ratings, ItemLabels(data), top: 3, minCount: 20);
         var assignment = segmentation.Result!.Assignments.ToArray();
         return new SegmentsResult(segmentation, profiles, assignment, features.RowIds!);
+    }
+
+    /// <summary>Leaves out feature columns with one value for every user (mean_value on binary data), which k-means cannot standardise.</summary>
+    private static ReadOnlyMatrix DropConstantColumns(ReadOnlyMatrix m)
+    {
+        var keep = new List<int>();
+        for (var c = 0; c < m.Columns; c++)
+        {
+            var first = m[0, c];
+            for (var r = 1; r < m.Rows; r++)
+            {
+                if (m[r, c] != first)
+                {
+                    keep.Add(c);
+                    break;
+                }
+            }
+        }
+
+        if (keep.Count == m.Columns)
+        {
+            return m;
+        }
+
+        var values = new float[m.Rows * keep.Count];
+        for (var r = 0; r < m.Rows; r++)
+        {
+            for (var k = 0; k < keep.Count; k++)
+            {
+                values[(r * keep.Count) + k] = m[r, keep[k]];
+            }
+        }
+
+        return ReadOnlyMatrix.Create(values, m.Rows, keep.Count, m.RowIds, m.ColumnNames is null ? null : keep.Select(c => m.ColumnNames[c]).ToArray());
     }
 
     /// <summary>

@@ -21,8 +21,11 @@ public static class TopNCommand
           --algorithm A       auto | ials | bpr | itemknn | ease | popularity | biased-mf   (default auto:
                               each candidate is validated on a split of the training file, the best is refitted)
           --count N           items per user (default 10)
-          --item-domains FILE item<TAB>domain lines; with --domain D only items of domain D are recommended
-          --domain D
+          --item-domains FILE item<TAB>domain lines; with --domain D only items of domain D are recommended,
+          --domain D          by the library's cross-domain recommender (CrossDomain.Auto: the transfer method
+                              is chosen by a cold-start validation inside the training file; with --algorithm A
+                              other than auto, A is trained jointly on every domain). Users with no history in D
+                              get D's items from their other domains' history.
           --seed S            seed of the algorithm and of auto's validation split (default 7)
           --threads T         worker threads (default all cores)
           --json              print a JSON summary as the last line of stdout
@@ -65,6 +68,11 @@ public static class TopNCommand
 
         var users = TopNInput.LoadUsers(usersPath);
         Console.Error.WriteLine($"topn: {train.Count} interactions, {train.UserCount} users, {train.ItemCount} items from {trainPath} (delimiter {(layout.Delimiter == "\t" ? "tab" : $"'{layout.Delimiter}'")}, {(layout.HasValue ? "value column" : "no value column")}, {(layout.HasHeader ? "header skipped" : "no header")})");
+
+        if (domain is not null)
+        {
+            return RunCrossDomain(train, users, domain, algorithm, count, seed, threads, outPath, json);
+        }
 
         var fitWatch = Stopwatch.StartNew();
         RecommenderModel model;
@@ -165,6 +173,120 @@ public static class TopNCommand
         }
 
         return 0;
+    }
+
+    /// <summary>Target-domain top-N with the cross-domain recommender; users without target history included.</summary>
+    private static int RunCrossDomain(InteractionSet train, List<string> users, string domain, string algorithm, int count, int seed, int threads, string outPath, bool json)
+    {
+        if (!train.Domains!.Contains(domain))
+        {
+            throw new UsageException($"--domain '{domain}' is not a domain of the item-domains file (it has {string.Join(", ", train.Domains)}).");
+        }
+
+        var fitWatch = Stopwatch.StartNew();
+        CrossDomainModel model;
+        if (algorithm == "auto")
+        {
+            model = CrossDomain.Auto().Seed(seed).Threads(threads).Fit(train, domain, new SyncProgress<CrossDomainCandidateScore>(s =>
+                Console.Error.WriteLine(s.Skipped is null
+                    ? $"topn: cross-domain candidate {s.Method,-44} validation NDCG@10 {s.Ndcg:F4} Recall@10 {s.Recall:F4} ({s.Seconds:F1}s)"
+                    : $"topn: cross-domain candidate {s.Method,-44} skipped: {s.Skipped}")));
+            Console.Error.WriteLine($"topn: cross-domain auto chose {model.Method}");
+        }
+        else
+        {
+            model = CrossDomain.Transfer(TopNAlgorithms.Create(algorithm, seed, threads)).Fit(train, domain);
+        }
+
+        var fitSeconds = fitWatch.Elapsed.TotalSeconds;
+        var recWatch = Stopwatch.StartNew();
+        var known = users.Where(model.UserIds.Contains).ToList();
+        var lists = model.RecommendMany(known, count, null, threads);
+        var byUser = new Dictionary<string, IReadOnlyList<ScoredItem>>(StringComparer.Ordinal);
+        for (var n = 0; n < known.Count; n++)
+        {
+            byUser[known[n]] = lists[n];
+        }
+
+        // Users with training rows but none in the target domain: the cross-domain transfer serves them.
+        var t = train.Domains.GetIndex(domain);
+        var hasTarget = new HashSet<int>();
+        var itemDomains = train.ItemDomains;
+        for (var r = 0; r < train.Count; r++)
+        {
+            if (itemDomains[train.Items[r]] == t)
+            {
+                hasTarget.Add(train.Users[r]);
+            }
+        }
+
+        var targetCold = known.Count(u => !hasTarget.Contains(model.UserIds.GetIndex(u)));
+        IReadOnlyList<ScoredItem>? unknown = null;
+        var coldUsers = users.Count - known.Count;
+        if (coldUsers > 0)
+        {
+            var popularity = Recommenders.Popularity().Fit(train);
+            unknown = popularity.Recommend(popularity.UserIds[0], count, new RecommendFilter { ExcludeSeen = false, Domain = domain });
+        }
+
+        Write(outPath, users, byUser, unknown);
+        var recommendSeconds = recWatch.Elapsed.TotalSeconds;
+        Console.Error.WriteLine($"topn: cross-domain {model.Method} → {domain} fitted in {fitSeconds:F2}s; {users.Count} users ({targetCold} without {domain} history, {coldUsers} unknown: {domain} popularity) scored in {recommendSeconds:F2}s -> {outPath}");
+        if (json)
+        {
+            var summary = new Dictionary<string, object?>
+            {
+                ["command"] = "topn",
+                ["algorithm"] = "cross-domain",
+                ["requested_algorithm"] = algorithm,
+                ["chosen_method"] = model.Method,
+                ["domain"] = domain,
+                ["fit_seconds"] = Math.Round(fitSeconds, 4),
+                ["users"] = users.Count,
+                ["target_cold_users"] = targetCold,
+                ["cold_users"] = coldUsers,
+                ["recommend_seconds"] = Math.Round(recommendSeconds, 4),
+                ["count"] = count,
+                ["interactions"] = train.Count,
+                ["items"] = train.ItemCount,
+                ["hyperparameters"] = model.Parameters,
+                ["candidates"] = model.Selection?.Candidates.Select(c => new Dictionary<string, object?>
+                {
+                    ["method"] = c.Method,
+                    ["validation_ndcg_at_10"] = double.IsFinite(c.Ndcg) ? Math.Round(c.Ndcg, 5) : null,
+                    ["validation_recall_at_10"] = double.IsFinite(c.Recall) ? Math.Round(c.Recall, 5) : null,
+                    ["seconds"] = Math.Round(c.Seconds, 3),
+                    ["skipped"] = c.Skipped,
+                }).ToList(),
+            };
+            Console.WriteLine(JsonSerializer.Serialize(summary));
+        }
+
+        return 0;
+    }
+
+    private static void Write(string outPath, List<string> users, Dictionary<string, IReadOnlyList<ScoredItem>> byUser, IReadOnlyList<ScoredItem>? cold)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(outPath))!;
+        Directory.CreateDirectory(dir);
+        using var writer = new StreamWriter(outPath, append: false, new UTF8Encoding(false));
+        var line = new StringBuilder();
+        foreach (var u in users)
+        {
+            var recs = byUser.TryGetValue(u, out var list) ? list : cold!;
+            line.Clear().Append(u).Append('\t');
+            for (var r = 0; r < recs.Count; r++)
+            {
+                if (r > 0)
+                {
+                    line.Append(',');
+                }
+
+                line.Append(recs[r].ItemId);
+            }
+
+            writer.WriteLine(line);
+        }
     }
 }
 

@@ -32,6 +32,12 @@ public sealed record CrossDomainProtocolOptions
     /// <summary>Threads of the ranking evaluation; 0 uses every core (0..1024).</summary>
     public int Threads { get; init; }
 
+    /// <summary>What is hidden of a held-out user's target history: everything (cold start, the default), a share (warm) or one item (leave-one-out).</summary>
+    public CrossDomainHoldOut Mode { get; init; } = CrossDomainHoldOut.ColdStart;
+
+    /// <summary>Share of a warm held-out user's distinct target items that is hidden (0 &lt; f &lt; 1; at least one item is hidden and one kept).</summary>
+    public double WarmHiddenFraction { get; init; } = 0.5;
+
     /// <summary>Checks every option; the exception names the option and its allowed range.</summary>
     /// <exception cref="ArgumentException">Source or target is empty, or they are equal.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A numeric option is out of range.</exception>
@@ -52,6 +58,12 @@ public sealed record CrossDomainProtocolOptions
         Check.Range(MinSourceInteractions, 1, 1_000_000, nameof(MinSourceInteractions));
         Check.Range(MinTargetInteractions, 1, 1_000_000, nameof(MinTargetInteractions));
         Check.Range(Threads, 0, 1024, nameof(Threads));
+        Check.Open(WarmHiddenFraction, 0, 1, nameof(WarmHiddenFraction));
+        if (!Enum.IsDefined(Mode))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Mode), Mode, $"{nameof(Mode)} must be ColdStart, Warm or LeaveOneOut.");
+        }
+
         if (RelevanceThreshold is { } t && !float.IsFinite(t))
         {
             throw new ArgumentOutOfRangeException(nameof(RelevanceThreshold), t, $"{nameof(RelevanceThreshold)} must be finite.");
@@ -102,7 +114,7 @@ public enum CrossDomainStage
 /// <para>Candidates are every item of the target domain, including items only the held-out users had
 /// (which no recommender can know); the user's training items are excluded.</para>
 /// </remarks>
-public sealed class CrossDomainProtocolBuilder
+public sealed partial class CrossDomainProtocolBuilder
 {
     internal CrossDomainProtocolBuilder(CrossDomainProtocolOptions options)
     {
@@ -130,12 +142,20 @@ public sealed class CrossDomainProtocolBuilder
     /// <summary>Evaluation threads (0 = all cores).</summary>
     public CrossDomainProtocolBuilder Threads(int threads) => new(Options with { Threads = threads });
 
-    /// <summary>Splits the data as the options say (see <see cref="CrossDomainSplit.Create"/>).</summary>
+    /// <summary>What to hide of each held-out user's target history (cold start by default).</summary>
+    public CrossDomainProtocolBuilder Mode(CrossDomainHoldOut mode) => new(Options with { Mode = mode });
+
+    /// <summary>Warm users: the share of their target items hidden (the rest stay in training).</summary>
+    public CrossDomainProtocolBuilder Warm(double hiddenFraction = 0.5) => new(Options with { Mode = CrossDomainHoldOut.Warm, WarmHiddenFraction = hiddenFraction });
+
+    /// <summary>Leave-one-out: one target item of each held-out user hidden and ranked against the whole target catalogue.</summary>
+    public CrossDomainProtocolBuilder LeaveOneOut() => new(Options with { Mode = CrossDomainHoldOut.LeaveOneOut });
+
+    /// <summary>Splits the data as the options say (see <see cref="CrossDomainSplit.Create(InteractionSet, CrossDomainProtocolOptions)"/>).</summary>
     public CrossDomainSplit Split(InteractionSet data)
     {
         ArgumentNullException.ThrowIfNull(data);
-        Options.Validate();
-        return CrossDomainSplit.Create(data, Options.Source, Options.Target, Options.HoldOutFraction, Options.Seed, Options.MinSourceInteractions, Options.MinTargetInteractions);
+        return CrossDomainSplit.Create(data, Options);
     }
 
     /// <summary>Splits the data, trains the joint and the target-only model, and evaluates all three recommenders.</summary>

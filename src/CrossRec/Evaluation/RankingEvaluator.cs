@@ -3,18 +3,41 @@ namespace CrossRec;
 /// <summary>
 /// Computes Precision@K, Recall@K, NDCG@K, MAP@K, HitRate@K and AUC for any ranker that can score every
 /// item for a user. The model-facing entry point is <see cref="Evaluation.Ranking"/>; cross-domain
-/// protocols reuse <see cref="Evaluate"/> with their own scorers (popularity, single-domain models).
+/// protocols reuse <c>Evaluate</c> with their own scorers (popularity, single-domain models).
 /// </summary>
 internal static class RankingEvaluator
 {
     /// <summary>Scores every item for a user: writes one score per item into the span; NaN removes an item from the candidates.</summary>
     public delegate void Scorer(int user, Span<float> scores);
 
+    /// <summary>Per-case metrics (one entry per case; NaN where a case had nothing the ranker could score).</summary>
+    public sealed class PerUserMetrics(int cases)
+    {
+        public double[] Ndcg { get; } = new double[cases];
+
+        public double[] Recall { get; } = new double[cases];
+
+        public double[] HitRate { get; } = new double[cases];
+    }
+
     /// <summary>One evaluated user: index in the scorer's user space, relevant items (item space), items to exclude.</summary>
     public readonly record struct Case(int User, int[] Relevant, int[] Exclude);
 
     public static RankingMetrics Evaluate(IReadOnlyList<Case> cases, int itemCount, int k, Scorer scorer, int threads, CancellationToken cancellationToken)
+        => Evaluate(cases, itemCount, k, scorer, threads, null, cancellationToken);
+
+    /// <summary>As above; when <paramref name="perUser"/> is given, also writes each case's metrics (NaN where the case was not evaluated).</summary>
+    public static RankingMetrics Evaluate(IReadOnlyList<Case> cases, int itemCount, int k, Scorer scorer, int threads, PerUserMetrics? perUser, CancellationToken cancellationToken)
+        => Evaluate(cases, itemCount, k, scorer, threads, perUser, true, cancellationToken);
+
+    /// <summary>As above; <paramref name="auc"/> false skips the AUC (NaN in the result), the one metric that needs a sort per user.</summary>
+    public static RankingMetrics Evaluate(IReadOnlyList<Case> cases, int itemCount, int k, Scorer scorer, int threads, PerUserMetrics? perUser, bool auc, CancellationToken cancellationToken)
     {
+        if (perUser is not null && perUser.Ndcg.Length != cases.Count)
+        {
+            throw new ArgumentException("The per-user buffers must have one entry per case.", nameof(perUser));
+        }
+
         var totals = new double[6];
         var evaluated = 0;
         var gate = new object();
@@ -22,10 +45,10 @@ internal static class RankingEvaluator
             0,
             cases.Count,
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads), CancellationToken = cancellationToken },
-            () => new Worker(itemCount, k),
+            () => new Worker(itemCount, k, auc),
             (c, _, w) =>
             {
-                w.Add(cases[c], scorer);
+                w.Add(cases[c], scorer, c, perUser);
                 return w;
             },
             w =>
@@ -59,8 +82,11 @@ internal static class RankingEvaluator
         private readonly float[] _negatives;
         private readonly int _k;
 
-        public Worker(int itemCount, int k)
+        private readonly bool _auc;
+
+        public Worker(int itemCount, int k, bool auc)
         {
+            _auc = auc;
             _scores = new float[itemCount];
             _relevant = new bool[itemCount];
             _k = Math.Min(k, itemCount);
@@ -73,8 +99,13 @@ internal static class RankingEvaluator
 
         public int Users { get; private set; }
 
-        public void Add(Case c, Scorer scorer)
+        public void Add(Case c, Scorer scorer, int index, PerUserMetrics? perUser)
         {
+            if (perUser is not null)
+            {
+                perUser.Ndcg[index] = perUser.Recall[index] = perUser.HitRate[index] = double.NaN;
+            }
+
             scorer(c.User, _scores);
             foreach (var j in c.Exclude)
             {
@@ -127,7 +158,14 @@ internal static class RankingEvaluator
             Totals[2] += dcg / idcg;
             Totals[3] += ap / ideal;
             Totals[4] += hits > 0 ? 1 : 0;
-            Totals[5] += Auc(relevantCount);
+            Totals[5] += _auc ? Auc(relevantCount) : double.NaN;
+            if (perUser is not null)
+            {
+                perUser.Ndcg[index] = dcg / idcg;
+                perUser.Recall[index] = hits / relevantCount;
+                perUser.HitRate[index] = hits > 0 ? 1 : 0;
+            }
+
             Users++;
             ClearRelevant(c);
         }

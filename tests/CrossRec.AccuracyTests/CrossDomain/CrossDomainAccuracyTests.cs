@@ -59,6 +59,53 @@ public class CrossDomainAccuracyTests
         });
     }
 
+    /// <summary>
+    /// The library's default cross-domain recommender (<see cref="CrossRec.CrossDomain.Auto()"/>) on the same
+    /// MovieLens split: it must beat every baseline of the comparison and not fall below the joint SGD model
+    /// of <see cref="MovieLens100KDramaFromOtherGenres"/> (trained here on the same split).
+    /// </summary>
+    [Test]
+    public void DefaultOnMovieLens100KDramaFromOtherGenres()
+    {
+        var folder = TestData.Require("ml-100k");
+        var data = MovieLens.Load100K(folder).WithItemDomains(DramaRule(Path.Combine(folder, "u.item")));
+        CompareWithDefault(data, "other", "drama");
+    }
+
+    /// <summary>The default cross-domain recommender on the synthetic course→film platform (same rules as above).</summary>
+    [Test]
+    public void DefaultOnSyntheticCoursesToFilms()
+    {
+        CompareWithDefault(SyntheticCrossDomain.Generate().Ratings, "course", "film");
+    }
+
+    private static void CompareWithDefault(InteractionSet data, string source, string target)
+    {
+        var protocol = CrossRec.CrossDomain.Protocol(source, target).HoldOut(0.2).K(10).Seed(7);
+        var joint = protocol.Run(data, Joint());
+        var result = protocol.Compare(data);
+        TestContext.Out.WriteLine(result.ToTable());
+        TestContext.Out.WriteLine($"joint SGD on the same split: Recall@10 {joint.Joint.Recall:F4}, NDCG@10 {joint.Joint.Ndcg:F4}");
+        foreach (var c in result.Selection!.Candidates)
+        {
+            TestContext.Out.WriteLine($"  validation {c.Method,-40} NDCG@10 {c.Ndcg:F4} Recall@10 {c.Recall:F4} {c.Skipped}");
+        }
+
+        var main = result.Rows[0];
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.HeldOutUsers, Is.EqualTo(joint.HeldOutUsers), "same split as the joint SGD run");
+            foreach (var row in result.Rows.Skip(1))
+            {
+                Assert.That(main.Metrics.Ndcg, Is.GreaterThanOrEqualTo(row.Metrics.Ndcg), $"NDCG@10 vs {row.Name} (paired t-test p = {row.TTest!.PValue:G3})");
+                Assert.That(main.Metrics.Recall, Is.GreaterThanOrEqualTo(row.Metrics.Recall), $"Recall@10 vs {row.Name}");
+            }
+
+            Assert.That(main.Metrics.Ndcg, Is.GreaterThanOrEqualTo(joint.Joint.Ndcg), "NDCG@10 vs the joint SGD model");
+            Assert.That(main.Metrics.Recall, Is.GreaterThanOrEqualTo(joint.Joint.Recall), "Recall@10 vs the joint SGD model");
+        });
+    }
+
     private static void Print(CrossDomainEvaluation result)
     {
         TestContext.Out.WriteLine($"{result.Source} → {result.Target}: {result.HeldOutUsers} of {result.EligibleUsers} users held out, {result.HiddenInteractions} hidden interactions, {result.TargetItems} candidate items");

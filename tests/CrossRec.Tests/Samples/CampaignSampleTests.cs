@@ -41,13 +41,52 @@ public class CampaignSampleTests
         Assert.Multiple(() =>
         {
             Assert.That(text, Does.Contain("User segments").And.Contain("Conversion scoring").And.Contain("A/B test"));
+            Assert.That(text, Does.Contain("Chosen cross-domain method"));
+            Assert.That(root.GetProperty("chosen_method").GetString(), Is.Not.Empty);
+            Assert.That(Get("default", "recall_at_10"), Is.GreaterThan(Get("popularity", "recall_at_10")));
+            Assert.That(Get("default", "ndcg_at_10"), Is.GreaterThan(Get("target_only", "ndcg_at_10")));
             Assert.That(Get("joint", "recall_at_10"), Is.GreaterThan(Get("popularity", "recall_at_10")));
-            Assert.That(Get("joint", "ndcg_at_10"), Is.GreaterThan(Get("target_only", "ndcg_at_10")));
             Assert.That(Get("conversion", "auc"), Is.GreaterThan(Get("conversion", "auc_without_affinity")));
             Assert.That(Get("campaign", "contacts"), Is.EqualTo(400));
             Assert.That(Get("campaign", "treatment_rate"), Is.GreaterThan(Get("campaign", "control_rate")));
             Assert.That(root.GetProperty("segments").GetArrayLength(), Is.EqualTo(6));
         });
+    }
+
+    [Test]
+    public void DataOptionRunsOnARealStyleTwoDomainFile()
+    {
+        using var files = new TempFiles();
+        var synthetic = SyntheticCrossDomain.Generate(new SyntheticCrossDomainOptions { Users = 800, Courses = 60, Films = 80, Seed = 2 }).Ratings;
+        var lines = new System.Text.StringBuilder("user\titem\tvalue\tdomain\n");
+        for (var r = 0; r < synthetic.Count; r++)
+        {
+            var item = synthetic.Items[r];
+            lines.Append(synthetic.UserIds[synthetic.Users[r]]).Append('\t').Append(synthetic.ItemIds[item]).Append("\t1\t").Append(synthetic.Domains![synthetic.ItemDomains[item]]).Append('\n');
+        }
+
+        var path = files.Write("two-domains.tsv", lines.ToString());
+        var output = new StringWriter();
+        var previousOut = Console.Out;
+        var previousConsole = AnsiConsole.Console;
+        try
+        {
+            Console.SetOut(output);
+            AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Interactive = InteractionSupport.No });
+            var code = CrossRec.Samples.Campaign.Program.Main(["--data", path, "--source", "course", "--target", "film", "--epochs", "10", "--segments", "3", "--json"]);
+            Assert.That(code, Is.EqualTo(0), output.ToString());
+        }
+        finally
+        {
+            Console.SetOut(previousOut);
+            AnsiConsole.Console = previousConsole;
+        }
+
+        var text = output.ToString();
+        using var json = JsonDocument.Parse(text.TrimEnd().Split('\n')[^1]);
+        Assert.That(json.RootElement.GetProperty("chosen_method").GetString(), Is.Not.Empty);
+        Assert.That(json.RootElement.TryGetProperty("campaign", out _), Is.False, "no offer history: no campaign step");
+        Assert.That(text, Does.Contain("Chosen cross-domain method"));
     }
 
     [Test]

@@ -66,6 +66,109 @@ public sealed class TopNCommandTests
     }
 
     [Test]
+    public void TopNWithADomainUsesTheCrossDomainRecommenderForTargetColdUsers()
+    {
+        using var files = new TempFiles();
+        var synthetic = SyntheticCrossDomain.Generate(new SyntheticCrossDomainOptions { Users = 600, Courses = 40, Films = 60, Seed = 4 }).Ratings;
+        var train = new System.Text.StringBuilder();
+        var domains = new System.Text.StringBuilder();
+        var film = synthetic.Domains!.GetIndex("film");
+        for (var r = 0; r < synthetic.Count; r++)
+        {
+            var item = synthetic.Items[r];
+            var user = synthetic.UserIds[synthetic.Users[r]];
+            if (user == "u000001" && synthetic.ItemDomains[item] == film)
+            {
+                continue; // u000001 is known from courses only
+            }
+
+            train.Append(user).Append('\t').Append(synthetic.ItemIds[item]).Append("\t1\n");
+        }
+
+        for (var i = 0; i < synthetic.ItemCount; i++)
+        {
+            domains.Append(synthetic.ItemIds[i]).Append('\t').Append(synthetic.Domains[synthetic.ItemDomains[i]]).Append('\n');
+        }
+
+        var data = files.Write("train.tsv", train.ToString());
+        var itemDomains = files.Write("domains.tsv", domains.ToString());
+        var users = files.Write("users.txt", "u000001\nu000002\nnobody\n");
+        var output = new StringWriter();
+        var previous = Console.Out;
+        int code;
+        try
+        {
+            Console.SetOut(output);
+            code = CrossRec.Trainer.Program.Main(["topn", "--train", data, "--users", users, "--out", files.PathOf("out.tsv"), "--item-domains", itemDomains, "--domain", "film", "--count", "5", "--json"]);
+        }
+        finally
+        {
+            Console.SetOut(previous);
+        }
+
+        Assert.That(code, Is.EqualTo(0), output.ToString());
+        var filmIds = Enumerable.Range(0, synthetic.ItemCount).Where(i => synthetic.ItemDomains[i] == film).Select(i => synthetic.ItemIds[i]).ToHashSet();
+        var lines = File.ReadAllLines(files.PathOf("out.tsv"));
+        Assert.That(lines, Has.Length.EqualTo(3));
+        foreach (var line in lines)
+        {
+            Assert.That(line.Split('\t')[1].Split(','), Has.Length.EqualTo(5).And.All.Matches<string>(id => filmIds.Contains(id!)), line);
+        }
+
+        var summary = JsonDocument.Parse(output.ToString().TrimEnd().Split('\n')[^1]).RootElement;
+        Assert.That(summary.GetProperty("target_cold_users").GetInt32(), Is.EqualTo(1));
+        Assert.That(summary.GetProperty("cold_users").GetInt32(), Is.EqualTo(1));
+        Assert.That(summary.GetProperty("chosen_method").GetString(), Is.Not.Empty);
+        Assert.That(summary.GetProperty("candidates").GetArrayLength(), Is.GreaterThan(1));
+    }
+
+    [Test]
+    public void CrossDomainCommandPrintsTheTableAndAJsonLastLine()
+    {
+        using var files = new TempFiles();
+        var synthetic = SyntheticCrossDomain.Generate(new SyntheticCrossDomainOptions { Users = 600, Courses = 40, Films = 60, Seed = 4 }).Ratings;
+        var courses = new System.Text.StringBuilder();
+        var films = new System.Text.StringBuilder();
+        var film = synthetic.Domains!.GetIndex("film");
+        for (var r = 0; r < synthetic.Count; r++)
+        {
+            var item = synthetic.Items[r];
+            (synthetic.ItemDomains[item] == film ? films : courses).Append(synthetic.UserIds[synthetic.Users[r]]).Append(' ').Append(synthetic.ItemIds[item]).Append(" 1\n");
+        }
+
+        var spec = $"{files.Write("courses.txt", courses.ToString())}:course,{files.Write("films.txt", films.ToString())}:film";
+        var output = new StringWriter();
+        var previous = Console.Out;
+        int code;
+        try
+        {
+            Console.SetOut(output);
+            code = CrossRec.Trainer.Program.Main(["crossdomain", "--data", spec, "--source", "course", "--target", "film", "--seed", "3"]);
+        }
+        finally
+        {
+            Console.SetOut(previous);
+        }
+
+        Assert.That(code, Is.EqualTo(0), output.ToString());
+        var text = output.ToString();
+        Assert.That(text, Does.Contain("popularity (film)").And.Contain("cross-domain item-kNN").And.Contain("film only"));
+        var json = JsonDocument.Parse(text.TrimEnd().Split('\n')[^1]).RootElement;
+        Assert.That(json.GetProperty("chosen_method").GetString(), Is.Not.Empty);
+        var rows = json.GetProperty("rows");
+        Assert.That(rows.GetArrayLength(), Is.EqualTo(4));
+        foreach (var row in rows.EnumerateArray())
+        {
+            foreach (var key in new[] { "recall_at_10", "ndcg_at_10", "hit_rate_at_10", "chosen_method" })
+            {
+                Assert.That(row.TryGetProperty(key, out _), key);
+            }
+        }
+
+        Assert.That(rows[1].GetProperty("p_value_t_test").GetDouble(), Is.InRange(0.0, 1.0));
+    }
+
+    [Test]
     public void AnUnknownAlgorithmIsAUsageErrorNamingTheOption()
     {
         var error = new StringWriter();
