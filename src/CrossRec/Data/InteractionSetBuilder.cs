@@ -26,6 +26,8 @@ public sealed class InteractionSetBuilder
     private bool? _withTimestamps;
     private bool _built;
     private RatingScale? _declaredScale;
+    private DuplicatePolicy _duplicates = DuplicatePolicy.KeepAll;
+    private bool _deduplicated;
 
     /// <summary>Creates an empty builder.</summary>
     public InteractionSetBuilder()
@@ -73,6 +75,153 @@ public sealed class InteractionSetBuilder
         _declaredScale = scale;
         return this;
     }
+
+    /// <summary>
+    /// Sets what <see cref="Build"/> does with repeated (user, item) pairs. Without this call every row is
+    /// kept (<see cref="DuplicatePolicy.KeepAll"/>); the file loaders refuse repeats unless
+    /// <see cref="LoadOptions.Duplicates"/> says otherwise.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The policy is not defined.</exception>
+    public InteractionSetBuilder WithDuplicates(DuplicatePolicy policy)
+    {
+        if (!Enum.IsDefined(policy))
+        {
+            throw new ArgumentOutOfRangeException(nameof(policy), policy, "DuplicatePolicy must be Refuse, Sum, Last, Max or KeepAll.");
+        }
+
+        ThrowIfBuilt();
+        _duplicates = policy;
+        return this;
+    }
+
+    /// <summary>Rows merged into an earlier row (or, under <see cref="DuplicatePolicy.Refuse"/> in a lenient loader, dropped) by the duplicates policy.</summary>
+    internal int DuplicateRows { get; private set; }
+
+    /// <summary>The duplicates policy in force.</summary>
+    internal DuplicatePolicy Duplicates => _duplicates;
+
+    /// <summary>
+    /// Applies the duplicates policy once, before <see cref="Build"/>. Under <see cref="DuplicatePolicy.Refuse"/>
+    /// the repeats are removed (the first occurrence stays) and up to <paramref name="maxFound"/> (first row,
+    /// repeated row) pairs, in order of the repeated row, are added to <paramref name="found"/>; the caller
+    /// decides whether that is an error. Returns the number of rows removed.
+    /// </summary>
+    internal int Deduplicate(List<DuplicateRow>? found, int maxFound)
+    {
+        if (_deduplicated)
+        {
+            return DuplicateRows;
+        }
+
+        _deduplicated = true;
+        if (_duplicates == DuplicatePolicy.KeepAll || _count < 2)
+        {
+            return 0;
+        }
+
+        var keys = new long[_count];
+        var rows = new int[_count];
+        for (var r = 0; r < _count; r++)
+        {
+            keys[r] = ((long)_u[r] << 32) | (uint)_i[r];
+            rows[r] = r;
+        }
+
+        Array.Sort(keys, rows);
+        var removed = new bool[_count];
+        var removedCount = 0;
+        var pairs = new List<DuplicateRow>();
+        for (var a = 0; a < _count;)
+        {
+            var b = a + 1;
+            while (b < _count && keys[b] == keys[a])
+            {
+                b++;
+            }
+
+            if (b - a > 1)
+            {
+                Array.Sort(rows, a, b - a); // file order within the run
+                var keep = rows[a];
+                var value = _v[keep];
+                var time = _t?[keep] ?? 0;
+                for (var k = a + 1; k < b; k++)
+                {
+                    var r = rows[k];
+                    switch (_duplicates)
+                    {
+                        case DuplicatePolicy.Sum:
+                            value += _v[r];
+                            time = Math.Max(time, _t?[r] ?? 0);
+                            break;
+                        case DuplicatePolicy.Last:
+                            value = _v[r];
+                            time = _t?[r] ?? 0;
+                            break;
+                        case DuplicatePolicy.Max:
+                            if (_v[r] >= value)
+                            {
+                                value = _v[r];
+                                time = _t?[r] ?? 0;
+                            }
+
+                            break;
+                        default:
+                            pairs.Add(new DuplicateRow(keep, r, _users[_u[r]], _items[_i[r]]));
+                            break;
+                    }
+
+                    removed[r] = true;
+                    removedCount++;
+                }
+
+                if (!float.IsFinite(value))
+                {
+                    throw new ArgumentException($"Summing the repeated rows of user '{_users[_u[keep]]}', item '{_items[_i[keep]]}' gives {value}, which is not finite.");
+                }
+
+                _v[keep] = value;
+                if (_t is not null)
+                {
+                    _t[keep] = time;
+                }
+            }
+
+            a = b;
+        }
+
+        if (found is not null)
+        {
+            pairs.Sort((x, y) => x.Repeat.CompareTo(y.Repeat));
+            found.AddRange(pairs.Take(maxFound));
+        }
+
+        var w = 0;
+        for (var r = 0; r < _count; r++)
+        {
+            if (removed[r])
+            {
+                continue;
+            }
+
+            _u[w] = _u[r];
+            _i[w] = _i[r];
+            _v[w] = _v[r];
+            if (_t is not null)
+            {
+                _t[w] = _t[r];
+            }
+
+            w++;
+        }
+
+        _count = w;
+        DuplicateRows = removedCount;
+        return removedCount;
+    }
+
+    /// <summary>A repeated (user, item) pair: the row of its first occurrence, the repeated row and the ids.</summary>
+    internal readonly record struct DuplicateRow(int First, int Repeat, string User, string Item);
 
     /// <summary>Sets the domain of an item (adding the item and the domain if new).</summary>
     /// <exception cref="ArgumentException">The item already belongs to another domain.</exception>
@@ -186,11 +335,22 @@ public sealed class InteractionSetBuilder
 
     /// <summary>Freezes the rows into an immutable set. The builder cannot be used afterwards.</summary>
     /// <param name="sourceName">Describes where the data came from, for messages; defaults to "builder".</param>
-    /// <exception cref="InvalidOperationException">No interaction was added.</exception>
+    /// <exception cref="InvalidOperationException">No interaction was added, or a (user, item) pair repeats under <see cref="DuplicatePolicy.Refuse"/>.</exception>
     public InteractionSet Build(string? sourceName = null)
     {
         ThrowIfBuilt();
         var source = sourceName ?? "builder";
+        if (!_deduplicated)
+        {
+            var found = new List<DuplicateRow>();
+            Deduplicate(found, 1);
+            if (found.Count > 0)
+            {
+                var (first, repeat, user, item) = found[0];
+                throw new InvalidOperationException($"{source}: user '{user}' and item '{item}' appear in rows {first} and {repeat} (0-based, in the order added); call WithDuplicates(DuplicatePolicy.Sum, Last, Max or KeepAll) to merge or keep repeats.");
+            }
+        }
+
         if (_count == 0)
         {
             throw new InvalidOperationException($"{source}: the interaction set is empty; at least one interaction is needed.");
