@@ -79,7 +79,23 @@ public sealed class ConversionModel
     }
 
     /// <summary>Saves the model (encoding and coefficients) in CrossRec's checksummed format, atomically.</summary>
-    public void Save(string path)
+    public void Save(string path) => Writer().WriteAtomically(path);
+
+    /// <summary>Saves the model signed with an application key (HMAC-SHA256), atomically; see <see cref="Load(string, ModelSigningKey)"/>.</summary>
+    public void Save(string path, ModelSigningKey key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        Writer().WriteAtomically(path, key);
+    }
+
+    /// <summary>Writes the model to a stream (not atomic).</summary>
+    public void Save(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        Writer().WriteTo(stream);
+    }
+
+    private ModelFileWriter Writer()
     {
         var file = new ModelFileWriter(FileKind);
         file.Add("TRGT", new PayloadWriter().String(Target).String(PositiveLabel));
@@ -93,14 +109,27 @@ public sealed class ConversionModel
         }
 
         file.Add("ENCD", enc);
-        file.WriteAtomically(path);
+        return file;
     }
 
     /// <summary>Loads a model saved by <see cref="Save"/>.</summary>
     /// <exception cref="ModelFormatException">The file is truncated, altered, of another kind, or inconsistent.</exception>
-    public static ConversionModel Load(string path)
+    public static ConversionModel Load(string path) => ModelFileReader.Open(path, FileKind).Read(Read);
+
+    /// <summary>Loads a model saved by <see cref="Save(string, ModelSigningKey)"/>, accepting it only when it was signed with <paramref name="key"/>.</summary>
+    /// <exception cref="ModelFormatException">The file is unsigned, signed with another key, truncated, altered, of another kind, or inconsistent.</exception>
+    public static ConversionModel Load(string path, ModelSigningKey key)
     {
-        var file = ModelFileReader.Open(path, FileKind);
+        ArgumentNullException.ThrowIfNull(key);
+        return ModelFileReader.Open(path, FileKind, key).Read(Read);
+    }
+
+    /// <summary>Loads a model written by <see cref="Save(Stream)"/>.</summary>
+    /// <exception cref="ModelFormatException">The data is truncated, altered, of another kind, or inconsistent.</exception>
+    public static ConversionModel Load(Stream stream) => ModelFileReader.Open(stream, FileKind).Read(Read);
+
+    private static ConversionModel Read(ModelFileReader file)
+    {
         var t = file.Section("TRGT");
         var target = t.RequiredString();
         var positive = t.RequiredString();

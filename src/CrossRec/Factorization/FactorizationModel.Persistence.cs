@@ -7,11 +7,11 @@ public sealed partial class FactorizationModel
     /// <summary>Loads a model saved by <see cref="RecommenderModel.Save(string)"/>; it predicts bit-identically to the saved one.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="ModelFormatException">The file is truncated, altered, of another kind or version, or inconsistent.</exception>
-    public static FactorizationModel Load(string path) => Read(ModelFileReader.Open(path, FileKindTag));
+    public static FactorizationModel Load(string path) => ModelFileReader.Open(path, FileKindTag).Read(Read);
 
     /// <summary>Loads a model from a stream written by <see cref="RecommenderModel.Save(Stream)"/>.</summary>
     /// <exception cref="ModelFormatException">The data is truncated, altered, of another kind or version, or inconsistent.</exception>
-    public static FactorizationModel Load(Stream stream) => Read(ModelFileReader.Open(stream, FileKindTag));
+    public static FactorizationModel Load(Stream stream) => ModelFileReader.Open(stream, FileKindTag).Read(Read);
 
     internal override void WriteModel(ModelFileWriter file)
     {

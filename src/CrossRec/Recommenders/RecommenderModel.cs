@@ -309,6 +309,30 @@ public abstract class RecommenderModel : IRecommender
         file.WriteTo(stream);
     }
 
+    /// <summary>
+    /// Saves the model signed with an application key (HMAC-SHA256), atomically; load it with
+    /// <see cref="Recommender.Load(string, ModelSigningKey)"/> to accept only files signed with that key.
+    /// </summary>
+    public void Save(string path, ModelSigningKey key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var file = new ModelFileWriter(FileKind);
+        WriteCommon(file);
+        WriteModel(file);
+        file.WriteAtomically(path, key);
+    }
+
+    /// <summary>Writes the model signed with an application key to a stream (see <see cref="Save(string, ModelSigningKey)"/>).</summary>
+    public void Save(Stream stream, ModelSigningKey key)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(key);
+        var file = new ModelFileWriter(FileKind);
+        WriteCommon(file);
+        WriteModel(file);
+        file.WriteTo(stream, key);
+    }
+
     /// <inheritdoc />
     public override string ToString() => $"{GetType().Name}({UserIds.Count} users, {ItemIds.Count} items)";
 

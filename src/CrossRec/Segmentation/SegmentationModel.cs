@@ -153,7 +153,23 @@ public sealed class SegmentationModel
     }
 
     /// <summary>Saves the centroids, standardisation and feature names in CrossRec's checksummed format, atomically.</summary>
-    public void Save(string path)
+    public void Save(string path) => Writer().WriteAtomically(path);
+
+    /// <summary>Saves the model signed with an application key (HMAC-SHA256), atomically; see <see cref="Load(string, ModelSigningKey)"/>.</summary>
+    public void Save(string path, ModelSigningKey key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        Writer().WriteAtomically(path, key);
+    }
+
+    /// <summary>Writes the model to a stream (not atomic).</summary>
+    public void Save(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        Writer().WriteTo(stream);
+    }
+
+    private ModelFileWriter Writer()
     {
         var file = new ModelFileWriter(FileKind);
         file.Add("SHAP", new PayloadWriter().Int32(Clusters).Int32(Dimensions).Boolean(Standardized).Int32s(_sizes));
@@ -168,14 +184,27 @@ public sealed class SegmentationModel
             file.Add("COLS", new PayloadWriter().Strings(ColumnNames));
         }
 
-        file.WriteAtomically(path);
+        return file;
     }
 
     /// <summary>Loads a model saved by <see cref="Save"/>.</summary>
     /// <exception cref="ModelFormatException">The file is truncated, altered, of another kind, or inconsistent.</exception>
-    public static SegmentationModel Load(string path)
+    public static SegmentationModel Load(string path) => ModelFileReader.Open(path, FileKind).Read(Read);
+
+    /// <summary>Loads a model saved by <see cref="Save(string, ModelSigningKey)"/>, accepting it only when it was signed with <paramref name="key"/>.</summary>
+    /// <exception cref="ModelFormatException">The file is unsigned, signed with another key, truncated, altered, of another kind, or inconsistent.</exception>
+    public static SegmentationModel Load(string path, ModelSigningKey key)
     {
-        var file = ModelFileReader.Open(path, FileKind);
+        ArgumentNullException.ThrowIfNull(key);
+        return ModelFileReader.Open(path, FileKind, key).Read(Read);
+    }
+
+    /// <summary>Loads a model written by <see cref="Save(Stream)"/>.</summary>
+    /// <exception cref="ModelFormatException">The data is truncated, altered, of another kind, or inconsistent.</exception>
+    public static SegmentationModel Load(Stream stream) => ModelFileReader.Open(stream, FileKind).Read(Read);
+
+    private static SegmentationModel Read(ModelFileReader file)
+    {
         var shape = file.Section("SHAP");
         var k = shape.Int32();
         var d = shape.Int32();
