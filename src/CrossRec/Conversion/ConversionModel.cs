@@ -112,7 +112,7 @@ public sealed class ConversionModel
         return file;
     }
 
-    /// <summary>Loads a model saved by <see cref="Save"/>.</summary>
+    /// <summary>Loads a model saved by <see cref="Save(string)"/>.</summary>
     /// <exception cref="ModelFormatException">The file is truncated, altered, of another kind, or inconsistent.</exception>
     public static ConversionModel Load(string path) => ModelFileReader.Open(path, FileKind).Read(Read);
 
@@ -135,11 +135,9 @@ public sealed class ConversionModel
         var positive = t.RequiredString();
         t.End();
         var e = file.Section("ENCD");
-        var count = e.Int32();
-        if (count < 1 || count > 1_000_000)
-        {
-            throw e.Fail($"column count {count}");
-        }
+        // Each column needs at least a name length, two flags, two doubles and a level count: 26 bytes.
+        var count = e.Count("column count", 26, 1, 1_000_000);
+        var seenColumns = new HashSet<string>(StringComparer.Ordinal);
 
         var columns = new FeatureEncoder.ColumnEncoding[count];
         for (var c = 0; c < count; c++)
@@ -150,9 +148,19 @@ public sealed class ConversionModel
             var sd = e.Double();
             var indicator = e.Boolean();
             var levels = e.Strings();
-            if (!double.IsFinite(mean) || !(sd > 0) || (!numeric && levels.Length < 2))
+            if (!double.IsFinite(mean) || !(sd > 0) || !double.IsFinite(sd) || (!numeric && levels.Length < 2) || (numeric && levels.Length > 0))
             {
                 throw e.Fail($"invalid encoding of column '{name}'");
+            }
+
+            if (!seenColumns.Add(name))
+            {
+                throw e.Fail($"column '{name}' appears twice");
+            }
+
+            if (levels.Distinct(StringComparer.Ordinal).Count() != levels.Length)
+            {
+                throw e.Fail($"a level of column '{name}' appears twice");
             }
 
             columns[c] = new FeatureEncoder.ColumnEncoding(name, numeric, mean, sd, indicator, levels);
@@ -160,6 +168,11 @@ public sealed class ConversionModel
 
         e.End();
         var encoder = new FeatureEncoder(columns);
+        if (encoder.FeatureNames.Distinct(StringComparer.Ordinal).Count() != encoder.FeatureNames.Count)
+        {
+            throw e.Fail("two features have the same name");
+        }
+
         var k = file.Section("COEF");
         var coefficients = k.Doubles(encoder.FeatureNames.Count);
         var intercept = k.Double();

@@ -284,6 +284,7 @@ public abstract class RecommenderModel : IRecommender
     /// </remarks>
     /// <exception cref="ArgumentException">No interactions, or a value is not valid.</exception>
     /// <exception cref="KeyNotFoundException">An item is unknown to the model.</exception>
+    /// <exception cref="InvalidOperationException">The algorithm's fold-in solve failed numerically (implicit ALS whose factors are too extreme for float arithmetic).</exception>
     public FoldedUser FoldIn(IEnumerable<KeyValuePair<string, float>> interactions)
     {
         var (items, values) = ResolveFoldIn(interactions);

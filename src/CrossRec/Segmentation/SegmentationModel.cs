@@ -187,7 +187,7 @@ public sealed class SegmentationModel
         return file;
     }
 
-    /// <summary>Loads a model saved by <see cref="Save"/>.</summary>
+    /// <summary>Loads a model saved by <see cref="Save(string)"/>.</summary>
     /// <exception cref="ModelFormatException">The file is truncated, altered, of another kind, or inconsistent.</exception>
     public static SegmentationModel Load(string path) => ModelFileReader.Open(path, FileKind).Read(Read);
 
@@ -206,18 +206,26 @@ public sealed class SegmentationModel
     private static SegmentationModel Read(ModelFileReader file)
     {
         var shape = file.Section("SHAP");
-        var k = shape.Int32();
-        var d = shape.Int32();
+        var k = shape.Int32In(1, 1 << 20, "cluster count");
+        var d = shape.Int32In(1, 1 << 20, "dimension count");
         var standardized = shape.Boolean();
-        var sizes = shape.Int32s();
+        var sizes = shape.Int32s(k);
         shape.End();
-        if (k < 1 || d < 1 || sizes.Length != k)
+        foreach (var size in sizes)
         {
-            throw shape.Fail($"k = {k}, d = {d}, {sizes.Length} sizes");
+            if (size < 0)
+            {
+                throw shape.Fail($"negative cluster size {size}");
+            }
         }
 
         var cent = file.Section("CENT");
-        var centroids = cent.Singles(checked(k * d));
+        if ((long)k * d * sizeof(float) > cent.Remaining)
+        {
+            throw cent.Fail($"{k} × {d} centroids do not fit the {cent.Remaining} bytes of the section");
+        }
+
+        var centroids = cent.Singles(k * d);
         cent.End();
         float[]? means = null, scales = null;
         if (standardized)
@@ -226,9 +234,9 @@ public sealed class SegmentationModel
             means = scal.Singles(d);
             scales = scal.Singles(d);
             scal.End();
-            if (scales.Any(s => !(s > 0)))
+            if (scales.Any(s => !(s > 0) || !float.IsFinite(s)))
             {
-                throw scal.Fail("non-positive scale");
+                throw scal.Fail("non-positive or non-finite scale");
             }
         }
 
@@ -243,6 +251,25 @@ public sealed class SegmentationModel
         if (centroids.Any(v => !float.IsFinite(v)) || (means?.Any(v => !float.IsFinite(v)) ?? false))
         {
             throw cent.Fail("non-finite values");
+        }
+
+        if (means is not null)
+        {
+            for (var c = 0; c < k; c++)
+            {
+                for (var f = 0; f < d; f++)
+                {
+                    if (!float.IsFinite((centroids[(c * d) + f] * scales![f]) + means[f]))
+                    {
+                        throw cent.Fail($"centroid {c}, feature {f} is not finite in the input space");
+                    }
+                }
+            }
+        }
+
+        if (names is not null && names.Distinct(StringComparer.Ordinal).Count() != names.Length)
+        {
+            throw file.Section("COLS").Fail("a column name appears twice");
         }
 
         return new SegmentationModel(centroids, k, d, means, scales, names, sizes, null, null);
