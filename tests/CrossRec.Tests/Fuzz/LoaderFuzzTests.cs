@@ -180,7 +180,7 @@ public class LoaderFuzzTests
         File.WriteAllBytes(path, original);
         Assert.That(() => Load(target, path, lenient: false), Throws.Nothing, "the unmutated file loads");
         var findings = new FuzzFindings();
-        var budget = FuzzBudget.PerTarget(2.5);
+        var budget = FuzzBudget.PerTarget(2);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         long iterations = 0, refused = 0;
         while (watch.Elapsed < budget || iterations < 100)

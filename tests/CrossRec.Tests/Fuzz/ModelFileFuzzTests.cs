@@ -26,7 +26,7 @@ public class ModelFileFuzzTests
         var original = Models.Value[kind];
         Assert.That(() => Load(kind, original), Throws.Nothing, "the unmutated file loads");
         var findings = new FuzzFindings();
-        var budget = FuzzBudget.PerTarget(4);
+        var budget = FuzzBudget.PerTarget(3);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         long iterations = 0, refused = 0;
         while (watch.Elapsed < budget || iterations < 200)
