@@ -372,6 +372,34 @@ public sealed partial class FactorizationModel : RecommenderModel
     /// Writes b_i + q_i·p for every item into <paramref name="scores"/> (length ItemCount): the ranking
     /// score up to the user's constant μ + b_u. One pass over Q, SIMD dot per row.
     /// </summary>
+    /// <summary>Scores a block of items for several users, each item's factors read once for all of them (the same arithmetic as <see cref="ScoreUser"/>).</summary>
+    internal override bool ScoreUsersBlock(ReadOnlySpan<int> users, int start, int length, Span<float> scores)
+    {
+        var k = Factors;
+        var q = _itemFactors.AsSpan();
+        for (var j = 0; j < length; j++)
+        {
+            var item = q.Slice((start + j) * k, k);
+            var bias = _itemBias[start + j];
+            for (var b = 0; b < users.Length; b++)
+            {
+                scores[(b * length) + j] = bias + TensorPrimitives.Dot(UserRow(users[b]), item);
+            }
+        }
+
+        for (var b = 0; b < users.Length; b++)
+        {
+            var offset = GlobalMean + _userBias[users[b]];
+            var row = scores.Slice(b * length, length);
+            for (var j = 0; j < row.Length; j++)
+            {
+                row[j] += offset;
+            }
+        }
+
+        return true;
+    }
+
     internal void ScoreItems(ReadOnlySpan<float> userVector, Span<float> scores)
     {
         var k = Factors;
