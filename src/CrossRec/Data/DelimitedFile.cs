@@ -33,7 +33,7 @@ public static class DelimitedFile
         private readonly RatingScale? _scale;
         private readonly InteractionSetBuilder _builder;
         private readonly List<DataFormatException> _problems = new();
-        private readonly List<long> _rowLines = new();
+        private readonly List<int> _rowLines = new(); // line of each row added (int: a set holds at most int.MaxValue rows)
         private long _skipped;
         private string? _header;
         private bool _headerGuessed;
@@ -114,7 +114,16 @@ public static class DelimitedFile
             }
 
             var repeats = new List<InteractionSetBuilder.DuplicateRow>();
-            var duplicates = _builder.Deduplicate(repeats, _options.Lenient ? _options.MaxReportedProblems : 1);
+            int duplicates;
+            try
+            {
+                duplicates = _builder.Deduplicate(repeats, _options.Lenient ? _options.MaxReportedProblems : 1);
+            }
+            catch (ArgumentException e)
+            {
+                throw new DataFormatException(_path, 0, 0, e.Message);
+            }
+
             foreach (var d in repeats)
             {
                 Problem(_rowLines[d.Repeat], 0, $"user '{Excerpt.Of(d.User)}' and item '{Excerpt.Of(d.Item)}' already appeared at line {_rowLines[d.First]}; repeated (user, item) pairs are refused by default. Set LoadOptions.Duplicates to Sum, Last, Max or KeepAll to merge or keep them.", countSkipped: false);
@@ -378,7 +387,7 @@ public static class DelimitedFile
             try
             {
                 _builder.AddDense(u, i, value, timestamp);
-                _rowLines.Add(lineNo);
+                _rowLines.Add((int)Math.Min(lineNo, int.MaxValue));
             }
             catch (ArgumentException e)
             {

@@ -119,81 +119,101 @@ public sealed class InteractionSetBuilder
             return 0;
         }
 
-        var keys = new long[_count];
-        var rows = new int[_count];
+        // Rows grouped by user in file order (a stable counting sort), then each user's items checked
+        // against a stamp array: linear time, no sort of the whole set.
+        var userCount = _users.Count;
+        var itemCount = _items.Count;
+        var start = new int[userCount + 1];
         for (var r = 0; r < _count; r++)
         {
-            keys[r] = ((long)_u[r] << 32) | (uint)_i[r];
-            rows[r] = r;
+            start[_u[r] + 1]++;
         }
 
-        Array.Sort(keys, rows);
+        for (var u = 0; u < userCount; u++)
+        {
+            start[u + 1] += start[u];
+        }
+
+        var order = new int[_count];
+        var fill = start.AsSpan(0, userCount).ToArray();
+        for (var r = 0; r < _count; r++)
+        {
+            order[fill[_u[r]]++] = r;
+        }
+
+        var stamp = new int[itemCount];
+        Array.Fill(stamp, -1);
+        var firstRow = new int[itemCount];
         var removed = new bool[_count];
         var removedCount = 0;
         var pairs = new List<DuplicateRow>();
-        for (var a = 0; a < _count;)
+        for (var u = 0; u < userCount; u++)
         {
-            var b = a + 1;
-            while (b < _count && keys[b] == keys[a])
+            for (var k = start[u]; k < start[u + 1]; k++)
             {
-                b++;
-            }
-
-            if (b - a > 1)
-            {
-                Array.Sort(rows, a, b - a); // file order within the run
-                var keep = rows[a];
-                var value = _v[keep];
-                var time = _t?[keep] ?? 0;
-                for (var k = a + 1; k < b; k++)
+                var r = order[k];
+                var i = _i[r];
+                if (stamp[i] != u)
                 {
-                    var r = rows[k];
-                    switch (_duplicates)
-                    {
-                        case DuplicatePolicy.Sum:
-                            value += _v[r];
-                            time = Math.Max(time, _t?[r] ?? 0);
-                            break;
-                        case DuplicatePolicy.Last:
-                            value = _v[r];
-                            time = _t?[r] ?? 0;
-                            break;
-                        case DuplicatePolicy.Max:
-                            if (_v[r] >= value)
+                    stamp[i] = u;
+                    firstRow[i] = r;
+                    continue;
+                }
+
+                var keep = firstRow[i];
+                switch (_duplicates)
+                {
+                    case DuplicatePolicy.Sum:
+                        _v[keep] += _v[r];
+                        if (_t is not null)
+                        {
+                            _t[keep] = Math.Max(_t[keep], _t[r]);
+                        }
+
+                        if (!float.IsFinite(_v[keep]))
+                        {
+                            throw new ArgumentException($"Summing the repeated rows of user '{_users[u]}', item '{_items[i]}' gives {_v[keep]}, which is not finite.");
+                        }
+
+                        break;
+                    case DuplicatePolicy.Last:
+                        _v[keep] = _v[r];
+                        if (_t is not null)
+                        {
+                            _t[keep] = _t[r];
+                        }
+
+                        break;
+                    case DuplicatePolicy.Max:
+                        if (_v[r] >= _v[keep])
+                        {
+                            _v[keep] = _v[r];
+                            if (_t is not null)
                             {
-                                value = _v[r];
-                                time = _t?[r] ?? 0;
+                                _t[keep] = _t[r];
                             }
+                        }
 
-                            break;
-                        default:
-                            pairs.Add(new DuplicateRow(keep, r, _users[_u[r]], _items[_i[r]]));
-                            break;
-                    }
-
-                    removed[r] = true;
-                    removedCount++;
+                        break;
+                    default:
+                        pairs.Add(new DuplicateRow(keep, r, _users[u], _items[i]));
+                        break;
                 }
 
-                if (!float.IsFinite(value))
-                {
-                    throw new ArgumentException($"Summing the repeated rows of user '{_users[_u[keep]]}', item '{_items[_i[keep]]}' gives {value}, which is not finite.");
-                }
-
-                _v[keep] = value;
-                if (_t is not null)
-                {
-                    _t[keep] = time;
-                }
+                removed[r] = true;
+                removedCount++;
             }
-
-            a = b;
         }
 
         if (found is not null)
         {
             pairs.Sort((x, y) => x.Repeat.CompareTo(y.Repeat));
             found.AddRange(pairs.Take(maxFound));
+        }
+
+        if (removedCount == 0)
+        {
+            return 0;
         }
 
         var w = 0;

@@ -139,6 +139,13 @@ public class LoaderBadInputTests
     }
 
     [Test]
+    public void ASumThatOverflowsIsADataErrorNotAnArgumentException()
+    {
+        var path = _files.Write("big.csv", "a,x,3e38\na,x,3e38\n");
+        Assert.That(() => DelimitedFile.Load(path, Csv, new LoadOptions { Duplicates = DuplicatePolicy.Sum }), Throws.TypeOf<DataFormatException>().With.Message.Contains("not finite"));
+    }
+
+    [Test]
     public void MaxKeepsTheLargerEarlierValue()
     {
         var data = DelimitedFile.Load(_files.Write("m.csv", "a,x,5\na,x,2\n"), Csv, new LoadOptions { Duplicates = DuplicatePolicy.Max });
