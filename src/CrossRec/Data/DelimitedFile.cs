@@ -33,7 +33,10 @@ public static class DelimitedFile
         private readonly RatingScale? _scale;
         private readonly InteractionSetBuilder _builder;
         private readonly List<DataFormatException> _problems = new();
-        private readonly List<int> _rowLines = new(); // line of each row added (int: a set holds at most int.MaxValue rows)
+        // The line of each row added, for messages about repeated rows. While every row sits at "row + a fixed
+        // offset" (no blank line, comment or skipped row in between) only the offset is kept.
+        private long _lineOffset = -1;
+        private List<long>? _rowLines;
         private long _skipped;
         private string? _header;
         private bool _headerGuessed;
@@ -126,7 +129,7 @@ public static class DelimitedFile
 
             foreach (var d in repeats)
             {
-                Problem(_rowLines[d.Repeat], 0, $"user '{Excerpt.Of(d.User)}' and item '{Excerpt.Of(d.Item)}' already appeared at line {_rowLines[d.First]}; repeated (user, item) pairs are refused by default. Set LoadOptions.Duplicates to Sum, Last, Max or KeepAll to merge or keep them.", countSkipped: false);
+                Problem(LineOf(d.Repeat), 0, $"user '{Excerpt.Of(d.User)}' and item '{Excerpt.Of(d.Item)}' already appeared at line {LineOf(d.First)}; repeated (user, item) pairs are refused by default. Set LoadOptions.Duplicates to Sum, Last, Max or KeepAll to merge or keep them.", countSkipped: false);
             }
 
             if (_options.Duplicates == DuplicatePolicy.Refuse)
@@ -387,13 +390,39 @@ public static class DelimitedFile
             try
             {
                 _builder.AddDense(u, i, value, timestamp);
-                _rowLines.Add((int)Math.Min(lineNo, int.MaxValue));
+                NoteRowLine(_builder.Count - 1, lineNo);
             }
             catch (ArgumentException e)
             {
                 Problem(lineNo, _timestamp + 1, e.Message);
             }
         }
+
+        private void NoteRowLine(int row, long line)
+        {
+            if (_rowLines is null)
+            {
+                if (_lineOffset < 0)
+                {
+                    _lineOffset = line - row;
+                }
+
+                if (line - row == _lineOffset)
+                {
+                    return;
+                }
+
+                _rowLines = new List<long>(row + 1024);
+                for (var r = 0; r < row; r++)
+                {
+                    _rowLines.Add(r + _lineOffset);
+                }
+            }
+
+            _rowLines.Add(line);
+        }
+
+        private long LineOf(int row) => _rowLines is null ? row + _lineOffset : _rowLines[row];
 
         private void Problem(long line, int column, string problem, bool countSkipped = true)
         {

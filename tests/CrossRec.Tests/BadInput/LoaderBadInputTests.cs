@@ -119,6 +119,15 @@ public class LoaderBadInputTests
         });
     }
 
+    [Test]
+    public void RepeatedRowsAreNamedByTheirLinesAcrossBlankLinesAndAHeader()
+    {
+        var path = _files.Write("gaps.csv", "user,item,rating\n\na,x,3\n\n\nb,x,4\na,x,5\n");
+        var e = Assert.Throws<DataFormatException>(() => DelimitedFile.Load(path, new DelimitedFormat { User = "user", Item = "item", Rating = "rating" }))!;
+        Assert.That(e.Line, Is.EqualTo(7));
+        Assert.That(e.Problem, Does.Contain("line 3"));
+    }
+
     [TestCase(DuplicatePolicy.Sum, 8f, 30L)]
     [TestCase(DuplicatePolicy.Last, 5f, 30L)]
     [TestCase(DuplicatePolicy.Max, 5f, 30L)]
