@@ -126,6 +126,12 @@ public static class Program
         var m = ConversionMetrics.Compute(labels, probabilities);
         var fitInfo = model.Fit!;
 
+        if (table.LoadReport is { } report)
+        {
+            // Inferred column types are shown, so a column read as categorical by surprise is visible.
+            AnsiConsole.MarkupLine($"Columns: {Markup.Escape(string.Join(", ", report.Columns.Select(c => $"{c.Name} {(c.IsNumeric ? "numeric" : "categorical")}{(c.Declared ? "" : " (inferred)")}")))}");
+        }
+
         AnsiConsole.MarkupLine($"[bold]{Markup.Escape(Path.GetFileName(data))}[/]: {table.RowCount:N0} rows; train {train.RowCount:N0}, test {test.RowCount:N0}; target [green]{Markup.Escape(target)} = {Markup.Escape(model.PositiveLabel)}[/]; {model.Encoder.FeatureNames.Count} encoded features");
         var metrics = new Table().RoundedBorder().Title("Test metrics").AddColumn("metric").AddColumn(new TableColumn("value").RightAligned());
         metrics.AddRow("ROC AUC", $"{m.Auc:F4}");

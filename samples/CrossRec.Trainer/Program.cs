@@ -8,6 +8,7 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        ConsoleSetup.Configure();
         try
         {
             return args.Length > 0 && args[0] == "segment" ? SegmentCommand.Run(args[1..])

@@ -33,6 +33,9 @@ public sealed class DatasetArguments
 
     public float? RelevanceThreshold { get; }
 
+    /// <summary>What the loader guessed or merged (a header, an inferred scale, merged duplicates); empty for the embedded dataset.</summary>
+    public IReadOnlyList<string> LoadWarnings { get; private init; } = [];
+
     public string DescribeItem(string id) => _titles is not null && _titles.TryGetValue(id, out var title) ? $"{id}  {title}" : id;
 
     public static DatasetArguments Load(Arguments args, int seed)
@@ -44,11 +47,13 @@ public sealed class DatasetArguments
         var fraction = args.Float("test-fraction", 0.0001f, 0.9999f) ?? 0.1f;
         var delimiter = args.String("delimiter");
         var syntheticRatings = args.Int("synthetic-ratings", 1000, 50_000_000);
+        var duplicates = args.String("duplicates");
+        var scaleText = args.String("scale");
         if (data is null)
         {
-            if (testPath is not null || args.Has("format") || delimiter is not null || (split is not null && split != "random"))
+            if (testPath is not null || args.Has("format") || delimiter is not null || (split is not null && split != "random") || duplicates is not null || scaleText is not null)
             {
-                throw new UsageException("--test, --format, --delimiter and --split uN need --data.");
+                throw new UsageException("--test, --format, --delimiter, --duplicates, --scale and --split uN need --data.");
             }
 
             var options = new SyntheticRatingsOptions();
@@ -68,6 +73,18 @@ public sealed class DatasetArguments
             throw new UsageException("--delimiter applies to --format csv only.");
         }
 
+        var loadOptions = new LoadOptions
+        {
+            Duplicates = duplicates switch
+            {
+                null or "refuse" => DuplicatePolicy.Refuse,
+                "sum" => DuplicatePolicy.Sum,
+                "last" => DuplicatePolicy.Last,
+                "max" => DuplicatePolicy.Max,
+                _ => throw new UsageException($"--duplicates must be refuse, sum, last or max, got '{duplicates}'."),
+            },
+            Scale = scaleText is null ? null : ParseScale(scaleText),
+        };
         Func<string, LoadOptions?, InteractionSet> load = format switch
         {
             "movielens-100k" => (p, o) => MovieLens.Load100K(p, o),
@@ -85,9 +102,9 @@ public sealed class DatasetArguments
                 throw new UsageException("give either --split or --test, not both.");
             }
 
-            var train = load(data, null);
-            var test = load(testPath, new LoadOptions { IdsFrom = train });
-            return new DatasetArguments($"{data} + {testPath}", train, test, catalog);
+            var train = load(data, loadOptions);
+            var test = load(testPath, loadOptions with { IdsFrom = train });
+            return new DatasetArguments($"{data} + {testPath}", train, test, catalog) { LoadWarnings = train.LoadReport?.Warnings ?? [] };
         }
 
         split ??= format == "movielens-100k" && Directory.Exists(data) ? "u1" : "random";
@@ -98,8 +115,8 @@ public sealed class DatasetArguments
                 throw new UsageException($"--split {split} needs --data pointing at a MovieLens 100K folder (with u1.base … u5.test).");
             }
 
-            var (train, test) = MovieLens.Load100KFold(data, split[1] - '0');
-            return new DatasetArguments($"MovieLens 100K {split}.base/{split}.test", train, test, catalog);
+            var (train, test) = MovieLens.Load100KFold(data, split[1] - '0', loadOptions);
+            return new DatasetArguments($"MovieLens 100K {split}.base/{split}.test", train, test, catalog) { LoadWarnings = train.LoadReport?.Warnings ?? [] };
         }
 
         if (split != "random")
@@ -107,9 +124,23 @@ public sealed class DatasetArguments
             throw new UsageException($"--split must be u1..u5 or random, got '{split}'.");
         }
 
-        var everything = load(data, null);
+        var everything = load(data, loadOptions);
         var (tr, te) = everything.SplitRandom(fraction, seed);
-        return new DatasetArguments($"{data} (random {1 - fraction:0.##}/{fraction:0.##} split, seed {seed})", tr, te, catalog);
+        return new DatasetArguments($"{data} (random {1 - fraction:0.##}/{fraction:0.##} split, seed {seed})", tr, te, catalog) { LoadWarnings = everything.LoadReport?.Warnings ?? [] };
+    }
+
+    private static RatingScale ParseScale(string text)
+    {
+        var parts = text.Split(',');
+        if (parts.Length != 2
+            || !float.TryParse(parts[0], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var min)
+            || !float.TryParse(parts[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var max)
+            || !float.IsFinite(min) || !float.IsFinite(max) || min >= max)
+        {
+            throw new UsageException($"--scale must be MIN,MAX with MIN < MAX (for example 1,5), got '{text}'.");
+        }
+
+        return new RatingScale(min, max);
     }
 
     /// <summary>columns user item rating [timestamp]; a 4th column is read as the timestamp; the header is detected.</summary>

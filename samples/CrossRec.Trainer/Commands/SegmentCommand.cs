@@ -91,17 +91,17 @@ public static class SegmentCommand
 
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+            Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
             {
                 ["rows"] = points.Rows,
                 ["dimensions"] = points.Columns,
                 ["clusters"] = k,
                 ["algorithm"] = options.Algorithm.ToString(),
-                ["inertia"] = result.Inertia,
+                ["inertia"] = ConsoleSetup.Finite(result.Inertia),
                 ["iterations"] = result.Iterations,
                 ["converged"] = result.Converged,
                 ["seconds"] = seconds,
-            }));
+            }, ConsoleSetup.Json));
         }
 
         return 0;

@@ -32,10 +32,15 @@ public static class TrainCommand
             --segments K [--items PATH]  cluster the user factors into K segments and show their
                                      over-represented genres (MovieLens u.item, found beside 100K data)
             --save PATH              save the trained model
+            --load PATH              load a saved model instead of training, then evaluate and
+                                     recommend with it as above (the data gives the test set)
             --no-ranking             skip the top-10 ranking metrics (they score every item for
                                      every test user: slow on catalogues of many thousands)
-            --json                   print a JSON summary as the last line of stdout
+            --duplicates P           repeated (user, item) rows in --data: refuse (default) | sum | last | max
+            --scale MIN,MAX          declared rating scale for --format csv (values outside are errors)
+            --json                   print a JSON summary (with the epoch history) as the last line of stdout
             --plot DIR               write pictures (PNG) into DIR: learning curve, NDCG and recall against N
+          Output honours NO_COLOR, and has no ANSI codes when redirected.
         """;
 
     private static readonly HashSet<string> Flags = ["json", "deterministic", "help", "no-ranking", "implicit"];
@@ -72,7 +77,17 @@ public static class TrainCommand
         var implicitFeedback = args.Flag("implicit");
         var negatives = args.Int("negatives", 1, 1000) ?? 4;
         var plotDirectory = args.String("plot");
+        var loadPath = args.String("load");
         args.RejectUnknown();
+        if (loadPath is not null && savePath is not null)
+        {
+            throw new UsageException("give either --load or --save, not both.");
+        }
+
+        foreach (var warning in dataset.LoadWarnings)
+        {
+            AnsiConsole.MarkupLine($"[yellow]note:[/] {Markup.Escape(warning)}");
+        }
 
         AnsiConsole.MarkupLine($"[bold]CrossRec trainer[/] — {Markup.Escape(dataset.Name)}: {dataset.Train.Count:N0} training and {dataset.Test.Count:N0} test ratings, {dataset.Train.UserCount:N0} users, {dataset.Train.ItemCount:N0} items");
         var builder = Factorization.Biased(options);
@@ -81,6 +96,13 @@ public static class TrainCommand
 
         FactorizationModel model = null!;
         var fitWatch = new System.Diagnostics.Stopwatch();
+        if (loadPath is not null)
+        {
+            model = FactorizationModel.Load(loadPath);
+            AnsiConsole.MarkupLine($"Model loaded from [blue]{Markup.Escape(loadPath)}[/]: {model.UserIds.Count:N0} users, {model.ItemIds.Count:N0} items, k = {model.Factors}");
+        }
+        else
+        {
         AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
             .Start(ctx =>
@@ -96,8 +118,9 @@ public static class TrainCommand
                 fitWatch.Stop();
                 task.Value = task.MaxValue;
             });
+        }
 
-        var info = model.Info!;
+        var info = model.Info;
         var rating = implicitFeedback ? null : model.Evaluate(dataset.Test); // an implicit model scores propensities, not ratings
         var ranking = withRanking ? model.EvaluateRanking(dataset.Test, new RankingOptions { K = 10, RelevanceThreshold = dataset.RelevanceThreshold }) : null;
 
@@ -121,9 +144,13 @@ public static class TrainCommand
             table.AddRow("test rows with unknown user / item", $"{rating.UnknownUsers:N0} / {rating.UnknownItems:N0}");
         }
 
-        table.AddRow("epochs run", $"{info.EpochsRun}");
-        table.AddRow("training time (epochs / whole fit)", $"{info.TrainSeconds:F2} s / {fitWatch.Elapsed.TotalSeconds:F2} s");
-        table.AddRow("rating updates / s", $"{info.UpdatesPerSecond / 1e6:F2} M");
+        if (info is not null)
+        {
+            table.AddRow("epochs run", $"{info.EpochsRun}");
+            table.AddRow(loadPath is null ? "training time (epochs / whole fit)" : "training time (epochs, when it was trained)", loadPath is null ? $"{info.TrainSeconds:F2} s / {fitWatch.Elapsed.TotalSeconds:F2} s" : $"{info.TrainSeconds:F2} s");
+            table.AddRow("rating updates / s", $"{info.UpdatesPerSecond / 1e6:F2} M");
+        }
+
         AnsiConsole.Write(table);
 
         if (recommendFor is not null)
@@ -159,20 +186,45 @@ public static class TrainCommand
 
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
+            // Non-finite metrics become null (JSON has no NaN/∞) and are listed, so the summary is never lost.
+            var nonFinite = new List<string>();
+            double? Metric(string name, double? value)
+            {
+                if (value is { } v && !double.IsFinite(v))
+                {
+                    nonFinite.Add(name);
+                }
+
+                return ConsoleSetup.Finite(value);
+            }
+
+            var summary = new Dictionary<string, object?>
             {
                 ["dataset"] = dataset.Name,
-                ["factors"] = options.Factors,
-                ["epochs"] = info.EpochsRun,
-                ["rmse"] = rating?.Rmse,
-                ["mae"] = rating?.Mae,
+                ["model"] = loadPath is null ? "trained" : $"loaded from {loadPath}",
+                ["factors"] = model.Factors,
+                ["epochs"] = info?.EpochsRun,
+                ["rmse"] = Metric("rmse", rating?.Rmse),
+                ["mae"] = Metric("mae", rating?.Mae),
                 ["feedback"] = implicitFeedback ? "implicit" : "explicit",
-                ["ndcg_at_10"] = ranking?.Ndcg,
-                ["train_seconds"] = info.TrainSeconds,
-                ["fit_seconds"] = fitWatch.Elapsed.TotalSeconds,
-                ["updates_per_second"] = info.UpdatesPerSecond,
-                ["device"] = info.Device,
-            }));
+                ["ndcg_at_10"] = Metric("ndcg_at_10", ranking?.Ndcg),
+                ["train_seconds"] = info?.TrainSeconds,
+                ["fit_seconds"] = loadPath is null ? fitWatch.Elapsed.TotalSeconds : null,
+                ["updates_per_second"] = Metric("updates_per_second", info?.UpdatesPerSecond),
+                ["device"] = info?.Device,
+                ["history"] = info?.History.Select(e => new Dictionary<string, object?>
+                {
+                    ["epoch"] = e.Epoch,
+                    ["train_rmse"] = Metric($"history[{e.Epoch}].train_rmse", e.TrainRmse),
+                    ["validation_rmse"] = Metric($"history[{e.Epoch}].validation_rmse", e.ValidationRmse),
+                    ["seconds"] = e.Elapsed.TotalSeconds,
+                    ["updates_per_second"] = Metric($"history[{e.Epoch}].updates_per_second", e.UpdatesPerSecond),
+                    ["learning_rate"] = Metric($"history[{e.Epoch}].learning_rate", e.LearningRate),
+                }).ToArray(),
+                ["load_warnings"] = dataset.LoadWarnings,
+            };
+            summary["non_finite"] = nonFinite;
+            Console.WriteLine(JsonSerializer.Serialize(summary, ConsoleSetup.Json));
         }
 
         return 0;

@@ -13,10 +13,13 @@ internal static class TrainPlots
     {
         Directory.CreateDirectory(directory);
         var written = new List<string>();
-        var info = model.Info!;
-        var curve = Path.Combine(directory, "learning-curve.png");
-        Charts.LearningCurve(info.History, curve, $"{modelName}, k = {model.Factors}: RMSE per epoch");
-        written.Add(curve);
+        // A model loaded with --load may carry no epoch history: then there is no learning curve to draw.
+        if (model.Info is { History.Count: > 0 } info)
+        {
+            var curve = Path.Combine(directory, "learning-curve.png");
+            Charts.LearningCurve(info.History, curve, $"{modelName}, k = {model.Factors}: RMSE per epoch");
+            written.Add(curve);
+        }
         if (!withRanking)
         {
             return written;

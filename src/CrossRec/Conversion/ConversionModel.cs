@@ -79,7 +79,23 @@ public sealed class ConversionModel
     }
 
     /// <summary>Saves the model (encoding and coefficients) in CrossRec's checksummed format, atomically.</summary>
-    public void Save(string path)
+    public void Save(string path) => Writer().WriteAtomically(path);
+
+    /// <summary>Saves the model signed with an application key (HMAC-SHA256), atomically; see <see cref="Load(string, ModelSigningKey)"/>.</summary>
+    public void Save(string path, ModelSigningKey key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        Writer().WriteAtomically(path, key);
+    }
+
+    /// <summary>Writes the model to a stream (not atomic).</summary>
+    public void Save(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        Writer().WriteTo(stream);
+    }
+
+    private ModelFileWriter Writer()
     {
         var file = new ModelFileWriter(FileKind);
         file.Add("TRGT", new PayloadWriter().String(Target).String(PositiveLabel));
@@ -93,24 +109,35 @@ public sealed class ConversionModel
         }
 
         file.Add("ENCD", enc);
-        file.WriteAtomically(path);
+        return file;
     }
 
-    /// <summary>Loads a model saved by <see cref="Save"/>.</summary>
+    /// <summary>Loads a model saved by <see cref="Save(string)"/>.</summary>
     /// <exception cref="ModelFormatException">The file is truncated, altered, of another kind, or inconsistent.</exception>
-    public static ConversionModel Load(string path)
+    public static ConversionModel Load(string path) => ModelFileReader.Open(path, FileKind).Read(Read);
+
+    /// <summary>Loads a model saved by <see cref="Save(string, ModelSigningKey)"/>, accepting it only when it was signed with <paramref name="key"/>.</summary>
+    /// <exception cref="ModelFormatException">The file is unsigned, signed with another key, truncated, altered, of another kind, or inconsistent.</exception>
+    public static ConversionModel Load(string path, ModelSigningKey key)
     {
-        var file = ModelFileReader.Open(path, FileKind);
+        ArgumentNullException.ThrowIfNull(key);
+        return ModelFileReader.Open(path, FileKind, key).Read(Read);
+    }
+
+    /// <summary>Loads a model written by <see cref="Save(Stream)"/>.</summary>
+    /// <exception cref="ModelFormatException">The data is truncated, altered, of another kind, or inconsistent.</exception>
+    public static ConversionModel Load(Stream stream) => ModelFileReader.Open(stream, FileKind).Read(Read);
+
+    private static ConversionModel Read(ModelFileReader file)
+    {
         var t = file.Section("TRGT");
         var target = t.RequiredString();
         var positive = t.RequiredString();
         t.End();
         var e = file.Section("ENCD");
-        var count = e.Int32();
-        if (count < 1 || count > 1_000_000)
-        {
-            throw e.Fail($"column count {count}");
-        }
+        // Each column needs at least a name length, two flags, two doubles and a level count: 26 bytes.
+        var count = e.Count("column count", 26, 1, 1_000_000);
+        var seenColumns = new HashSet<string>(StringComparer.Ordinal);
 
         var columns = new FeatureEncoder.ColumnEncoding[count];
         for (var c = 0; c < count; c++)
@@ -121,9 +148,19 @@ public sealed class ConversionModel
             var sd = e.Double();
             var indicator = e.Boolean();
             var levels = e.Strings();
-            if (!double.IsFinite(mean) || !(sd > 0) || (!numeric && levels.Length < 2))
+            if (!double.IsFinite(mean) || !(sd > 0) || !double.IsFinite(sd) || (!numeric && levels.Length < 2) || (numeric && levels.Length > 0))
             {
                 throw e.Fail($"invalid encoding of column '{name}'");
+            }
+
+            if (!seenColumns.Add(name))
+            {
+                throw e.Fail($"column '{name}' appears twice");
+            }
+
+            if (levels.Distinct(StringComparer.Ordinal).Count() != levels.Length)
+            {
+                throw e.Fail($"a level of column '{name}' appears twice");
             }
 
             columns[c] = new FeatureEncoder.ColumnEncoding(name, numeric, mean, sd, indicator, levels);
@@ -131,6 +168,11 @@ public sealed class ConversionModel
 
         e.End();
         var encoder = new FeatureEncoder(columns);
+        if (encoder.FeatureNames.Distinct(StringComparer.Ordinal).Count() != encoder.FeatureNames.Count)
+        {
+            throw e.Fail("two features have the same name");
+        }
+
         var k = file.Section("COEF");
         var coefficients = k.Doubles(encoder.FeatureNames.Count);
         var intercept = k.Double();

@@ -214,7 +214,7 @@ public sealed class FeatureEncoder
                 }
                 else if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out result[r]) || !double.IsFinite(result[r]))
                 {
-                    throw new DataFormatException(source, r + 2, 0, $"column '{Column}' was numeric in training but holds '{text}' in data row {r}.");
+                    throw new DataFormatException(source, r + 2, 0, $"column '{Column}' was numeric in training but holds '{CrossRec.Data.Parsing.Excerpt.Of(text)}' in data row {r}.");
                 }
             }
 

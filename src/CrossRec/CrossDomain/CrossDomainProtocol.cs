@@ -260,7 +260,7 @@ public sealed partial class CrossDomainProtocolBuilder
             cases.Add(new RankingEvaluator.Case(u, list.Distinct().ToArray(), joint.SeenItems(u).ToArray()));
         }
 
-        var threads = o.Threads > 0 ? o.Threads : Environment.ProcessorCount;
+        var threads = o.Threads > 0 ? Math.Min(o.Threads, Environment.ProcessorCount) : Environment.ProcessorCount;
 
         var jointMetrics = RankingEvaluator.Evaluate(cases, itemCount, o.K, (u, scores) =>
         {

@@ -33,7 +33,14 @@ public static class DelimitedFile
         private readonly RatingScale? _scale;
         private readonly InteractionSetBuilder _builder;
         private readonly List<DataFormatException> _problems = new();
+        // The line of each row added, for messages about repeated rows. While every row sits at "row + a fixed
+        // offset" (no blank line, comment or skipped row in between) only the offset is kept.
+        private long _lineOffset = -1;
+        private List<long>? _rowLines;
         private long _skipped;
+        private string? _header;
+        private bool _headerGuessed;
+        private string? _firstLineHint;
         private int _user;
         private int _item;
         private int _rating = -1;
@@ -48,6 +55,7 @@ public static class DelimitedFile
             _options = options;
             _scale = options.Scale ?? format.Scale;
             _builder = options.IdsFrom is null ? new InteractionSetBuilder() : new InteractionSetBuilder(options.IdsFrom);
+            _builder.WithDuplicates(options.Duplicates);
             if (_scale is { } s)
             {
                 _builder.WithScale(s);
@@ -56,13 +64,21 @@ public static class DelimitedFile
 
         public InteractionSet Run()
         {
-            using var reader = new LineReader(_path);
+            using var reader = new LineReader(_path, _options.Encoding);
             var splitter = new FieldSplitter(_format.Delimiter, _format.Quoted);
             var first = true;
             while (reader.TryReadLine(out var line))
             {
                 if (line.IsWhiteSpace())
                 {
+                    continue;
+                }
+
+                if (reader.InvalidByteOffset >= 0)
+                {
+                    var column = splitter.Split(line, out _) ? splitter.FieldAt(reader.InvalidCharOffset) + 1 : 0;
+                    Problem(reader.LineNumber, column, $"invalid UTF-8 (bytes {reader.InvalidBytes} at byte {reader.InvalidByteOffset + 1} of the line); the file is read as strict UTF-8 so that distinct ids are never merged by replacement characters. If the file is in another encoding, set LoadOptions.Encoding (for example Encoding.Latin1).");
+                    first = false;
                     continue;
                 }
 
@@ -78,6 +94,7 @@ public static class DelimitedFile
                     first = false;
                     if (IsHeader(line, splitter, reader.LineNumber))
                     {
+                        _header = Excerpt.Of(line);
                         ResolveColumns(line, splitter, reader.LineNumber);
                         continue;
                     }
@@ -99,13 +116,64 @@ public static class DelimitedFile
                 throw new DataFormatException(_path, 0, 0, $"no data rows; expected lines of {Describe()}.{detail}");
             }
 
+            var repeats = new List<InteractionSetBuilder.DuplicateRow>();
+            int duplicates;
+            try
+            {
+                duplicates = _builder.Deduplicate(repeats, _options.Lenient ? _options.MaxReportedProblems : 1);
+            }
+            catch (ArgumentException e)
+            {
+                throw new DataFormatException(_path, 0, 0, e.Message);
+            }
+
+            foreach (var d in repeats)
+            {
+                Problem(LineOf(d.Repeat), 0, $"user '{Excerpt.Of(d.User)}' and item '{Excerpt.Of(d.Item)}' already appeared at line {LineOf(d.First)}; repeated (user, item) pairs are refused by default. Set LoadOptions.Duplicates to Sum, Last, Max or KeepAll to merge or keep them.", countSkipped: false);
+            }
+
+            if (_options.Duplicates == DuplicatePolicy.Refuse)
+            {
+                _skipped += duplicates;
+            }
+
             var set = _builder.Build(_path);
-            set.LoadReport = new LoadReport(_path, reader.LineNumber, set.Count, _skipped, _problems.ToArray());
+            var warnings = new List<string>();
+            if (_headerGuessed)
+            {
+                warnings.Add($"Line 1 was taken as a header (guessed: its fields are not numbers): {_header}. Set LoadOptions.HasHeader to say so explicitly.");
+            }
+
+            var scaleSource = _scale is not null ? ScaleSource.Declared : set.Scale is null ? ScaleSource.None : ScaleSource.Inferred;
+            if (scaleSource == ScaleSource.Inferred && _rating >= 0)
+            {
+                warnings.Add($"No rating scale was declared; {set.Scale} was inferred from the values read, so no value was refused. Set LoadOptions.Scale (or the format's Scale) to refuse values outside the intended range.");
+            }
+
+            if (duplicates > 0 && _options.Duplicates != DuplicatePolicy.Refuse)
+            {
+                warnings.Add($"{duplicates:N0} rows repeated an earlier (user, item) pair and were merged by DuplicatePolicy.{_options.Duplicates}.");
+            }
+
+            set.LoadReport = new LoadReport(_path, reader.LineNumber, set.Count, _skipped, _problems.ToArray())
+            {
+                Header = _header,
+                HeaderGuessed = _headerGuessed,
+                Duplicates = _options.Duplicates,
+                DuplicateRows = duplicates,
+                ScaleSource = scaleSource,
+                Warnings = warnings,
+            };
             return set;
         }
 
         private bool IsHeader(ReadOnlySpan<char> line, FieldSplitter splitter, long lineNo)
         {
+            if (_options.HasHeader is { } explicitHeader)
+            {
+                return explicitHeader;
+            }
+
             switch (_format.Header)
             {
                 case HeaderMode.Present:
@@ -119,15 +187,60 @@ public static class DelimitedFile
                 return true;
             }
 
-            // Auto with positional columns: a header's rating (or, for implicit data, user) field is not a number.
-            var probe = _format.Rating?.Index ?? -1;
-            if (probe < 0 || probe >= splitter.Count)
+            // Auto with positional columns: a guess, reported in the load report. A header has no number in
+            // its user or item field; with a rating column its rating field is not a number either, and
+            // without one (implicit data) its user and item fields read like column names.
+            var user = _format.User.Index;
+            var item = _format.Item.Index;
+            var idsAreNumbers = IsNumber(line, splitter, user) || IsNumber(line, splitter, item);
+            var guessed = false;
+            if (_format.Rating is { } rating)
+            {
+                if (rating.Index >= splitter.Count || IsNumber(line, splitter, rating.Index))
+                {
+                    return false;
+                }
+
+                guessed = !idsAreNumbers;
+                if (!guessed)
+                {
+                    _firstLineHint = " Line 1 was read as data, not as a header, because its user or item field is a number; set LoadOptions.HasHeader = true if it is a header.";
+                }
+            }
+            else
+            {
+                var timestampIsText = _format.Timestamp is { } t && t.Index < splitter.Count && !IsNumber(line, splitter, t.Index);
+                guessed = !idsAreNumbers && (timestampIsText || (Named(line, splitter, user, UserWords) && Named(line, splitter, item, ItemWords)));
+            }
+
+            _headerGuessed = guessed;
+            return guessed;
+        }
+
+        private static bool IsNumber(ReadOnlySpan<char> line, FieldSplitter splitter, int index) =>
+            index < splitter.Count && float.TryParse(splitter.Field(line, index).Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+
+        private static bool Named(ReadOnlySpan<char> line, FieldSplitter splitter, int index, string[] words)
+        {
+            if (index >= splitter.Count)
             {
                 return false;
             }
 
-            return !float.TryParse(splitter.Field(line, probe).Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+            var text = splitter.Field(line, index).Trim();
+            foreach (var w in words)
+            {
+                if (text.Contains(w, StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
+
+        private static readonly string[] UserWords = ["user", "customer", "client", "member", "visitor", "account", "session", "buyer", "id"];
+        private static readonly string[] ItemWords = ["item", "product", "sku", "movie", "artist", "track", "song", "article", "offer", "book", "id"];
 
         private void ResolveColumns(ReadOnlySpan<char> headerLine, FieldSplitter? splitter, long lineNo)
         {
@@ -153,12 +266,13 @@ public static class DelimitedFile
                 }
 
                 var names = new List<string>();
-                for (var f = 0; f < splitter.Count; f++)
+                for (var f = 0; f < splitter.Count && f < 20; f++)
                 {
-                    names.Add(splitter.Field(header, f).ToString());
+                    names.Add(Excerpt.Of(splitter.Field(header, f)));
                 }
 
-                throw new DataFormatException(_path, lineNo, 0, $"the header has no {role} column {c}; its columns are: {string.Join(", ", names)}.");
+                var more = splitter.Count > 20 ? $" and {splitter.Count - 20:N0} more" : "";
+                throw new DataFormatException(_path, lineNo, 0, $"the header has no {role} column {c}; its columns are: {string.Join(", ", names)}{more}.");
             }
 
             _user = Resolve(_format.User, "user");
@@ -167,9 +281,17 @@ public static class DelimitedFile
             _timestamp = _format.Timestamp is { } t ? Resolve(t, "timestamp") : -1;
             _domain = _format.Domain is { } d ? Resolve(d, "domain") : -1;
             _minFields = 1 + Math.Max(Math.Max(_user, _item), Math.Max(_rating, Math.Max(_timestamp, _domain)));
-            if (_format.FieldCount is { } n && n < _minFields)
+            if (_format.FieldCount is { } n && splitter is not null && splitter.Count != n)
             {
-                throw new ArgumentException($"FieldCount {n} is smaller than the mapped columns need ({_minFields}).", nameof(DelimitedFormat.FieldCount));
+                var index = splitter.Count == n + 1 && splitter.Field(header, 0).Trim().IsEmpty
+                    ? " Its first column has no name: an index column, as pandas writes with to_csv(index=True)? Write the file with index=False or drop that column."
+                    : "";
+                throw new DataFormatException(_path, lineNo, 0, $"the header has {splitter.Count} columns but this format expects exactly {n}.{index}");
+            }
+
+            if (_format.FieldCount is { } m && m < _minFields)
+            {
+                throw new ArgumentException($"FieldCount {m} is smaller than the mapped columns need ({_minFields}).", nameof(DelimitedFormat.FieldCount));
             }
 
             if (splitter is not null && _format.FieldCount is null && splitter.Count < _minFields)
@@ -207,13 +329,13 @@ public static class DelimitedFile
                 var text = s.Field(line, _rating);
                 if (!FastNumbers.TryParseFloat(text, out value))
                 {
-                    Problem(lineNo, _rating + 1, text.IsWhiteSpace() ? "the rating is empty; expected a number." : $"the rating '{text}' is not a number (culture-invariant, '.' as decimal point).");
+                    Problem(lineNo, _rating + 1, (text.IsWhiteSpace() ? "the rating is empty; expected a number." : $"the rating '{Excerpt.Of(text)}' is not a number (culture-invariant, '.' as decimal point).") + (lineNo == 1 ? _firstLineHint : null));
                     return;
                 }
 
                 if (!float.IsFinite(value))
                 {
-                    Problem(lineNo, _rating + 1, $"the rating is {text.Trim()}; ratings must be finite numbers.");
+                    Problem(lineNo, _rating + 1, $"the rating is {Excerpt.Of(text.Trim())}; ratings must be finite numbers.");
                     return;
                 }
 
@@ -238,7 +360,7 @@ public static class DelimitedFile
                 }
                 else
                 {
-                    Problem(lineNo, _timestamp + 1, $"the timestamp '{text}' is neither integer Unix seconds nor an ISO-8601 date/time.");
+                    Problem(lineNo, _timestamp + 1, $"the timestamp '{Excerpt.Of(text)}' is neither integer Unix seconds nor an ISO-8601 date/time.");
                     return;
                 }
             }
@@ -261,13 +383,14 @@ public static class DelimitedFile
             var i = _builder.ItemIndex(item);
             if (domainIndex >= 0 && !_builder.TryAssignDomain(i, domainIndex))
             {
-                Problem(lineNo, _domain + 1, $"item '{item}' already belongs to domain '{_builder.DomainName(_builder.ItemDomain(i))}'; an item has one domain.");
+                Problem(lineNo, _domain + 1, $"item '{Excerpt.Of(item)}' already belongs to domain '{Excerpt.Of(_builder.DomainName(_builder.ItemDomain(i)))}'; an item has one domain.");
                 return;
             }
 
             try
             {
                 _builder.AddDense(u, i, value, timestamp);
+                NoteRowLine(_builder.Count - 1, lineNo);
             }
             catch (ArgumentException e)
             {
@@ -275,7 +398,33 @@ public static class DelimitedFile
             }
         }
 
-        private void Problem(long line, int column, string problem)
+        private void NoteRowLine(int row, long line)
+        {
+            if (_rowLines is null)
+            {
+                if (_lineOffset < 0)
+                {
+                    _lineOffset = line - row;
+                }
+
+                if (line - row == _lineOffset)
+                {
+                    return;
+                }
+
+                _rowLines = new List<long>(row + 1024);
+                for (var r = 0; r < row; r++)
+                {
+                    _rowLines.Add(r + _lineOffset);
+                }
+            }
+
+            _rowLines.Add(line);
+        }
+
+        private long LineOf(int row) => _rowLines is null ? row + _lineOffset : _rowLines[row];
+
+        private void Problem(long line, int column, string problem, bool countSkipped = true)
         {
             var error = new DataFormatException(_path, line, column, problem);
             if (!_options.Lenient)
@@ -283,7 +432,11 @@ public static class DelimitedFile
                 throw error;
             }
 
-            _skipped++;
+            if (countSkipped)
+            {
+                _skipped++;
+            }
+
             if (_problems.Count < _options.MaxReportedProblems)
             {
                 _problems.Add(error);

@@ -4,8 +4,12 @@ namespace CrossRec.Data;
 public enum HeaderMode
 {
     /// <summary>
-    /// Detect: the first line is a header when its rating field is not a number. Columns named by
-    /// header name require a header.
+    /// Detect. Columns named by header name mean a header. With positional columns the first line is
+    /// guessed to be a header when its user and item fields are not numbers and, with a rating column, its
+    /// rating field is not a number either (without one: its user and item fields read like column names,
+    /// or its timestamp field is not a number). A guess is reported in <see cref="LoadReport.HeaderGuessed"/>
+    /// and <see cref="LoadReport.Warnings"/>; a first line such as <c>1,10,abc</c> is data (and an error),
+    /// never a silently dropped header. <see cref="LoadOptions.HasHeader"/> overrides the guess.
     /// </summary>
     Auto = 0,
 

@@ -26,6 +26,8 @@ public sealed class InteractionSetBuilder
     private bool? _withTimestamps;
     private bool _built;
     private RatingScale? _declaredScale;
+    private DuplicatePolicy _duplicates = DuplicatePolicy.KeepAll;
+    private bool _deduplicated;
 
     /// <summary>Creates an empty builder.</summary>
     public InteractionSetBuilder()
@@ -73,6 +75,173 @@ public sealed class InteractionSetBuilder
         _declaredScale = scale;
         return this;
     }
+
+    /// <summary>
+    /// Sets what <see cref="Build"/> does with repeated (user, item) pairs. Without this call every row is
+    /// kept (<see cref="DuplicatePolicy.KeepAll"/>); the file loaders refuse repeats unless
+    /// <see cref="LoadOptions.Duplicates"/> says otherwise.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The policy is not defined.</exception>
+    public InteractionSetBuilder WithDuplicates(DuplicatePolicy policy)
+    {
+        if (!Enum.IsDefined(policy))
+        {
+            throw new ArgumentOutOfRangeException(nameof(policy), policy, "DuplicatePolicy must be Refuse, Sum, Last, Max or KeepAll.");
+        }
+
+        ThrowIfBuilt();
+        _duplicates = policy;
+        return this;
+    }
+
+    /// <summary>Rows merged into an earlier row (or, under <see cref="DuplicatePolicy.Refuse"/> in a lenient loader, dropped) by the duplicates policy.</summary>
+    internal int DuplicateRows { get; private set; }
+
+    /// <summary>The duplicates policy in force.</summary>
+    internal DuplicatePolicy Duplicates => _duplicates;
+
+    /// <summary>
+    /// Applies the duplicates policy once, before <see cref="Build"/>. Under <see cref="DuplicatePolicy.Refuse"/>
+    /// the repeats are removed (the first occurrence stays) and up to <paramref name="maxFound"/> (first row,
+    /// repeated row) pairs, in order of the repeated row, are added to <paramref name="found"/>; the caller
+    /// decides whether that is an error. Returns the number of rows removed.
+    /// </summary>
+    internal int Deduplicate(List<DuplicateRow>? found, int maxFound)
+    {
+        if (_deduplicated)
+        {
+            return DuplicateRows;
+        }
+
+        _deduplicated = true;
+        if (_duplicates == DuplicatePolicy.KeepAll || _count < 2)
+        {
+            return 0;
+        }
+
+        // Rows grouped by user in file order (a stable counting sort), then each user's items checked
+        // against a stamp array: linear time, no sort of the whole set.
+        var userCount = _users.Count;
+        var itemCount = _items.Count;
+        var start = new int[userCount + 1];
+        for (var r = 0; r < _count; r++)
+        {
+            start[_u[r] + 1]++;
+        }
+
+        for (var u = 0; u < userCount; u++)
+        {
+            start[u + 1] += start[u];
+        }
+
+        var order = new int[_count];
+        var fill = start.AsSpan(0, userCount).ToArray();
+        for (var r = 0; r < _count; r++)
+        {
+            order[fill[_u[r]]++] = r;
+        }
+
+        var stamp = new int[itemCount];
+        Array.Fill(stamp, -1);
+        var firstRow = new int[itemCount];
+        var removed = new bool[_count];
+        var removedCount = 0;
+        var pairs = new List<DuplicateRow>();
+        for (var u = 0; u < userCount; u++)
+        {
+            for (var k = start[u]; k < start[u + 1]; k++)
+            {
+                var r = order[k];
+                var i = _i[r];
+                if (stamp[i] != u)
+                {
+                    stamp[i] = u;
+                    firstRow[i] = r;
+                    continue;
+                }
+
+                var keep = firstRow[i];
+                switch (_duplicates)
+                {
+                    case DuplicatePolicy.Sum:
+                        _v[keep] += _v[r];
+                        if (_t is not null)
+                        {
+                            _t[keep] = Math.Max(_t[keep], _t[r]);
+                        }
+
+                        if (!float.IsFinite(_v[keep]))
+                        {
+                            throw new ArgumentException($"Summing the repeated rows of user '{_users[u]}', item '{_items[i]}' gives {_v[keep]}, which is not finite.");
+                        }
+
+                        break;
+                    case DuplicatePolicy.Last:
+                        _v[keep] = _v[r];
+                        if (_t is not null)
+                        {
+                            _t[keep] = _t[r];
+                        }
+
+                        break;
+                    case DuplicatePolicy.Max:
+                        if (_v[r] >= _v[keep])
+                        {
+                            _v[keep] = _v[r];
+                            if (_t is not null)
+                            {
+                                _t[keep] = _t[r];
+                            }
+                        }
+
+                        break;
+                    default:
+                        pairs.Add(new DuplicateRow(keep, r, _users[u], _items[i]));
+                        break;
+                }
+
+                removed[r] = true;
+                removedCount++;
+            }
+        }
+
+        if (found is not null)
+        {
+            pairs.Sort((x, y) => x.Repeat.CompareTo(y.Repeat));
+            found.AddRange(pairs.Take(maxFound));
+        }
+
+        if (removedCount == 0)
+        {
+            return 0;
+        }
+
+        var w = 0;
+        for (var r = 0; r < _count; r++)
+        {
+            if (removed[r])
+            {
+                continue;
+            }
+
+            _u[w] = _u[r];
+            _i[w] = _i[r];
+            _v[w] = _v[r];
+            if (_t is not null)
+            {
+                _t[w] = _t[r];
+            }
+
+            w++;
+        }
+
+        _count = w;
+        DuplicateRows = removedCount;
+        return removedCount;
+    }
+
+    /// <summary>A repeated (user, item) pair: the row of its first occurrence, the repeated row and the ids.</summary>
+    internal readonly record struct DuplicateRow(int First, int Repeat, string User, string Item);
 
     /// <summary>Sets the domain of an item (adding the item and the domain if new).</summary>
     /// <exception cref="ArgumentException">The item already belongs to another domain.</exception>
@@ -186,11 +355,22 @@ public sealed class InteractionSetBuilder
 
     /// <summary>Freezes the rows into an immutable set. The builder cannot be used afterwards.</summary>
     /// <param name="sourceName">Describes where the data came from, for messages; defaults to "builder".</param>
-    /// <exception cref="InvalidOperationException">No interaction was added.</exception>
+    /// <exception cref="InvalidOperationException">No interaction was added, or a (user, item) pair repeats under <see cref="DuplicatePolicy.Refuse"/>.</exception>
     public InteractionSet Build(string? sourceName = null)
     {
         ThrowIfBuilt();
         var source = sourceName ?? "builder";
+        if (!_deduplicated)
+        {
+            var found = new List<DuplicateRow>();
+            Deduplicate(found, 1);
+            if (found.Count > 0)
+            {
+                var (first, repeat, user, item) = found[0];
+                throw new InvalidOperationException($"{source}: user '{user}' and item '{item}' appear in rows {first} and {repeat} (0-based, in the order added); call WithDuplicates(DuplicatePolicy.Sum, Last, Max or KeepAll) to merge or keep repeats.");
+            }
+        }
+
         if (_count == 0)
         {
             throw new InvalidOperationException($"{source}: the interaction set is empty; at least one interaction is needed.");

@@ -22,11 +22,54 @@ public sealed record LoadOptions
     /// <summary>How many skipped rows <see cref="LoadReport"/> describes in detail (1..10000).</summary>
     public int MaxReportedProblems { get; init; } = 10;
 
+    /// <summary>
+    /// Text encoding of the file. Null (the default) reads <b>strict</b> UTF-8 (a UTF-8 or UTF-16 byte-order
+    /// mark is honoured): a line with an invalid byte sequence is a <see cref="DataFormatException"/> naming
+    /// the line, column and bytes, because replacing bad bytes would silently merge distinct ids (Latin-1
+    /// <c>café</c> and <c>cafè</c> both become <c>caf�</c>). Give <see cref="System.Text.Encoding.Latin1"/>
+    /// (or another encoding) for files in another encoding; that encoding's own fallback then applies.
+    /// </summary>
+    public System.Text.Encoding? Encoding { get; init; }
+
+    /// <summary>
+    /// Whether the first line is a header. Null (the default) follows <see cref="DelimitedFormat.Header"/>;
+    /// true or false overrides it (and any guessing). A header that was guessed is reported in
+    /// <see cref="LoadReport.HeaderGuessed"/>.
+    /// </summary>
+    public bool? HasHeader { get; init; }
+
+    /// <summary>
+    /// What to do with repeated (user, item) pairs; <see cref="DuplicatePolicy.Refuse"/> by default (an error
+    /// naming both lines; skipped and reported in lenient mode). The number of rows merged or skipped is in
+    /// <see cref="LoadReport.DuplicateRows"/>.
+    /// </summary>
+    public DuplicatePolicy Duplicates { get; init; } = DuplicatePolicy.Refuse;
+
     internal void Validate()
     {
         Scale?.Validate(nameof(Scale));
         Check.Range(MaxReportedProblems, 1, 10_000, nameof(MaxReportedProblems));
+        if (!Enum.IsDefined(Duplicates))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Duplicates), Duplicates, "Duplicates must be Refuse, Sum, Last, Max or KeepAll.");
+        }
     }
+}
+
+/// <summary>Where the rating scale of a loaded set came from.</summary>
+public enum ScaleSource
+{
+    /// <summary>No scale: the set is implicit feedback, or every value is the same.</summary>
+    None = 0,
+
+    /// <summary>Declared by <see cref="LoadOptions.Scale"/> or the format (values outside it were refused).</summary>
+    Declared = 1,
+
+    /// <summary>
+    /// Inferred from the smallest and largest value read: nothing was refused, so an outlier (500 on a
+    /// 1..5 file, say) widens the scale. Declare <see cref="LoadOptions.Scale"/> to refuse such values.
+    /// </summary>
+    Inferred = 2,
 }
 
 /// <summary>What a loader read and, in lenient mode, what it skipped.</summary>
@@ -40,6 +83,27 @@ public sealed class LoadReport
         RowsSkipped = rowsSkipped;
         Problems = problems;
     }
+
+    /// <summary>The header line (quoted as in messages, at most about 80 characters), or null when the file had none.</summary>
+    public string? Header { get; internal init; }
+
+    /// <summary>True when the first line was taken as a header by guessing (<see cref="HeaderMode.Auto"/> with positional columns).</summary>
+    public bool HeaderGuessed { get; internal init; }
+
+    /// <summary>The duplicates policy applied.</summary>
+    public DuplicatePolicy Duplicates { get; internal init; }
+
+    /// <summary>Rows that repeated an earlier (user, item) pair and were merged into it (or skipped, under <see cref="DuplicatePolicy.Refuse"/> in lenient mode).</summary>
+    public long DuplicateRows { get; internal init; }
+
+    /// <summary>Where the set's rating scale came from.</summary>
+    public ScaleSource ScaleSource { get; internal init; }
+
+    /// <summary>
+    /// Things the loader did that the caller may not expect, each a sentence: a guessed header, an inferred
+    /// scale, merged duplicates. Empty when nothing was guessed.
+    /// </summary>
+    public IReadOnlyList<string> Warnings { get; internal init; } = [];
 
     /// <summary>The file read.</summary>
     public string Source { get; }
@@ -57,8 +121,11 @@ public sealed class LoadReport
     public IReadOnlyList<DataFormatException> Problems { get; }
 
     /// <inheritdoc />
-    public override string ToString() =>
-        RowsSkipped == 0
+    public override string ToString()
+    {
+        var text = RowsSkipped == 0 || Problems.Count == 0
             ? $"{Source}: {RowsLoaded:N0} rows loaded"
             : $"{Source}: {RowsLoaded:N0} rows loaded, {RowsSkipped:N0} skipped (first at line {Problems[0].Line}: {Problems[0].Problem})";
+        return Warnings.Count == 0 ? text : $"{text}; {string.Join(" ", Warnings)}";
+    }
 }

@@ -66,7 +66,7 @@ public static partial class MovieLens
             {
                 if (!DateOnly.TryParseExact(dateText, ["dd-MMM-yyyy", "d-MMM-yyyy"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
                 {
-                    throw new DataFormatException(path, reader.LineNumber, 3, $"the release date '{dateText}' is not in dd-MMM-yyyy form.");
+                    throw new DataFormatException(path, reader.LineNumber, 3, $"the release date '{Excerpt.Of(dateText)}' is not in dd-MMM-yyyy form.");
                 }
 
                 date = d;
@@ -82,7 +82,7 @@ public static partial class MovieLens
                 }
                 else if (flag is not "0")
                 {
-                    throw new DataFormatException(path, reader.LineNumber, 6 + g, $"the {genres[g]} genre flag is '{flag}'; expected 0 or 1.");
+                    throw new DataFormatException(path, reader.LineNumber, 6 + g, $"the {genres[g]} genre flag is '{Excerpt.Of(flag)}'; expected 0 or 1.");
                 }
             }
 

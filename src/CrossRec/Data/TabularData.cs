@@ -96,6 +96,61 @@ public sealed record TabularCsvOptions
 
     /// <summary>Cell texts read as missing values (compared case-insensitively after trimming). "unknown" is a real category, not missing.</summary>
     public IReadOnlyList<string> MissingValues { get; init; } = ["", "NA", "N/A", "NaN", "null", "?"];
+
+    /// <summary>Columns read as categorical whatever they hold (zip codes, numeric codes).</summary>
+    public IReadOnlyCollection<string> Categorical { get; init; } = [];
+
+    /// <summary>Columns that must be numeric: a value that is not a finite number (and not missing) is an error naming its line.</summary>
+    public IReadOnlyCollection<string> Numeric { get; init; } = [];
+
+    /// <summary>
+    /// A column whose present values are numbers in at least this share of rows is taken to be numeric,
+    /// and a value that is not a finite number in it is an error naming the line (a stray <c>abc</c> or
+    /// <c>Infinity</c> must not turn the column categorical without a word). Below this share a mixed
+    /// column is categorical, which <see cref="TabularData.LoadReport"/> says. 0.5..1; default 0.9.
+    /// </summary>
+    public double MostlyNumericShare { get; init; } = 0.9;
+
+    /// <summary>Text encoding; null reads strict UTF-8 (see <see cref="LoadOptions.Encoding"/>).</summary>
+    public System.Text.Encoding? Encoding { get; init; }
+}
+
+/// <summary>How <see cref="TabularData.LoadCsv"/> typed one column.</summary>
+/// <param name="Name">Column name.</param>
+/// <param name="IsNumeric">True when the column was read as numeric.</param>
+/// <param name="Declared">True when <see cref="TabularCsvOptions.Categorical"/> or <see cref="TabularCsvOptions.Numeric"/> named the column; false when its type was inferred.</param>
+/// <param name="Numbers">Present values that are finite numbers.</param>
+/// <param name="Texts">Present values that are not.</param>
+/// <param name="Missing">Missing values (<see cref="TabularCsvOptions.MissingValues"/>).</param>
+public sealed record TabularColumnReport(string Name, bool IsNumeric, bool Declared, int Numbers, int Texts, int Missing)
+{
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"{Name}: {(IsNumeric ? "numeric" : "categorical")} ({(Declared ? "declared" : "inferred")}; {Numbers:N0} numbers, {Texts:N0} texts, {Missing:N0} missing)";
+}
+
+/// <summary>What <see cref="TabularData.LoadCsv"/> read and how it typed each column.</summary>
+public sealed class TabularLoadReport
+{
+    internal TabularLoadReport(string source, int rows, IReadOnlyList<TabularColumnReport> columns)
+    {
+        Source = source;
+        Rows = rows;
+        Columns = columns;
+    }
+
+    /// <summary>The file read.</summary>
+    public string Source { get; }
+
+    /// <summary>Data rows read.</summary>
+    public int Rows { get; }
+
+    /// <summary>One entry per column, in order.</summary>
+    public IReadOnlyList<TabularColumnReport> Columns { get; }
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"{Source}: {Rows:N0} rows; {Columns.Count(c => c.IsNumeric)} numeric and {Columns.Count(c => !c.IsNumeric)} categorical columns ({string.Join(", ", Columns.Select(c => $"{c.Name} {(c.IsNumeric ? "numeric" : "categorical")}{(c.Declared ? "" : "?")}"))}; '?' marks an inferred type)";
 }
 
 /// <summary>
@@ -135,6 +190,9 @@ public sealed class TabularData
 
     /// <summary>Where the table came from; used in messages.</summary>
     public string SourceName { get; }
+
+    /// <summary>How <see cref="LoadCsv"/> typed each column (inferred or declared); null for a table built in memory or derived from another.</summary>
+    public TabularLoadReport? LoadReport { get; private set; }
 
     /// <summary>Number of rows.</summary>
     public int RowCount => _columns[0].Count;
@@ -195,16 +253,32 @@ public sealed class TabularData
     /// Reads a CSV file with a header line: streaming, RFC-4180 quotes, culture-invariant numbers, CRLF or
     /// LF. A row with the wrong number of fields is a <see cref="DataFormatException"/> naming the file and line.
     /// </summary>
+    /// <remarks>
+    /// Column types: a column named in <see cref="TabularCsvOptions.Categorical"/> or
+    /// <see cref="TabularCsvOptions.Numeric"/> has that type. Otherwise a column whose every present value
+    /// is a finite number is numeric; a column that is numeric in at least
+    /// <see cref="TabularCsvOptions.MostlyNumericShare"/> of its present values but holds a stray text (or
+    /// <c>Infinity</c>) is an error naming that line; any other column is categorical. The inferred types
+    /// are in <see cref="LoadReport"/>.
+    /// </remarks>
+    /// <exception cref="DataFormatException">A row is malformed, the file is not valid UTF-8, a header name is empty or repeated, or a mostly numeric column holds a stray value.</exception>
     public static TabularData LoadCsv(string path, TabularCsvOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         options ??= new TabularCsvOptions();
+        if (!(options.MostlyNumericShare >= 0.5 && options.MostlyNumericShare <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MostlyNumericShare, "TabularCsvOptions.MostlyNumericShare must be in 0.5..1.");
+        }
+
         var missing = new HashSet<string>(options.MissingValues.Select(m => m.Trim()), StringComparer.OrdinalIgnoreCase);
-        using var reader = new LineReader(path);
+        using var reader = new LineReader(path, options.Encoding);
         if (!reader.TryReadLine(out var headerLine))
         {
             throw new DataFormatException(path, 0, 0, "the file is empty; expected a header line and data rows.");
         }
+
+        CheckUtf8(reader, path);
 
         var delimiter = options.Delimiter ?? Detect(headerLine);
         var splitter = new FieldSplitter(delimiter, quotes: true);
@@ -214,23 +288,44 @@ public sealed class TabularData
         }
 
         var names = new string[splitter.Count];
+        var nameSet = new HashSet<string>(StringComparer.Ordinal);
         for (var c = 0; c < names.Length; c++)
         {
             names[c] = splitter.Field(headerLine, c).Trim().ToString();
             if (names[c].Length == 0)
             {
-                throw new DataFormatException(path, 1, c + 1, "a header name is empty.");
+                throw new DataFormatException(path, 1, c + 1, c == 0 && names.Length > 1
+                    ? "the first header name is empty: an index column, as pandas writes with to_csv(index=True)? Write the file with index=False or name the column."
+                    : "a header name is empty.");
+            }
+
+            if (!nameSet.Add(names[c]))
+            {
+                throw new DataFormatException(path, 1, c + 1, $"the header name '{Excerpt.Of(names[c])}' appears twice.");
             }
         }
 
+        foreach (var declared in options.Categorical.Concat(options.Numeric))
+        {
+            if (!nameSet.Contains(declared))
+            {
+                throw new DataFormatException(path, 1, 0, $"TabularCsvOptions names the column '{Excerpt.Of(declared)}', which the header does not have.");
+            }
+        }
+
+        var forcedCategorical = new HashSet<string>(options.Categorical, StringComparer.Ordinal);
+        var forcedNumeric = new HashSet<string>(options.Numeric, StringComparer.Ordinal);
+        var numberCount = new int[names.Length];
+        var textCount = new int[names.Length];
+        var missingCount = new int[names.Length];
+        var firstText = new (long Line, string Text)?[names.Length];
+
         var cells = new List<string?>[names.Length];
-        var numeric = new bool[names.Length];
         var numbers = new List<double>[names.Length];
         for (var c = 0; c < names.Length; c++)
         {
             cells[c] = new List<string?>();
             numbers[c] = new List<double>();
-            numeric[c] = true;
         }
 
         var interned = new Dictionary<string, string>(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
@@ -241,6 +336,7 @@ public sealed class TabularData
                 continue;
             }
 
+            CheckUtf8(reader, path);
             if (!splitter.Split(line, out bad))
             {
                 throw new DataFormatException(path, reader.LineNumber, bad, "unterminated or malformed quoted field.");
@@ -258,18 +354,23 @@ public sealed class TabularData
                 {
                     cells[c].Add(null);
                     numbers[c].Add(double.NaN);
+                    missingCount[c]++;
                     continue;
                 }
 
-                if (numeric[c])
+                if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v))
                 {
-                    if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v))
+                    numbers[c].Add(v);
+                    numberCount[c]++;
+                }
+                else
+                {
+                    numbers[c].Add(double.NaN);
+                    textCount[c]++;
+                    firstText[c] ??= (reader.LineNumber, Excerpt.Of(text));
+                    if (forcedNumeric.Contains(names[c]))
                     {
-                        numbers[c].Add(v);
-                    }
-                    else
-                    {
-                        numeric[c] = false;
+                        throw new DataFormatException(path, reader.LineNumber, c + 1, $"column '{Excerpt.Of(names[c])}' is declared numeric (TabularCsvOptions.Numeric) but holds '{Excerpt.Of(text)}', which is not a finite number.");
                     }
                 }
 
@@ -289,15 +390,45 @@ public sealed class TabularData
         }
 
         var columns = new TabularColumn[names.Length];
+        var reports = new TabularColumnReport[names.Length];
         for (var c = 0; c < names.Length; c++)
         {
-            var allMissing = cells[c].All(x => x is null);
-            columns[c] = numeric[c] && !allMissing
+            var declared = forcedCategorical.Contains(names[c]) || forcedNumeric.Contains(names[c]);
+            bool isNumeric;
+            if (forcedCategorical.Contains(names[c]))
+            {
+                isNumeric = false;
+            }
+            else if (forcedNumeric.Contains(names[c]))
+            {
+                isNumeric = true;
+            }
+            else
+            {
+                var present = numberCount[c] + textCount[c];
+                isNumeric = numberCount[c] > 0 && textCount[c] == 0;
+                if (textCount[c] > 0 && numberCount[c] >= options.MostlyNumericShare * present && firstText[c] is { } stray)
+                {
+                    throw new DataFormatException(path, stray.Line, c + 1,
+                        $"column '{Excerpt.Of(names[c])}' holds numbers in {numberCount[c]:N0} of its {present:N0} present values, but this one is '{stray.Text}' ({textCount[c]:N0} such values), which is not a finite number. Fix the value, list it in TabularCsvOptions.MissingValues, or declare the column in TabularCsvOptions.Categorical.");
+                }
+            }
+
+            columns[c] = isNumeric
                 ? TabularColumn.Numeric(names[c], numbers[c].ToArray())
                 : TabularColumn.Categorical(names[c], cells[c]);
+            reports[c] = new TabularColumnReport(names[c], isNumeric, declared, numberCount[c], textCount[c], missingCount[c]);
         }
 
-        return new TabularData(columns, path);
+        return new TabularData(columns, path) { LoadReport = new TabularLoadReport(path, cells[0].Count, reports) };
+    }
+
+    private static void CheckUtf8(LineReader reader, string path)
+    {
+        if (reader.InvalidByteOffset >= 0)
+        {
+            throw new DataFormatException(path, reader.LineNumber, 0, $"invalid UTF-8 (bytes {reader.InvalidBytes} at byte {reader.InvalidByteOffset + 1} of the line); set TabularCsvOptions.Encoding (for example Encoding.Latin1) if the file is in another encoding.");
+        }
     }
 
     private static string Detect(ReadOnlySpan<char> header)

@@ -52,11 +52,11 @@ public sealed class BprModel : FactorRecommender
     /// <summary>Loads a BPR model saved by <see cref="RecommenderModel.Save(string)"/>.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="ModelFormatException">The file is truncated, altered, of another kind or inconsistent.</exception>
-    public static BprModel Load(string path) => Read(ModelFileReader.Open(path, Kind));
+    public static BprModel Load(string path) => ModelFileReader.Open(path, Kind).Read(Read);
 
     /// <summary>Loads a BPR model from a stream written by <see cref="RecommenderModel.Save(Stream)"/>.</summary>
     /// <exception cref="ModelFormatException">The data is truncated, altered, of another kind or inconsistent.</exception>
-    public static BprModel Load(Stream stream) => Read(ModelFileReader.Open(stream, Kind));
+    public static BprModel Load(Stream stream) => ModelFileReader.Open(stream, Kind).Read(Read);
 
     internal static BprModel Read(ModelFileReader file)
     {

@@ -121,7 +121,7 @@ public sealed record BprOptions
     public bool Deterministic { get; init; }
 
     /// <summary>The number of worker threads this configuration will use on this machine.</summary>
-    public int EffectiveThreads => Deterministic ? 1 : Threads > 0 ? Threads : Environment.ProcessorCount;
+    public int EffectiveThreads => Deterministic ? 1 : Threads > 0 ? Math.Min(Threads, Environment.ProcessorCount) : Environment.ProcessorCount;
 
     /// <summary>The learning rate of epoch <paramref name="epoch"/> (0-based) under <see cref="Schedule"/>.</summary>
     public float LearningRateAt(int epoch) => RateAt(LearningRate, Schedule, epoch, Epochs);

@@ -7,11 +7,11 @@ public sealed partial class FactorizationModel
     /// <summary>Loads a model saved by <see cref="RecommenderModel.Save(string)"/>; it predicts bit-identically to the saved one.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="ModelFormatException">The file is truncated, altered, of another kind or version, or inconsistent.</exception>
-    public static FactorizationModel Load(string path) => Read(ModelFileReader.Open(path, FileKindTag));
+    public static FactorizationModel Load(string path) => ModelFileReader.Open(path, FileKindTag).Read(Read);
 
     /// <summary>Loads a model from a stream written by <see cref="RecommenderModel.Save(Stream)"/>.</summary>
     /// <exception cref="ModelFormatException">The data is truncated, altered, of another kind or version, or inconsistent.</exception>
-    public static FactorizationModel Load(Stream stream) => Read(ModelFileReader.Open(stream, FileKindTag));
+    public static FactorizationModel Load(Stream stream) => ModelFileReader.Open(stream, FileKindTag).Read(Read);
 
     internal override void WriteModel(ModelFileWriter file)
     {
@@ -128,10 +128,10 @@ public sealed partial class FactorizationModel
     private static TrainingInfo ReadInfo(PayloadReader r)
     {
         var device = r.RequiredString();
-        var epochsRun = r.Int32();
-        var bestEpoch = r.Int32();
-        var seconds = r.Double();
-        var ups = r.Double();
+        var epochsRun = r.Int32In(0, int.MaxValue, "epochs run");
+        var bestEpoch = r.Int32In(0, int.MaxValue, "best epoch");
+        var seconds = Seconds(r, "training time");
+        var ups = r.FiniteDouble("updates per second");
         var factors = r.Int32();
         var epochs = r.Int32();
         var lr = r.Single();
@@ -145,11 +145,15 @@ public sealed partial class FactorizationModel
         var deterministic = r.Boolean();
         var patience = r.Int32();
         var algorithm = (FactorizationAlgorithm)r.Int32();
-        var weightCount = r.Int32();
+        var weightCount = r.Count("domain weight count", 8, 0, 100_000);
         Dictionary<string, float>? weights = weightCount > 0 ? new Dictionary<string, float>() : null;
         for (var k = 0; k < weightCount; k++)
         {
-            weights![r.RequiredString()] = r.Single();
+            var domain = r.RequiredString();
+            if (!weights!.TryAdd(domain, r.Single()))
+            {
+                throw r.Fail($"domain weight '{domain}' appears twice");
+            }
         }
 
         var options = new FactorizationOptions
@@ -169,15 +173,25 @@ public sealed partial class FactorizationModel
             Algorithm = algorithm,
             DomainWeights = weights,
         };
-        var historyCount = r.Int32();
-        var history = new List<EpochReport>(Math.Max(0, Math.Min(historyCount, 100_000)));
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw r.Fail($"stored training options are invalid: {e.Message}");
+        }
+
+        // An epoch record is 2 ints, 4 doubles, a float and a string length: 48 bytes at least.
+        var historyCount = r.Count("epoch history length", 48, 0, 10_000_000);
+        var history = new List<EpochReport>(historyCount);
         for (var k = 0; k < historyCount; k++)
         {
             var epoch = r.Int32();
             var total = r.Int32();
             var train = r.Double();
             var val = r.Double();
-            var elapsed = r.Double();
+            var elapsed = Seconds(r, "epoch time");
             var eups = r.Double();
             var elr = r.Single();
             var edev = r.RequiredString();
@@ -186,5 +200,17 @@ public sealed partial class FactorizationModel
 
         r.End();
         return new TrainingInfo(device, options, epochsRun, bestEpoch, seconds, ups, history);
+    }
+
+    /// <summary>A duration in seconds: finite, not negative, and within what <see cref="TimeSpan"/> holds.</summary>
+    private static double Seconds(PayloadReader r, string what)
+    {
+        var s = r.Double();
+        if (!(s >= 0 && s < 1e12))
+        {
+            throw r.Fail($"{what} {s} s is not a duration");
+        }
+
+        return s;
     }
 }

@@ -186,7 +186,7 @@ public sealed partial class FactorizationModel : RecommenderModel
     /// </summary>
     /// <param name="ratings">The user's (item id, rating) pairs; at least one.</param>
     /// <param name="regularization">Factor penalty λ; null uses the training value (or 0.05 when unknown).</param>
-    /// <exception cref="ArgumentException">No ratings, or a rating is NaN/∞.</exception>
+    /// <exception cref="ArgumentException">No ratings, or a rating is NaN/∞ or outside the model's <see cref="Scale"/>.</exception>
     /// <exception cref="KeyNotFoundException">An item is unknown to the model.</exception>
     public FoldedUser FoldIn(IEnumerable<KeyValuePair<string, float>> ratings, float? regularization = null)
     {
@@ -199,6 +199,11 @@ public sealed partial class FactorizationModel : RecommenderModel
             if (!float.IsFinite(rating))
             {
                 throw new ArgumentException($"The rating of item '{item}' is {rating}; ratings must be finite.", nameof(ratings));
+            }
+
+            if (Scale is { } scale && !scale.Contains(rating))
+            {
+                throw new ArgumentException($"The rating of item '{item}' is {rating.ToString(System.Globalization.CultureInfo.InvariantCulture)}, outside the model's rating scale {scale}.", nameof(ratings));
             }
 
             var i = ItemIds.GetIndex(item);
@@ -299,6 +304,10 @@ public sealed partial class FactorizationModel : RecommenderModel
     /// <summary>Cosine similarity of item factors.</summary>
     internal override void ItemSimilarities(int item, Span<float> scores) => _cosine.Similarities(item, scores);
 
+    /// <summary>Refuses a fold-in rating outside the model's scale (500 on a 1..5 model would score around 458).</summary>
+    internal override string? CheckFoldInValue(float value) =>
+        Scale is { } scale && !scale.Contains(value) ? $"outside the model's rating scale {scale}" : null;
+
     /// <summary>Fold-in by the ridge solve of <see cref="FoldIn(IEnumerable{KeyValuePair{string, float}}, float?)"/> with the training penalty.</summary>
     internal override FoldedUser FoldInCore(int[] items, float[] values)
     {
@@ -368,6 +377,34 @@ public sealed partial class FactorizationModel : RecommenderModel
     /// Writes b_i + q_i·p for every item into <paramref name="scores"/> (length ItemCount): the ranking
     /// score up to the user's constant μ + b_u. One pass over Q, SIMD dot per row.
     /// </summary>
+    /// <summary>Scores a block of items for several users, each item's factors read once for all of them (the same arithmetic as <see cref="ScoreUser"/>).</summary>
+    internal override bool ScoreUsersBlock(ReadOnlySpan<int> users, int start, int length, Span<float> scores)
+    {
+        var k = Factors;
+        var q = _itemFactors.AsSpan();
+        for (var j = 0; j < length; j++)
+        {
+            var item = q.Slice((start + j) * k, k);
+            var bias = _itemBias[start + j];
+            for (var b = 0; b < users.Length; b++)
+            {
+                scores[(b * length) + j] = bias + TensorPrimitives.Dot(UserRow(users[b]), item);
+            }
+        }
+
+        for (var b = 0; b < users.Length; b++)
+        {
+            var offset = GlobalMean + _userBias[users[b]];
+            var row = scores.Slice(b * length, length);
+            for (var j = 0; j < row.Length; j++)
+            {
+                row[j] += offset;
+            }
+        }
+
+        return true;
+    }
+
     internal void ScoreItems(ReadOnlySpan<float> userVector, Span<float> scores)
     {
         var k = Factors;

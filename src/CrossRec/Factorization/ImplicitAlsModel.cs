@@ -72,11 +72,11 @@ public sealed class ImplicitAlsModel : FactorRecommender
     /// <summary>Loads an implicit ALS model saved by <see cref="RecommenderModel.Save(string)"/>.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="ModelFormatException">The file is truncated, altered, of another kind or inconsistent.</exception>
-    public static ImplicitAlsModel Load(string path) => Read(ModelFileReader.Open(path, Kind));
+    public static ImplicitAlsModel Load(string path) => ModelFileReader.Open(path, Kind).Read(Read);
 
     /// <summary>Loads an implicit ALS model from a stream written by <see cref="RecommenderModel.Save(Stream)"/>.</summary>
     /// <exception cref="ModelFormatException">The data is truncated, altered, of another kind or inconsistent.</exception>
-    public static ImplicitAlsModel Load(Stream stream) => Read(ModelFileReader.Open(stream, Kind));
+    public static ImplicitAlsModel Load(Stream stream) => ModelFileReader.Open(stream, Kind).Read(Read);
 
     internal static ImplicitAlsModel Read(ModelFileReader file)
     {

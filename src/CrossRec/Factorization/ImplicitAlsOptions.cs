@@ -128,7 +128,7 @@ public sealed record ImplicitAlsOptions
         : Regularization * MathF.Pow(1f + interactions, RegularizationExponent);
 
     /// <summary>The number of worker threads this configuration will use on this machine.</summary>
-    public int EffectiveThreads => Threads > 0 ? Threads : Environment.ProcessorCount;
+    public int EffectiveThreads => Threads > 0 ? Math.Min(Threads, Environment.ProcessorCount) : Environment.ProcessorCount;
 
     /// <summary>Checks every option; the exception names the option and its allowed range.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range or not finite.</exception>

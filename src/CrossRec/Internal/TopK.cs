@@ -17,6 +17,14 @@ internal ref struct TopK
         _count = 0;
     }
 
+    /// <summary>Resumes a selection kept in the buffers by an earlier instance that held <paramref name="count"/> candidates.</summary>
+    public TopK(Span<int> indexBuffer, Span<float> scoreBuffer, int count)
+    {
+        _index = indexBuffer;
+        _score = scoreBuffer;
+        _count = count;
+    }
+
     public readonly int Count => _count;
 
     /// <summary>Offers a candidate; NaN scores are ignored.</summary>

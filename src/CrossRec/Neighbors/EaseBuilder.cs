@@ -126,7 +126,7 @@ public sealed class EaseBuilder : IRecommenderBuilder
 
         var parallel = new ParallelOptions
         {
-            MaxDegreeOfParallelism = o.Threads == 0 ? Environment.ProcessorCount : o.Threads,
+            MaxDegreeOfParallelism = o.Threads == 0 ? Environment.ProcessorCount : Math.Min(o.Threads, Environment.ProcessorCount),
             CancellationToken = cancellationToken,
         };
         var gram = EaseGram.Build(matrix, userWeights, itemWeights, kept, keptIndex, lambda, o.DiagonalPenalty, parallel);

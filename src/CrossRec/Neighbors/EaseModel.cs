@@ -99,11 +99,11 @@ public sealed class EaseModel : RecommenderModel
 
     /// <summary>Loads an EASE model saved by <see cref="RecommenderModel.Save(string)"/>.</summary>
     /// <exception cref="ModelFormatException">The file is truncated, altered, of another kind or inconsistent.</exception>
-    public static EaseModel Load(string path) => Read(ModelFileReader.Open(path, Kind));
+    public static EaseModel Load(string path) => ModelFileReader.Open(path, Kind).Read(Read);
 
     /// <summary>Loads an EASE model from a stream.</summary>
     /// <exception cref="ModelFormatException">The data is truncated, altered, of another kind or inconsistent.</exception>
-    public static EaseModel Load(Stream stream) => Read(ModelFileReader.Open(stream, Kind));
+    public static EaseModel Load(Stream stream) => ModelFileReader.Open(stream, Kind).Read(Read);
 
     internal static EaseModel Read(ModelFileReader file)
     {

@@ -68,11 +68,11 @@ public sealed class ItemKnnModel : RecommenderModel
 
     /// <summary>Loads an item-kNN model saved by <see cref="RecommenderModel.Save(string)"/>.</summary>
     /// <exception cref="ModelFormatException">The file is truncated, altered, of another kind or inconsistent.</exception>
-    public static ItemKnnModel Load(string path) => Read(ModelFileReader.Open(path, Kind));
+    public static ItemKnnModel Load(string path) => ModelFileReader.Open(path, Kind).Read(Read);
 
     /// <summary>Loads an item-kNN model from a stream.</summary>
     /// <exception cref="ModelFormatException">The data is truncated, altered, of another kind or inconsistent.</exception>
-    public static ItemKnnModel Load(Stream stream) => Read(ModelFileReader.Open(stream, Kind));
+    public static ItemKnnModel Load(Stream stream) => ModelFileReader.Open(stream, Kind).Read(Read);
 
     /// <summary>The similarity of <paramref name="neighbor"/> in the neighbour list of <paramref name="item"/> (0 when not a neighbour).</summary>
     /// <exception cref="KeyNotFoundException">An item is unknown.</exception>

@@ -27,8 +27,11 @@ internal sealed class ModelFileReader
 
     public ushort Version { get; }
 
-    /// <summary>Reads, verifies and indexes a model file of the expected kind (null: any kind).</summary>
-    public static ModelFileReader Open(string path, string? expectedKind)
+    /// <summary>True when the file carried a keyed signature (verified when a key was given).</summary>
+    public bool Signed { get; private init; }
+
+    /// <summary>Reads, verifies and indexes a model file of the expected kind (null: any kind); with a key, only a file signed with it is accepted.</summary>
+    public static ModelFileReader Open(string path, string? expectedKind, ModelSigningKey? key = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path))
@@ -36,41 +39,85 @@ internal sealed class ModelFileReader
             throw new FileNotFoundException($"Model file not found: {path}", path);
         }
 
-        return Parse(File.ReadAllBytes(path), path, expectedKind);
+        return Parse(File.ReadAllBytes(path), path, expectedKind, key);
     }
 
     /// <summary>Reads the rest of a stream, then verifies and indexes it (null kind: any kind).</summary>
-    public static ModelFileReader Open(Stream stream, string? expectedKind)
+    public static ModelFileReader Open(Stream stream, string? expectedKind, ModelSigningKey? key = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         using var copy = new MemoryStream();
         stream.CopyTo(copy);
-        return Parse(copy.ToArray(), "(stream)", expectedKind);
+        return Parse(copy.ToArray(), "(stream)", expectedKind, key);
+    }
+
+    /// <summary>
+    /// Runs a model reader over this file. The readers validate every field before allocating from it;
+    /// should an unforeseen inconsistency still surface as another exception, it is reported as a
+    /// <see cref="ModelFormatException"/> (with the original as inner exception), so a crafted file can
+    /// raise nothing else.
+    /// </summary>
+    public T Read<T>(Func<ModelFileReader, T> read)
+    {
+        try
+        {
+            return read(this);
+        }
+        catch (ModelFormatException)
+        {
+            throw;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or ArithmeticException or IndexOutOfRangeException
+                                      or FormatException or KeyNotFoundException or NotSupportedException or InvalidCastException or NullReferenceException)
+        {
+            throw new ModelFormatException(Path, $"the content is inconsistent ({e.GetType().Name}: {e.Message})", e);
+        }
     }
 
     /// <summary>Verifies and indexes a container held in memory.</summary>
-    public static ModelFileReader Parse(byte[] bytes, string name, string? expectedKind)
+    public static ModelFileReader Parse(byte[] bytes, string name, string? expectedKind, ModelSigningKey? key = null)
     {
         var magic = ModelFileWriter.Magic;
         var end = ModelFileWriter.EndMagic;
         const int hashLength = 32;
+        var signed = bytes.Length >= end.Length && bytes.AsSpan(bytes.Length - end.Length).SequenceEqual(ModelFileWriter.SignedEndMagic);
+        var signatureLength = signed ? hashLength : 0;
+        if (signed)
+        {
+            end = ModelFileWriter.SignedEndMagic;
+        }
+
         if (bytes.Length < magic.Length || !bytes.AsSpan(0, magic.Length).SequenceEqual(magic))
         {
             throw new ModelFormatException(name, "not a CrossRec model file (the 'CROSSREC' header is missing).");
         }
 
-        var minimum = magic.Length + 4 + 1 + 4 + hashLength + end.Length;
+        var minimum = magic.Length + 4 + 1 + 4 + hashLength + signatureLength + end.Length;
         if (bytes.Length < minimum || !bytes.AsSpan(bytes.Length - end.Length).SequenceEqual(end))
         {
             throw new ModelFormatException(name, $"the file is truncated ({bytes.Length} bytes, end marker missing); it was not completely written or was cut short.");
         }
 
-        var bodyLength = bytes.Length - end.Length - hashLength;
+        var bodyLength = bytes.Length - end.Length - hashLength - signatureLength;
         var expectedHash = bytes.AsSpan(bodyLength, hashLength);
         var actualHash = SHA256.HashData(bytes.AsSpan(0, bodyLength));
         if (!CryptographicOperations.FixedTimeEquals(expectedHash, actualHash))
         {
             throw new ModelFormatException(name, "checksum mismatch: the file was altered or corrupted after it was written.");
+        }
+
+        if (key is not null)
+        {
+            if (!signed)
+            {
+                throw new ModelFormatException(name, "the file is not signed, but a signing key was given, so only files signed with that key are accepted (it may not come from your application; re-save it with Save(path, key)).");
+            }
+
+            var signature = bytes.AsSpan(bodyLength + hashLength, hashLength);
+            if (!CryptographicOperations.FixedTimeEquals(signature, key.Sign(bytes.AsSpan(0, bodyLength))))
+            {
+                throw new ModelFormatException(name, "the signature does not match the signing key: the file was signed with another key, or altered after it was signed.");
+            }
         }
 
         var body = bytes.AsMemory(0, bodyLength);
@@ -96,7 +143,7 @@ internal sealed class ModelFileReader
             throw new ModelFormatException(name, $"this file holds a '{kind}' model, not a '{expectedKind}' model.");
         }
 
-        var reader = new ModelFileReader(name, kind, version);
+        var reader = new ModelFileReader(name, kind, version) { Signed = signed };
         var count = BinaryPrimitives.ReadUInt32LittleEndian(span[pos..]);
         pos += 4;
         for (var s = 0u; s < count; s++)
@@ -107,6 +154,11 @@ internal sealed class ModelFileReader
             }
 
             var tag = Encoding.ASCII.GetString(span.Slice(pos, 4));
+            if (reader._sections.ContainsKey(tag))
+            {
+                throw new ModelFormatException(name, $"section '{tag}' appears twice.");
+            }
+
             var length = BinaryPrimitives.ReadUInt64LittleEndian(span[(pos + 4)..]);
             pos += 12;
             if (length > (ulong)(span.Length - pos))
@@ -157,6 +209,66 @@ internal sealed class PayloadReader
 
     public bool AtEnd => _pos == _payload.Length;
 
+    /// <summary>Bytes left to read in the section.</summary>
+    public int Remaining => _payload.Length - _pos;
+
+    /// <summary>
+    /// Reads an element count and checks, before anything is allocated from it, that it lies in
+    /// <paramref name="min"/>..<paramref name="max"/> and that that many elements of at least
+    /// <paramref name="minBytesEach"/> bytes fit in what is left of the section.
+    /// </summary>
+    public int Count(string what, int minBytesEach, int min = 0, int max = int.MaxValue)
+    {
+        var count = Int32();
+        if (count < min || count > max)
+        {
+            throw Fail($"{what} {count} outside {min}..{max}");
+        }
+
+        if ((long)count * minBytesEach > Remaining)
+        {
+            throw Fail($"{what} {count} needs at least {(long)count * minBytesEach} bytes but {Remaining} remain");
+        }
+
+        return count;
+    }
+
+    /// <summary>An Int32 that must lie in <paramref name="min"/>..<paramref name="max"/>.</summary>
+    public int Int32In(int min, int max, string what)
+    {
+        var v = Int32();
+        if (v < min || v > max)
+        {
+            throw Fail($"{what} {v} outside {min}..{max}");
+        }
+
+        return v;
+    }
+
+    /// <summary>A finite Single.</summary>
+    public float FiniteSingle(string what)
+    {
+        var v = Single();
+        if (!float.IsFinite(v))
+        {
+            throw Fail($"{what} is not finite ({v})");
+        }
+
+        return v;
+    }
+
+    /// <summary>A finite Double.</summary>
+    public double FiniteDouble(string what)
+    {
+        var v = Double();
+        if (!double.IsFinite(v))
+        {
+            throw Fail($"{what} is not finite ({v})");
+        }
+
+        return v;
+    }
+
     public int Int32() => BinaryPrimitives.ReadInt32LittleEndian(Take(4));
 
     public long Int64() => BinaryPrimitives.ReadInt64LittleEndian(Take(8));
@@ -180,9 +292,9 @@ internal sealed class PayloadReader
             return null;
         }
 
-        if (length < 0)
+        if (length < 0 || length > Remaining)
         {
-            throw Fail($"negative string length {length}");
+            throw Fail($"string length {length} does not fit the {Remaining} bytes left");
         }
 
         return Encoding.UTF8.GetString(Take(length));
@@ -198,7 +310,7 @@ internal sealed class PayloadReader
 
     public string[] Strings(int? expectedLength = null)
     {
-        var count = Count(expectedLength, 4);
+        var count = ArrayCount(expectedLength, 4);
         var result = new string[count];
         for (var i = 0; i < count; i++)
         {
@@ -223,13 +335,13 @@ internal sealed class PayloadReader
         where T : unmanaged
     {
         var size = Marshal.SizeOf<T>();
-        var count = Count(expectedLength, size);
+        var count = ArrayCount(expectedLength, size);
         var result = new T[count];
         Take(count * size).CopyTo(MemoryMarshal.AsBytes(result.AsSpan()));
         return result;
     }
 
-    private int Count(int? expectedLength, int elementSize)
+    private int ArrayCount(int? expectedLength, int elementSize)
     {
         var count = Int32();
         if (count < 0 || (long)count * elementSize > _payload.Length - _pos)
@@ -247,7 +359,7 @@ internal sealed class PayloadReader
 
     private ReadOnlySpan<byte> Take(int count)
     {
-        if (count < 0 || _pos + count > _payload.Length)
+        if (count < 0 || count > _payload.Length - _pos)
         {
             throw Fail($"needs {count} more bytes at offset {_pos} of {_payload.Length}");
         }

@@ -19,12 +19,15 @@ namespace CrossRec.Persistence;
 /// sectionCount × { 4-byte ASCII tag, u64 length, payload }
 /// 32-byte SHA-256 of all bytes above, "CRXR-END"
 /// </code>
+/// A file signed with a <see cref="ModelSigningKey"/> ends instead with the SHA-256, the 32-byte
+/// HMAC-SHA256 of the same bytes, and "CRXR-SIG".
 /// </remarks>
 internal sealed class ModelFileWriter
 {
     internal const ushort FormatVersion = 1;
     internal static ReadOnlySpan<byte> Magic => "CROSSREC"u8;
     internal static ReadOnlySpan<byte> EndMagic => "CRXR-END"u8;
+    internal static ReadOnlySpan<byte> SignedEndMagic => "CRXR-SIG"u8;
 
     private readonly string _kind;
     private readonly List<(string Tag, byte[] Payload)> _sections = new();
@@ -58,8 +61,10 @@ internal sealed class ModelFileWriter
         _sections.Add((tag, payload.ToArray()));
     }
 
-    /// <summary>Writes the file atomically (temporary file + rename).</summary>
-    public void WriteAtomically(string path)
+    /// <summary>Writes the file atomically (temporary file + rename), signed when a key is given.</summary>
+    /// <exception cref="IOException">The file cannot be written; the message names <paramref name="path"/>, not the temporary file.</exception>
+    /// <exception cref="UnauthorizedAccessException">The folder or file is not writable; the message names <paramref name="path"/>.</exception>
+    public void WriteAtomically(string path, ModelSigningKey? key = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var full = Path.GetFullPath(path);
@@ -70,11 +75,21 @@ internal sealed class ModelFileWriter
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
-                WriteTo(stream);
+                WriteTo(stream, key);
                 stream.Flush(flushToDisk: true);
             }
 
             File.Move(temp, full, overwrite: true);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            TryDelete(temp);
+            throw new UnauthorizedAccessException($"Cannot save the model to {full}: access denied ({Describe(e, temp)}).", e);
+        }
+        catch (IOException e)
+        {
+            TryDelete(temp);
+            throw new IOException($"Cannot save the model to {full}: {Describe(e, temp)}", e);
         }
         catch
         {
@@ -83,14 +98,16 @@ internal sealed class ModelFileWriter
         }
     }
 
-    /// <summary>Writes the container to a stream (not atomic; for in-memory use and tests).</summary>
-    public void WriteTo(Stream stream)
+    /// <summary>Writes the container to a stream (not atomic; for in-memory use and tests), signed when a key is given.</summary>
+    public void WriteTo(Stream stream, ModelSigningKey? key = null)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var hmac = key?.CreateHmac();
         void Put(ReadOnlySpan<byte> bytes)
         {
             stream.Write(bytes);
             hash.AppendData(bytes);
+            hmac?.AppendData(bytes);
         }
 
         Span<byte> buf = stackalloc byte[16];
@@ -112,8 +129,19 @@ internal sealed class ModelFileWriter
         }
 
         stream.Write(hash.GetHashAndReset());
-        stream.Write(EndMagic);
+        if (hmac is null)
+        {
+            stream.Write(EndMagic);
+            return;
+        }
+
+        stream.Write(hmac.GetHashAndReset());
+        stream.Write(SignedEndMagic);
     }
+
+    /// <summary>An I/O error's message with the hidden temporary file's name replaced by a description.</summary>
+    private static string Describe(Exception e, string temp) =>
+        e.Message.Replace(temp, "(temporary file beside it)", StringComparison.Ordinal).Replace(Path.GetFileName(temp), "(temporary file)", StringComparison.Ordinal);
 
     private static void TryDelete(string path)
     {

@@ -14,6 +14,14 @@ public sealed class ModelFormatException : IOException
         Problem = problem;
     }
 
+    /// <summary>Creates the exception for a file, a description of the problem and the error that revealed it.</summary>
+    public ModelFormatException(string path, string problem, Exception innerException)
+        : base($"{path}: {problem}", innerException)
+    {
+        FilePath = path;
+        Problem = problem;
+    }
+
     /// <summary>The file that could not be loaded.</summary>
     public string FilePath { get; }
 

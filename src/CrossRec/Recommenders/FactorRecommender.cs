@@ -96,6 +96,32 @@ public abstract class FactorRecommender : RecommenderModel
     /// <summary>Cosine similarity of item factors.</summary>
     internal override void ItemSimilarities(int item, Span<float> scores) => _cosine.Similarities(item, scores);
 
+    /// <summary>Scores a block of items for several users, each item's factors read once for all of them (the same arithmetic as <see cref="ScoreVector"/>).</summary>
+    internal override bool ScoreUsersBlock(ReadOnlySpan<int> users, int start, int length, Span<float> scores)
+    {
+        var k = Factors;
+        var q = _itemFactors.AsSpan();
+        for (var j = 0; j < length; j++)
+        {
+            var item = q.Slice((start + j) * k, k);
+            for (var b = 0; b < users.Length; b++)
+            {
+                scores[(b * length) + j] = Engines.Cpu.ImplicitAls.AlsMath.Dot(UserRow(users[b]), item);
+            }
+        }
+
+        if (_itemBias is not null)
+        {
+            for (var b = 0; b < users.Length; b++)
+            {
+                var row = scores.Slice(b * length, length);
+                TensorPrimitives.Add(row, _itemBias.AsSpan(start, length), row);
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Writes the FACT section (k, P, Q) and, with biases, IBIA.</summary>
     internal void WriteFactors(ModelFileWriter file)
     {

@@ -35,7 +35,7 @@ public sealed class PopularityModel : RecommenderModel
 
     /// <summary>Loads a popularity model saved by <see cref="RecommenderModel.Save(string)"/>.</summary>
     /// <exception cref="ModelFormatException">The file is truncated, altered, of another kind or inconsistent.</exception>
-    public static PopularityModel Load(string path) => Read(ModelFileReader.Open(path, Kind));
+    public static PopularityModel Load(string path) => ModelFileReader.Open(path, Kind).Read(Read);
 
     internal static PopularityModel Read(ModelFileReader file)
     {

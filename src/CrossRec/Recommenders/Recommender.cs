@@ -21,11 +21,31 @@ public static class Recommender
     /// <summary>Loads a recommender of any kind from a file.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="ModelFormatException">The file is truncated, altered, of an unknown kind or version, or inconsistent.</exception>
-    public static RecommenderModel Load(string path) => Read(ModelFileReader.Open(path, null));
+    public static RecommenderModel Load(string path) => ModelFileReader.Open(path, null).Read(Read);
 
     /// <summary>Loads a recommender of any kind from a stream.</summary>
     /// <exception cref="ModelFormatException">The data is truncated, altered, of an unknown kind or version, or inconsistent.</exception>
-    public static RecommenderModel Load(Stream stream) => Read(ModelFileReader.Open(stream, null));
+    public static RecommenderModel Load(Stream stream) => ModelFileReader.Open(stream, null).Read(Read);
+
+    /// <summary>
+    /// Loads a recommender of any kind from a file, accepting it only when it was signed with
+    /// <paramref name="key"/> (see <see cref="RecommenderModel.Save(string, ModelSigningKey)"/>).
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="ModelFormatException">The file is unsigned, signed with another key, truncated, altered, of an unknown kind or version, or inconsistent.</exception>
+    public static RecommenderModel Load(string path, ModelSigningKey key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return ModelFileReader.Open(path, null, key).Read(Read);
+    }
+
+    /// <summary>Loads a recommender of any kind from a stream, accepting it only when it was signed with <paramref name="key"/>.</summary>
+    /// <exception cref="ModelFormatException">The data is unsigned, signed with another key, truncated, altered, of an unknown kind or version, or inconsistent.</exception>
+    public static RecommenderModel Load(Stream stream, ModelSigningKey key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return ModelFileReader.Open(stream, null, key).Read(Read);
+    }
 
     /// <summary>The kind tags <see cref="Load(string)"/> understands.</summary>
     public static IReadOnlyCollection<string> Kinds => Readers.Keys;

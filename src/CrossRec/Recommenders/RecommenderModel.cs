@@ -193,7 +193,13 @@ public abstract class RecommenderModel : IRecommender
         var mask = ResolveMask(filter);
         var excludeSeen = (filter ?? RecommendFilter.Default).ExcludeSeen;
         var results = new IReadOnlyList<ScoredItem>[users.Count];
-        var workers = threads == 0 ? Environment.ProcessorCount : threads;
+        var workers = threads == 0 ? Environment.ProcessorCount : Math.Min(threads, Environment.ProcessorCount);
+        if (users.Count >= BlockUsers && ItemIds.Count > 0 && ScoreUsersBlock([index[0]], 0, 1, new float[1]))
+        {
+            RecommendBlocked(index, results, mask, excludeSeen, Math.Min(count, ItemIds.Count), workers, cancellationToken);
+            return results;
+        }
+
         Parallel.For(
             0,
             users.Count,
@@ -208,6 +214,96 @@ public abstract class RecommenderModel : IRecommender
             },
             _ => { });
         return results;
+    }
+
+    private const int BlockUsers = 16;
+    private const int BlockItems = 2048;
+
+    /// <summary>
+    /// Exact top-N for a batch, blocks of <see cref="BlockUsers"/> users at a time (one block per worker):
+    /// the catalogue is scored in chunks of <see cref="BlockItems"/> items for the whole block, so each
+    /// item's factors are read from memory once per block instead of once per user, and every user keeps
+    /// a running top-N. The scores and the selection (ties: smaller index) are those of the per-user path.
+    /// </summary>
+    private void RecommendBlocked(int[] index, IReadOnlyList<ScoredItem>[] results, bool[]? mask, bool excludeSeen, int n, int workers, CancellationToken cancellationToken)
+    {
+        var blocks = (index.Length + BlockUsers - 1) / BlockUsers;
+        var items = ItemIds.Count;
+        Parallel.For(
+            0,
+            blocks,
+            new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellationToken },
+            () => (Scores: new float[BlockUsers * BlockItems], Index: new int[BlockUsers * n], Score: new float[BlockUsers * n]),
+            (block, _, buffers) =>
+            {
+                var first = block * BlockUsers;
+                var size = Math.Min(BlockUsers, index.Length - first);
+                var users = index.AsSpan(first, size);
+                Span<int> kept = stackalloc int[BlockUsers];
+                kept.Clear();
+                var seen = new int[size][];
+                Span<int> next = stackalloc int[BlockUsers];
+                next.Clear();
+                for (var b = 0; b < size; b++)
+                {
+                    seen[b] = excludeSeen ? SeenItems(users[b]).ToArray() : [];
+                    Array.Sort(seen[b]);
+                }
+
+                for (var start = 0; start < items; start += BlockItems)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var length = Math.Min(BlockItems, items - start);
+                    var scores = buffers.Scores.AsSpan(0, size * length);
+                    ScoreUsersBlock(users, start, length, scores);
+                    for (var b = 0; b < size; b++)
+                    {
+                        var row = scores.Slice(b * length, length);
+                        var s = seen[b];
+                        while (next[b] < s.Length && s[next[b]] < start + length)
+                        {
+                            row[s[next[b]] - start] = float.NaN;
+                            next[b]++;
+                        }
+
+                        if (mask is not null)
+                        {
+                            for (var j = 0; j < length; j++)
+                            {
+                                if (!mask[start + j])
+                                {
+                                    row[j] = float.NaN;
+                                }
+                            }
+                        }
+
+                        var top = new TopK(buffers.Index.AsSpan(b * n, n), buffers.Score.AsSpan(b * n, n), kept[b]);
+                        for (var j = 0; j < length; j++)
+                        {
+                            top.Offer(start + j, row[j]);
+                        }
+
+                        kept[b] = top.Count;
+                    }
+                }
+
+                for (var b = 0; b < size; b++)
+                {
+                    var idx = buffers.Index.AsSpan(b * n, n);
+                    var sc = buffers.Score.AsSpan(b * n, n);
+                    var count = new TopK(idx, sc, kept[b]).SortDescending();
+                    var list = new List<ScoredItem>(count);
+                    for (var r = 0; r < count; r++)
+                    {
+                        list.Add(new ScoredItem(ItemIds[idx[r]], idx[r], sc[r]));
+                    }
+
+                    results[first + b] = list;
+                }
+
+                return buffers;
+            },
+            _ => { });
     }
 
     /// <inheritdoc />
@@ -284,6 +380,7 @@ public abstract class RecommenderModel : IRecommender
     /// </remarks>
     /// <exception cref="ArgumentException">No interactions, or a value is not valid.</exception>
     /// <exception cref="KeyNotFoundException">An item is unknown to the model.</exception>
+    /// <exception cref="InvalidOperationException">The algorithm's fold-in solve failed numerically (implicit ALS whose factors are too extreme for float arithmetic).</exception>
     public FoldedUser FoldIn(IEnumerable<KeyValuePair<string, float>> interactions)
     {
         var (items, values) = ResolveFoldIn(interactions);
@@ -309,6 +406,30 @@ public abstract class RecommenderModel : IRecommender
         file.WriteTo(stream);
     }
 
+    /// <summary>
+    /// Saves the model signed with an application key (HMAC-SHA256), atomically; load it with
+    /// <see cref="Recommender.Load(string, ModelSigningKey)"/> to accept only files signed with that key.
+    /// </summary>
+    public void Save(string path, ModelSigningKey key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var file = new ModelFileWriter(FileKind);
+        WriteCommon(file);
+        WriteModel(file);
+        file.WriteAtomically(path, key);
+    }
+
+    /// <summary>Writes the model signed with an application key to a stream (see <see cref="Save(string, ModelSigningKey)"/>).</summary>
+    public void Save(Stream stream, ModelSigningKey key)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(key);
+        var file = new ModelFileWriter(FileKind);
+        WriteCommon(file);
+        WriteModel(file);
+        file.WriteTo(stream, key);
+    }
+
     /// <inheritdoc />
     public override string ToString() => $"{GetType().Name}({UserIds.Count} users, {ItemIds.Count} items)";
 
@@ -328,6 +449,14 @@ public abstract class RecommenderModel : IRecommender
 
     /// <summary>Scores every item for a known user (index already checked).</summary>
     internal abstract void ScoreUser(int user, Span<float> scores);
+
+    /// <summary>
+    /// Scores items <paramref name="start"/>..+<paramref name="length"/> for several users into
+    /// <paramref name="scores"/> (user b's scores at b·length), exactly as <see cref="ScoreUser"/> would;
+    /// false when the algorithm has no block path. Factor models implement it so a batch streams the item
+    /// factors once per block of users instead of once per user (serving a large catalogue is memory-bound).
+    /// </summary>
+    internal virtual bool ScoreUsersBlock(ReadOnlySpan<int> users, int start, int length, Span<float> scores) => false;
 
     /// <summary>Scores every item for a folded user (already checked to belong to this model).</summary>
     internal abstract void ScoreFolded(FoldedUser user, Span<float> scores);

@@ -153,7 +153,23 @@ public sealed class SegmentationModel
     }
 
     /// <summary>Saves the centroids, standardisation and feature names in CrossRec's checksummed format, atomically.</summary>
-    public void Save(string path)
+    public void Save(string path) => Writer().WriteAtomically(path);
+
+    /// <summary>Saves the model signed with an application key (HMAC-SHA256), atomically; see <see cref="Load(string, ModelSigningKey)"/>.</summary>
+    public void Save(string path, ModelSigningKey key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        Writer().WriteAtomically(path, key);
+    }
+
+    /// <summary>Writes the model to a stream (not atomic).</summary>
+    public void Save(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        Writer().WriteTo(stream);
+    }
+
+    private ModelFileWriter Writer()
     {
         var file = new ModelFileWriter(FileKind);
         file.Add("SHAP", new PayloadWriter().Int32(Clusters).Int32(Dimensions).Boolean(Standardized).Int32s(_sizes));
@@ -168,27 +184,48 @@ public sealed class SegmentationModel
             file.Add("COLS", new PayloadWriter().Strings(ColumnNames));
         }
 
-        file.WriteAtomically(path);
+        return file;
     }
 
-    /// <summary>Loads a model saved by <see cref="Save"/>.</summary>
+    /// <summary>Loads a model saved by <see cref="Save(string)"/>.</summary>
     /// <exception cref="ModelFormatException">The file is truncated, altered, of another kind, or inconsistent.</exception>
-    public static SegmentationModel Load(string path)
+    public static SegmentationModel Load(string path) => ModelFileReader.Open(path, FileKind).Read(Read);
+
+    /// <summary>Loads a model saved by <see cref="Save(string, ModelSigningKey)"/>, accepting it only when it was signed with <paramref name="key"/>.</summary>
+    /// <exception cref="ModelFormatException">The file is unsigned, signed with another key, truncated, altered, of another kind, or inconsistent.</exception>
+    public static SegmentationModel Load(string path, ModelSigningKey key)
     {
-        var file = ModelFileReader.Open(path, FileKind);
+        ArgumentNullException.ThrowIfNull(key);
+        return ModelFileReader.Open(path, FileKind, key).Read(Read);
+    }
+
+    /// <summary>Loads a model written by <see cref="Save(Stream)"/>.</summary>
+    /// <exception cref="ModelFormatException">The data is truncated, altered, of another kind, or inconsistent.</exception>
+    public static SegmentationModel Load(Stream stream) => ModelFileReader.Open(stream, FileKind).Read(Read);
+
+    private static SegmentationModel Read(ModelFileReader file)
+    {
         var shape = file.Section("SHAP");
-        var k = shape.Int32();
-        var d = shape.Int32();
+        var k = shape.Int32In(1, 1 << 20, "cluster count");
+        var d = shape.Int32In(1, 1 << 20, "dimension count");
         var standardized = shape.Boolean();
-        var sizes = shape.Int32s();
+        var sizes = shape.Int32s(k);
         shape.End();
-        if (k < 1 || d < 1 || sizes.Length != k)
+        foreach (var size in sizes)
         {
-            throw shape.Fail($"k = {k}, d = {d}, {sizes.Length} sizes");
+            if (size < 0)
+            {
+                throw shape.Fail($"negative cluster size {size}");
+            }
         }
 
         var cent = file.Section("CENT");
-        var centroids = cent.Singles(checked(k * d));
+        if ((long)k * d * sizeof(float) > cent.Remaining)
+        {
+            throw cent.Fail($"{k} × {d} centroids do not fit the {cent.Remaining} bytes of the section");
+        }
+
+        var centroids = cent.Singles(k * d);
         cent.End();
         float[]? means = null, scales = null;
         if (standardized)
@@ -197,9 +234,9 @@ public sealed class SegmentationModel
             means = scal.Singles(d);
             scales = scal.Singles(d);
             scal.End();
-            if (scales.Any(s => !(s > 0)))
+            if (scales.Any(s => !(s > 0) || !float.IsFinite(s)))
             {
-                throw scal.Fail("non-positive scale");
+                throw scal.Fail("non-positive or non-finite scale");
             }
         }
 
@@ -214,6 +251,25 @@ public sealed class SegmentationModel
         if (centroids.Any(v => !float.IsFinite(v)) || (means?.Any(v => !float.IsFinite(v)) ?? false))
         {
             throw cent.Fail("non-finite values");
+        }
+
+        if (means is not null)
+        {
+            for (var c = 0; c < k; c++)
+            {
+                for (var f = 0; f < d; f++)
+                {
+                    if (!float.IsFinite((centroids[(c * d) + f] * scales![f]) + means[f]))
+                    {
+                        throw cent.Fail($"centroid {c}, feature {f} is not finite in the input space");
+                    }
+                }
+            }
+        }
+
+        if (names is not null && names.Distinct(StringComparer.Ordinal).Count() != names.Length)
+        {
+            throw file.Section("COLS").Fail("a column name appears twice");
         }
 
         return new SegmentationModel(centroids, k, d, means, scales, names, sizes, null, null);

@@ -114,6 +114,21 @@ internal sealed class FieldSplitter
         return _scratch.AsSpan(0, n);
     }
 
+    /// <summary>The 0-based field of the line last split that holds character <paramref name="index"/> (the last field when past the end).</summary>
+    public int FieldAt(int index)
+    {
+        for (var f = 0; f < Count; f++)
+        {
+            var (start, length, _) = _fields[f];
+            if (index < start + length + 1)
+            {
+                return f;
+            }
+        }
+
+        return Math.Max(0, Count - 1);
+    }
+
     private void Add(int start, int length, bool escaped)
     {
         if (Count == _fields.Length)

@@ -1,0 +1,111 @@
+using System.Globalization;
+
+namespace CrossRec.Tests.BadInput;
+
+/// <summary>Issue 13's silent-wrong cases outside the interaction loaders: conversion tables, fold-in, threads.</summary>
+public class ModelInputBadInputTests
+{
+    private TempFiles _files = null!;
+
+    [SetUp]
+    public void SetUp() => _files = new TempFiles();
+
+    [TearDown]
+    public void TearDown() => _files.Dispose();
+
+    private string Table(int rows, Func<int, string> age)
+    {
+        var lines = new List<string> { "age;plan;bought" };
+        for (var r = 0; r < rows; r++)
+        {
+            lines.Add($"{age(r)};{(r % 3 == 0 ? "pro" : "free")};{(r % 4 == 0 ? "yes" : "no")}");
+        }
+
+        return _files.Write($"t{rows}.csv", string.Join("\n", lines));
+    }
+
+    [TestCase("abc")]
+    [TestCase("Infinity")]
+    public void AStrayValueInAMostlyNumericColumnIsAnErrorNamingTheLine(string stray)
+    {
+        var path = Table(200, r => r == 57 ? stray : (20 + (r % 50)).ToString(CultureInfo.InvariantCulture));
+        var e = Assert.Throws<DataFormatException>(() => TabularData.LoadCsv(path))!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(e.Line, Is.EqualTo(59), "row 57 is line 59 (header on line 1)");
+            Assert.That(e.Column, Is.EqualTo(1));
+            Assert.That(e.Problem, Does.Contain("'age'").And.Contain(stray).And.Contain("TabularCsvOptions.Categorical"));
+        });
+    }
+
+    [Test]
+    public void DeclaringTheColumnCategoricalAcceptsItAndTheReportSaysWhichTypesWereInferred()
+    {
+        var path = Table(200, r => r == 57 ? "abc" : (20 + (r % 50)).ToString(CultureInfo.InvariantCulture));
+        var table = TabularData.LoadCsv(path, new TabularCsvOptions { Categorical = ["age"] });
+        Assert.That(table["age"].IsNumeric, Is.False);
+        var report = table.LoadReport!;
+        var age = report.Columns.Single(c => c.Name == "age");
+        var plan = report.Columns.Single(c => c.Name == "plan");
+        Assert.Multiple(() =>
+        {
+            Assert.That(age.Declared, Is.True);
+            Assert.That(age.Texts, Is.EqualTo(1));
+            Assert.That(age.Numbers, Is.EqualTo(199));
+            Assert.That(plan.Declared, Is.False);
+            Assert.That(plan.IsNumeric, Is.False);
+            Assert.That(report.Rows, Is.EqualTo(200));
+            Assert.That(report.ToString(), Does.Contain("age categorical").And.Contain("plan categorical?"));
+        });
+    }
+
+    [Test]
+    public void ANumericColumnStaysNumericAndAHalfTextColumnIsCategorical()
+    {
+        var clean = TabularData.LoadCsv(Table(100, r => (r % 40).ToString(CultureInfo.InvariantCulture)));
+        Assert.That(clean["age"].IsNumeric, Is.True);
+        Assert.That(clean.LoadReport!.Columns[0], Has.Property(nameof(TabularColumnReport.Declared)).False);
+        var mixed = TabularData.LoadCsv(Table(100, r => r % 2 == 0 ? "young" : "41"));
+        Assert.That(mixed["age"].IsNumeric, Is.False);
+    }
+
+    [Test]
+    public void DeclaredNumericRefusesTextAndRepeatedHeaderNamesAreDataErrors()
+    {
+        var path = Table(20, r => r == 3 ? "n/a-ish" : "30");
+        Assert.That(() => TabularData.LoadCsv(path, new TabularCsvOptions { Numeric = ["age"], MostlyNumericShare = 1 }), Throws.TypeOf<DataFormatException>().With.Property(nameof(DataFormatException.Line)).EqualTo(5));
+        var twice = _files.Write("twice.csv", "a,b,a\n1,2,3\n");
+        Assert.That(() => TabularData.LoadCsv(twice), Throws.TypeOf<DataFormatException>().With.Message.Contains("appears twice"));
+        var pandas = _files.Write("pandas.csv", ",a,b\n0,1,2\n");
+        Assert.That(() => TabularData.LoadCsv(pandas), Throws.TypeOf<DataFormatException>().With.Message.Contains("index"));
+    }
+
+    [Test]
+    public void FoldInRefusesARatingOutsideTheModelsScale()
+    {
+        var b = new InteractionSetBuilder().WithScale(RatingScale.FiveStars);
+        var rng = new Random(2);
+        for (var u = 0; u < 20; u++)
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                b.Add($"u{u}", $"i{i}", 1 + rng.Next(5));
+            }
+        }
+
+        var model = global::CrossRec.Factorization.Biased().Factors(3).Epochs(3).Seed(1).Deterministic().Fit(b.Build());
+        Assert.That(() => model.FoldIn([new("i1", 500f)]), Throws.ArgumentException.With.Message.Contains("outside the model's rating scale"));
+        Assert.That(() => ((RecommenderModel)model).FoldIn([new("i1", 500f)]), Throws.ArgumentException.With.Message.Contains("rating scale"));
+        Assert.That(() => model.FoldIn([new("i1", 4f)]), Throws.Nothing);
+    }
+
+    [Test]
+    public void ThreadsAboveTheCoreCountAreClampedToIt()
+    {
+        var options = new FactorizationOptions { Threads = 1000 };
+        Assert.That(options.EffectiveThreads, Is.EqualTo(Environment.ProcessorCount));
+        Assert.That(new ImplicitAlsOptions { Threads = 1000 }.EffectiveThreads, Is.EqualTo(Environment.ProcessorCount));
+        Assert.That(new BprOptions { Threads = 1000 }.EffectiveThreads, Is.EqualTo(Environment.ProcessorCount));
+        Assert.That(new FactorizationOptions { Threads = 1 }.EffectiveThreads, Is.EqualTo(1));
+    }
+}
