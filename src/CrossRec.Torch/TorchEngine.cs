@@ -59,6 +59,31 @@ public sealed partial class TorchEngine : IComputeEngine
 
     private int BatchSize => Options.BatchSize ?? (Options.Device == TorchDevice.Cuda ? 65_536 : 8_192);
 
+    private bool OnCuda => Options.Device == TorchDevice.Cuda;
+
+    /// <summary>
+    /// The memory the kernels may plan with now: <see cref="TorchEngineOptions.MemoryBudgetBytes"/> when set;
+    /// on CUDA <see cref="TorchMemoryBudget.FreeMemoryShare"/> of the free device memory (NVML; where NVML is
+    /// missing, 4 GiB, said in the source); on the CPU half of the memory available to the process.
+    /// </summary>
+    public TorchMemoryBudget MemoryBudget()
+    {
+        if (Options.MemoryBudgetBytes is { } stated)
+        {
+            return new TorchMemoryBudget(stated, $"{nameof(TorchEngineOptions)}.{nameof(TorchEngineOptions.MemoryBudgetBytes)}");
+        }
+
+        if (OnCuda)
+        {
+            return Nvml.FreeBytes(Options.DeviceIndex, out var why) is { } free
+                ? new TorchMemoryBudget((long)(free * TorchMemoryBudget.FreeMemoryShare), $"{TorchMemoryBudget.FreeMemoryShare:P0} of the {TorchMemoryBudget.Format(free)} NVML reports free on {Name}")
+                : new TorchMemoryBudget(4L << 30, $"a default of 4 GiB: {why}");
+        }
+
+        var available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        return new TorchMemoryBudget(Math.Max(1L << 28, available / 2), $"half of the {TorchMemoryBudget.Format(available)} available to this process");
+    }
+
     /// <inheritdoc />
     public FactorizationModel Factorize(InteractionSet train, InteractionSet? validation, FactorizationOptions options, IProgress<EpochReport>? progress, CancellationToken cancellationToken)
     {
