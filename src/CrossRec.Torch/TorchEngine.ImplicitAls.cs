@@ -110,7 +110,7 @@ internal sealed class TorchImplicitAlsSession : IImplicitAlsSession
 
     /// <summary>Interactions per chunk of a sweep over them, from the budget left after the session's own tensors.</summary>
     private long EntryChunk(long bytesPerEntry, long reserved, long entries) =>
-        _engine.MemoryBudget().Units(bytesPerEntry, reserved, entries);
+        Math.Min(_engine.MemoryBudget().Units(bytesPerEntry, reserved, entries), Math.Max(1, _engine.MaxChunkBytes / bytesPerEntry));
 
     private void HalfSweep(Tensor target, Side side, Tensor fixedFactors, Tensor gram, CancellationToken ct)
     {
@@ -195,8 +195,9 @@ internal sealed class TorchImplicitAlsSession : IImplicitAlsSession
 
         // Half of the budget to the batch's systems (A, its factor, the solve's temporaries: 4 k² floats a row),
         // half to the outer products of the interactions being added in (k² floats each).
-        var batchRows = (int)Math.Clamp(budget.Bytes / 2 / (16 * k * k), 1, rowCount);
-        var entryChunk = Math.Clamp(budget.Bytes / 2 / (8 * k * k), 1, int.MaxValue);
+        var share = Math.Min(budget.Bytes / 2, _engine.MaxChunkBytes);
+        var batchRows = (int)Math.Clamp(share / (16 * k * k), 1, rowCount);
+        var entryChunk = Math.Clamp(share / (8 * k * k), 1, int.MaxValue);
         for (var first = 0; first < rowCount; first += batchRows)
         {
             ct.ThrowIfCancellationRequested();

@@ -90,7 +90,8 @@ public sealed partial class TorchEngine : IItemSimilarityKernel
         var budget = MemoryBudget();
         var sparseBytes = 2L * nnz * (16 + 4);
         budget.Require($"Item-kNN's sparse item × user matrix ({nnz} interactions)", sparseBytes + (24L * n) + (4L * users), Name);
-        var block = (int)budget.Units((4L * users) + (20L * n), sparseBytes, Math.Min(n, 8192));
+        var perColumn = (4L * users) + (20L * n);
+        var block = (int)Math.Min(budget.Units(perColumn, sparseBytes, Math.Min(n, 8192)), Math.Max(1, MaxChunkBytes / perColumn));
 
         var rowItems = new int[n][];
         var rowWeights = new float[n][];

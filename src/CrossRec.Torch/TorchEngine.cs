@@ -6,7 +6,10 @@ namespace CrossRec.Torch;
 
 /// <summary>
 /// The TorchSharp engine: biased matrix factorization (minibatch SGD with analytic gradients, or ALS with
-/// batched Cholesky), k-means and logistic regression as tensor operations on a CUDA GPU or libtorch CPU.
+/// batched Cholesky), k-means and logistic regression as tensor operations on a CUDA GPU or libtorch CPU, and
+/// the capability kernels of every recommender (<see cref="IImplicitAlsKernel"/>, <see cref="IBprKernel"/>,
+/// <see cref="IGramSolver"/> for EASE, <see cref="IItemSimilarityKernel"/> for item-kNN), which
+/// <see cref="IComputeEngine.TryGetKernel{T}"/> returns.
 /// Results come back as the core's engine-agnostic models, which the core package saves, loads and serves.
 /// </summary>
 /// <remarks>
@@ -60,6 +63,12 @@ public sealed partial class TorchEngine : IComputeEngine
     private int BatchSize => Options.BatchSize ?? (Options.Device == TorchDevice.Cuda ? 65_536 : 8_192);
 
     private bool OnCuda => Options.Device == TorchDevice.Cuda;
+
+    /// <summary>
+    /// The most bytes one chunk of temporaries may take even when the budget allows more: 1 GiB on CUDA, 64 MiB
+    /// on the CPU, where fresh multi-gigabyte temporaries cost more in page faults than they save in calls.
+    /// </summary>
+    internal long MaxChunkBytes => OnCuda ? 1L << 30 : 64L << 20;
 
     /// <summary>
     /// The memory the kernels may plan with now: <see cref="TorchEngineOptions.MemoryBudgetBytes"/> when set;
