@@ -45,7 +45,7 @@ public class TorchParityTests
         var (train, test) = Split.Value;
         var (cpu, cpuSeconds) = Score(builder(CpuEngine.Default), train, test);
         var (torch, torchSeconds) = Score(builder(Engine), train, test);
-        TestContext.Out.WriteLine($"| {label} | {cpu:F4} | {torch:F4} | {torch - cpu:+0.0000;-0.0000} | {cpuSeconds:F2} s | {torchSeconds:F2} s ({Engine.Name}) |");
+        TestContext.Out.WriteLine($"| {label} | {cpu:F4} | {torch:F4} | {(torch - cpu >= 0 ? "+" : string.Empty)}{torch - cpu:F4} | {cpuSeconds:F2} s | {torchSeconds:F2} s ({Engine.Name}) |");
         Assert.That(torch, Is.EqualTo(cpu).Within(tolerance));
     }
 
