@@ -8,7 +8,9 @@
 #   2. the whole run (--device cpu, small --scale) inside the Debian 13 root of .ci/torch (libLibTorchSharp.so
 #      needs GLIBCXX_3.4.32, which this Debian 12 host lacks), with version.py "2.10.0": probe, contract suite,
 #      accuracy pass, benchmarks, summary.json.
-# Results: benchmarks/cuda/out/rehearsal-{mismatch,cpu}/. Bounded: about 10 min on 2 busy cores (scale 0.02).
+# Results: benchmarks/cuda/out/rehearsal-mismatch/ and benchmarks/cuda/out/$CROSSREC_REHEARSAL_NAME/ (default
+# rehearsal-cpu). Arguments are passed on to run.sh in step 2 (e.g. --with-managed --skip-tests). Bounded: about
+# 15 min on 2 busy cores at the default scale 0.02 (CROSSREC_REHEARSAL_SCALE).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo="$(pwd)"
@@ -44,8 +46,9 @@ echo "---- mismatch reported, exit 3, summary written"
 
 echo "==== 2. the whole run on libtorch CPU $libtorch_version in the Debian 13 root (scale $scale) ===="
 stand_in "$work/site210" "$libtorch_version"
-rm -rf "$out/rehearsal-cpu"
-mkdir -p "$out/rehearsal-cpu"
+name="${CROSSREC_REHEARSAL_NAME:-rehearsal-cpu}"
+rm -rf "${out:?}/$name"
+mkdir -p "$out/$name"
 # The stand-in's symlinks point into the NuGet cache: mount it too.
 nuget="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
 cat >"$work/inside.sh" <<'SH'
@@ -66,8 +69,8 @@ timeout --kill-after=30 1200 chroot "$root" /usr/bin/env -i PATH=/usr/bin:/bin H
   bash "$work/crossrec-cuda-kit/run.sh" "$@"
 SH
 rc=0
-unshare --mount --propagation private bash "$work/inside.sh" "$root" "$work" "$out/rehearsal-cpu" "$nuget" \
-  --device cpu --torch-dir "$work/site210/torch" --out "$out/rehearsal-cpu" --scale "$scale" --accuracy-scale "$scale" --timeout 600 || rc=$?
+unshare --mount --propagation private bash "$work/inside.sh" "$root" "$work" "$out/$name" "$nuget" \
+  --device cpu --torch-dir "$work/site210/torch" --out "$out/$name" --scale "$scale" --accuracy-scale "$scale" --timeout 600 "$@" || rc=$?
 if grep -qF " $root/" /proc/self/mountinfo; then echo "mounts were left under $root" >&2; exit 1; fi
-echo "---- run.sh exit $rc; summary: $out/rehearsal-cpu/summary.json"
+echo "---- run.sh exit $rc; summary: $out/$name/summary.json"
 exit "$rc"

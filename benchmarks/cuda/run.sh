@@ -15,7 +15,8 @@
 # Options: --device cuda|cpu (cpu: a rehearsal on libtorch CPU), --torch-dir DIR (the torch package folder,
 # the one holding lib/ and version.py), --allow-version-mismatch, --out DIR, --skip-tests, --skip-benchmarks,
 # --skip-accuracy, --with-managed, --scale S (data scale of the benchmarks, default 1), --accuracy-scale S
-# (default 0.25), --filter GLOB (BenchmarkDotNet filter, default '*'), --timeout S (per step, default 420).
+# (default 0.25), --filter GLOB (one BenchmarkDotNet filter instead of every suite in turn), --timeout S (per
+# step, default 420).
 set -uo pipefail
 kit="$(cd "$(dirname "$0")" && pwd)"
 device=cuda torch_dir="" allow=false out="$PWD/crossrec-cuda-results" tests=true benchmarks=true accuracy=true
@@ -141,10 +142,22 @@ fi
 if $benchmarks; then
   categories=(--anyCategories torch)
   $managed && categories=()
-  CROSSREC_TORCH_BENCH_SCALE="$scale" run_step "benchmarks (scale $scale)" "$out/benchmarks.log" \
-    dotnet "$kit/benchmarks/CrossRec.Torch.Benchmarks.dll" --device "$device" --filter "$filter" "${categories[@]}" \
-    --exporters json --artifacts "$out/bdn" \
-    || { [ "$status" = ok ] && status="benchmarks-failed"; notes+=("the benchmarks failed or timed out (benchmarks.log)"); }
+  # One BenchmarkDotNet process per suite, each bounded by --timeout, so one that fails or runs long does not
+  # cost the others; explicit ALS last (minutes per sweep off a GPU).
+  if [ "$filter" = '*' ]; then
+    suites=(TorchFactorizationBenchmarks TorchImplicitAlsBenchmarks TorchRecommenderBenchmarks TorchKMeansAndLogisticBenchmarks)
+    # Explicit ALS on libtorch CPU takes minutes per sweep (40,000 items' systems at any scale): GPU runs only.
+    [ "$device" = cuda ] && suites+=(TorchAlsBenchmarks)
+  else
+    suites=("$filter")
+  fi
+  for suite in "${suites[@]}"; do
+    glob="$suite"; [ "$filter" = '*' ] && glob="*.$suite.*"
+    CROSSREC_TORCH_BENCH_SCALE="$scale" run_step "benchmarks $suite (scale $scale)" "$out/benchmarks-$suite.log" \
+      dotnet "$kit/benchmarks/CrossRec.Torch.Benchmarks.dll" --device "$device" --filter "$glob" "${categories[@]}" \
+      --exporters json --artifacts "$out/bdn" \
+      || { [ "$status" = ok ] && status="benchmarks-failed"; notes+=("benchmark suite $suite failed or timed out (benchmarks-$suite.log)"); }
+  done
 fi
 [ "$status" = ok ] && summary 0
 summary 1
