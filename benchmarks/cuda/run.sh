@@ -52,7 +52,7 @@ json_file() { if [ -s "$1" ]; then cat "$1"; else printf 'null'; fi; }
 
 summary() { # summary EXIT_CODE: writes OUT/summary.json and exits
   local bdn="[" first=true f
-  for f in "$out"/bdn/results/*-report-brief.json "$out"/bdn/results/*-report.json; do
+  for f in "$out"/bdn/results/*-report*.json; do
     [ -f "$f" ] || continue
     $first || bdn+=","
     bdn+="$(cat "$f")"
