@@ -34,6 +34,8 @@ internal sealed class TorchImplicitAlsSession : IImplicitAlsSession
     private readonly Side _items;
     private readonly Tensor _x;
     private readonly Tensor _y;
+    private readonly TorchMemoryBudget _budget;
+    private readonly long _sessionBytes;
     private bool _disposed;
 
     public TorchImplicitAlsSession(TorchEngine engine, torch.Device device, InteractionMatrix data, ImplicitAlsOptions options, ReadOnlySpan<float> userFactors, ReadOnlySpan<float> itemFactors)
@@ -58,10 +60,14 @@ internal sealed class TorchImplicitAlsSession : IImplicitAlsSession
         var tables = 4L * _k * (users + items);
         var interactions = 2 * nnz * (8 + 8 + 4) + (4L * (users + items));
         var working = 5L * 4 * _k * Math.Max(users, items);
-        engine.MemoryBudget().Require(
+        // Asked once: on CUDA the free memory NVML reports shrinks as libtorch's caching allocator keeps the
+        // session's own blocks, which must not shrink the chunks of later iterations.
+        _budget = engine.MemoryBudget();
+        _budget.Require(
             $"Implicit ALS at k = {_k} ({users} × {_k} + {items} × {_k} float32 factor tables, {nnz} interactions in both orientations and the solver's vectors)",
             tables + interactions + working,
             engine.Name);
+        _sessionBytes = tables + interactions;
 
         using var scope = torch.NewDisposeScope();
         _users = Side.Create(data.UserOffsetsArray, data.UserItemsArray, data.UserValuesArray, options, device).Keep();
@@ -110,7 +116,7 @@ internal sealed class TorchImplicitAlsSession : IImplicitAlsSession
 
     /// <summary>Interactions per chunk of a sweep over them, from the budget left after the session's own tensors.</summary>
     private long EntryChunk(long bytesPerEntry, long reserved, long entries) =>
-        Math.Min(_engine.MemoryBudget().Units(bytesPerEntry, reserved, entries), Math.Max(1, _engine.MaxChunkBytes / bytesPerEntry));
+        Math.Min(_budget.Units(bytesPerEntry, reserved + _sessionBytes, entries), Math.Max(1, _engine.MaxChunkBytes / bytesPerEntry));
 
     private void HalfSweep(Tensor target, Side side, Tensor fixedFactors, Tensor gram, CancellationToken ct)
     {
@@ -191,7 +197,7 @@ internal sealed class TorchImplicitAlsSession : IImplicitAlsSession
     {
         var k = (long)_k;
         var rowCount = side.Offsets.Length - 1;
-        var budget = _engine.MemoryBudget();
+        var budget = _budget with { Bytes = Math.Max(1L << 20, _budget.Bytes - _sessionBytes) };
 
         // Half of the budget to the batch's systems (A, its factor, the solve's temporaries: 4 k² floats a row),
         // half to the outer products of the interactions being added in (k² floats each).
