@@ -11,8 +11,8 @@ public sealed partial class TorchEngine : IItemSimilarityKernel
     /// are then taken in blocks: the block's columns as a dense users × block matrix, one sparse-dense product
     /// (<c>mm</c>) gives every item's dot with every block item, which is normalised as the CPU engine does
     /// (<c>dot / (‖x_i‖^(2α)·‖x_j‖^(2(1−α)) + shrinkage)</c>, the norms computed on the host in float64), cleared
-    /// of the item itself and of non-positive values, and cut to the K largest by a stable descending sort
-    /// (equal similarities keep the smaller item first). The block size comes from <see cref="MemoryBudget"/>;
+    /// of the item itself and of non-positive values, and cut to the K largest by the K-th value of <c>topk</c>
+    /// and a running count of the ties at it (equal similarities keep the smaller item first), without sorting a row. The block size comes from <see cref="MemoryBudget"/>;
     /// the sparse matrix must fit it whole, or the call is refused by name with the size needed. On libtorch CPU
     /// the result is bit-identical run to run; on CUDA cuSPARSE's product is not guaranteed to be, so
     /// <see cref="ItemSimilarityOptions.Deterministic"/> is refused there (use the CPU engine or libtorch CPU).
@@ -124,28 +124,31 @@ public sealed partial class TorchEngine : IItemSimilarityKernel
                 var self = torch.arange(first, first + count, dtype: ScalarType.Int64, device: _device).unsqueeze(1);
                 keep.scatter_(1, self, torch.zeros(count, 1, dtype: ScalarType.Bool, device: _device));
                 var masked = torch.where(keep, similarity, torch.full_like(similarity, float.NegativeInfinity));
-                var (values, order) = masked.sort(1, true, true);
-                var topValues = TorchCompat.ToFloats(values.narrow(1, 0, k));
-                var topItems = TorchCompat.ToLongs(order.narrow(1, 0, k));
+
+                // The K largest of each row without sorting it: everything above the K-th value, then as many of
+                // the values equal to it as are still needed, smallest item first (a running count of the ties);
+                // -∞ (not kept) never counts. nonzero() lists the chosen entries row by row, items ascending.
+                var kth = masked.topk(k, 1).values.narrow(1, k - 1, 1);
+                var above = masked > kth;
+                var tie = masked == kth;
+                var need = (k - above.sum(1)).unsqueeze(1);
+                var chosen = (above | (tie & (tie.cumsum(1) <= need))) & keep;
+                var at = chosen.nonzero();
+                var rows = TorchCompat.ToLongs(at.select(1, 0));
+                var columns = TorchCompat.ToLongs(at.select(1, 1));
+                var sims = TorchCompat.ToFloats(masked.reshape(-1).index_select(0, (at.select(1, 0) * n) + at.select(1, 1)));
+                var from2 = 0;
                 for (var c = 0; c < count; c++)
                 {
-                    var kept = 0;
-                    while (kept < k && topValues[(c * k) + kept] > float.NegativeInfinity)
+                    var to2 = from2;
+                    while (to2 < rows.Length && rows[to2] == c)
                     {
-                        kept++;
+                        to2++;
                     }
 
-                    var items = new int[kept];
-                    var sims = new float[kept];
-                    for (var t = 0; t < kept; t++)
-                    {
-                        items[t] = (int)topItems[(c * k) + t];
-                        sims[t] = topValues[(c * k) + t];
-                    }
-
-                    Array.Sort(items, sims);
-                    rowItems[first + c] = items;
-                    rowWeights[first + c] = sims;
+                    rowItems[first + c] = columns[from2..to2].Select(v => (int)v).ToArray();
+                    rowWeights[first + c] = sims[from2..to2];
+                    from2 = to2;
                 }
             }
         }
