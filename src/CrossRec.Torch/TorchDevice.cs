@@ -29,6 +29,20 @@ public sealed record TorchEngineOptions
     /// <summary>Rows per k-means distance chunk (bounds GPU memory: chunk × k floats); 1..16,777,216.</summary>
     public int KMeansChunkRows { get; init; } = 65_536;
 
+    /// <summary>
+    /// Bytes of device memory the implicit ALS, BPR, EASE and item-kNN kernels may plan with; they choose
+    /// their batch sizes from it and refuse, by name and with the size needed, a factor table or Gram matrix
+    /// that does not fit. Null: on CUDA, <see cref="TorchMemoryBudget.FreeMemoryShare"/> of the device's free
+    /// memory (asked of NVML at each call); on the CPU, half the memory available to this process (1 MiB..2⁶² bytes).
+    /// </summary>
+    public long? MemoryBudgetBytes { get; init; }
+
+    /// <summary>
+    /// Positives per BPR minibatch (each with one sampled negative); null picks 1,024 on the CPU and 16,384 on
+    /// CUDA. Updates to one row within a batch are summed, as Hogwild threads would apply them (1..16,777,216).
+    /// </summary>
+    public int? BprBatchSize { get; init; }
+
     /// <summary>Checks the settings.</summary>
     public void Validate()
     {
@@ -45,6 +59,16 @@ public sealed record TorchEngineOptions
         if (BatchSize is { } b && (b < 1 || b > 16_777_216))
         {
             throw new ArgumentOutOfRangeException(nameof(BatchSize), b, "BatchSize must be in 1..16777216.");
+        }
+
+        if (MemoryBudgetBytes is { } m && (m < 1L << 20 || m > 1L << 62))
+        {
+            throw new ArgumentOutOfRangeException(nameof(MemoryBudgetBytes), m, "MemoryBudgetBytes must be in 1 MiB..2^62 bytes.");
+        }
+
+        if (BprBatchSize is { } bb && (bb < 1 || bb > 16_777_216))
+        {
+            throw new ArgumentOutOfRangeException(nameof(BprBatchSize), bb, "BprBatchSize must be in 1..16777216.");
         }
 
         if (KMeansChunkRows is < 1 or > 16_777_216)

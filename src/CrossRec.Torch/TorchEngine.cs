@@ -6,7 +6,10 @@ namespace CrossRec.Torch;
 
 /// <summary>
 /// The TorchSharp engine: biased matrix factorization (minibatch SGD with analytic gradients, or ALS with
-/// batched Cholesky), k-means and logistic regression as tensor operations on a CUDA GPU or libtorch CPU.
+/// batched Cholesky), k-means and logistic regression as tensor operations on a CUDA GPU or libtorch CPU, and
+/// the capability kernels of every recommender (<see cref="IImplicitAlsKernel"/>, <see cref="IBprKernel"/>,
+/// <see cref="IGramSolver"/> for EASE, <see cref="IItemSimilarityKernel"/> for item-kNN), which
+/// <see cref="IComputeEngine.TryGetKernel{T}"/> returns.
 /// Results come back as the core's engine-agnostic models, which the core package saves, loads and serves.
 /// </summary>
 /// <remarks>
@@ -58,6 +61,37 @@ public sealed partial class TorchEngine : IComputeEngine
     public string Name { get; }
 
     private int BatchSize => Options.BatchSize ?? (Options.Device == TorchDevice.Cuda ? 65_536 : 8_192);
+
+    private bool OnCuda => Options.Device == TorchDevice.Cuda;
+
+    /// <summary>
+    /// The most bytes one chunk of temporaries may take even when the budget allows more: 1 GiB on CUDA, 64 MiB
+    /// on the CPU, where fresh multi-gigabyte temporaries cost more in page faults than they save in calls.
+    /// </summary>
+    internal long MaxChunkBytes => OnCuda ? 1L << 30 : 64L << 20;
+
+    /// <summary>
+    /// The memory the kernels may plan with now: <see cref="TorchEngineOptions.MemoryBudgetBytes"/> when set;
+    /// on CUDA <see cref="TorchMemoryBudget.FreeMemoryShare"/> of the free device memory (NVML; where NVML is
+    /// missing, 4 GiB, said in the source); on the CPU half of the memory available to the process.
+    /// </summary>
+    public TorchMemoryBudget MemoryBudget()
+    {
+        if (Options.MemoryBudgetBytes is { } stated)
+        {
+            return new TorchMemoryBudget(stated, $"{nameof(TorchEngineOptions)}.{nameof(TorchEngineOptions.MemoryBudgetBytes)}");
+        }
+
+        if (OnCuda)
+        {
+            return Nvml.FreeBytes(Options.DeviceIndex, out var why) is { } free
+                ? new TorchMemoryBudget((long)(free * TorchMemoryBudget.FreeMemoryShare), $"{TorchMemoryBudget.FreeMemoryShare:P0} of the {TorchMemoryBudget.Format(free)} NVML reports free on {Name}")
+                : new TorchMemoryBudget(4L << 30, $"a default of 4 GiB: {why}");
+        }
+
+        var available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        return new TorchMemoryBudget(Math.Max(1L << 28, available / 2), $"half of the {TorchMemoryBudget.Format(available)} available to this process");
+    }
 
     /// <inheritdoc />
     public FactorizationModel Factorize(InteractionSet train, InteractionSet? validation, FactorizationOptions options, IProgress<EpochReport>? progress, CancellationToken cancellationToken)

@@ -69,4 +69,20 @@ public static class TorchBuilderExtensions
     /// <summary>Fits on the TorchSharp engine.</summary>
     public static LogisticBuilder UseTorch(this LogisticBuilder builder, TorchDevice device = TorchDevice.Cpu) =>
         builder.OnEngine(new TorchEngine(device));
+
+    /// <summary>Trains implicit ALS on the TorchSharp engine.</summary>
+    public static ImplicitAlsBuilder UseTorch(this ImplicitAlsBuilder builder, TorchDevice device = TorchDevice.Cpu) =>
+        builder.OnEngine(new TorchEngine(device));
+
+    /// <summary>Trains BPR on the TorchSharp engine.</summary>
+    public static BprBuilder UseTorch(this BprBuilder builder, TorchDevice device = TorchDevice.Cpu) =>
+        builder.OnEngine(new TorchEngine(device));
+
+    /// <summary>Inverts EASE's Gram matrix on the TorchSharp engine.</summary>
+    public static EaseBuilder UseTorch(this EaseBuilder builder, TorchDevice device = TorchDevice.Cpu) =>
+        builder.OnEngine(new TorchEngine(device));
+
+    /// <summary>Computes item-kNN's similarities on the TorchSharp engine.</summary>
+    public static ItemKnnBuilder UseTorch(this ItemKnnBuilder builder, TorchDevice device = TorchDevice.Cpu) =>
+        builder.OnEngine(new TorchEngine(device));
 }

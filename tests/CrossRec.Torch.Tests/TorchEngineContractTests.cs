@@ -3,13 +3,11 @@ using TorchSharp;
 
 namespace CrossRec.Torch.Tests;
 
-/// <summary>The shared engine contract, run against the TorchSharp engine on libtorch CPU.</summary>
+/// <summary>The shared engine contract, run against the TorchSharp engine (libtorch CPU; CUDA with CROSSREC_TORCH_DEVICE=cuda).</summary>
 [TestFixture]
 public class TorchEngineContractTests : EngineContractTests
 {
-    private static readonly TorchEngine Cpu = new(TorchDevice.Cpu);
-
-    protected override IComputeEngine Engine => Cpu;
+    protected override IComputeEngine Engine => CrossRec.Tests.TopN.RecommenderCases.Engine;
 }
 
 /// <summary>Torch-specific behaviour: dispose scopes, ALS, device selection.</summary>
