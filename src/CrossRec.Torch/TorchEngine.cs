@@ -134,98 +134,90 @@ public sealed partial class TorchEngine : IComputeEngine
         var reg = o.Regularization;
         var regb = o.EffectiveBiasRegularization;
         var batch = BatchSize;
-        var history = new List<EpochReport>();
         double trainSeconds = 0;
-        var best = double.PositiveInfinity;
-        var bestEpoch = 0;
+        Parameters? snapshot = null;
         Parameters? bestParameters = null;
-        var epochsRun = 0;
-        for (var epoch = 1; epoch <= o.Epochs; epoch++)
-        {
-            ct.ThrowIfCancellationRequested();
-            var watch = Stopwatch.StartNew();
-            double squaredError;
-            using (var epochScope = torch.NewDisposeScope())
+        var restored = false;
+        var early = o.EarlyStoppingPatience is { } patience && validation is not null
+            ? new TrainingLoop.EarlyStopping<EpochReport>(patience, r => r.ValidationRmse, () => bestParameters = snapshot, () => restored = true)
+            : null;
+        var run = TrainingLoop.Execute(
+            o.Epochs,
+            (epochIndex, ct) =>
             {
-                var order = TorchCompat.RandPerm(n, generator, _device);
-                var sum = torch.zeros(1, dtype: ScalarType.Float64, device: _device);
-                for (long start = 0; start < n; start += batch)
+                var epoch = epochIndex + 1;
+                if (epochIndex > 0)
                 {
-                    ct.ThrowIfCancellationRequested();
-                    using var batchScope = torch.NewDisposeScope();
-                    var index = order.narrow(0, start, Math.Min(batch, n - start));
-                    var u = users.index_select(0, index);
-                    var i = items.index_select(0, index);
-                    var r = ratings.index_select(0, index);
-                    var pu = p.index_select(0, u);
-                    var qi = q.index_select(0, i);
-                    var bu_ = bu.index_select(0, u);
-                    var bi_ = bi.index_select(0, i);
-
-                    // Analytic gradients of ½e² + ½λ‖·‖² per rating; updates from the same row are summed, as
-                    // Hogwild threads would apply them, which keeps the CPU engine's learning rates valid.
-                    var raw = r - (pu * qi).sum(1) - bu_ - bi_ - mu;
-                    sum.add_((raw * raw).sum().to(ScalarType.Float64));
-                    var e = itemWeights is null ? raw : raw * itemWeights.index_select(0, i);
-
-                    // A row that occurs c times in the batch gets the sum of c steps taken from the same stale
-                    // value, which is stable only while η·c·‖q‖² < 2 for factors and η_b·c < 2 for biases; popular
-                    // items break that at GPU batch sizes (measured: 65,536-rating batches diverged at the default
-                    // rate on a 200k-rating synthetic set). So a row's summed steps are capped at 8/η (factors)
-                    // and 1/η_b (biases) — all other rows step exactly as SGD does, which keeps parity with the
-                    // CPU engine (capping at a fixed 8 or 64 steps cost 0.02–0.3 RMSE; 1,024 diverged).
-                    var cu = RowCounts(u, train.UserCount);
-                    var ci = RowCounts(i, train.ItemCount);
-                    var e1 = e.unsqueeze(1);
-                    TorchCompat.IndexAdd(bu, 0, u, (e - (bu_ * regb)) * Capped(cu, 1 / lrb, lrb));
-                    TorchCompat.IndexAdd(bi, 0, i, (e - (bi_ * regb)) * Capped(ci, 1 / lrb, lrb));
-                    TorchCompat.IndexAdd(p, 0, u, ((e1 * qi) - (pu * reg)) * Capped(cu, 8 / lr, lr).unsqueeze(1));
-                    TorchCompat.IndexAdd(q, 0, i, ((e1 * pu) - (qi * reg)) * Capped(ci, 8 / lr, lr).unsqueeze(1));
+                    lr *= o.LearningRateDecay;
+                    lrb *= o.LearningRateDecay;
                 }
 
-                squaredError = sum.item<double>(); // one device sync per epoch
-            }
-
-            var epochSeconds = watch.Elapsed.TotalSeconds;
-            trainSeconds += epochSeconds;
-            var rmse = Math.Sqrt(squaredError / n);
-            if (!double.IsFinite(rmse))
-            {
-                throw new TrainingDivergedException($"Training diverged in epoch {epoch} on {Name}: the training error became {rmse} at learning rate {lr} (LearningRate = {o.LearningRate}, BiasLearningRate = {o.EffectiveBiasLearningRate}). The learning rate is too large for this data; try a smaller LearningRate.");
-            }
-
-            epochsRun = epoch;
-            double? validationRmse = null;
-            Parameters? current = null;
-            if (validation is not null)
-            {
-                current = Parameters.Read(p, q, bu, bi);
-                validationRmse = current.ToModel(train, k, mu, null).Evaluate(validation).Rmse;
-            }
-
-            var report = new EpochReport(epoch, o.Epochs, rmse, validationRmse, TimeSpan.FromSeconds(trainSeconds), n / Math.Max(epochSeconds, 1e-9), lr, Name);
-            history.Add(report);
-            progress?.Report(report);
-            if (validationRmse is { } v && o.EarlyStoppingPatience is { } patience)
-            {
-                if (v < best)
+                var watch = Stopwatch.StartNew();
+                double squaredError;
+                using (var epochScope = torch.NewDisposeScope())
                 {
-                    best = v;
-                    bestEpoch = epoch;
-                    bestParameters = current;
+                    var order = TorchCompat.RandPerm(n, generator, _device);
+                    var sum = torch.zeros(1, dtype: ScalarType.Float64, device: _device);
+                    for (long start = 0; start < n; start += batch)
+                    {
+                        ct.ThrowIfCancellationRequested();
+                        using var batchScope = torch.NewDisposeScope();
+                        var index = order.narrow(0, start, Math.Min(batch, n - start));
+                        var u = users.index_select(0, index);
+                        var i = items.index_select(0, index);
+                        var r = ratings.index_select(0, index);
+                        var pu = p.index_select(0, u);
+                        var qi = q.index_select(0, i);
+                        var bu_ = bu.index_select(0, u);
+                        var bi_ = bi.index_select(0, i);
+
+                        // Analytic gradients of ½e² + ½λ‖·‖² per rating; updates from the same row are summed, as
+                        // Hogwild threads would apply them, which keeps the CPU engine's learning rates valid.
+                        var raw = r - (pu * qi).sum(1) - bu_ - bi_ - mu;
+                        sum.add_((raw * raw).sum().to(ScalarType.Float64));
+                        var e = itemWeights is null ? raw : raw * itemWeights.index_select(0, i);
+
+                        // A row that occurs c times in the batch gets the sum of c steps taken from the same stale
+                        // value, which is stable only while η·c·‖q‖² < 2 for factors and η_b·c < 2 for biases; popular
+                        // items break that at GPU batch sizes (measured: 65,536-rating batches diverged at the default
+                        // rate on a 200k-rating synthetic set). So a row's summed steps are capped at 8/η (factors)
+                        // and 1/η_b (biases) — all other rows step exactly as SGD does, which keeps parity with the
+                        // CPU engine (capping at a fixed 8 or 64 steps cost 0.02–0.3 RMSE; 1,024 diverged).
+                        var cu = RowCounts(u, train.UserCount);
+                        var ci = RowCounts(i, train.ItemCount);
+                        var e1 = e.unsqueeze(1);
+                        TorchCompat.IndexAdd(bu, 0, u, (e - (bu_ * regb)) * Capped(cu, 1 / lrb, lrb));
+                        TorchCompat.IndexAdd(bi, 0, i, (e - (bi_ * regb)) * Capped(ci, 1 / lrb, lrb));
+                        TorchCompat.IndexAdd(p, 0, u, ((e1 * qi) - (pu * reg)) * Capped(cu, 8 / lr, lr).unsqueeze(1));
+                        TorchCompat.IndexAdd(q, 0, i, ((e1 * pu) - (qi * reg)) * Capped(ci, 8 / lr, lr).unsqueeze(1));
+                    }
+
+                    squaredError = sum.item<double>(); // one device sync per epoch
                 }
-                else if (epoch - bestEpoch >= patience)
+
+                var epochSeconds = watch.Elapsed.TotalSeconds;
+                trainSeconds += epochSeconds;
+                var rmse = Math.Sqrt(squaredError / n);
+                double? validationRmse = null;
+                snapshot = null;
+                if (validation is not null && double.IsFinite(rmse))
                 {
-                    break;
+                    snapshot = Parameters.Read(p, q, bu, bi);
+                    validationRmse = snapshot.ToModel(train, k, mu, null).Evaluate(validation).Rmse;
                 }
-            }
 
-            lr *= o.LearningRateDecay;
-            lrb *= o.LearningRateDecay;
-        }
-
-        var final = bestParameters ?? Parameters.Read(p, q, bu, bi);
-        var info = new TrainingInfo(Name, o, epochsRun, bestParameters is null ? epochsRun : bestEpoch, trainSeconds, (double)n * epochsRun / Math.Max(trainSeconds, 1e-9), history);
+                return new EpochReport(epoch, o.Epochs, rmse, validationRmse, TimeSpan.FromSeconds(trainSeconds), n / Math.Max(epochSeconds, 1e-9), lr, Name);
+            },
+            r => double.IsFinite(r.TrainRmse),
+            (epoch, r) => new TrainingDivergedException($"Training diverged in epoch {epoch} on {Name}: the training error became {r.TrainRmse} at learning rate {r.LearningRate} (LearningRate = {o.LearningRate}, BiasLearningRate = {o.EffectiveBiasLearningRate}). The learning rate is too large for this data; try a smaller LearningRate."),
+            parametersFinite: null,
+            early,
+            progress,
+            ct);
+        var history = run.History;
+        var epochsRun = history.Count;
+        var final = restored ? bestParameters! : Parameters.Read(p, q, bu, bi);
+        var info = new TrainingInfo(Name, o, epochsRun, run.BestIteration, trainSeconds, (double)n * epochsRun / Math.Max(trainSeconds, 1e-9), history);
         return final.ToModel(train, k, mu, info);
     }
 
@@ -268,39 +260,38 @@ public sealed partial class TorchEngine : IComputeEngine
         using var scope = torch.NewDisposeScope();
         using var generator = new torch.Generator((ulong)o.Seed, _device);
         var (n, k, users, items, ratings, mu, p, q, bu, bi) = Start(train, o, generator);
-        var history = new List<EpochReport>();
         double trainSeconds = 0;
-        for (var epoch = 1; epoch <= o.Epochs; epoch++)
-        {
-            ct.ThrowIfCancellationRequested();
-            var watch = Stopwatch.StartNew();
-            double squaredError;
-            using (var epochScope = torch.NewDisposeScope())
+        var run = TrainingLoop.Execute(
+            o.Epochs,
+            (epochIndex, ct) =>
             {
-                var (newBu, newP) = SolveSide(users, items, ratings - mu - bi.index_select(0, items), q, train.UserCount, o.Regularization, ct);
-                bu.copy_(newBu);
-                p.copy_(newP);
-                var (newBi, newQ) = SolveSide(items, users, ratings - mu - bu.index_select(0, users), p, train.ItemCount, o.Regularization, ct);
-                bi.copy_(newBi);
-                q.copy_(newQ);
-                var e = ratings - (p.index_select(0, users) * q.index_select(0, items)).sum(1) - bu.index_select(0, users) - bi.index_select(0, items) - mu;
-                squaredError = (e * e).sum().to(ScalarType.Float64).item<double>();
-            }
+                var watch = Stopwatch.StartNew();
+                double squaredError;
+                using (var epochScope = torch.NewDisposeScope())
+                {
+                    var (newBu, newP) = SolveSide(users, items, ratings - mu - bi.index_select(0, items), q, train.UserCount, o.Regularization, ct);
+                    bu.copy_(newBu);
+                    p.copy_(newP);
+                    var (newBi, newQ) = SolveSide(items, users, ratings - mu - bu.index_select(0, users), p, train.ItemCount, o.Regularization, ct);
+                    bi.copy_(newBi);
+                    q.copy_(newQ);
+                    var e = ratings - (p.index_select(0, users) * q.index_select(0, items)).sum(1) - bu.index_select(0, users) - bi.index_select(0, items) - mu;
+                    squaredError = (e * e).sum().to(ScalarType.Float64).item<double>();
+                }
 
-            var seconds = watch.Elapsed.TotalSeconds;
-            trainSeconds += seconds;
-            var rmse = Math.Sqrt(squaredError / n);
-            if (!double.IsFinite(rmse))
-            {
-                throw new TrainingDivergedException($"ALS produced a non-finite error in epoch {epoch} on {Name}; increase Regularization (now {o.Regularization}).");
-            }
-
-            double? validationRmse = validation is null ? null : Parameters.Read(p, q, bu, bi).ToModel(train, k, mu, null).Evaluate(validation).Rmse;
-            var report = new EpochReport(epoch, o.Epochs, rmse, validationRmse, TimeSpan.FromSeconds(trainSeconds), n / Math.Max(seconds, 1e-9), 0f, Name);
-            history.Add(report);
-            progress?.Report(report);
-        }
-
+                var seconds = watch.Elapsed.TotalSeconds;
+                trainSeconds += seconds;
+                var rmse = Math.Sqrt(squaredError / n);
+                double? validationRmse = validation is null || !double.IsFinite(rmse) ? null : Parameters.Read(p, q, bu, bi).ToModel(train, k, mu, null).Evaluate(validation).Rmse;
+                return new EpochReport(epochIndex + 1, o.Epochs, rmse, validationRmse, TimeSpan.FromSeconds(trainSeconds), n / Math.Max(seconds, 1e-9), 0f, Name);
+            },
+            r => double.IsFinite(r.TrainRmse),
+            (epoch, r) => new TrainingDivergedException($"ALS produced a non-finite error in epoch {epoch} on {Name}; increase Regularization (now {o.Regularization})."),
+            parametersFinite: null,
+            earlyStopping: null,
+            progress,
+            ct);
+        var history = run.History;
         var info = new TrainingInfo(Name, o, o.Epochs, o.Epochs, trainSeconds, (double)n * o.Epochs / Math.Max(trainSeconds, 1e-9), history);
         return Parameters.Read(p, q, bu, bi).ToModel(train, k, mu, info);
     }

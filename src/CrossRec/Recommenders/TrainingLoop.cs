@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace CrossRec;
 
 /// <summary>
-/// The one iteration loop shared by every iterative trainer (biased MF by SGD, implicit ALS, BPR): runs the
+/// The one iteration loop shared by every iterative trainer (biased MF by SGD or ALS on both engines, implicit ALS, BPR): runs the
 /// algorithm's step, checks it for divergence, reports progress, honours cancellation, keeps the history and
 /// stops early on a validation figure. The algorithms supply only their step and how to read its report.
 /// </summary>
