@@ -94,7 +94,7 @@ internal sealed class TorchBprSession : IBprSession
         if (options.DomainAwareNegatives && train.HasDomains)
         {
             // The CPU sampler's groups: domain d is group d + 1, items without a domain group 0.
-            var (groupOf, groupOffsets, groupItems) = Groups(m.ItemCount, train.ItemDomains);
+            var (groupOf, groupOffsets, groupItems) = Engines.Cpu.Bpr.BprNegativeSampler.Groups(m.ItemCount, train.ItemDomains);
             _groupOfItem = TorchCompat.Indices(groupOf, device).DetachFromDisposeScope();
             _groupOffsets = TorchCompat.Indices(groupOffsets, device).DetachFromDisposeScope();
             _groupItems = TorchCompat.Indices(groupItems, device).DetachFromDisposeScope();
@@ -198,38 +198,6 @@ internal sealed class TorchBprSession : IBprSession
         {
             t?.Dispose();
         }
-    }
-
-    /// <summary>Item groups of the domain-aware sampler: group d + 1 for domain d, group 0 for items without one (the CPU sampler's layout).</summary>
-    internal static (int[] GroupOf, int[] Offsets, int[] Items) Groups(int itemCount, ReadOnlySpan<int> itemDomains)
-    {
-        var groups = 1;
-        foreach (var d in itemDomains)
-        {
-            groups = Math.Max(groups, d + 2);
-        }
-
-        var groupOf = new int[itemCount];
-        var offsets = new int[groups + 1];
-        for (var i = 0; i < itemCount; i++)
-        {
-            groupOf[i] = itemDomains[i] + 1;
-            offsets[groupOf[i] + 1]++;
-        }
-
-        for (var g = 0; g < groups; g++)
-        {
-            offsets[g + 1] += offsets[g];
-        }
-
-        var cursor = offsets.AsSpan(0, groups).ToArray();
-        var items = new int[itemCount];
-        for (var i = 0; i < itemCount; i++)
-        {
-            items[cursor[groupOf[i]]++] = i;
-        }
-
-        return (groupOf, offsets, items);
     }
 
     /// <summary>One negative per positive, redrawn while it is one of the user's items (at most <see cref="MaxDraws"/> draws); found is false where every draw was.</summary>

@@ -119,28 +119,7 @@ public static class TopNCommand
             byUser[known[n]] = lists[n];
         }
 
-        var dir = Path.GetDirectoryName(Path.GetFullPath(outPath))!;
-        Directory.CreateDirectory(dir);
-        using (var writer = new StreamWriter(outPath, append: false, new UTF8Encoding(false)))
-        {
-            var line = new StringBuilder();
-            foreach (var u in users)
-            {
-                var recs = byUser.TryGetValue(u, out var list) ? list : cold!;
-                line.Clear().Append(u).Append('\t');
-                for (var r = 0; r < recs.Count; r++)
-                {
-                    if (r > 0)
-                    {
-                        line.Append(',');
-                    }
-
-                    line.Append(recs[r].ItemId);
-                }
-
-                writer.WriteLine(line);
-            }
-        }
+        Write(outPath, users, byUser, cold);
 
         var recommendSeconds = recWatch.Elapsed.TotalSeconds;
         Console.Error.WriteLine($"topn: {model.Algorithm} fitted in {fitSeconds:F2}s; {users.Count} users ({coldUsers} cold) scored in {recommendSeconds:F2}s -> {outPath}");

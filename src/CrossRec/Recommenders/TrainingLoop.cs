@@ -111,7 +111,8 @@ internal static class TrainingLoop
             (i, ct) =>
             {
                 var (loss, metrics) = step(i, ct);
-                return new TrainingProgress(algorithm, i + 1, iterations, loss, watch.Elapsed, device) { Metrics = metrics ?? NoMetrics };
+                var report = new TrainingProgress(algorithm, i + 1, iterations, loss, watch.Elapsed, device);
+                return metrics is null ? report : report with { Metrics = metrics };
             },
             r => !double.IsInfinity(r.Loss),
             (i, r) => new TrainingDivergedException(
@@ -122,6 +123,4 @@ internal static class TrainingLoop
             cancellationToken);
         return (run.History, run.Seconds);
     }
-
-    private static readonly IReadOnlyDictionary<string, double> NoMetrics = new Dictionary<string, double>(0);
 }

@@ -48,7 +48,18 @@ internal sealed class BprNegativeSampler
             return new BprNegativeSampler(itemCount, null, [], []);
         }
 
-        var groups = 0;
+        var (groupOf, offsets, items) = Groups(itemCount, itemDomains);
+        return new BprNegativeSampler(itemCount, groupOf, offsets, items);
+    }
+
+    /// <summary>
+    /// The domain groups, as CSR: group d + 1 holds the items of domain d, group 0 the items without one;
+    /// <c>GroupOf[i]</c> is item i's group and <c>Items[Offsets[g]..Offsets[g + 1]]</c> its members, ascending.
+    /// The Torch engine's sampler uses the same layout.
+    /// </summary>
+    internal static (int[] GroupOf, int[] Offsets, int[] Items) Groups(int itemCount, ReadOnlySpan<int> itemDomains)
+    {
+        var groups = 1;
         foreach (var d in itemDomains)
         {
             groups = Math.Max(groups, d + 2);
@@ -74,7 +85,7 @@ internal sealed class BprNegativeSampler
             items[cursor[groupOf[i]]++] = i;
         }
 
-        return new BprNegativeSampler(itemCount, groupOf, offsets, items);
+        return (groupOf, offsets, items);
     }
 
     /// <summary>A negative for a step with positive <paramref name="positive"/> of a user whose sorted items are <paramref name="userItems"/>, or −1 when none was found.</summary>
