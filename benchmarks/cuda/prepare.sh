@@ -61,6 +61,7 @@ if [ -n "${CROSSREC_DATA:-}" ] && [ -f "$CROSSREC_DATA/ml-100k/u.data" ]; then
 fi
 
 cp "$repo/benchmarks/cuda/run.sh" "$kit/"
+cp "$repo/README.md" "$kit/tests/"   # the Torch suite checks the README's Torch block (ReadmeSnippetTests)
 cat >"$kit/kit.env" <<ENV
 TORCHSHARP_VERSION=$torch_version
 LIBTORCH_VERSION=$libtorch_version

@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -5,59 +6,215 @@ using Microsoft.CodeAnalysis.CSharp;
 namespace CrossRec.Tests.Docs;
 
 /// <summary>
-/// Every <c>```csharp</c> block of the README compiles against the CrossRec assembly as a program of
-/// top-level statements with the SDK's implicit usings. A block that needs the opt-in TorchSharp engine
-/// (it starts with <c>using CrossRec.Torch;</c>) is reported as ignored when that engine is not built.
+/// The README's <c>```csharp</c> blocks, each as a program of top-level statements with the SDK's implicit usings:
+/// every block compiles against the CrossRec assemblies, and every block is then run and must print exactly the
+/// <c>```text</c> block that follows it (after at most one line of prose such as "Prints:"), or nothing when none
+/// follows. A block is run in a fresh temporary directory holding a link <c>ml-100k</c> to
+/// <c>$CROSSREC_DATA/ml-100k</c>; without the data a block that reads it is reported as ignored with a message.
+/// A block that cannot run here is marked <c>&lt;!-- readme: compile-only: reason --&gt;</c> on the line before it,
+/// and a block that needs the opt-in TorchSharp engine (it has <c>using CrossRec.Torch;</c>) is compiled and run
+/// by the Torch suite only.
 /// </summary>
+[NonParallelizable] // redirects Console.Out and changes the current directory while a block runs
 public sealed partial class ReadmeSnippetTests
 {
     private const string ImplicitUsings = "global using System; global using System.Collections.Generic; global using System.IO; global using System.Linq; global using System.Threading; global using System.Threading.Tasks;";
 
-    public static IEnumerable<TestCaseData> Blocks()
+    /// <summary>One C# block of the README.</summary>
+    /// <param name="Code">The block's text.</param>
+    /// <param name="Line">1-based README line of its opening fence.</param>
+    /// <param name="ExpectedOutput">The text block after it (its expected standard output), or null.</param>
+    /// <param name="CompileOnly">Why it is not run, or null.</param>
+    public sealed record Block(string Code, int Line, string? ExpectedOutput, string? CompileOnly)
     {
-        var readme = FindReadme();
-        var text = File.ReadAllText(readme);
-        var n = 0;
+        public bool NeedsTorch => Code.Contains("using CrossRec.Torch;", StringComparison.Ordinal);
+
+        public override string ToString() => $"README line {Line}";
+    }
+
+    public static IReadOnlyList<Block> Parse(string text)
+    {
+        var blocks = new List<Block>();
         foreach (Match m in BlockPattern().Matches(text))
         {
-            n++;
             var line = text[..m.Index].Count(c => c == '\n') + 1;
-            yield return new TestCaseData(m.Groups[1].Value, line).SetName($"README C# block {n} (line {line}) compiles");
+            var before = text[..m.Index].TrimEnd();
+            var lastLine = before[(before.LastIndexOf('\n') + 1)..];
+            var marker = CompileOnlyPattern().Match(lastLine);
+            var after = text[(m.Index + m.Length)..];
+            var output = OutputPattern().Match(after);
+            blocks.Add(new Block(m.Groups[1].Value, line, output.Success ? output.Groups[1].Value : null, marker.Success ? marker.Groups[1].Value.Trim() : null));
+        }
+
+        return blocks;
+    }
+
+    /// <summary>
+    /// True in the Torch suite (tests/CrossRec.Torch.Tests links this file): there only the blocks that use
+    /// CrossRec.Torch are checked, with its assemblies referenced; the default suite checks the others.
+    /// </summary>
+    public static bool TorchSuite { get; } = Type.GetType("CrossRec.Torch.TorchEngine, CrossRec.Torch") is not null;
+
+    public static IEnumerable<TestCaseData> Blocks() =>
+        ReadmeBlocks().Select(b => new TestCaseData(b).SetName($"README C# block at line {b.Line} compiles"));
+
+    public static IEnumerable<TestCaseData> RunnableBlocks() =>
+        ReadmeBlocks().Where(b => b.CompileOnly is null)
+            .Select(b => new TestCaseData(b).SetName($"README C# block at line {b.Line} prints what the README says"));
+
+    private static IEnumerable<Block> ReadmeBlocks() => Parse(File.ReadAllText(FindReadme())).Where(b => !TorchSuite || b.NeedsTorch);
+
+    [TestCaseSource(nameof(Blocks))]
+    public void ReadmeBlockCompiles(Block block)
+    {
+        if (block.NeedsTorch && !TorchSuite)
+        {
+            Assert.Ignore($"README line {block.Line}: the block uses CrossRec.Torch, which the default build leaves out; the Torch suite (.ci/torch) compiles and runs it.");
+        }
+
+        Assert.That(Compile(block, out var errors), Is.Not.Null, $"README block at line {block.Line}:\n{string.Join("\n", errors)}\n{block.Code}");
+    }
+
+    [TestCaseSource(nameof(RunnableBlocks))]
+    public void ReadmeBlockPrintsWhatTheReadmeSays(Block block)
+    {
+        if (block.NeedsTorch && !TorchSuite)
+        {
+            Assert.Ignore($"README line {block.Line}: the block uses CrossRec.Torch, which the default build leaves out; the Torch suite (.ci/torch) runs it.");
+        }
+
+        var output = Run(block);
+        if (block.ExpectedOutput is null)
+        {
+            Assert.That(output, Is.Empty, $"README line {block.Line}: the block prints this but the README shows no ```text block of its output after it.");
+        }
+        else
+        {
+            Assert.That(output, Is.EqualTo(Normalise(block.ExpectedOutput)), $"README line {block.Line}: the block's output differs from the ```text block after it. It printed:\n{output}\n");
         }
     }
 
-    [TestCaseSource(nameof(Blocks))]
-    public void ReadmeBlockCompiles(string code, int line)
+    [Test]
+    public void TheReadmeHasCSharpBlocksToCheck()
     {
-        if (code.Contains("using CrossRec.Torch;", StringComparison.Ordinal))
-        {
-            Assert.Ignore($"README line {line}: the block uses CrossRec.Torch, which the default build leaves out (-p:CrossRecTorch=true builds it).");
-        }
+        var blocks = Parse(File.ReadAllText(FindReadme()));
+        Assert.That(blocks, Has.Count.GreaterThanOrEqualTo(2));
+        Assert.That(blocks.Where(b => b.ExpectedOutput is not null), Is.Not.Empty, "no README block shows its output");
+        Assert.That(blocks.Where(b => b.CompileOnly is not null).Select(b => b.CompileOnly), Has.All.Length.GreaterThan(10), "a compile-only block must say why it is not run");
+    }
 
+    [Test]
+    public void TheParserPairsABlockWithItsOutputAndMarker()
+    {
+        const string text = "intro\n```csharp\nConsole.WriteLine(1);\n```\n\nPrints:\n\n```text\n1\n```\n\n<!-- readme: compile-only: needs a database server -->\n```csharp\nvar x = 2;\n```\n\nSome prose.\n\nMore prose.\n\n```text\nnot an output\n```\n";
+        var blocks = Parse(text);
+        Assert.That(blocks, Has.Count.EqualTo(2));
+        Assert.That(blocks[0].ExpectedOutput, Is.EqualTo("1\n"));
+        Assert.That(blocks[0].CompileOnly, Is.Null);
+        Assert.That(blocks[1].ExpectedOutput, Is.Null, "a text block two paragraphs later is not the block's output");
+        Assert.That(blocks[1].CompileOnly, Is.EqualTo("needs a database server"));
+        Assert.That(blocks[1].Line, Is.EqualTo(13));
+    }
+
+    /// <summary>Compiles a block, or returns null with the errors.</summary>
+    public static byte[]? Compile(Block block, out IReadOnlyList<string> errors)
+    {
         var references = new List<MetadataReference>();
-        var platform = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator);
-        foreach (var path in platform)
+        foreach (var path in ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator))
         {
             references.Add(MetadataReference.CreateFromFile(path));
         }
 
         references.Add(MetadataReference.CreateFromFile(typeof(InteractionSet).Assembly.Location));
-        references.Add(MetadataReference.CreateFromFile(typeof(CrossRec.IO.SparkAls).Assembly.Location)); // "Data in databases, Parquet and Spark"
+        // CrossRec.IO ("Data in databases, Parquet and Spark") in the default suite; CrossRec.Torch and TorchSharp in the Torch suite.
+        foreach (var name in new[] { "CrossRec.IO.SparkAls, CrossRec.IO", "CrossRec.Torch.TorchEngine, CrossRec.Torch", "TorchSharp.torch, TorchSharp" })
+        {
+            if (Type.GetType(name) is { } type)
+            {
+                references.Add(MetadataReference.CreateFromFile(type.Assembly.Location));
+            }
+        }
+
         var parse = new CSharpParseOptions(LanguageVersion.Latest);
         var compilation = CSharpCompilation.Create(
-            $"readme_block_{line}",
-            [CSharpSyntaxTree.ParseText(code, parse, path: $"README.md:{line}"), CSharpSyntaxTree.ParseText(ImplicitUsings, parse)],
+            $"readme_block_{block.Line}",
+            [CSharpSyntaxTree.ParseText(block.Code, parse, path: $"README.md:{block.Line}"), CSharpSyntaxTree.ParseText(ImplicitUsings, parse)],
             references,
-            new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable));
-        var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.ToString()).ToList();
-        Assert.That(errors, Is.Empty, $"README block at line {line}:\n{code}");
+            new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable, optimizationLevel: OptimizationLevel.Release));
+        using var image = new MemoryStream();
+        var result = compilation.Emit(image);
+        errors = result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.ToString()).ToList();
+        return result.Success ? image.ToArray() : null;
     }
 
-    [Test]
-    public void TheReadmeHasCSharpBlocksToCheck() => Assert.That(Blocks().Count(), Is.GreaterThanOrEqualTo(2));
-
-    private static string FindReadme()
+    /// <summary>Compiles and runs a block in a fresh directory and returns what it printed, line ends normalised.</summary>
+    public static string Run(Block block)
     {
+        var image = Compile(block, out var errors) ?? throw new AssertionException($"README line {block.Line} does not compile:\n{string.Join("\n", errors)}");
+        var work = Directory.CreateTempSubdirectory("crossrec-readme-");
+        var previousDirectory = Environment.CurrentDirectory;
+        var previousOut = Console.Out;
+        try
+        {
+            if (block.Code.Contains("ml-100k", StringComparison.Ordinal))
+            {
+                var root = Environment.GetEnvironmentVariable("CROSSREC_DATA");
+                var data = root is null ? null : Path.Combine(root, "ml-100k");
+                if (data is null || !File.Exists(Path.Combine(data, "u.data")))
+                {
+                    Assert.Ignore($"README line {block.Line} reads MovieLens 100K: set CROSSREC_DATA to the folder holding ml-100k/ to run it (CI does).");
+                }
+
+                Directory.CreateSymbolicLink(Path.Combine(work.FullName, "ml-100k"), data!);
+            }
+
+            var entry = Assembly.Load(image).EntryPoint ?? throw new AssertionException($"README line {block.Line} has no entry point.");
+            var captured = new StringWriter { NewLine = "\n" };
+            Environment.CurrentDirectory = work.FullName;
+            Console.SetOut(captured);
+            try
+            {
+                var result = entry.Invoke(null, entry.GetParameters().Length == 0 ? null : [Array.Empty<string>()]);
+                if (result is Task task)
+                {
+                    task.GetAwaiter().GetResult();
+                }
+            }
+            catch (TargetInvocationException e) when (e.InnerException is not null)
+            {
+                throw new AssertionException($"README line {block.Line} threw {e.InnerException.GetType().Name}: {e.InnerException.Message}\nIt had printed:\n{captured}", e.InnerException);
+            }
+
+            return Normalise(captured.ToString());
+        }
+        finally
+        {
+            Console.SetOut(previousOut);
+            Environment.CurrentDirectory = previousDirectory;
+            work.Delete(recursive: true);
+        }
+    }
+
+    private static string Normalise(string text)
+    {
+        var lines = text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n').Select(l => l.TrimEnd()).ToList();
+        while (lines.Count > 0 && lines[^1].Length == 0)
+        {
+            lines.RemoveAt(lines.Count - 1);
+        }
+
+        return string.Join("\n", lines);
+    }
+
+    public static string FindReadme()
+    {
+        // The CUDA kit (benchmarks/cuda/prepare.sh) ships the README beside the published Torch suite.
+        var shipped = Path.Combine(TestContext.CurrentContext.TestDirectory, "README.md");
+        if (File.Exists(shipped))
+        {
+            return shipped;
+        }
+
         for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
         {
             var candidate = Path.Combine(dir.FullName, "README.md");
@@ -72,4 +229,11 @@ public sealed partial class ReadmeSnippetTests
 
     [GeneratedRegex(@"```csharp\r?\n(.*?)```", RegexOptions.Singleline)]
     private static partial Regex BlockPattern();
+
+    // The block's output: right after its closing fence, blank lines, at most one line of prose, blank lines, a text block.
+    [GeneratedRegex(@"\A[ \t]*\r?\n(?:[ \t]*\r?\n)*(?:[^`\r\n][^\r\n]*\r?\n(?:[ \t]*\r?\n)*)?```text\r?\n(.*?)```", RegexOptions.Singleline)]
+    private static partial Regex OutputPattern();
+
+    [GeneratedRegex(@"^<!--\s*readme:\s*compile-only:(.*?)-->\s*$")]
+    private static partial Regex CompileOnlyPattern();
 }
