@@ -18,7 +18,7 @@ public sealed partial class TorchEngine : IGramSolver
     {
         ArgumentNullException.ThrowIfNull(matrix);
         Check.Range(n, 0, 46_340, nameof(n));
-        Check.Range(threads, 0, Environment.ProcessorCount * 4, nameof(threads));
+        Check.Range(threads, 0, ThreadCount.Max, nameof(threads));
         if (matrix.Length < (long)n * n)
         {
             throw new ArgumentException($"The matrix has {matrix.Length} elements; n = {n} needs {(long)n * n}.", nameof(matrix));

@@ -76,6 +76,10 @@ public static class SegmentCommand
         });
         var seconds = watch.Elapsed.TotalSeconds;
         var result = model.Result!;
+        if (result.Note is { } note)
+        {
+            Console.Error.WriteLine($"segment: note: {note}");
+        }
         var table = new Table().RoundedBorder().AddColumn("segment").AddColumn(new TableColumn("rows").RightAligned()).AddColumn(new TableColumn("share").RightAligned());
         for (var c = 0; c < k; c++)
         {
@@ -100,6 +104,7 @@ public static class SegmentCommand
                 ["inertia"] = ConsoleSetup.Finite(result.Inertia),
                 ["iterations"] = result.Iterations,
                 ["converged"] = result.Converged,
+                ["note"] = result.Note,
                 ["seconds"] = seconds,
             }, ConsoleSetup.Json));
         }

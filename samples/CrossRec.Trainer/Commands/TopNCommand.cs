@@ -123,6 +123,10 @@ public static class TopNCommand
 
         var recommendSeconds = recWatch.Elapsed.TotalSeconds;
         Console.Error.WriteLine($"topn: {model.Algorithm} fitted in {fitSeconds:F2}s; {users.Count} users ({coldUsers} cold) scored in {recommendSeconds:F2}s -> {outPath}");
+        if (model.Training?.Note is { } note)
+        {
+            Console.Error.WriteLine($"topn: note: {note}");
+        }
         if (json)
         {
             var summary = new Dictionary<string, object?>

@@ -121,6 +121,10 @@ public static class TrainCommand
         }
 
         var info = model.Info;
+        if (info?.Note is { } note)
+        {
+            Console.Error.WriteLine($"note: {note}"); // e.g. --threads above the core count (clamped), or Device.Auto's fallback
+        }
         var rating = implicitFeedback ? null : model.Evaluate(dataset.Test); // an implicit model scores propensities, not ratings
         var ranking = withRanking ? model.EvaluateRanking(dataset.Test, new RankingOptions { K = 10, RelevanceThreshold = dataset.RelevanceThreshold }) : null;
 
@@ -212,6 +216,7 @@ public static class TrainCommand
                 ["fit_seconds"] = loadPath is null ? fitWatch.Elapsed.TotalSeconds : null,
                 ["updates_per_second"] = Metric("updates_per_second", info?.UpdatesPerSecond),
                 ["device"] = info?.Device,
+                ["note"] = info?.Note,
                 ["history"] = info?.History.Select(e => new Dictionary<string, object?>
                 {
                     ["epoch"] = e.Epoch,

@@ -112,6 +112,7 @@ public sealed class LogisticBuilder
         var encoder = FeatureEncoder.Learn(train, features);
         var x = encoder.Encode(train);
         var fit = (_engine ?? CpuEngine.Default).FitLogistic(x, labels, Options, cancellationToken);
+        fit.Note = ThreadCount.Join(fit.Note, ThreadCount.ClampWarning(Options.Threads, "LogisticOptions.Threads"));
         return new ConversionModel(encoder, fit.Coefficients.ToArray(), fit.Intercept, target, positiveLabel, fit);
     }
 }

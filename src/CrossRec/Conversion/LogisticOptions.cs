@@ -37,7 +37,7 @@ public sealed record LogisticOptions
     /// <summary>Optimiser.</summary>
     public LogisticSolver Solver { get; init; } = LogisticSolver.Auto;
 
-    /// <summary>Worker threads; 0 uses every core (0..1024).</summary>
+    /// <summary>Worker threads; 0 uses every core (0..1024). More than <see cref="Environment.ProcessorCount"/> is clamped to the core count, with a warning in the fitted model's LogisticFit.Note.</summary>
     public int Threads { get; init; }
 
     /// <summary>Checks every option; the exception names the option and its allowed range.</summary>
@@ -48,7 +48,7 @@ public sealed record LogisticOptions
         Check.OpenClosed(NegativeWeight, 0, 1e6, nameof(NegativeWeight));
         Check.Range(MaxIterations, 1, 100_000, nameof(MaxIterations));
         Check.OpenClosed(Tolerance, 0, 1, nameof(Tolerance));
-        Check.Range(Threads, 0, 1024, nameof(Threads));
+        Check.Range(Threads, 0, ThreadCount.Max, nameof(Threads));
         if (!Enum.IsDefined(Solver))
         {
             throw new ArgumentOutOfRangeException(nameof(Solver), Solver, "Solver must be Auto, Newton or Lbfgs.");
@@ -78,6 +78,9 @@ public sealed class LogisticFit
 
     /// <summary>The optimiser that ran (Newton or L-BFGS).</summary>
     public LogisticSolver Solver { get; }
+
+    /// <summary>Anything the user should know about the run (a <see cref="LogisticOptions.Threads"/> above the core count, clamped), or null. Not stored in model files.</summary>
+    public string? Note { get; internal set; } // set once by the builder before the fit is handed out
 
     /// <summary>Wall time of the fit, in seconds.</summary>
     public double Seconds { get; }

@@ -199,12 +199,12 @@ public sealed class CrossDomainAutoBuilder : ICrossDomainBuilder
         ArgumentException.ThrowIfNullOrEmpty(target);
         Check.OpenClosed(ValidationFraction, 0, 0.5, nameof(ValidationFraction));
         Check.Range(K, 1, 1000, nameof(K));
-        Check.Range(ThreadCount, 0, Environment.ProcessorCount * 4, nameof(ThreadCount));
+        Check.Range(ThreadCount, 0, Internal.ThreadCount.Max, nameof(ThreadCount));
         Check.Open(WarmHiddenFraction, 0, 1, nameof(WarmHiddenFraction));
         var t = CrossDomainBuilder.TargetIndex(train, target);
         var watch = Stopwatch.StartNew();
         var candidates = _candidates ?? DefaultCandidates(HoldOutMode);
-        var threads = ThreadCount > 0 ? ThreadCount : Environment.ProcessorCount;
+        var threads = Internal.ThreadCount.Effective(ThreadCount);
         var scores = new List<CrossDomainCandidateScore>();
 
         CrossDomainSplit nested;

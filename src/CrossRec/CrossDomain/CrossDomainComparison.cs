@@ -121,7 +121,7 @@ public sealed partial class CrossDomainProtocolBuilder
         var t = DomainExtensions.DomainIndex(train, split.Target);
         var itemDomains = train.ItemDomainsArray!;
         var itemCount = train.ItemCount;
-        var threads = o.Threads > 0 ? o.Threads : Environment.ProcessorCount;
+        var threads = ThreadCount.Effective(o.Threads);
         var cases = CrossDomainScoring.Cases(split, o.RelevanceThreshold);
         var rows = new List<(string Name, string Method, RankingMetrics M, RankingEvaluator.PerUserMetrics P, double Seconds)>();
         var watch = Stopwatch.StartNew();

@@ -159,7 +159,7 @@ public sealed class CrossDomainModel
     {
         ArgumentNullException.ThrowIfNull(users);
         Check.Range(count, 1, int.MaxValue, nameof(count));
-        Check.Range(threads, 0, Environment.ProcessorCount * 4, nameof(threads));
+        Check.Range(threads, 0, ThreadCount.Max, nameof(threads));
         var index = new int[users.Count];
         for (var n = 0; n < users.Count; n++)
         {
@@ -172,7 +172,7 @@ public sealed class CrossDomainModel
         Parallel.For(
             0,
             users.Count,
-            new ParallelOptions { MaxDegreeOfParallelism = threads == 0 ? Environment.ProcessorCount : threads, CancellationToken = cancellationToken },
+            new ParallelOptions { MaxDegreeOfParallelism = Internal.ThreadCount.Effective(threads), CancellationToken = cancellationToken },
             () => new float[ItemIds.Count],
             (n, _, scores) =>
             {

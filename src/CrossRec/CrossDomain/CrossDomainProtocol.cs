@@ -57,7 +57,7 @@ public sealed record CrossDomainProtocolOptions
         Check.Range(K, 1, 10_000, nameof(K));
         Check.Range(MinSourceInteractions, 1, 1_000_000, nameof(MinSourceInteractions));
         Check.Range(MinTargetInteractions, 1, 1_000_000, nameof(MinTargetInteractions));
-        Check.Range(Threads, 0, 1024, nameof(Threads));
+        Check.Range(Threads, 0, ThreadCount.Max, nameof(Threads));
         Check.Open(WarmHiddenFraction, 0, 1, nameof(WarmHiddenFraction));
         if (!Enum.IsDefined(Mode))
         {
@@ -260,7 +260,7 @@ public sealed partial class CrossDomainProtocolBuilder
             cases.Add(new RankingEvaluator.Case(u, list.Distinct().ToArray(), joint.SeenItems(u).ToArray()));
         }
 
-        var threads = o.Threads > 0 ? Math.Min(o.Threads, Environment.ProcessorCount) : Environment.ProcessorCount;
+        var threads = ThreadCount.Effective(o.Threads);
 
         var jointMetrics = RankingEvaluator.Evaluate(cases, itemCount, o.K, (u, scores) =>
         {

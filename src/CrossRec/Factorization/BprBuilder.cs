@@ -171,7 +171,7 @@ public sealed class BprBuilder : IRecommenderBuilder
             ["final-loss"] = RecommenderModel.Invariant(lastLoss),
             ["final-sampled-auc"] = RecommenderModel.Invariant(auc[^1]),
         };
-        var info = new RecommenderTrainingInfo("bpr", engine.Name, parameters, o.Epochs, watch.Elapsed.TotalSeconds, history, note);
+        var info = new RecommenderTrainingInfo("bpr", engine.Name, parameters, o.Epochs, watch.Elapsed.TotalSeconds, history, ThreadCount.Join(note, o.Deterministic ? null : ThreadCount.ClampWarning(o.Threads, "BprOptions.Threads")));
         var foldIn = new BprModel.FoldInSettings(o.Seed, o.LearningRate, o.Schedule, o.UserRegularization, o.FoldInEpochs, o.DomainAwareNegatives && train.HasDomains);
         return new BprModel(RecommenderModel.CommonFrom(train, info), k, userFactors, itemFactors, itemBias, foldIn, auc);
     }

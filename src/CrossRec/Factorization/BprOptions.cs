@@ -111,7 +111,7 @@ public sealed record BprOptions
     /// <summary>Seed of the initialisation, the shuffles, the negative samples and the fold-in.</summary>
     public int Seed { get; init; } = 42;
 
-    /// <summary>Worker threads; 0 uses every core (0..4 × cores). Threads update shared factors without locks (Hogwild).</summary>
+    /// <summary>Worker threads; 0 uses every core (0..1024). More than <see cref="Environment.ProcessorCount"/> is clamped to the core count, with a warning in the fitted model's training note. Threads update shared factors without locks (Hogwild).</summary>
     public int Threads { get; init; }
 
     /// <summary>
@@ -121,7 +121,7 @@ public sealed record BprOptions
     public bool Deterministic { get; init; }
 
     /// <summary>The number of worker threads this configuration will use on this machine.</summary>
-    public int EffectiveThreads => Deterministic ? 1 : Threads > 0 ? Math.Min(Threads, Environment.ProcessorCount) : Environment.ProcessorCount;
+    public int EffectiveThreads => Deterministic ? 1 : ThreadCount.Effective(Threads);
 
     /// <summary>The learning rate of epoch <paramref name="epoch"/> (0-based) under <see cref="Schedule"/>.</summary>
     public float LearningRateAt(int epoch) => RateAt(LearningRate, Schedule, epoch, Epochs);
@@ -149,7 +149,7 @@ public sealed record BprOptions
         Check.OpenClosed(SamplesPerEpoch, 0, 1000, nameof(SamplesPerEpoch));
         Check.OpenClosed(InitStandardDeviation, 0, 10, nameof(InitStandardDeviation));
         Check.Range(FoldInEpochs, 1, 10_000, nameof(FoldInEpochs));
-        Check.Range(Threads, 0, 4 * Environment.ProcessorCount, nameof(Threads));
+        Check.Range(Threads, 0, ThreadCount.Max, nameof(Threads));
 
         // SGD shrinks a parameter by (1 − η·λ) per step; at η·λ ≥ 1 it flips sign every step, which ends
         // in a divergence far from its cause. Say so up front, naming both options.

@@ -139,7 +139,8 @@ public sealed class BiasedFactorizationBuilder : IRecommenderBuilder
         string? fallback = null;
         var engine = _engine ?? EngineResolver.Resolve(_device, out fallback);
         var model = engine.Factorize(train, validation, Options, progress, cancellationToken);
-        return fallback is not null && model.Info is { } info ? model.WithInfo(info with { Note = fallback }) : model;
+        var note = ThreadCount.Join(fallback, Options.Deterministic ? null : ThreadCount.ClampWarning(Options.Threads, "FactorizationOptions.Threads"));
+        return note is not null && model.Info is { } info ? model.WithInfo(info with { Note = ThreadCount.Join(info.Note, note) }) : model;
     }
 
     /// <inheritdoc />

@@ -62,7 +62,7 @@ public sealed record FactorizationOptions
     /// <summary>Seed of the initialisation and shuffling.</summary>
     public int Seed { get; init; } = 42;
 
-    /// <summary>Worker threads; 0 uses every core (0..1024). More than <see cref="Environment.ProcessorCount"/> is clamped to it (<see cref="EffectiveThreads"/>): extra threads only contend (an ML-100K fit with 1000 threads took 48 s instead of 0.1 s).</summary>
+    /// <summary>Worker threads; 0 uses every core (0..1024). More than <see cref="Environment.ProcessorCount"/> is clamped to it (<see cref="EffectiveThreads"/>), with a warning in <see cref="TrainingInfo.Note"/>: extra threads only contend (an ML-100K fit with 1000 threads took 48 s instead of 0.1 s).</summary>
     public int Threads { get; init; }
 
     /// <summary>
@@ -112,7 +112,7 @@ public sealed record FactorizationOptions
 
         Check.OpenClosed(LearningRateDecay, 0f, 1f, nameof(LearningRateDecay));
         Check.OpenClosed(InitStandardDeviation, 0f, 10f, nameof(InitStandardDeviation));
-        Check.Range(Threads, 0, 1024, nameof(Threads));
+        Check.Range(Threads, 0, ThreadCount.Max, nameof(Threads));
         if (EarlyStoppingPatience is { } p)
         {
             Check.Range(p, 1, 1000, nameof(EarlyStoppingPatience));
@@ -133,5 +133,5 @@ public sealed record FactorizationOptions
     }
 
     /// <summary>The number of worker threads this configuration will use on this machine (at most <see cref="Environment.ProcessorCount"/>).</summary>
-    public int EffectiveThreads => Deterministic ? 1 : Threads > 0 ? Math.Min(Threads, Environment.ProcessorCount) : Environment.ProcessorCount;
+    public int EffectiveThreads => Deterministic ? 1 : ThreadCount.Effective(Threads);
 }

@@ -149,7 +149,7 @@ public sealed class ImplicitAlsBuilder : IRecommenderBuilder
             session.CopyFactors(userFactors, itemFactors);
         }
 
-        var info = new RecommenderTrainingInfo(Algorithm, engine.Name, parameters, options.Iterations, watch.Elapsed.TotalSeconds, history, note);
+        var info = new RecommenderTrainingInfo(Algorithm, engine.Name, parameters, options.Iterations, watch.Elapsed.TotalSeconds, history, ThreadCount.Join(note, ThreadCount.ClampWarning(options.Threads, "ImplicitAlsOptions.Threads")));
         return new ImplicitAlsModel(RecommenderModel.CommonFrom(train, info), k, userFactors, itemFactors, options);
     }
 

@@ -114,7 +114,7 @@ public sealed record ImplicitAlsOptions
     /// <summary>Seed of the factor initialisation (uniform in [0, 0.01)).</summary>
     public int Seed { get; init; } = 42;
 
-    /// <summary>Worker threads; 0 uses every core (0..4 × cores). The model is identical for any count.</summary>
+    /// <summary>Worker threads; 0 uses every core (0..1024). More than <see cref="Environment.ProcessorCount"/> is clamped to the core count, with a warning in the fitted model's training note. The model is identical for any count.</summary>
     public int Threads { get; init; }
 
     /// <summary>The confidence c of an observed pair with summed value <paramref name="value"/> (≥ 0).</summary>
@@ -128,7 +128,7 @@ public sealed record ImplicitAlsOptions
         : Regularization * MathF.Pow(1f + interactions, RegularizationExponent);
 
     /// <summary>The number of worker threads this configuration will use on this machine.</summary>
-    public int EffectiveThreads => Threads > 0 ? Math.Min(Threads, Environment.ProcessorCount) : Environment.ProcessorCount;
+    public int EffectiveThreads => ThreadCount.Effective(Threads);
 
     /// <summary>Checks every option; the exception names the option and its allowed range.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range or not finite.</exception>
@@ -151,6 +151,6 @@ public sealed record ImplicitAlsOptions
 
         Check.Range(CgSteps, 1, 1000, nameof(CgSteps));
         Check.Closed(RegularizationExponent, 0, 2, nameof(RegularizationExponent));
-        Check.Range(Threads, 0, Environment.ProcessorCount * 4, nameof(Threads));
+        Check.Range(Threads, 0, ThreadCount.Max, nameof(Threads));
     }
 }

@@ -126,14 +126,14 @@ public sealed class EaseBuilder : IRecommenderBuilder
 
         var parallel = new ParallelOptions
         {
-            MaxDegreeOfParallelism = o.Threads == 0 ? Environment.ProcessorCount : Math.Min(o.Threads, Environment.ProcessorCount),
+            MaxDegreeOfParallelism = ThreadCount.Effective(o.Threads),
             CancellationToken = cancellationToken,
         };
         var gram = EaseGram.Build(matrix, userWeights, itemWeights, kept, keptIndex, lambda, o.DiagonalPenalty, parallel);
         Report(progress, 1, watch, engine.Name);
         try
         {
-            solver.InvertSpd(gram, m, o.Threads, stage => Report(progress, stage == GramSolverStage.Factorized ? 2 : 3, watch, engine.Name), cancellationToken);
+            solver.InvertSpd(gram, m, ThreadCount.Effective(o.Threads), stage => Report(progress, stage == GramSolverStage.Factorized ? 2 : 3, watch, engine.Name), cancellationToken);
         }
         catch (ArithmeticException e) when (e is not TrainingDivergedException)
         {
@@ -157,7 +157,7 @@ public sealed class EaseBuilder : IRecommenderBuilder
             ["maxGramBytes"] = RecommenderModel.Invariant(o.MaxGramBytes),
             ["threads"] = RecommenderModel.Invariant(o.Threads),
         };
-        var info = new RecommenderTrainingInfo(AlgorithmTag, engine.Name, parameters, 0, watch.Elapsed.TotalSeconds, [], note);
+        var info = new RecommenderTrainingInfo(AlgorithmTag, engine.Name, parameters, 0, watch.Elapsed.TotalSeconds, [], ThreadCount.Join(note, ThreadCount.ClampWarning(o.Threads, "EaseOptions.Threads")));
         return new EaseModel(
             train.UserIds, train.ItemIds, weights, threshold, lambda, values,
             seen.Offsets, seen.Items, seen.Values, train.Domains, train.HasDomains ? train.ItemDomains.ToArray() : null, info);

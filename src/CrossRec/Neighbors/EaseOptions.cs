@@ -116,7 +116,7 @@ public sealed record EaseOptions
     /// </summary>
     public long MaxGramBytes { get; init; } = DefaultMaxGramBytes;
 
-    /// <summary>Worker threads; 0 uses every core (0..4 × cores). The model is bit-identical at any thread count.</summary>
+    /// <summary>Worker threads; 0 uses every core (0..1024). More than <see cref="Environment.ProcessorCount"/> is clamped to the core count, with a warning in the fitted model's training note. The model is bit-identical at any thread count.</summary>
     public int Threads { get; init; }
 
     /// <summary>Checks every option; the message names the first bad one and its allowed range.</summary>
@@ -142,7 +142,7 @@ public sealed record EaseOptions
 
         Check.Range(MaxItems, 1, MaxOrder, nameof(MaxItems));
         Check.Range(MaxGramBytes, 1L << 10, 16L << 30, nameof(MaxGramBytes));
-        Check.Range(Threads, 0, Environment.ProcessorCount * 4, nameof(Threads));
+        Check.Range(Threads, 0, ThreadCount.Max, nameof(Threads));
     }
 
     /// <summary>The largest Gram order a .NET array holds (m² elements).</summary>

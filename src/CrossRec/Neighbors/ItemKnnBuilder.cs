@@ -106,7 +106,7 @@ public sealed class ItemKnnBuilder : IRecommenderBuilder
         var report = new TrainingProgress("itemknn", 1, 1, double.NaN, watch.Elapsed, engine.Name);
         progress?.Report(report);
         var parameters = Parameters;
-        var info = new RecommenderTrainingInfo("itemknn", engine.Name, parameters, 0, seconds, [], note);
+        var info = new RecommenderTrainingInfo("itemknn", engine.Name, parameters, 0, seconds, [], ThreadCount.Join(note, ThreadCount.ClampWarning(o.Threads, "ItemKnnOptions.Threads")));
 
         // The seen items are the matrix's own rows, so the weights just computed are the users' score weights.
         var (offsets, items, values) = RecommenderModel.SeenFrom(train);

@@ -119,7 +119,7 @@ public sealed record ItemKnnOptions
     /// <remarks>At α 0.6: binary 0.2564 / 0.1701, weighted 0.2603 / 0.1762.</remarks>
     public ItemKnnScoring Scoring { get; init; } = ItemKnnScoring.Weighted;
 
-    /// <summary>Worker threads; 0 uses every core (0..4 × cores).</summary>
+    /// <summary>Worker threads; 0 uses every core (0..1024). More than <see cref="Environment.ProcessorCount"/> is clamped to the core count, with a warning in the fitted model's training note.</summary>
     public int Threads { get; init; }
 
     /// <summary>
@@ -152,6 +152,6 @@ public sealed record ItemKnnOptions
             throw new ArgumentOutOfRangeException(nameof(Scoring), Scoring, $"{nameof(Scoring)} must be Binary or Weighted.");
         }
 
-        Check.Range(Threads, 0, Environment.ProcessorCount * 4, nameof(Threads));
+        Check.Range(Threads, 0, ThreadCount.Max, nameof(Threads));
     }
 }

@@ -183,7 +183,7 @@ public abstract class RecommenderModel : IRecommender
     {
         ArgumentNullException.ThrowIfNull(users);
         Check.Range(count, 1, int.MaxValue, nameof(count));
-        Check.Range(threads, 0, Environment.ProcessorCount * 4, nameof(threads));
+        Check.Range(threads, 0, ThreadCount.Max, nameof(threads));
         var index = new int[users.Count];
         for (var n = 0; n < users.Count; n++)
         {
@@ -193,7 +193,7 @@ public abstract class RecommenderModel : IRecommender
         var mask = ResolveMask(filter);
         var excludeSeen = (filter ?? RecommendFilter.Default).ExcludeSeen;
         var results = new IReadOnlyList<ScoredItem>[users.Count];
-        var workers = threads == 0 ? Environment.ProcessorCount : Math.Min(threads, Environment.ProcessorCount);
+        var workers = Internal.ThreadCount.Effective(threads);
         if (users.Count >= BlockUsers && ItemIds.Count > 0 && ScoreUsersBlock([index[0]], 0, 1, new float[1]))
         {
             RecommendBlocked(index, results, mask, excludeSeen, Math.Min(count, ItemIds.Count), workers, cancellationToken);

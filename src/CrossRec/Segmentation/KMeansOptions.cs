@@ -44,7 +44,7 @@ public sealed record KMeansOptions
     /// <summary>Variant.</summary>
     public KMeansAlgorithm Algorithm { get; init; } = KMeansAlgorithm.Auto;
 
-    /// <summary>Worker threads; 0 uses every core (0..1024).</summary>
+    /// <summary>Worker threads; 0 uses every core (0..1024). More than <see cref="Environment.ProcessorCount"/> is clamped to the core count, with a warning in the fitted model's KMeansResult.Note.</summary>
     public int Threads { get; init; }
 
     /// <summary>Batch size of <see cref="KMeansAlgorithm.MiniBatch"/> (1..10000000).</summary>
@@ -70,7 +70,7 @@ public sealed record KMeansOptions
         Check.Range(MaxIterations, 1, 100_000, nameof(MaxIterations));
         Check.Closed(Tolerance, 0, 1, nameof(Tolerance));
         Check.Range(Restarts, 1, 1000, nameof(Restarts));
-        Check.Range(Threads, 0, 1024, nameof(Threads));
+        Check.Range(Threads, 0, ThreadCount.Max, nameof(Threads));
         Check.Range(BatchSize, 1, 10_000_000, nameof(BatchSize));
         if (!Enum.IsDefined(Algorithm))
         {
@@ -125,6 +125,9 @@ public sealed class KMeansResult
 
     /// <summary>Engine that ran the clustering.</summary>
     public string Device { get; }
+
+    /// <summary>Anything the user should know about the run (a <see cref="KMeansOptions.Threads"/> above the core count, clamped), or null. Not stored in model files.</summary>
+    public string? Note { get; internal set; } // set once by the builder before the result is handed out
 
     internal int[] AssignmentArray => _assignments;
 }

@@ -191,6 +191,7 @@ public sealed class KMeansBuilder
         }
 
         var result = (_engine ?? CpuEngine.Default).Cluster(input, Options, progress, cancellationToken);
+        result.Note = ThreadCount.Join(result.Note, ThreadCount.ClampWarning(Options.Threads, "KMeansOptions.Threads"));
         var sizes = new int[Options.Clusters];
         foreach (var a in result.Assignments)
         {

@@ -108,4 +108,53 @@ public class ModelInputBadInputTests
         Assert.That(new BprOptions { Threads = 1000 }.EffectiveThreads, Is.EqualTo(Environment.ProcessorCount));
         Assert.That(new FactorizationOptions { Threads = 1 }.EffectiveThreads, Is.EqualTo(1));
     }
+
+    private static InteractionSet SmallRatings() => SyntheticRatings.Generate(new SyntheticRatingsOptions { Users = 60, Items = 40, Ratings = 900 });
+
+    private static readonly int Above = Environment.ProcessorCount + 3;
+
+    private static string Warning(string option, int requested) =>
+        $"{option} = {requested} is more than this machine's {Environment.ProcessorCount} cores (Environment.ProcessorCount): {Environment.ProcessorCount} threads were used.";
+
+    public static IEnumerable<TestCaseData> Recommenders()
+    {
+        yield return new TestCaseData("ImplicitAlsOptions.Threads", (Func<int, IRecommenderBuilder>)(t => global::CrossRec.Recommenders.ImplicitAls().Factors(4).Iterations(2).Threads(t))).SetName("implicit ALS");
+        yield return new TestCaseData("BprOptions.Threads", (Func<int, IRecommenderBuilder>)(t => global::CrossRec.Recommenders.Bpr().Factors(4).Epochs(2).Threads(t))).SetName("BPR");
+        yield return new TestCaseData("EaseOptions.Threads", (Func<int, IRecommenderBuilder>)(t => global::CrossRec.Recommenders.Ease().Threads(t))).SetName("EASE");
+        yield return new TestCaseData("ItemKnnOptions.Threads", (Func<int, IRecommenderBuilder>)(t => global::CrossRec.Recommenders.ItemKnn().Threads(t))).SetName("item-kNN");
+        yield return new TestCaseData("FactorizationOptions.Threads", (Func<int, IRecommenderBuilder>)(t => global::CrossRec.Factorization.Biased().Factors(4).Epochs(2).Threads(t))).SetName("biased MF");
+    }
+
+    [TestCaseSource(nameof(Recommenders))]
+    public void ARecommenderFittedWithMoreThreadsThanCoresSaysSoInItsTrainingNote(string option, Func<int, IRecommenderBuilder> builder)
+    {
+        var data = SmallRatings();
+        var clamped = builder(Above).Fit(data);
+        Assert.That(clamped.Training!.Note, Does.Contain(Warning(option, Above)));
+        Assert.That(builder(1).Fit(data).Training!.Note ?? string.Empty, Does.Not.Contain("cores"), "one thread is within every machine's core count");
+        Assert.That(builder(0).Fit(data).Training!.Note ?? string.Empty, Does.Not.Contain("cores"), "0 means every core");
+        Assert.That(() => builder(1025).Fit(data), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("Threads"));
+    }
+
+    [Test]
+    public void BiasedMfKeepsTheWarningInItsTrainingInfo()
+    {
+        var model = global::CrossRec.Factorization.Biased().Factors(4).Epochs(2).Threads(Above).Fit(SmallRatings());
+        Assert.That(model.Info!.Note, Does.Contain(Warning("FactorizationOptions.Threads", Above)));
+        Assert.That(global::CrossRec.Factorization.Biased().Factors(4).Epochs(2).Threads(Above).Deterministic().Fit(SmallRatings()).Info!.Note ?? string.Empty, Does.Not.Contain("cores"), "Deterministic runs one thread whatever Threads says");
+    }
+
+    [Test]
+    public void KMeansAndLogisticRegressionSayItInTheirResults()
+    {
+        var rng = new Random(3);
+        var rows = Enumerable.Range(0, 200).Select(_ => new[] { (float)rng.NextDouble(), (float)rng.NextDouble() }).ToList();
+        var points = ReadOnlyMatrix.Create(rows);
+        Assert.That(global::CrossRec.Segmentation.KMeans(3).Seed(1).Threads(Above).Fit(points).Result!.Note, Is.EqualTo(Warning("KMeansOptions.Threads", Above)));
+        Assert.That(global::CrossRec.Segmentation.KMeans(3).Seed(1).Threads(1).Fit(points).Result!.Note, Is.Null);
+
+        var table = TabularData.LoadCsv(Table(120, r => (20 + (r % 50)).ToString(CultureInfo.InvariantCulture)));
+        Assert.That(global::CrossRec.Conversion.Logistic().Threads(Above).Fit(table, "bought").Fit!.Note, Is.EqualTo(Warning("LogisticOptions.Threads", Above)));
+        Assert.That(global::CrossRec.Conversion.Logistic().Threads(1).Fit(table, "bought").Fit!.Note, Is.Null);
+    }
 }

@@ -14,7 +14,7 @@ public sealed partial class CpuEngine : IGramSolver
     {
         ArgumentNullException.ThrowIfNull(matrix);
         Check.Range(n, 0, 46_340, nameof(n));
-        Check.Range(threads, 0, Environment.ProcessorCount * 4, nameof(threads));
+        Check.Range(threads, 0, ThreadCount.Max, nameof(threads));
         Engines.Cpu.Ease.SpdInverse.Invert(matrix, n, threads, stageCompleted, cancellationToken);
     }
 }

@@ -127,7 +127,7 @@ internal static partial class KMeansTrainer
             _ct = ct;
             _columnNames = points.ColumnNames;
             _trackInertia = o.TrackInertia || progress is not null;
-            _parallel = new ParallelOptions { MaxDegreeOfParallelism = o.Threads > 0 ? Math.Min(o.Threads, Environment.ProcessorCount) : Environment.ProcessorCount, CancellationToken = ct };
+            _parallel = new ParallelOptions { MaxDegreeOfParallelism = ThreadCount.Effective(o.Threads), CancellationToken = ct };
             _norms = new float[_n];
             Parallel.For(0, Stripes, _parallel, s =>
             {

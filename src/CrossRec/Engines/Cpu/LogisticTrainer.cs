@@ -221,7 +221,7 @@ internal static class LogisticTrainer
             _y = y;
             Options = options;
             _invC = 1.0 / options.C;
-            _threads = options.Threads > 0 ? Math.Min(options.Threads, Environment.ProcessorCount) : Environment.ProcessorCount;
+            _threads = ThreadCount.Effective(options.Threads);
             Dim = x.Columns + 1;
             foreach (var label in y)
             {

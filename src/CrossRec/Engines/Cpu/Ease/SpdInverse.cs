@@ -55,7 +55,7 @@ internal static unsafe class SpdInverse
 
         var options = new ParallelOptions
         {
-            MaxDegreeOfParallelism = threads <= 0 ? Environment.ProcessorCount : threads,
+            MaxDegreeOfParallelism = ThreadCount.Effective(threads),
             CancellationToken = cancellationToken,
         };
         Factor(a, n, options);

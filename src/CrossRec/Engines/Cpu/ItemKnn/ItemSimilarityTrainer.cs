@@ -90,7 +90,7 @@ internal static class ItemSimilarityTrainer
         var rowLengths = new int[n];
         var blockItems = new int[blocks][];
         var blockWeights = new float[blocks][];
-        var threads = options.Threads > 0 ? Math.Min(options.Threads, Environment.ProcessorCount) : Environment.ProcessorCount;
+        var threads = ThreadCount.Effective(options.Threads);
         Parallel.For(
             0,
             blocks,
