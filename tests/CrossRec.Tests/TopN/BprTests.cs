@@ -653,7 +653,7 @@ public sealed class BprTests
         yield return Case("InitStandardDeviation", b => b.InitStandardDeviation(0));
         yield return Case("FoldInEpochs", b => b.FoldInEpochs(0));
         yield return Case("Threads", b => b.Threads(-1));
-        yield return Case("Threads", b => b.Threads((4 * Environment.ProcessorCount) + 1));
+        yield return Case("Threads", b => b.Threads(1025));
     }
 
     [TestCaseSource(nameof(BadOptions))]

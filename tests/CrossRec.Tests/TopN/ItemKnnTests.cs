@@ -532,7 +532,7 @@ public class ItemKnnTests
         yield return new TestCaseData(new ItemKnnOptions { Asymmetry = -0.1f }, "Asymmetry");
         yield return new TestCaseData(new ItemKnnOptions { Scoring = (ItemKnnScoring)3 }, "Scoring");
         yield return new TestCaseData(new ItemKnnOptions { Threads = -1 }, "Threads");
-        yield return new TestCaseData(new ItemKnnOptions { Threads = (Environment.ProcessorCount * 4) + 1 }, "Threads");
+        yield return new TestCaseData(new ItemKnnOptions { Threads = 1025 }, "Threads");
     }
 
     [TestCaseSource(nameof(BadOptions))]
