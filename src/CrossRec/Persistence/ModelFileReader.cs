@@ -308,6 +308,8 @@ internal sealed class PayloadReader
 
     public int[] Int32s(int? expectedLength = null) => Array<int>(expectedLength);
 
+    public byte[] Bytes() => Array<byte>(null);
+
     public string[] Strings(int? expectedLength = null)
     {
         var count = ArrayCount(expectedLength, 4);

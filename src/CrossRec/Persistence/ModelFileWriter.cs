@@ -248,6 +248,14 @@ internal sealed class PayloadWriter
         return this;
     }
 
+    /// <summary>Length-prefixed byte array (a nested model file, say).</summary>
+    public PayloadWriter Bytes(ReadOnlySpan<byte> values)
+    {
+        Int32(values.Length);
+        _buffer.Write(values);
+        return this;
+    }
+
     public byte[] ToArray() => _buffer.WrittenSpan.ToArray();
 
     private void WriteRaw<T>(ReadOnlySpan<T> values)

@@ -9,7 +9,7 @@ public static partial class Recommenders
     /// defaults on a validation split made inside the training data (never on held-out data), keeps
     /// the one with the best NDCG@10, and refits it on all of the training data.
     /// </summary>
-    public static AutoRecommenderBuilder Auto() => new(null, 0.2, 7, 10, 0, true);
+    public static AutoRecommenderBuilder Auto() => new(null, 0.2, 7, 10, 0, true, true);
 }
 
 /// <summary>The validation result of one candidate of <see cref="Recommenders.Auto"/>.</summary>
@@ -27,7 +27,10 @@ public sealed record CandidateScore(string Algorithm, IReadOnlyDictionary<string
     /// <summary><see cref="Stage"/> of a tuning step of the winner.</summary>
     public const string TuningStage = "tuning";
 
-    /// <summary>"selection" for the candidates compared first, "tuning" for the steps that tuned the winner.</summary>
+    /// <summary><see cref="Stage"/> of a blend of the winner with the runner-up (<see cref="AutoRecommenderBuilder.Blend"/>).</summary>
+    public const string BlendStage = "blend";
+
+    /// <summary>"selection" for the candidates compared first, "tuning" for the steps that tuned the winner, "blend" for the blends of the winner with the runner-up.</summary>
     public string Stage { get; init; } = SelectionStage;
 }
 
@@ -56,9 +59,10 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
 {
     private readonly IReadOnlyList<IRecommenderBuilder>? _candidates;
 
-    internal AutoRecommenderBuilder(IReadOnlyList<IRecommenderBuilder>? candidates, double validationFraction, int seed, int k, int threads, bool tune)
+    internal AutoRecommenderBuilder(IReadOnlyList<IRecommenderBuilder>? candidates, double validationFraction, int seed, int k, int threads, bool tune, bool blend)
     {
         TuneWinner = tune;
+        BlendRunnerUp = blend;
         _candidates = candidates;
         ValidationFraction = validationFraction;
         SeedValue = seed;
@@ -89,6 +93,7 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
         ["k"] = RecommenderModel.Invariant(K),
         ["candidates"] = string.Join(",", (_candidates ?? DefaultCandidates()).Select(c => c.Algorithm)),
         ["tune"] = TuneWinner ? "true" : "false",
+        ["blend"] = BlendRunnerUp ? "true" : "false",
     };
 
     /// <summary>The candidates tried when none are given, in order.</summary>
@@ -103,20 +108,20 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
             throw new ArgumentException("Auto needs at least one candidate.", nameof(candidates));
         }
 
-        return new(candidates.ToArray(), ValidationFraction, SeedValue, K, ThreadCount, TuneWinner);
+        return new(candidates.ToArray(), ValidationFraction, SeedValue, K, ThreadCount, TuneWinner, BlendRunnerUp);
     }
 
     /// <summary>Share of each user's rows held out for validation, in (0, 0.5].</summary>
-    public AutoRecommenderBuilder ValidationShare(double fraction) => new(_candidates, fraction, SeedValue, K, ThreadCount, TuneWinner);
+    public AutoRecommenderBuilder ValidationShare(double fraction) => new(_candidates, fraction, SeedValue, K, ThreadCount, TuneWinner, BlendRunnerUp);
 
     /// <summary>Seed of the validation split.</summary>
-    public AutoRecommenderBuilder Seed(int seed) => new(_candidates, ValidationFraction, seed, K, ThreadCount, TuneWinner);
+    public AutoRecommenderBuilder Seed(int seed) => new(_candidates, ValidationFraction, seed, K, ThreadCount, TuneWinner, BlendRunnerUp);
 
     /// <summary>Cut-off K of the validation NDCG@K.</summary>
-    public AutoRecommenderBuilder Cutoff(int k) => new(_candidates, ValidationFraction, SeedValue, k, ThreadCount, TuneWinner);
+    public AutoRecommenderBuilder Cutoff(int k) => new(_candidates, ValidationFraction, SeedValue, k, ThreadCount, TuneWinner, BlendRunnerUp);
 
     /// <summary>Evaluation threads (0 = all cores).</summary>
-    public AutoRecommenderBuilder Threads(int threads) => new(_candidates, ValidationFraction, SeedValue, K, threads, TuneWinner);
+    public AutoRecommenderBuilder Threads(int threads) => new(_candidates, ValidationFraction, SeedValue, K, threads, TuneWinner, BlendRunnerUp);
 
     /// <summary>
     /// Whether the winning candidate's main hyperparameters are then tuned on the same validation split (on by
@@ -125,7 +130,20 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
     /// shrinkage ÷/× 4, asymmetry ∓ 0.3), a step kept only when it lifts the validation NDCG by more than 0.5 %.
     /// The scores of every step are in <see cref="AutoSelection.Candidates"/> with <see cref="CandidateScore.Stage"/> "tuning".
     /// </summary>
-    public AutoRecommenderBuilder Tune(bool tune = true) => new(_candidates, ValidationFraction, SeedValue, K, ThreadCount, tune);
+    public AutoRecommenderBuilder Tune(bool tune = true) => new(_candidates, ValidationFraction, SeedValue, K, ThreadCount, tune, BlendRunnerUp);
+
+    /// <summary>
+    /// Whether the (tuned) winner is then blended with the runner-up (on by default): the best candidate of another
+    /// algorithm, with the winner's weight tried at 0.8, 0.65, 0.5, 0.35 and 0.2 (<see cref="Recommenders.Blend"/>,
+    /// per-user standardised scores) on the same validation split, from the models already fitted there; the best
+    /// blend is kept only when it lifts the validation NDCG by more than 0.5 %, and is then refitted on all the data
+    /// (two fits instead of one). The scores are in <see cref="AutoSelection.Candidates"/> with
+    /// <see cref="CandidateScore.Stage"/> "blend".
+    /// </summary>
+    public AutoRecommenderBuilder Blend(bool blend = true) => new(_candidates, ValidationFraction, SeedValue, K, ThreadCount, TuneWinner, blend);
+
+    /// <summary>Whether <see cref="Blend"/> is on.</summary>
+    public bool BlendRunnerUp { get; }
 
     /// <summary>Whether <see cref="Tune"/> is on.</summary>
     public bool TuneWinner { get; }
@@ -171,16 +189,19 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
         var best = -1;
         var bestNdcg = double.NegativeInfinity;
         var users = 0;
+        RecommenderModel? lastModel = null;
         double Score(IRecommenderBuilder candidate, string stage)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var start = watch.Elapsed.TotalSeconds;
             CandidateScore score;
             var ndcg = double.NaN;
+            lastModel = null;
             try
             {
                 var model = candidate.Fit(inner, progress, cancellationToken);
                 var m = Evaluation.Ranking(model, validation, new RankingOptions { K = K }, cancellationToken);
+                lastModel = model;
                 users = m.Users;
                 ndcg = m.Ndcg;
                 score = new CandidateScore(candidate.Algorithm, candidate.Parameters, m.Ndcg, m.Recall, watch.Elapsed.TotalSeconds - start, null) { Stage = stage };
@@ -195,9 +216,13 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
             return ndcg;
         }
 
+        var validationModels = new RecommenderModel?[candidates.Count];
+        var selectionNdcg = new double[candidates.Count];
         for (var c = 0; c < candidates.Count; c++)
         {
             var ndcg = Score(candidates[c], CandidateScore.SelectionStage);
+            selectionNdcg[c] = ndcg;
+            validationModels[c] = BlendRunnerUp ? lastModel : null; // kept for the blend stage only
             if (ndcg > bestNdcg)
             {
                 bestNdcg = ndcg;
@@ -211,12 +236,14 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
         }
 
         var chosen = candidates[best];
+        var chosenModel = validationModels[best];
         if (TuneWinner)
         {
             foreach (var axis in AutoCandidates.TuningAxes(chosen))
             {
                 IRecommenderBuilder? step = null;
                 var stepNdcg = bestNdcg * (1 + AutoCandidates.TuningMargin);
+                RecommenderModel? stepModel = null;
                 foreach (var variant in axis(chosen))
                 {
                     var ndcg = Score(variant, CandidateScore.TuningStage);
@@ -224,16 +251,63 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
                     {
                         stepNdcg = ndcg;
                         step = variant;
+                        stepModel = BlendRunnerUp ? lastModel : null;
                     }
                 }
 
                 if (step is not null)
                 {
                     chosen = step;
+                    chosenModel = stepModel;
                     bestNdcg = stepNdcg;
                 }
             }
         }
+
+        if (BlendRunnerUp && chosenModel is not null && chosen is not BlendBuilder)
+        {
+            // The runner-up: the best selection candidate of another algorithm (its defaults, untuned).
+            var runnerUp = -1;
+            for (var c = 0; c < candidates.Count; c++)
+            {
+                if (validationModels[c] is not null && candidates[c].Algorithm != chosen.Algorithm && candidates[c] is not BlendBuilder
+                    && (runnerUp < 0 || selectionNdcg[c] > selectionNdcg[runnerUp]))
+                {
+                    runnerUp = c;
+                }
+            }
+
+            if (runnerUp >= 0)
+            {
+                BlendBuilder? bestBlend = null;
+                var blendNdcg = bestNdcg * (1 + AutoCandidates.TuningMargin);
+                foreach (var weight in AutoCandidates.BlendWeights)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var start = watch.Elapsed.TotalSeconds;
+                    var builder = Recommenders.Blend(chosen, candidates[runnerUp]).Weights(weight, 1 - weight);
+                    var blended = builder.Create([chosenModel, validationModels[runnerUp]!], 0);
+                    var m = Evaluation.Ranking(blended, validation, new RankingOptions { K = K }, cancellationToken);
+                    var score = new CandidateScore(builder.Algorithm, builder.Parameters, m.Ndcg, m.Recall, watch.Elapsed.TotalSeconds - start, null) { Stage = CandidateScore.BlendStage };
+                    scores.Add(score);
+                    candidateProgress?.Report(score);
+                    if (m.Ndcg > blendNdcg)
+                    {
+                        blendNdcg = m.Ndcg;
+                        bestBlend = builder;
+                    }
+                }
+
+                if (bestBlend is not null)
+                {
+                    chosen = bestBlend;
+                    bestNdcg = blendNdcg;
+                }
+            }
+        }
+
+        Array.Clear(validationModels);
+        chosenModel = null;
 
         var winner = chosen.Fit(train, progress, cancellationToken);
         return new AutoSelection(winner, chosen.Algorithm, scores, users, watch.Elapsed.TotalSeconds);
@@ -251,8 +325,11 @@ internal static class AutoCandidates
         yield return Recommenders.ItemKnn();
     }
 
-    /// <summary>Relative validation gain a tuning step must exceed to be kept (below it, the split's noise decides).</summary>
+    /// <summary>Relative validation gain a tuning step (or a blend) must exceed to be kept (below it, the split's noise decides).</summary>
     public const double TuningMargin = 0.005;
+
+    /// <summary>The winner's weights tried by the blend stage (the runner-up gets the rest).</summary>
+    public static readonly double[] BlendWeights = [0.8, 0.65, 0.5, 0.35, 0.2];
 
     /// <summary>
     /// The knobs worth tuning per algorithm, in order, each as the variants one step either side of a builder's

@@ -16,6 +16,7 @@ public static class Recommender
         ["ials"] = ImplicitAlsModel.Read,
         ["bpr"] = BprModel.Read,
         ["ease"] = EaseModel.Read,
+        ["blend"] = BlendModel.Read,
     };
 
     /// <summary>Loads a recommender of any kind from a file.</summary>
@@ -50,7 +51,7 @@ public static class Recommender
     /// <summary>The kind tags <see cref="Load(string)"/> understands.</summary>
     public static IReadOnlyCollection<string> Kinds => Readers.Keys;
 
-    private static RecommenderModel Read(ModelFileReader file)
+    internal static RecommenderModel Read(ModelFileReader file)
     {
         if (!Readers.TryGetValue(file.Kind, out var read))
         {

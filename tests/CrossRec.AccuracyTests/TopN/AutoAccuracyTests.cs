@@ -19,7 +19,7 @@ public sealed class AutoAccuracyTests
         var seconds = watch.Elapsed.TotalSeconds;
         foreach (var c in selection.Candidates)
         {
-            TestContext.Out.WriteLine($"{dataset,-10} auto {c.Stage,-9} {c.Algorithm,-11} validation NDCG@10 {c.Ndcg:F4} Recall@10 {c.Recall:F4} ({c.Seconds:F1}s){(c.Stage == CandidateScore.TuningStage ? " " + string.Join(" ", c.Parameters.Select(p => $"{p.Key}={p.Value}")) : "")}{(c.Skipped is null ? "" : " skipped: " + c.Skipped)}");
+            TestContext.Out.WriteLine($"{dataset,-10} auto {c.Stage,-9} {c.Algorithm,-11} validation NDCG@10 {c.Ndcg:F4} Recall@10 {c.Recall:F4} ({c.Seconds:F1}s){(c.Stage != CandidateScore.SelectionStage ? " " + string.Join(" ", c.Parameters.Where(p => !p.Key.Contains('.', StringComparison.Ordinal)).Select(p => $"{p.Key}={p.Value}")) : "")}{(c.Skipped is null ? "" : " skipped: " + c.Skipped)}");
         }
 
         var m = TopNData.Evaluate(selection.Model, test);

@@ -18,7 +18,7 @@ public class ModelFileFuzzTests
 {
     private static readonly Lazy<Dictionary<string, byte[]>> Models = new(BuildModels);
 
-    public static IEnumerable<string> Kinds() => ["factorization", "factorization-implicit", "popularity", "ials", "bpr", "ease", "itemknn", "itemknn-domains", "segmentation", "conversion"];
+    public static IEnumerable<string> Kinds() => ["factorization", "factorization-implicit", "popularity", "ials", "bpr", "ease", "itemknn", "itemknn-domains", "blend", "segmentation", "conversion"];
 
     [TestCaseSource(nameof(Kinds))]
     public void OnlyModelFormatExceptionEscapesAMutatedModelFile(string kind)
@@ -187,6 +187,7 @@ public class ModelFileFuzzTests
             ["ease"] = Bytes(Recommenders.Ease().Fit(ratings).Save),
             ["itemknn"] = Bytes(Recommenders.ItemKnn().Fit(ratings).Save),
             ["itemknn-domains"] = Bytes(Recommenders.ItemKnn().Fit(withDomains).Save),
+            ["blend"] = Bytes(Recommenders.Blend(Recommenders.ImplicitAls().Factors(3).Iterations(2).Seed(1), Recommenders.Popularity()).Weights(0.7, 0.3).Fit(ratings).Save),
             ["segmentation"] = Bytes(global::CrossRec.Segmentation.KMeans(3).Seed(1).Standardize().Fit(points).Save),
             ["conversion"] = Bytes(global::CrossRec.Conversion.Logistic().Fit(ConversionTable.Value, "bought").Save),
         };

@@ -36,4 +36,59 @@ public class AutoTuningTests
         var selection = Recommenders.Auto().Candidates(Recommenders.Popularity()).Select(ImplicitTestData.Groups());
         Assert.That(selection.Candidates, Has.Count.EqualTo(1));
     }
+
+    private static AutoRecommenderBuilder ThreeCandidates() =>
+        Recommenders.Auto().Candidates(Recommenders.Popularity(), Recommenders.ImplicitAls().Factors(16).Seed(3), Recommenders.ItemKnn()).Tune(false);
+
+    [Test]
+    public void TheWinnerIsBlendedWithTheRunnerUpAndTheBlendKeptOnlyWhenValidationSaysSo()
+    {
+        var selection = ThreeCandidates().Select(ImplicitTestData.Groups());
+        var first = selection.Candidates.Where(c => c.Stage == CandidateScore.SelectionStage).ToList();
+        var winner = first.MaxBy(c => c.Ndcg)!;
+        var runnerUp = first.Where(c => c.Algorithm != winner.Algorithm).MaxBy(c => c.Ndcg)!;
+        var blends = selection.Candidates.Where(c => c.Stage == CandidateScore.BlendStage).ToList();
+        Assert.That(blends.Select(b => b.Parameters["weights"]), Is.EqualTo(AutoCandidates.BlendWeights.Select(w => FormattableString.Invariant($"{w:F4},{1 - w:F4}"))));
+        Assert.That(blends.Select(b => b.Parameters["components"]), Is.All.EqualTo($"{winner.Algorithm},{runnerUp.Algorithm}"));
+        Assert.That(blends.Select(b => b.Ndcg), Is.All.GreaterThan(0));
+        var best = blends.MaxBy(b => b.Ndcg)!;
+        if (best.Ndcg > winner.Ndcg * (1 + AutoCandidates.TuningMargin))
+        {
+            Assert.That(selection.Algorithm, Is.EqualTo("blend"));
+            Assert.That(selection.Model, Is.TypeOf<BlendModel>());
+            Assert.That(selection.Model.Training!.Parameters["weights"], Is.EqualTo(best.Parameters["weights"]));
+            Assert.That(((BlendModel)selection.Model).Components.Select(c => c.UserIds.Count), Is.All.EqualTo(selection.Model.UserIds.Count), "refitted on all the data");
+        }
+        else
+        {
+            Assert.That(selection.Algorithm, Is.EqualTo(winner.Algorithm));
+        }
+    }
+
+    [Test]
+    public void WithoutBlendingTheWinnerIsASingleAlgorithm()
+    {
+        var selection = ThreeCandidates().Blend(false).Select(ImplicitTestData.Groups());
+        Assert.That(selection.Candidates.Select(c => c.Stage), Has.None.EqualTo(CandidateScore.BlendStage));
+        Assert.That(selection.Model, Is.Not.TypeOf<BlendModel>());
+        Assert.That(Recommenders.Auto().Blend(false).Parameters["blend"], Is.EqualTo("false"));
+    }
+
+    [Test]
+    public void ABlendWinsWhenTwoCandidatesEachSeeHalfOfTheStructure()
+    {
+        // A 2-factor ALS cannot separate four taste groups, item-kNN starved to one neighbour covers little of each:
+        // they err differently, and together they rank better than either. The blend stage must find and keep that.
+        var data = ImplicitTestData.Groups(users: 400, items: 160, groups: 4, perUser: 16, seed: 11);
+        var selection = Recommenders.Auto().Candidates(Recommenders.ImplicitAls().Factors(2).Iterations(3).Seed(3), Starved).Tune(false).Select(data);
+        foreach (var c in selection.Candidates)
+        {
+            TestContext.Out.WriteLine($"{c.Stage} {c.Algorithm} {c.Ndcg:F4} {(c.Parameters.TryGetValue("weights", out var w) ? w : "")}");
+        }
+
+        Assert.That(selection.Candidates.Where(c => c.Stage == CandidateScore.BlendStage).Max(c => c.Ndcg),
+            Is.GreaterThan(selection.Candidates.Where(c => c.Stage == CandidateScore.SelectionStage).Max(c => c.Ndcg) * (1 + AutoCandidates.TuningMargin)));
+        Assert.That(selection.Algorithm, Is.EqualTo("blend"));
+        Assert.That(((BlendModel)selection.Model).Components.Select(c => c.Algorithm), Is.EqualTo(new[] { "ials", "itemknn" }));
+    }
 }
