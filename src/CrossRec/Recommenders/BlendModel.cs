@@ -46,6 +46,10 @@ public sealed class BlendModel : RecommenderModel
 
     internal override string FileKind => Kind;
 
+    /// <summary>The components and weights: <c>blend of ials × 0.35 + ease × 0.65 (943 users, 1682 items)</c>.</summary>
+    public override string ToString() =>
+        $"blend of {string.Join(" + ", _components.Select((c, m) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{c.Algorithm} × {_weights[m]:0.##}")))} ({UserIds.Count} users, {ItemIds.Count} items)";
+
     internal override int ModelFormatVersion => 1;
 
     /// <summary>
