@@ -14,7 +14,7 @@ namespace CrossRec;
 /// <see cref="CrossDomain.Emcdr(IRecommenderBuilder?)"/>. Only target-domain items are ever recommended;
 /// the user's training items are left out by default.
 /// </remarks>
-public sealed class CrossDomainModel
+public sealed partial class CrossDomainModel
 {
     private readonly TransferScorer _scorer;
     private readonly int[] _seenOffsets;
@@ -41,6 +41,23 @@ public sealed class CrossDomainModel
         Selection = selection;
     }
 
+    /// <summary>A model read from a file: every array already validated against the ids.</summary>
+    private CrossDomainModel(string method, IReadOnlyDictionary<string, string> parameters, TransferScorer scorer, IdMap users, IdMap items, IdMap domains, int[] itemDomains, int[] seenOffsets, int[] seenItems, int target, double seconds)
+    {
+        Method = method;
+        Parameters = parameters;
+        _scorer = scorer;
+        _seenOffsets = seenOffsets;
+        _seenItems = seenItems;
+        _itemDomains = itemDomains;
+        _target = target;
+        _targetItems = TargetItemsOf(itemDomains, target);
+        UserIds = users;
+        ItemIds = items;
+        Domains = domains;
+        TrainSeconds = seconds;
+    }
+
     /// <summary>The method, for example "joint-ials", "xd-itemknn", "emcdr-ials", with "+popularity(w)" when blended.</summary>
     public string Method { get; }
 
@@ -65,7 +82,7 @@ public sealed class CrossDomainModel
     /// <summary>Seconds the fit took (for <see cref="CrossDomain.Auto()"/>: validation and refit).</summary>
     public double TrainSeconds { get; }
 
-    /// <summary>What <see cref="CrossDomain.Auto()"/> tried and chose; null for a method fitted directly.</summary>
+    /// <summary>What <see cref="CrossDomain.Auto()"/> tried and chose; null for a method fitted directly, and after loading.</summary>
     public CrossDomainSelection? Selection { get; }
 
     /// <summary>The jointly trained recommender behind a <see cref="CrossDomain.Transfer(IRecommenderBuilder)"/> model; null for other methods.</summary>

@@ -4,7 +4,7 @@ namespace CrossRec;
 /// How a trained cross-domain method scores the items for one user. Implementations are immutable and
 /// thread-safe; the caller masks everything outside the target domain and the user's seen items.
 /// </summary>
-internal abstract class TransferScorer
+internal abstract partial class TransferScorer
 {
     /// <summary>Scores every item for a training user (dense index of the joint training set).</summary>
     public abstract void Score(int user, Span<float> scores);
@@ -14,7 +14,7 @@ internal abstract class TransferScorer
 }
 
 /// <summary>A recommender trained on every domain at once: its own user representation (trained, or folded in) scores the target items.</summary>
-internal sealed class JointScorer(RecommenderModel model) : TransferScorer
+internal sealed partial class JointScorer(RecommenderModel model) : TransferScorer
 {
     public RecommenderModel Model { get; } = model;
 
@@ -29,7 +29,7 @@ internal sealed class JointScorer(RecommenderModel model) : TransferScorer
 /// Every co-occurring pair is kept (no neighbour cut-off). Ties (items nobody co-occurs with) are broken
 /// by target popularity, with a weight far below any non-zero cosine.
 /// </summary>
-internal sealed class CrossItemKnnScorer : TransferScorer
+internal sealed partial class CrossItemKnnScorer : TransferScorer
 {
     private readonly int[] _offsets;      // per item: range into _targets/_weights
     private readonly int[] _targets;
@@ -150,7 +150,7 @@ internal sealed class CrossItemKnnScorer : TransferScorer
 /// source factors to their target factors, fitted on the users the training data has in both. A user
 /// with target history keeps their own target factors; a target-cold user gets the mapped ones.
 /// </summary>
-internal sealed class EmcdrScorer : TransferScorer
+internal sealed partial class EmcdrScorer : TransferScorer
 {
     private readonly FactorRecommender _source;
     private readonly FactorRecommender _target;
@@ -335,7 +335,7 @@ internal sealed class EmcdrScorer : TransferScorer
 /// target items are standardised (zero mean, unit deviation), as is log(1 + training count) of the target
 /// items, and the two are mixed as (1 − w)·transfer + w·popularity.
 /// </summary>
-internal sealed class PopularityBlendScorer : TransferScorer
+internal sealed partial class PopularityBlendScorer : TransferScorer
 {
     private readonly TransferScorer _inner;
 
@@ -422,7 +422,7 @@ internal sealed class PopularityBlendScorer : TransferScorer
 /// A single-domain recommender trained on the target domain alone: a user with target history gets its
 /// personal ranking; a target-cold user its ranking for the mean training user (all it can know about them).
 /// </summary>
-internal sealed class TargetOnlyScorer : TransferScorer
+internal sealed partial class TargetOnlyScorer : TransferScorer
 {
     private readonly RecommenderModel _model;
     private readonly bool[] _hasTarget;

@@ -180,6 +180,9 @@ internal sealed class ModelFileReader
 
     public bool Has(string tag) => _sections.ContainsKey(tag);
 
+    /// <summary>A section's payload as it is stored (tests that craft files from real ones).</summary>
+    public byte[] SectionBytes(string tag) => _sections[tag].ToArray();
+
     /// <summary>A reader over a required section.</summary>
     public PayloadReader Section(string tag)
     {

@@ -256,6 +256,13 @@ internal sealed class PayloadWriter
         return this;
     }
 
+    /// <summary>Bytes as they are, no length prefix (a section payload copied from another file).</summary>
+    public PayloadWriter Raw(ReadOnlySpan<byte> bytes)
+    {
+        _buffer.Write(bytes);
+        return this;
+    }
+
     public byte[] ToArray() => _buffer.WrittenSpan.ToArray();
 
     private void WriteRaw<T>(ReadOnlySpan<T> values)

@@ -18,7 +18,7 @@ public class ModelFileFuzzTests
 {
     private static readonly Lazy<Dictionary<string, byte[]>> Models = new(BuildModels);
 
-    public static IEnumerable<string> Kinds() => ["factorization", "factorization-implicit", "popularity", "ials", "bpr", "ease", "itemknn", "itemknn-domains", "blend", "segmentation", "conversion"];
+    public static IEnumerable<string> Kinds() => ["factorization", "factorization-implicit", "popularity", "ials", "bpr", "ease", "itemknn", "itemknn-domains", "blend", "crossdomain-emcdr", "crossdomain-itemknn", "segmentation", "conversion"];
 
     [TestCaseSource(nameof(Kinds))]
     public void OnlyModelFormatExceptionEscapesAMutatedModelFile(string kind)
@@ -61,6 +61,7 @@ public class ModelFileFuzzTests
         {
             "segmentation" => SegmentationModel.Load(stream),
             "conversion" => ConversionModel.Load(stream),
+            _ when kind.StartsWith("crossdomain", StringComparison.Ordinal) => CrossDomainModel.Load(stream),
             _ => Recommender.Load(stream),
         };
     }
@@ -107,6 +108,19 @@ public class ModelFileFuzzTests
                         {
                             _ = f.Predict(0, 0);
                         }
+                    }
+
+                    break;
+                case CrossDomainModel x:
+                    if (x.UserIds.Count > 0)
+                    {
+                        _ = x.Recommend(x.UserIds[0], 5);
+                        _ = x.RecommendMany([x.UserIds[0], x.UserIds[x.UserIds.Count - 1]], 3);
+                    }
+
+                    if (x.ItemIds.Count > 0)
+                    {
+                        _ = x.Recommend([new(x.ItemIds[0], 1f)], 3);
                     }
 
                     break;
@@ -188,6 +202,8 @@ public class ModelFileFuzzTests
             ["itemknn"] = Bytes(Recommenders.ItemKnn().Fit(ratings).Save),
             ["itemknn-domains"] = Bytes(Recommenders.ItemKnn().Fit(withDomains).Save),
             ["blend"] = Bytes(Recommenders.Blend(Recommenders.ImplicitAls().Factors(3).Iterations(2).Seed(1), Recommenders.Popularity()).Weights(0.7, 0.3).Fit(ratings).Save),
+            ["crossdomain-emcdr"] = Bytes(CrossRec.CrossDomain.Emcdr(Recommenders.ImplicitAls().Factors(3).Iterations(2).Seed(1)).BlendPopularity(0.2).Fit(withDomains, "films").Save),
+            ["crossdomain-itemknn"] = Bytes(CrossRec.CrossDomain.ItemKnn().Fit(withDomains, "films").Save),
             ["segmentation"] = Bytes(global::CrossRec.Segmentation.KMeans(3).Seed(1).Standardize().Fit(points).Save),
             ["conversion"] = Bytes(global::CrossRec.Conversion.Logistic().Fit(ConversionTable.Value, "bought").Save),
         };
