@@ -14,7 +14,10 @@ namespace CrossRec;
 /// ALS and EASE ranks better than either alone (see the README's accuracy section), which is why
 /// <see cref="Recommenders.Auto"/> tries blending its two best candidates, with the weight chosen on its
 /// validation split. <see cref="RecommenderModel.SimilarItems(string, int, RecommendFilter?)"/> blends the
-/// components' item similarities the same way; a blend does not explain its scores.</para>
+/// components' item similarities the same way. When every component can explain its scores, so can the blend:
+/// an item's contribution is the sum over components of wₘ / sdₘ × its contribution to component m's score, so
+/// the contributions rank the user's items by their share of the blended score (which also holds the constant
+/// −Σ wₘ·meanₘ / sdₘ that no single item owns).</para>
 /// <para>Saved as one file holding every component's own (checksummed) model file; loading checks that the
 /// components have the blend's users and items, in the same order.</para>
 /// </remarks>
@@ -188,6 +191,43 @@ public sealed class BlendModel : RecommenderModel
         Blend(scores, [item], (model, buffer) => model.ItemSimilarities(item, buffer));
 
     internal override FoldedUser FoldInCore(int[] items, float[] values) => new(this, Algorithm, ItemIds.Count, 0f, [], items, values);
+
+    /// <inheritdoc />
+    public override bool CanExplain => _components.All(c => c.CanExplain);
+
+    internal override float ExplainCore(int user, int item, Span<float> contributions)
+    {
+        var n = ItemIds.Count;
+        var seen = SeenItems(user);
+        contributions.Clear();
+        var buffer = new float[n];
+        var part = new float[contributions.Length];
+        var score = 0.0;
+        for (var m = 0; m < _components.Length; m++)
+        {
+            if (_weights[m] == 0)
+            {
+                continue;
+            }
+
+            _components[m].ScoreUser(user, buffer);
+            var (mean, sd) = Moments(buffer, seen);
+            if (!(sd > 0))
+            {
+                continue;
+            }
+
+            var componentScore = _components[m].ExplainCore(user, item, part);
+            var scale = _weights[m] / sd;
+            score += scale * (componentScore - mean);
+            for (var k = 0; k < part.Length; k++)
+            {
+                contributions[k] += (float)(scale * part[k]);
+            }
+        }
+
+        return (float)score;
+    }
 
     internal override string? CheckFoldInValue(float value)
     {

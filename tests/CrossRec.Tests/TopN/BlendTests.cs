@@ -177,6 +177,42 @@ public sealed class BlendTests
         Assert.That(() => Recommender.Load(Written(count)), Throws.TypeOf<ModelFormatException>().With.Message.Contains("component count"));
     }
 
+    [Test]
+    public void ABlendExplainsWhenEveryComponentDoesWithContributionsScaledByWeightOverDeviation()
+    {
+        var als = Recommenders.ImplicitAls().Factors(8).Iterations(4).Seed(2).Fit(Data.Value);
+        var ease = Recommenders.Ease().Fit(Data.Value);
+        var blend = BlendModel.Create([als, ease], [0.4, 0.6]);
+        Assert.That(blend.CanExplain, Is.True);
+        Assert.That(BlendModel.Create([als, Recommenders.Popularity().Fit(Data.Value)], [1, 1]).CanExplain, Is.False);
+        var user = blend.UserIds[6];
+        var top = blend.Recommend(user, 1)[0];
+        var why = blend.Explain(user, top.ItemId, count: 1000);
+        Assert.That(why.Score, Is.EqualTo(top.Score).Within(1e-3 * Math.Max(1, Math.Abs(top.Score))));
+
+        // Each item's contribution is Σ w/sd × its contribution in the component.
+        var u = blend.UserIds.GetIndex(user);
+        var expected = new Dictionary<string, double>();
+        foreach (var (model, w) in new (RecommenderModel, double)[] { (als, 0.4), (ease, 0.6) })
+        {
+            var s = new float[model.ItemIds.Count];
+            model.ScoreItems(u, s);
+            var seen = model.SeenItems(u).ToArray().ToHashSet();
+            var unseen = Enumerable.Range(0, s.Length).Where(j => !seen.Contains(j)).Select(j => (double)s[j]).ToArray();
+            var mean = unseen.Average();
+            var sd = Math.Sqrt(unseen.Select(v => (v - mean) * (v - mean)).Average());
+            foreach (var c in model.Explain(user, top.ItemId, count: 1000).Contributions)
+            {
+                expected[c.ItemId] = expected.GetValueOrDefault(c.ItemId) + (w / sd * c.Contribution);
+            }
+        }
+
+        foreach (var c in why.Contributions)
+        {
+            Assert.That(c.Contribution, Is.EqualTo(expected[c.ItemId]).Within(1e-4), c.ItemId);
+        }
+    }
+
     private static byte[] Saved(RecommenderModel model)
     {
         using var s = new MemoryStream();
