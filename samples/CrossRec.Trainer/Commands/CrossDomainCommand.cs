@@ -52,7 +52,7 @@ public static class CrossDomainCommand
         var warmHidden = args.Float("warm-hidden", 0.01f, 0.99f) ?? 0.5f;
         var holdout = args.Float("holdout", 0.01f, 0.99f) ?? 0.2f;
         var seed = args.Int("seed", int.MinValue, int.MaxValue) ?? 7;
-        var threads = args.Int("threads", 0, Environment.ProcessorCount * 4) ?? 0;
+        var threads = args.Int("threads", 0, 1024) ?? 0;
         args.RejectUnknown();
 
         var data = CrossDomainData.Open(spec);

@@ -28,6 +28,7 @@ public static class TopNCommand
                               get D's items from their other domains' history.
           --seed S            seed of the algorithm and of auto's validation split (default 7)
           --threads T         worker threads (default all cores)
+          --save PATH         also save the trained model (Recommender.Load, or CrossDomainModel.Load with --domain)
           --json              print a JSON summary as the last line of stdout
         Users absent from the training file get the most popular items (counted in the summary as cold_users).
         """;
@@ -51,8 +52,9 @@ public static class TopNCommand
         var domainsPath = args.String("item-domains");
         var domain = args.String("domain");
         var seed = args.Int("seed", int.MinValue, int.MaxValue) ?? 7;
-        var threads = args.Int("threads", 0, Environment.ProcessorCount * 4) ?? 0;
+        var threads = args.Int("threads", 0, 1024) ?? 0;
         var json = args.Flag("json");
+        var savePath = args.String("save");
         args.RejectUnknown();
         if (domain is not null && domainsPath is null)
         {
@@ -71,7 +73,7 @@ public static class TopNCommand
 
         if (domain is not null)
         {
-            return RunCrossDomain(train, users, domain, algorithm, count, seed, threads, outPath, json);
+            return RunCrossDomain(train, users, domain, algorithm, count, seed, threads, outPath, json, savePath);
         }
 
         var fitWatch = Stopwatch.StartNew();
@@ -81,10 +83,10 @@ public static class TopNCommand
         {
             selection = auto.Select(train, new SyncProgress<CandidateScore>(s =>
                 Console.Error.WriteLine(s.Skipped is null
-                    ? $"topn: auto candidate {s.Algorithm,-11} validation NDCG@10 {s.Ndcg:F4} Recall@10 {s.Recall:F4} ({s.Seconds:F1}s)"
-                    : $"topn: auto candidate {s.Algorithm,-11} skipped: {s.Skipped}")));
+                    ? $"topn: auto {s.Stage,-9} {s.Algorithm,-11}{(s.Parameters.TryGetValue("weights", out var w) ? $" {s.Parameters["components"]} {w}" : "")} validation NDCG@10 {s.Ndcg:F4} Recall@10 {s.Recall:F4} ({s.Seconds:F1}s)"
+                    : $"topn: auto {s.Stage,-9} {s.Algorithm,-11} skipped: {s.Skipped}")));
             model = selection.Model;
-            Console.Error.WriteLine($"topn: auto chose {selection.Algorithm}");
+            Console.Error.WriteLine($"topn: auto chose {model}");
         }
         else
         {
@@ -92,6 +94,12 @@ public static class TopNCommand
         }
 
         var fitSeconds = fitWatch.Elapsed.TotalSeconds;
+        if (savePath is not null)
+        {
+            model.Save(savePath);
+            Console.Error.WriteLine($"topn: model saved to {savePath}");
+        }
+
         var filter = domain is null ? RecommendFilter.Default : RecommendFilter.ForDomain(domain);
         var recWatch = Stopwatch.StartNew();
         var known = new List<string>(users.Count);
@@ -159,7 +167,7 @@ public static class TopNCommand
     }
 
     /// <summary>Target-domain top-N with the cross-domain recommender; users without target history included.</summary>
-    private static int RunCrossDomain(InteractionSet train, List<string> users, string domain, string algorithm, int count, int seed, int threads, string outPath, bool json)
+    private static int RunCrossDomain(InteractionSet train, List<string> users, string domain, string algorithm, int count, int seed, int threads, string outPath, bool json, string? savePath)
     {
         if (!train.Domains!.Contains(domain))
         {
@@ -182,6 +190,12 @@ public static class TopNCommand
         }
 
         var fitSeconds = fitWatch.Elapsed.TotalSeconds;
+        if (savePath is not null)
+        {
+            model.Save(savePath);
+            Console.Error.WriteLine($"topn: cross-domain model saved to {savePath}");
+        }
+
         var recWatch = Stopwatch.StartNew();
         var known = users.Where(model.UserIds.Contains).ToList();
         var lists = model.RecommendMany(known, count, null, threads);

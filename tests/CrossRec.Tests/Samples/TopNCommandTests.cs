@@ -35,7 +35,7 @@ public sealed class TopNCommandTests
         try
         {
             Console.SetOut(output);
-            code = CrossRec.Trainer.Program.Main(["topn", "--train", data, "--users", users, "--out", files.PathOf("out.tsv"), "--algorithm", "auto", "--count", "5", "--json"]);
+            code = CrossRec.Trainer.Program.Main(["topn", "--train", data, "--users", users, "--out", files.PathOf("out.tsv"), "--algorithm", "auto", "--count", "5", "--json", "--save", files.PathOf("model.crossrec")]);
         }
         finally
         {
@@ -63,6 +63,8 @@ public sealed class TopNCommandTests
         Assert.That(summary.GetProperty("requested_algorithm").GetString(), Is.EqualTo("auto"));
         Assert.That(summary.GetProperty("candidates").GetArrayLength(), Is.GreaterThanOrEqualTo(1));
         Assert.That(summary.GetProperty("fit_seconds").GetDouble(), Is.GreaterThan(0));
+        var saved = Recommender.Load(files.PathOf("model.crossrec"));
+        Assert.That(saved.Recommend("u1", 5).Select(r => r.ItemId), Is.EqualTo(lines[0].Split('\t')[1].Split(',')), "the saved model gives the written list");
     }
 
     [Test]
@@ -99,7 +101,7 @@ public sealed class TopNCommandTests
         try
         {
             Console.SetOut(output);
-            code = CrossRec.Trainer.Program.Main(["topn", "--train", data, "--users", users, "--out", files.PathOf("out.tsv"), "--item-domains", itemDomains, "--domain", "film", "--count", "5", "--json"]);
+            code = CrossRec.Trainer.Program.Main(["topn", "--train", data, "--users", users, "--out", files.PathOf("out.tsv"), "--item-domains", itemDomains, "--domain", "film", "--count", "5", "--json", "--save", files.PathOf("xd.crossrec")]);
         }
         finally
         {
@@ -120,6 +122,8 @@ public sealed class TopNCommandTests
         Assert.That(summary.GetProperty("cold_users").GetInt32(), Is.EqualTo(1));
         Assert.That(summary.GetProperty("chosen_method").GetString(), Is.Not.Empty);
         Assert.That(summary.GetProperty("candidates").GetArrayLength(), Is.GreaterThan(1));
+        var saved = CrossDomainModel.Load(files.PathOf("xd.crossrec"));
+        Assert.That(saved.Recommend("u000001", 5).Select(r => r.ItemId), Is.EqualTo(lines[0].Split('\t')[1].Split(',')), "the saved model gives the written list");
     }
 
     [Test]
