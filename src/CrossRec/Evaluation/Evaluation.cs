@@ -19,6 +19,39 @@ public static class Evaluation
     /// <exception cref="ArgumentException">The test set is empty.</exception>
     /// <exception cref="KeyNotFoundException"><see cref="RankingOptions.Domain"/> names an unknown domain.</exception>
     public static RankingMetrics Ranking(IRecommender model, InteractionSet test, RankingOptions? options = null, CancellationToken cancellationToken = default)
+        => RankingCore(model, test, options, auc: true, cancellationToken);
+
+    /// <summary>As <see cref="Ranking(IRecommender, InteractionSet, RankingOptions?, CancellationToken)"/>; <paramref name="auc"/> false skips the AUC (NaN), the one metric that sorts every user's catalogue (model selection needs only NDCG and recall).</summary>
+    internal static RankingMetrics RankingCore(IRecommender model, InteractionSet test, RankingOptions? options, bool auc, CancellationToken cancellationToken)
+    {
+        var cases = Cases(model, test, ref options, out var domain);
+        var itemDomains = model.ItemDomains.ToArray();
+        return RankingEvaluator.Evaluate(
+            cases,
+            model.ItemIds.Count,
+            options!.K,
+            (u, scores) =>
+            {
+                model.ScoreItems(u, scores);
+                if (domain >= 0)
+                {
+                    for (var j = 0; j < scores.Length; j++)
+                    {
+                        if (itemDomains[j] != domain)
+                        {
+                            scores[j] = float.NaN;
+                        }
+                    }
+                }
+            },
+            Environment.ProcessorCount,
+            null,
+            auc,
+            cancellationToken);
+    }
+
+    /// <summary>The evaluation cases of a test set: every test user the model knows with a relevant item it can rank, with the items to exclude.</summary>
+    internal static List<RankingEvaluator.Case> Cases(IRecommender model, InteractionSet test, ref RankingOptions? options, out int domain)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(test);
@@ -29,7 +62,7 @@ public static class Evaluation
             throw new ArgumentException($"{test.SourceName}: the test set is empty.", nameof(test));
         }
 
-        var domain = -1;
+        domain = -1;
         if (options.Domain is not null)
         {
             domain = (model.Domains ?? throw new KeyNotFoundException($"Unknown domain '{options.Domain}': the model was trained on data without domains.")).GetIndex(options.Domain);
@@ -65,26 +98,6 @@ public static class Evaluation
             cases.Add(new RankingEvaluator.Case(u, list.ToArray(), exclude));
         }
 
-        var itemDomains = model.ItemDomains.ToArray();
-        return RankingEvaluator.Evaluate(
-            cases,
-            model.ItemIds.Count,
-            options.K,
-            (u, scores) =>
-            {
-                model.ScoreItems(u, scores);
-                if (domain >= 0)
-                {
-                    for (var j = 0; j < scores.Length; j++)
-                    {
-                        if (itemDomains[j] != domain)
-                        {
-                            scores[j] = float.NaN;
-                        }
-                    }
-                }
-            },
-            Environment.ProcessorCount,
-            cancellationToken);
+        return cases;
     }
 }

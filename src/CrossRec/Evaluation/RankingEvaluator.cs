@@ -72,6 +72,70 @@ internal static class RankingEvaluator
         return new RankingMetrics(k, totals[0] / evaluated, totals[1] / evaluated, totals[2] / evaluated, totals[3] / evaluated, totals[4] / evaluated, totals[5] / evaluated, evaluated);
     }
 
+    /// <summary>
+    /// Several rankers that share costly per-user work (a blend's component scores at several weights): for each
+    /// case the worker's <see cref="IVariantScorer.Prepare"/> runs once, then every variant is scored and
+    /// ranked. One <see cref="RankingMetrics"/> per variant, AUC left out (NaN).
+    /// </summary>
+    public static RankingMetrics[] EvaluateVariants(IReadOnlyList<Case> cases, int itemCount, int k, int variants, Func<IVariantScorer> createScorer, int threads, CancellationToken cancellationToken)
+    {
+        var totals = new double[variants, 6];
+        var evaluated = new int[variants];
+        var gate = new object();
+        Parallel.For(
+            0,
+            cases.Count,
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads), CancellationToken = cancellationToken },
+            () => (Scorer: createScorer(), Workers: Enumerable.Range(0, variants).Select(_ => new Worker(itemCount, k, false)).ToArray()),
+            (c, _, state) =>
+            {
+                state.Scorer.Prepare(cases[c].User);
+                for (var v = 0; v < variants; v++)
+                {
+                    var variant = v;
+                    state.Workers[v].Add(cases[c], (_, scores) => state.Scorer.Score(variant, scores), c, null);
+                }
+
+                return state;
+            },
+            state =>
+            {
+                lock (gate)
+                {
+                    for (var v = 0; v < variants; v++)
+                    {
+                        for (var m = 0; m < 6; m++)
+                        {
+                            totals[v, m] += state.Workers[v].Totals[m];
+                        }
+
+                        evaluated[v] += state.Workers[v].Users;
+                    }
+                }
+            });
+
+        var result = new RankingMetrics[variants];
+        for (var v = 0; v < variants; v++)
+        {
+            var n = evaluated[v];
+            result[v] = n == 0
+                ? new RankingMetrics(k, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, 0)
+                : new RankingMetrics(k, totals[v, 0] / n, totals[v, 1] / n, totals[v, 2] / n, totals[v, 3] / n, totals[v, 4] / n, double.NaN, n);
+        }
+
+        return result;
+    }
+
+    /// <summary>A per-thread scorer of several ranker variants (see <see cref="EvaluateVariants"/>).</summary>
+    public interface IVariantScorer
+    {
+        /// <summary>Does the work every variant of this user shares.</summary>
+        void Prepare(int user);
+
+        /// <summary>Writes variant <paramref name="variant"/>'s scores of the prepared user.</summary>
+        void Score(int variant, Span<float> scores);
+    }
+
     /// <summary>Per-thread buffers and running sums (precision, recall, ndcg, map, hit, auc).</summary>
     private sealed class Worker
     {

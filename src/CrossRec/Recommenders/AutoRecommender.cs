@@ -200,7 +200,7 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
             try
             {
                 var model = candidate.Fit(inner, progress, cancellationToken);
-                var m = Evaluation.Ranking(model, validation, new RankingOptions { K = K }, cancellationToken);
+                var m = Evaluation.RankingCore(model, validation, new RankingOptions { K = K }, auc: false, cancellationToken);
                 lastModel = model;
                 users = m.Users;
                 ndcg = m.Ndcg;
@@ -281,19 +281,19 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
             {
                 BlendBuilder? bestBlend = null;
                 var blendNdcg = bestNdcg * (1 + AutoCandidates.TuningMargin);
-                foreach (var weight in AutoCandidates.BlendWeights)
+                var start = watch.Elapsed.TotalSeconds;
+                var weights = AutoCandidates.BlendWeights;
+                var metrics = BlendValidation.Evaluate(chosenModel, validationModels[runnerUp]!, weights, validation, K, Internal.ThreadCount.Effective(ThreadCount), cancellationToken);
+                var seconds = (watch.Elapsed.TotalSeconds - start) / weights.Length; // one pass scored every weight
+                for (var v = 0; v < weights.Length; v++)
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var start = watch.Elapsed.TotalSeconds;
-                    var builder = Recommenders.Blend(chosen, candidates[runnerUp]).Weights(weight, 1 - weight);
-                    var blended = builder.Create([chosenModel, validationModels[runnerUp]!], 0);
-                    var m = Evaluation.Ranking(blended, validation, new RankingOptions { K = K }, cancellationToken);
-                    var score = new CandidateScore(builder.Algorithm, builder.Parameters, m.Ndcg, m.Recall, watch.Elapsed.TotalSeconds - start, null) { Stage = CandidateScore.BlendStage };
+                    var builder = Recommenders.Blend(chosen, candidates[runnerUp]).Weights(weights[v], 1 - weights[v]);
+                    var score = new CandidateScore(builder.Algorithm, builder.Parameters, metrics[v].Ndcg, metrics[v].Recall, seconds, null) { Stage = CandidateScore.BlendStage };
                     scores.Add(score);
                     candidateProgress?.Report(score);
-                    if (m.Ndcg > blendNdcg)
+                    if (metrics[v].Ndcg > blendNdcg)
                     {
-                        blendNdcg = m.Ndcg;
+                        blendNdcg = metrics[v].Ndcg;
                         bestBlend = builder;
                     }
                 }
@@ -359,5 +359,44 @@ internal static class AutoCandidates
 
         static ImplicitAlsBuilder Als(IRecommenderBuilder b) => (ImplicitAlsBuilder)b;
         static ItemKnnBuilder Knn(IRecommenderBuilder b) => (ItemKnnBuilder)b;
+    }
+}
+
+/// <summary>
+/// The blend stage's validation: both models score each validation user once, and every weight's blend is ranked
+/// from those two score vectors (the arithmetic of <see cref="BlendModel"/>), so trying five weights costs
+/// about one evaluation of each model.
+/// </summary>
+internal static class BlendValidation
+{
+    public static RankingMetrics[] Evaluate(RecommenderModel first, RecommenderModel second, IReadOnlyList<double> firstWeights, InteractionSet validation, int k, int threads, CancellationToken cancellationToken)
+    {
+        RankingOptions? options = new RankingOptions { K = k };
+        var cases = Evaluation.Cases(first, validation, ref options, out _);
+        return RankingEvaluator.EvaluateVariants(cases, first.ItemIds.Count, k, firstWeights.Count, () => new Scorer(first, second, firstWeights), threads, cancellationToken);
+    }
+
+    private sealed class Scorer(RecommenderModel first, RecommenderModel second, IReadOnlyList<double> firstWeights) : RankingEvaluator.IVariantScorer
+    {
+        private readonly float[] _a = new float[first.ItemIds.Count];
+        private readonly float[] _b = new float[first.ItemIds.Count];
+        private (double Mean, double Sd) _ma;
+        private (double Mean, double Sd) _mb;
+
+        public void Prepare(int user)
+        {
+            first.ScoreUser(user, _a);
+            second.ScoreUser(user, _b);
+            var seen = first.SeenItems(user);
+            _ma = BlendModel.Moments(_a, seen);
+            _mb = BlendModel.Moments(_b, seen);
+        }
+
+        public void Score(int variant, Span<float> scores)
+        {
+            scores.Clear();
+            BlendModel.AddStandardised(scores, _a, _ma, firstWeights[variant]);
+            BlendModel.AddStandardised(scores, _b, _mb, 1 - firstWeights[variant]);
+        }
     }
 }

@@ -261,19 +261,7 @@ public sealed class BlendModel : RecommenderModel
                 }
 
                 score(_components[m], buffer);
-                var (mean, sd) = Moments(buffer, exclude);
-                if (!(sd > 0))
-                {
-                    continue; // constant (or no) scores: nothing to rank by for this user
-                }
-
-                // scores += w·(s − mean)/sd, in float; NaN scores (items a component cannot rank) stay NaN.
-                var scale = (float)(_weights[m] / sd);
-                var shift = (float)(-mean * _weights[m] / sd);
-                for (var j = 0; j < n; j++)
-                {
-                    scores[j] += (buffer[j] * scale) + shift;
-                }
+                AddStandardised(scores, buffer, Moments(buffer, exclude), _weights[m]);
             }
         }
         finally
@@ -282,8 +270,28 @@ public sealed class BlendModel : RecommenderModel
         }
     }
 
+    /// <summary>
+    /// scores += w·(s − mean)/sd, in float; NaN scores (items a component cannot rank) stay NaN. Nothing is added
+    /// when the deviation is not positive: constant (or no) scores give nothing to rank by for this user.
+    /// </summary>
+    internal static void AddStandardised(Span<float> scores, ReadOnlySpan<float> component, (double Mean, double Sd) moments, double weight)
+    {
+        var (mean, sd) = moments;
+        if (!(sd > 0))
+        {
+            return;
+        }
+
+        var scale = (float)(weight / sd);
+        var shift = (float)(-mean * weight / sd);
+        for (var j = 0; j < scores.Length; j++)
+        {
+            scores[j] += (component[j] * scale) + shift;
+        }
+    }
+
     /// <summary>Mean and standard deviation of the finite scores outside <paramref name="exclude"/> (sorted or not, distinct).</summary>
-    private static (double Mean, double Sd) Moments(ReadOnlySpan<float> values, ReadOnlySpan<int> exclude)
+    internal static (double Mean, double Sd) Moments(ReadOnlySpan<float> values, ReadOnlySpan<int> exclude)
     {
         double sum = 0, squares = 0;
         long count = 0;

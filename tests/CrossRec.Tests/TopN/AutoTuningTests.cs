@@ -91,4 +91,21 @@ public class AutoTuningTests
         Assert.That(selection.Algorithm, Is.EqualTo("blend"));
         Assert.That(((BlendModel)selection.Model).Components.Select(c => c.Algorithm), Is.EqualTo(new[] { "ials", "itemknn" }));
     }
+
+    [Test]
+    public void TheBlendStagesOnePassScoresEveryWeightAsABlendModelWould()
+    {
+        var (train, validation) = ImplicitTestData.Groups().SplitPerUser(0.2, 3);
+        var als = Recommenders.ImplicitAls().Factors(8).Iterations(4).Seed(2).Fit(train);
+        var knn = Recommenders.ItemKnn().Fit(train);
+        var fast = BlendValidation.Evaluate(als, knn, AutoCandidates.BlendWeights, validation, 10, 2, CancellationToken.None);
+        for (var v = 0; v < AutoCandidates.BlendWeights.Length; v++)
+        {
+            var w = AutoCandidates.BlendWeights[v];
+            var slow = global::CrossRec.Evaluation.Ranking(BlendModel.Create([als, knn], [w, 1 - w]), validation);
+            Assert.That(fast[v].Ndcg, Is.EqualTo(slow.Ndcg).Within(1e-9), $"weight {w}");
+            Assert.That(fast[v].Recall, Is.EqualTo(slow.Recall).Within(1e-9), $"weight {w}");
+            Assert.That(fast[v].Users, Is.EqualTo(slow.Users));
+        }
+    }
 }
