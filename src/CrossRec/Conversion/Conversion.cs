@@ -79,7 +79,7 @@ public sealed class LogisticBuilder
     /// <summary>Convergence tolerance.</summary>
     public LogisticBuilder Tolerance(double tolerance) => new(Options with { Tolerance = tolerance }, _engine);
 
-    /// <summary>Worker threads (0 = all cores).</summary>
+    /// <summary>Worker threads (0 = all cores; 0..1024). More than the core count is clamped to it, with a warning in <see cref="LogisticFit.Note"/>.</summary>
     public LogisticBuilder Threads(int threads) => new(Options with { Threads = threads }, _engine);
 
     /// <summary>Replaces all options.</summary>

@@ -72,7 +72,7 @@ public sealed class CrossDomainAutoBuilder : ICrossDomainBuilder
     /// <summary>Cut-off K of the validation NDCG@K (default 10).</summary>
     public int K { get; }
 
-    /// <summary>Evaluation threads (0 = all cores).</summary>
+    /// <summary>Evaluation threads (0 = all cores; 0..1024). More than the core count is clamped to it (these threads only evaluate; nothing is trained differently).</summary>
     public int ThreadCount { get; }
 
     /// <summary>What the nested split hides of its validation users' target history (default: everything, the cold start).</summary>
@@ -169,7 +169,7 @@ public sealed class CrossDomainAutoBuilder : ICrossDomainBuilder
     /// <summary>Cut-off K of the validation NDCG@K.</summary>
     public CrossDomainAutoBuilder Cutoff(int k) => new(_candidates, _weights, ValidationFraction, SeedValue, k, ThreadCount, HoldOutMode, WarmHiddenFraction);
 
-    /// <summary>Evaluation threads (0 = all cores).</summary>
+    /// <summary>Evaluation threads (0 = all cores; 0..1024). More than the core count is clamped to it (these threads only evaluate; nothing is trained differently).</summary>
     public CrossDomainAutoBuilder Threads(int threads) => new(_candidates, _weights, ValidationFraction, SeedValue, K, threads, HoldOutMode, WarmHiddenFraction);
 
     /// <summary>

@@ -29,7 +29,7 @@ public sealed record CrossDomainProtocolOptions
     /// <summary>A hidden interaction counts as relevant when its value is at least this; null: every hidden interaction is relevant.</summary>
     public float? RelevanceThreshold { get; init; }
 
-    /// <summary>Threads of the ranking evaluation; 0 uses every core (0..1024).</summary>
+    /// <summary>Threads of the ranking evaluation; 0 uses every core (0..1024). More than the core count is clamped to it (these threads only evaluate; nothing is trained differently).</summary>
     public int Threads { get; init; }
 
     /// <summary>What is hidden of a held-out user's target history: everything (cold start, the default), a share (warm) or one item (leave-one-out).</summary>
@@ -139,7 +139,7 @@ public sealed partial class CrossDomainProtocolBuilder
     /// <summary>Relevance threshold of hidden interactions (null: all relevant).</summary>
     public CrossDomainProtocolBuilder RelevanceThreshold(float? threshold) => new(Options with { RelevanceThreshold = threshold });
 
-    /// <summary>Evaluation threads (0 = all cores).</summary>
+    /// <summary>Evaluation threads (0 = all cores; 0..1024). More than the core count is clamped to it (these threads only evaluate; nothing is trained differently).</summary>
     public CrossDomainProtocolBuilder Threads(int threads) => new(Options with { Threads = threads });
 
     /// <summary>What to hide of each held-out user's target history (cold start by default).</summary>

@@ -71,7 +71,7 @@ public sealed class BprBuilder : IRecommenderBuilder
     /// <summary>Seed of the initialisation, shuffles, negatives and fold-in.</summary>
     public BprBuilder Seed(int seed) => With(Options with { Seed = seed });
 
-    /// <summary>Worker threads (0 = all cores).</summary>
+    /// <summary>Worker threads (0 = all cores; 0..1024). More than the core count is clamped to it, with a warning in the fitted model's training note.</summary>
     public BprBuilder Threads(int threads) => With(Options with { Threads = threads });
 
     /// <summary>Single-threaded, fixed-order training: bit-identical models for the same seed.</summary>

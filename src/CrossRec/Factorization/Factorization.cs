@@ -68,7 +68,7 @@ public sealed class BiasedFactorizationBuilder : IRecommenderBuilder
     /// <summary>Seed of initialisation and shuffling.</summary>
     public BiasedFactorizationBuilder Seed(int seed) => With(Options with { Seed = seed });
 
-    /// <summary>Worker threads (0 = all cores).</summary>
+    /// <summary>Worker threads (0 = all cores; 0..1024). More than the core count is clamped to it, with a warning in the fitted model's training note.</summary>
     public BiasedFactorizationBuilder Threads(int threads) => With(Options with { Threads = threads });
 
     /// <summary>Single-threaded, fixed-order training: bit-identical models for the same seed.</summary>

@@ -69,7 +69,7 @@ public sealed class ImplicitAlsBuilder : IRecommenderBuilder
     /// <summary>Seed of the factor initialisation.</summary>
     public ImplicitAlsBuilder Seed(int seed) => With(Options with { Seed = seed });
 
-    /// <summary>Worker threads (0 = all cores); the model is the same for any count.</summary>
+    /// <summary>Worker threads (0 = all cores; 0..1024); the model is the same for any count. More than the core count is clamped to it, with a warning in the fitted model's training note.</summary>
     public ImplicitAlsBuilder Threads(int threads) => With(Options with { Threads = threads });
 
     /// <summary>Replaces all options.</summary>

@@ -53,7 +53,7 @@ public sealed class EaseBuilder : IRecommenderBuilder
     /// <summary>The most memory the float64 Gram matrix may take.</summary>
     public EaseBuilder MaxGramBytes(long bytes) => With(Options with { MaxGramBytes = bytes });
 
-    /// <summary>Worker threads (0 = all cores); the model is the same at any count.</summary>
+    /// <summary>Worker threads (0 = all cores; 0..1024); the model is the same at any count. More than the core count is clamped to it, with a warning in the fitted model's training note.</summary>
     public EaseBuilder Threads(int threads) => With(Options with { Threads = threads });
 
     /// <summary>Replaces all options.</summary>

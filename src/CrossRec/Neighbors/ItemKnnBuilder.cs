@@ -42,7 +42,7 @@ public sealed class ItemKnnBuilder : IRecommenderBuilder
     /// <summary>Weight of a user's training item in the score sum.</summary>
     public ItemKnnBuilder Scoring(ItemKnnScoring scoring) => With(Options with { Scoring = scoring });
 
-    /// <summary>Worker threads (0 = all cores).</summary>
+    /// <summary>Worker threads (0 = all cores; 0..1024). More than the core count is clamped to it, with a warning in the fitted model's training note.</summary>
     public ItemKnnBuilder Threads(int threads) => With(Options with { Threads = threads });
 
     /// <summary>Ask the engine for a bit-identical model run to run (the CPU engine always gives one).</summary>

@@ -79,7 +79,7 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
     /// <summary>Cut-off of the validation metric NDCG@K (default 10).</summary>
     public int K { get; }
 
-    /// <summary>Threads for evaluation (0 = all cores).</summary>
+    /// <summary>Threads for evaluation (0 = all cores; 0..1024). More than the core count is clamped to it (these threads only evaluate; nothing is trained differently).</summary>
     public int ThreadCount { get; }
 
     /// <inheritdoc />
@@ -120,7 +120,7 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
     /// <summary>Cut-off K of the validation NDCG@K.</summary>
     public AutoRecommenderBuilder Cutoff(int k) => new(_candidates, ValidationFraction, SeedValue, k, ThreadCount, TuneWinner, BlendRunnerUp);
 
-    /// <summary>Evaluation threads (0 = all cores).</summary>
+    /// <summary>Evaluation threads (0 = all cores; 0..1024). More than the core count is clamped to it (these threads only evaluate; nothing is trained differently).</summary>
     public AutoRecommenderBuilder Threads(int threads) => new(_candidates, ValidationFraction, SeedValue, K, threads, TuneWinner, BlendRunnerUp);
 
     /// <summary>

@@ -144,7 +144,7 @@ public sealed class KMeansBuilder
     /// <summary>Variant (Auto, Lloyd, Hamerly, MiniBatch).</summary>
     public KMeansBuilder Algorithm(KMeansAlgorithm algorithm) => With(Options with { Algorithm = algorithm });
 
-    /// <summary>Worker threads (0 = all cores).</summary>
+    /// <summary>Worker threads (0 = all cores; 0..1024). More than the core count is clamped to it, with a warning in <see cref="KMeansResult.Note"/>.</summary>
     public KMeansBuilder Threads(int threads) => With(Options with { Threads = threads });
 
     /// <summary>Mini-batch size.</summary>
