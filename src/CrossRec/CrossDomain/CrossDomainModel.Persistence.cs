@@ -65,13 +65,7 @@ public sealed partial class CrossDomainModel
     {
         var file = new ModelFileWriter(FileKind);
         file.Add("KVER", new PayloadWriter().Int32(1));
-        var head = new PayloadWriter().String(Method).Int32(_target).Double(TrainSeconds).Int32(Parameters.Count);
-        foreach (var (key, value) in Parameters.OrderBy(p => p.Key, StringComparer.Ordinal))
-        {
-            head.String(key).String(value);
-        }
-
-        file.Add("CDHD", head);
+        file.Add("CDHD", new PayloadWriter().String(Method).Int32(_target).Double(TrainSeconds).Parameters(Parameters));
         file.Add("UIDS", new PayloadWriter().Strings(UserIds.AsSpan().ToArray()));
         file.Add("IIDS", new PayloadWriter().Strings(ItemIds.AsSpan().ToArray()));
         file.Add("DOMS", new PayloadWriter().Strings(Domains.AsSpan().ToArray()).Int32s(_itemDomains));
@@ -110,17 +104,7 @@ public sealed partial class CrossDomainModel
         var method = head.RequiredString();
         var target = head.Int32In(0, domains.Count - 1, "target domain");
         var seconds = head.FiniteDouble("training seconds");
-        var count = head.Count("parameters", 8, 0, 1000);
-        var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (var k = 0; k < count; k++)
-        {
-            var key = head.RequiredString();
-            if (!parameters.TryAdd(key, head.RequiredString()))
-            {
-                throw head.Fail($"parameter '{key}' appears twice");
-            }
-        }
-
+        var parameters = head.Parameters();
         head.End();
         if (Array.IndexOf(itemDomains, target) < 0)
         {

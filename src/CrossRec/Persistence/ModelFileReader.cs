@@ -313,6 +313,23 @@ internal sealed class PayloadReader
 
     public byte[] Bytes() => Array<byte>(null);
 
+    /// <summary>(name, value) pairs written by <see cref="PayloadWriter.Parameters"/>: at most 1000, no name twice.</summary>
+    public Dictionary<string, string> Parameters()
+    {
+        var count = Count("parameters", 8, 0, 1000);
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var k = 0; k < count; k++)
+        {
+            var key = RequiredString();
+            if (!parameters.TryAdd(key, RequiredString()))
+            {
+                throw Fail($"parameter '{key}' appears twice");
+            }
+        }
+
+        return parameters;
+    }
+
     public string[] Strings(int? expectedLength = null)
     {
         var count = ArrayCount(expectedLength, 4);

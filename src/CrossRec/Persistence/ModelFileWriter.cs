@@ -248,6 +248,18 @@ internal sealed class PayloadWriter
         return this;
     }
 
+    /// <summary>Count-prefixed (name, value) string pairs, sorted by name (ordinal): hyperparameters.</summary>
+    public PayloadWriter Parameters(IReadOnlyDictionary<string, string> parameters)
+    {
+        Int32(parameters.Count);
+        foreach (var (key, value) in parameters.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            String(key).String(value);
+        }
+
+        return this;
+    }
+
     /// <summary>Length-prefixed byte array (a nested model file, say).</summary>
     public PayloadWriter Bytes(ReadOnlySpan<byte> values)
     {

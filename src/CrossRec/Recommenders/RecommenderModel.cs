@@ -491,14 +491,7 @@ public abstract class RecommenderModel : IRecommender
 
         if (Training is { } t)
         {
-            var w = new PayloadWriter().String(t.Algorithm).String(t.Device).Int32(t.Iterations).Double(t.Seconds).String(t.Note);
-            w.Int32(t.Parameters.Count);
-            foreach (var (key, value) in t.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal))
-            {
-                w.String(key).String(value);
-            }
-
-            file.Add("TINF", w);
+            file.Add("TINF", new PayloadWriter().String(t.Algorithm).String(t.Device).Int32(t.Iterations).Double(t.Seconds).String(t.Note).Parameters(t.Parameters));
         }
     }
 
@@ -544,22 +537,12 @@ public abstract class RecommenderModel : IRecommender
             var iterations = t.Int32();
             var seconds = t.Double();
             var note = t.String();
-            var n = t.Int32();
-            if (n < 0 || n > 1000 || iterations < 0)
+            if (iterations < 0)
             {
-                throw t.Fail($"{n} parameters, {iterations} iterations");
+                throw t.Fail($"{iterations} iterations");
             }
 
-            var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
-            for (var k = 0; k < n; k++)
-            {
-                var key = t.RequiredString();
-                if (!parameters.TryAdd(key, t.RequiredString()))
-                {
-                    throw t.Fail($"parameter '{key}' appears twice");
-                }
-            }
-
+            var parameters = t.Parameters();
             t.End();
             training = new RecommenderTrainingInfo(algorithm, device, parameters, iterations, seconds, [], note);
         }
