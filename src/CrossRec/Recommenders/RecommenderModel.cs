@@ -20,6 +20,7 @@ public abstract class RecommenderModel : IRecommender
     private readonly int[] _seenItems;
     private readonly float[] _seenValues;
     private readonly int[]? _itemDomains;
+    private int[]? _sortedSeenItems;
 
     private protected RecommenderModel(
         IdMap userIds,
@@ -194,9 +195,9 @@ public abstract class RecommenderModel : IRecommender
         var excludeSeen = (filter ?? RecommendFilter.Default).ExcludeSeen;
         var results = new IReadOnlyList<ScoredItem>[users.Count];
         var workers = threads == 0 ? Environment.ProcessorCount : Math.Min(threads, Environment.ProcessorCount);
-        if (users.Count >= BlockUsers && ItemIds.Count > 0 && ScoreUsersBlock([index[0]], 0, 1, new float[1]))
+        if (users.Count >= MinBlockUsers && ItemIds.Count > 0 && BlockScoring is { } scoring)
         {
-            RecommendBlocked(index, results, mask, excludeSeen, Math.Min(count, ItemIds.Count), workers, cancellationToken);
+            RecommendBlocked(scoring, index, results, mask, excludeSeen, Math.Min(count, ItemIds.Count), workers, cancellationToken);
             return results;
         }
 
@@ -216,94 +217,135 @@ public abstract class RecommenderModel : IRecommender
         return results;
     }
 
-    private const int BlockUsers = 16;
-    private const int BlockItems = 2048;
+    /// <summary>
+    /// Smallest batch that takes the blocked path: below it the lanes of a 64-user block are mostly empty and
+    /// the per-user path (one worker per user) is as fast.
+    /// </summary>
+    private const int MinBlockUsers = 8;
+
+    /// <summary>Fewest items a worker's share of the catalogue may have when a small batch is split across workers.</summary>
+    private const int MinSplitItems = 4096;
 
     /// <summary>
-    /// Exact top-N for a batch, blocks of <see cref="BlockUsers"/> users at a time (one block per worker):
-    /// the catalogue is scored in chunks of <see cref="BlockItems"/> items for the whole block, so each
-    /// item's factors are read from memory once per block instead of once per user, and every user keeps
-    /// a running top-N. The scores and the selection (ties: smaller index) are those of the per-user path.
+    /// Exact top-N for a batch on a factor model (see <see cref="ServingKernel"/>): blocks of
+    /// <see cref="ServingKernel.BlockUsers"/> users, each scoring the catalogue in one pass with a running
+    /// top-N per user. When there are fewer blocks than workers, the catalogue is also split into ranges
+    /// (at least <see cref="MinSplitItems"/> items each) so every worker has work, and each user's per-range
+    /// lists are merged. The scores are those of the per-user path, bit for bit, and so is the selection
+    /// (ties: smaller index), because <see cref="TopK"/> keeps the best N under one total order whatever
+    /// order the candidates come in. Each worker owns its buffers; with one range per block the only
+    /// allocations are the result lists.
     /// </summary>
-    private void RecommendBlocked(int[] index, IReadOnlyList<ScoredItem>[] results, bool[]? mask, bool excludeSeen, int n, int workers, CancellationToken cancellationToken)
+    private void RecommendBlocked(FactorScoring scoring, int[] index, IReadOnlyList<ScoredItem>[] results, bool[]? mask, bool excludeSeen, int n, int workers, CancellationToken cancellationToken)
     {
-        var blocks = (index.Length + BlockUsers - 1) / BlockUsers;
+        const int size = ServingKernel.BlockUsers;
+        var blocks = (index.Length + size - 1) / size;
         var items = ItemIds.Count;
+        var splits = blocks >= workers ? 1 : Math.Max(1, Math.Min((workers + blocks - 1) / blocks, items / MinSplitItems));
+        var (seenOffsets, seenItems) = excludeSeen ? SortedSeen() : (null, null);
+        var options = new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellationToken };
+        var k = scoring.Factors;
+        if (splits == 1)
+        {
+            Parallel.For(
+                0,
+                blocks,
+                options,
+                () => new ServingKernel.Block(k, n),
+                (b, _, block) =>
+                {
+                    var first = b * size;
+                    var users = index.AsSpan(first, Math.Min(size, index.Length - first));
+                    ServingKernel.SelectBlock(scoring, users, 0, items, mask, seenOffsets, seenItems, block, cancellationToken);
+                    for (var u = 0; u < users.Length; u++)
+                    {
+                        results[first + u] = ToList(block.Index.AsSpan(u * n), block.Score.AsSpan(u * n), block.Sorted(u));
+                    }
+
+                    return block;
+                },
+                _ => { });
+            return;
+        }
+
+        var parts = new ServingKernel.Block[blocks * splits];
         Parallel.For(
             0,
-            blocks,
-            new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellationToken },
-            () => (Scores: new float[BlockUsers * BlockItems], Index: new int[BlockUsers * n], Score: new float[BlockUsers * n]),
-            (block, _, buffers) =>
+            parts.Length,
+            options,
+            unit =>
             {
-                var first = block * BlockUsers;
-                var size = Math.Min(BlockUsers, index.Length - first);
-                var users = index.AsSpan(first, size);
-                Span<int> kept = stackalloc int[BlockUsers];
-                kept.Clear();
-                var seen = new int[size][];
-                Span<int> next = stackalloc int[BlockUsers];
-                next.Clear();
-                for (var b = 0; b < size; b++)
+                var (b, s) = Math.DivRem(unit, splits);
+                var first = b * size;
+                var users = index.AsSpan(first, Math.Min(size, index.Length - first));
+                var block = new ServingKernel.Block(k, n);
+                ServingKernel.SelectBlock(scoring, users, (int)((long)items * s / splits), (int)((long)items * (s + 1) / splits), mask, seenOffsets, seenItems, block, cancellationToken);
+                parts[unit] = block;
+            });
+        var idx = new int[n];
+        var sc = new float[n];
+        for (var b = 0; b < blocks; b++)
+        {
+            var first = b * size;
+            var count = Math.Min(size, index.Length - first);
+            for (var u = 0; u < count; u++)
+            {
+                var top = new TopK(idx, sc);
+                for (var s = 0; s < splits; s++)
                 {
-                    seen[b] = excludeSeen ? SeenItems(users[b]).ToArray() : [];
-                    Array.Sort(seen[b]);
-                }
-
-                for (var start = 0; start < items; start += BlockItems)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var length = Math.Min(BlockItems, items - start);
-                    var scores = buffers.Scores.AsSpan(0, size * length);
-                    ScoreUsersBlock(users, start, length, scores);
-                    for (var b = 0; b < size; b++)
+                    var part = parts[(b * splits) + s];
+                    for (var r = 0; r < part.Counts[u]; r++)
                     {
-                        var row = scores.Slice(b * length, length);
-                        var s = seen[b];
-                        while (next[b] < s.Length && s[next[b]] < start + length)
-                        {
-                            row[s[next[b]] - start] = float.NaN;
-                            next[b]++;
-                        }
-
-                        if (mask is not null)
-                        {
-                            for (var j = 0; j < length; j++)
-                            {
-                                if (!mask[start + j])
-                                {
-                                    row[j] = float.NaN;
-                                }
-                            }
-                        }
-
-                        var top = new TopK(buffers.Index.AsSpan(b * n, n), buffers.Score.AsSpan(b * n, n), kept[b]);
-                        for (var j = 0; j < length; j++)
-                        {
-                            top.Offer(start + j, row[j]);
-                        }
-
-                        kept[b] = top.Count;
+                        top.Offer(part.Index[(u * n) + r], part.Score[(u * n) + r]);
                     }
                 }
 
-                for (var b = 0; b < size; b++)
+                results[first + u] = ToList(idx, sc, top.SortDescending());
+            }
+        }
+    }
+
+    /// <summary>The result list of the first <paramref name="count"/> sorted entries.</summary>
+    private List<ScoredItem> ToList(ReadOnlySpan<int> idx, ReadOnlySpan<float> sc, int count)
+    {
+        var list = new List<ScoredItem>(count);
+        for (var r = 0; r < count; r++)
+        {
+            list.Add(new ScoredItem(ItemIds[idx[r]], idx[r], sc[r]));
+        }
+
+        return list;
+    }
+
+    /// <summary>The seen lists as CSR with every user's items ascending (the stored arrays when they already are; else a sorted copy, made once).</summary>
+    private (int[] Offsets, int[] Items) SortedSeen()
+    {
+        var sorted = Volatile.Read(ref _sortedSeenItems);
+        if (sorted is null)
+        {
+            sorted = _seenItems;
+            for (var u = 0; u < UserIds.Count && ReferenceEquals(sorted, _seenItems); u++)
+            {
+                for (var i = _seenOffsets[u] + 1; i < _seenOffsets[u + 1]; i++)
                 {
-                    var idx = buffers.Index.AsSpan(b * n, n);
-                    var sc = buffers.Score.AsSpan(b * n, n);
-                    var count = new TopK(idx, sc, kept[b]).SortDescending();
-                    var list = new List<ScoredItem>(count);
-                    for (var r = 0; r < count; r++)
+                    if (_seenItems[i] < _seenItems[i - 1])
                     {
-                        list.Add(new ScoredItem(ItemIds[idx[r]], idx[r], sc[r]));
+                        sorted = (int[])_seenItems.Clone();
+                        for (var v = 0; v < UserIds.Count; v++)
+                        {
+                            Array.Sort(sorted, _seenOffsets[v], _seenOffsets[v + 1] - _seenOffsets[v]);
+                        }
+
+                        break;
                     }
-
-                    results[first + b] = list;
                 }
+            }
 
-                return buffers;
-            },
-            _ => { });
+            Interlocked.CompareExchange(ref _sortedSeenItems, sorted, null);
+            sorted = _sortedSeenItems!;
+        }
+
+        return (_seenOffsets, sorted);
     }
 
     /// <inheritdoc />
@@ -451,12 +493,11 @@ public abstract class RecommenderModel : IRecommender
     internal abstract void ScoreUser(int user, Span<float> scores);
 
     /// <summary>
-    /// Scores items <paramref name="start"/>..+<paramref name="length"/> for several users into
-    /// <paramref name="scores"/> (user b's scores at b·length), exactly as <see cref="ScoreUser"/> would;
-    /// false when the algorithm has no block path. Factor models implement it so a batch streams the item
-    /// factors once per block of users instead of once per user (serving a large catalogue is memory-bound).
+    /// The factor arrays a latent-factor model ranks with, for the blocked batch path of
+    /// <see cref="RecommendMany"/> (<see cref="ServingKernel"/>), whose scores must be those of
+    /// <see cref="ScoreUser"/> bit for bit; null when the algorithm is not a plain factor model.
     /// </summary>
-    internal virtual bool ScoreUsersBlock(ReadOnlySpan<int> users, int start, int length, Span<float> scores) => false;
+    internal virtual FactorScoring? BlockScoring => null;
 
     /// <summary>Scores every item for a folded user (already checked to belong to this model).</summary>
     internal abstract void ScoreFolded(FoldedUser user, Span<float> scores);
