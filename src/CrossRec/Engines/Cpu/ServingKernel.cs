@@ -167,18 +167,23 @@ internal static unsafe class ServingKernel
     /// </summary>
     internal sealed class Block
     {
-        private readonly float[] _packed;
-        private readonly int _packedStart;
+        private readonly float[] _floats; // pinned: Pᵀ, the dot tile, offsets, thresholds, lane scores
 
         /// <summary>Buffers for k factors and top-<paramref name="n"/> lists.</summary>
         public Block(int k, int n)
         {
             K = k;
             N = n;
-            _packed = GC.AllocateArray<float>((k * BlockUsers) + 16, pinned: true);
-            fixed (float* p = _packed)
+            var packed = k * BlockUsers;
+            _floats = GC.AllocateArray<float>(packed + (7 * BlockUsers) + 16, pinned: true);
+            fixed (float* f = _floats)
             {
-                _packedStart = (int)((64 - ((nint)p & 63)) & 63) / sizeof(float);
+                var start = f + ((64 - ((nint)f & 63)) & 63) / sizeof(float); // the array never moves
+                Packed = start;
+                Tile = start + packed;
+                Offsets = Tile + (4 * BlockUsers);
+                Thresholds = Offsets + BlockUsers;
+                Lane = Thresholds + BlockUsers;
             }
 
             Index = new int[BlockUsers * n];
@@ -203,32 +208,26 @@ internal static unsafe class ServingKernel
         /// <summary>Items kept per user.</summary>
         public int[] Counts { get; } = new int[BlockUsers];
 
+        /// <summary>Pᵀ: <c>Packed[f·64 + b]</c> = user b's factor f (0 for empty lanes); 64-byte aligned.</summary>
+        internal float* Packed { get; }
+
+        /// <summary>The dots of up to four items for the block: item r's at <c>Tile + r·64</c>.</summary>
+        internal float* Tile { get; }
+
         /// <summary>Per-user offsets μ + b_u (0 without user biases).</summary>
-        internal float[] Offsets { get; } = new float[BlockUsers];
+        internal float* Offsets { get; }
 
         /// <summary>Per-user thresholds: −∞ until the heap is full, then its minimum; NaN for empty lanes.</summary>
-        internal float[] Thresholds { get; } = new float[BlockUsers];
+        internal float* Thresholds { get; }
 
         /// <summary>Scores of one item for the whole block (the slow path's input).</summary>
-        internal float[] Lane { get; } = new float[BlockUsers];
+        internal float* Lane { get; }
 
         /// <summary>Per-user position in its seen list.</summary>
         internal int[] Cursor { get; } = new int[BlockUsers];
 
         /// <summary>Per-user end of its seen list.</summary>
         internal int[] SeenEnd { get; } = new int[BlockUsers];
-
-        /// <summary>Pᵀ: <c>Packed[f·64 + b]</c> = user b's factor f (0 for empty lanes).</summary>
-        internal float* Packed
-        {
-            get
-            {
-                fixed (float* p = _packed)
-                {
-                    return p + _packedStart; // the array is pinned for its lifetime
-                }
-            }
-        }
 
         /// <summary>Sorts user b's list best first and returns its length (the heap is consumed).</summary>
         public int Sorted(int b) => new TopK(Index.AsSpan(b * N, N), Score.AsSpan(b * N, N), Counts[b]).SortDescending();
@@ -286,137 +285,47 @@ internal static unsafe class ServingKernel
         private readonly Block _block = block;
 
         /// <summary>Items start..end−1, four at a time, all 64 users per pass (512-bit).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Range512(float* q, int start, int end)
         {
             var k = _k;
             var packed = _block.Packed;
+            var tile = _block.Tile;
             var j = start;
             for (; j + 4 <= end; j += 4)
             {
-                var q0 = q + ((long)j * k);
-                var q1 = q0 + k;
-                var q2 = q1 + k;
-                var q3 = q2 + k;
-                var a00 = Vector512<float>.Zero;
-                var a01 = Vector512<float>.Zero;
-                var a02 = Vector512<float>.Zero;
-                var a03 = Vector512<float>.Zero;
-                var a10 = Vector512<float>.Zero;
-                var a11 = Vector512<float>.Zero;
-                var a12 = Vector512<float>.Zero;
-                var a13 = Vector512<float>.Zero;
-                var a20 = Vector512<float>.Zero;
-                var a21 = Vector512<float>.Zero;
-                var a22 = Vector512<float>.Zero;
-                var a23 = Vector512<float>.Zero;
-                var a30 = Vector512<float>.Zero;
-                var a31 = Vector512<float>.Zero;
-                var a32 = Vector512<float>.Zero;
-                var a33 = Vector512<float>.Zero;
-                var p = packed;
-                for (var f = 0; f < k; f++, p += BlockUsers)
+                Micro512x4(q + ((long)j * k), k, packed, tile);
+                for (var r = 0; r < 4; r++)
                 {
-                    var u0 = Vector512.LoadAligned(p);
-                    var u1 = Vector512.LoadAligned(p + 16);
-                    var u2 = Vector512.LoadAligned(p + 32);
-                    var u3 = Vector512.LoadAligned(p + 48);
-                    var x = Vector512.Create(q0[f]);
-                    a00 = Madd(u0, x, a00);
-                    a01 = Madd(u1, x, a01);
-                    a02 = Madd(u2, x, a02);
-                    a03 = Madd(u3, x, a03);
-                    x = Vector512.Create(q1[f]);
-                    a10 = Madd(u0, x, a10);
-                    a11 = Madd(u1, x, a11);
-                    a12 = Madd(u2, x, a12);
-                    a13 = Madd(u3, x, a13);
-                    x = Vector512.Create(q2[f]);
-                    a20 = Madd(u0, x, a20);
-                    a21 = Madd(u1, x, a21);
-                    a22 = Madd(u2, x, a22);
-                    a23 = Madd(u3, x, a23);
-                    x = Vector512.Create(q3[f]);
-                    a30 = Madd(u0, x, a30);
-                    a31 = Madd(u1, x, a31);
-                    a32 = Madd(u2, x, a32);
-                    a33 = Madd(u3, x, a33);
+                    Finish512(j + r, tile + (r * BlockUsers));
                 }
-
-                Finish512(j, a00, a01, a02, a03);
-                Finish512(j + 1, a10, a11, a12, a13);
-                Finish512(j + 2, a20, a21, a22, a23);
-                Finish512(j + 3, a30, a31, a32, a33);
             }
 
             for (; j < end; j++)
             {
-                var q0 = q + ((long)j * k);
-                var a00 = Vector512<float>.Zero;
-                var a01 = Vector512<float>.Zero;
-                var a02 = Vector512<float>.Zero;
-                var a03 = Vector512<float>.Zero;
-                var p = packed;
-                for (var f = 0; f < k; f++, p += BlockUsers)
-                {
-                    var x = Vector512.Create(q0[f]);
-                    a00 = Madd(Vector512.LoadAligned(p), x, a00);
-                    a01 = Madd(Vector512.LoadAligned(p + 16), x, a01);
-                    a02 = Madd(Vector512.LoadAligned(p + 32), x, a02);
-                    a03 = Madd(Vector512.LoadAligned(p + 48), x, a03);
-                }
-
-                Finish512(j, a00, a01, a02, a03);
+                Micro512x1(q + ((long)j * k), k, packed, tile);
+                Finish512(j, tile);
             }
         }
 
         /// <summary>Items start..end−1, four at a time, 16 users per pass (256-bit), only the groups that hold users.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Range256(float* q, int start, int end, int size)
         {
             var k = _k;
             var groups = (size + 15) / 16;
             var packed = _block.Packed;
+            var tile = _block.Tile;
             var j = start;
             for (; j + 4 <= end; j += 4)
             {
                 var q0 = q + ((long)j * k);
-                var q1 = q0 + k;
-                var q2 = q1 + k;
-                var q3 = q2 + k;
                 for (var g = 0; g < groups; g++)
                 {
-                    var a00 = Vector256<float>.Zero;
-                    var a01 = Vector256<float>.Zero;
-                    var a10 = Vector256<float>.Zero;
-                    var a11 = Vector256<float>.Zero;
-                    var a20 = Vector256<float>.Zero;
-                    var a21 = Vector256<float>.Zero;
-                    var a30 = Vector256<float>.Zero;
-                    var a31 = Vector256<float>.Zero;
-                    var p = packed + (g * 16);
-                    for (var f = 0; f < k; f++, p += BlockUsers)
-                    {
-                        var u0 = Vector256.LoadAligned(p);
-                        var u1 = Vector256.LoadAligned(p + 8);
-                        var x = Vector256.Create(q0[f]);
-                        a00 = Madd(u0, x, a00);
-                        a01 = Madd(u1, x, a01);
-                        x = Vector256.Create(q1[f]);
-                        a10 = Madd(u0, x, a10);
-                        a11 = Madd(u1, x, a11);
-                        x = Vector256.Create(q2[f]);
-                        a20 = Madd(u0, x, a20);
-                        a21 = Madd(u1, x, a21);
-                        x = Vector256.Create(q3[f]);
-                        a30 = Madd(u0, x, a30);
-                        a31 = Madd(u1, x, a31);
-                    }
+                    Micro256x4(q0, k, packed + (g * 16), tile + (g * 16));
+                }
 
-                    Finish256(j, g * 16, a00, a01);
-                    Finish256(j + 1, g * 16, a10, a11);
-                    Finish256(j + 2, g * 16, a20, a21);
-                    Finish256(j + 3, g * 16, a30, a31);
+                for (var r = 0; r < 4; r++)
+                {
+                    Finish256(j + r, tile + (r * BlockUsers), groups);
                 }
             }
 
@@ -425,18 +334,10 @@ internal static unsafe class ServingKernel
                 var q0 = q + ((long)j * k);
                 for (var g = 0; g < groups; g++)
                 {
-                    var a00 = Vector256<float>.Zero;
-                    var a01 = Vector256<float>.Zero;
-                    var p = packed + (g * 16);
-                    for (var f = 0; f < k; f++, p += BlockUsers)
-                    {
-                        var x = Vector256.Create(q0[f]);
-                        a00 = Madd(Vector256.LoadAligned(p), x, a00);
-                        a01 = Madd(Vector256.LoadAligned(p + 8), x, a01);
-                    }
-
-                    Finish256(j, g * 16, a00, a01);
+                    Micro256x1(q0, k, packed + (g * 16), tile + (g * 16));
                 }
+
+                Finish256(j, tile, groups);
             }
         }
 
@@ -490,14 +391,174 @@ internal static unsafe class ServingKernel
             }
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void Finish512(int j, Vector512<float> s0, Vector512<float> s1, Vector512<float> s2, Vector512<float> s3)
+        /// <summary>
+        /// The 4 items × 64 users micro-kernel: sixteen 512-bit accumulators, four loads of Pᵀ and four broadcasts
+        /// per factor. A method of its own with no calls, so the JIT keeps every accumulator in a register
+        /// (with the epilogue inlined here it spilled all sixteen on every step); the tile store is 1 KiB per 4 items.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Micro512x4(float* q0, int k, float* p, float* tile)
+        {
+            var q1 = q0 + k;
+            var q2 = q1 + k;
+            var q3 = q2 + k;
+            var a00 = Vector512<float>.Zero;
+            var a01 = Vector512<float>.Zero;
+            var a02 = Vector512<float>.Zero;
+            var a03 = Vector512<float>.Zero;
+            var a10 = Vector512<float>.Zero;
+            var a11 = Vector512<float>.Zero;
+            var a12 = Vector512<float>.Zero;
+            var a13 = Vector512<float>.Zero;
+            var a20 = Vector512<float>.Zero;
+            var a21 = Vector512<float>.Zero;
+            var a22 = Vector512<float>.Zero;
+            var a23 = Vector512<float>.Zero;
+            var a30 = Vector512<float>.Zero;
+            var a31 = Vector512<float>.Zero;
+            var a32 = Vector512<float>.Zero;
+            var a33 = Vector512<float>.Zero;
+            for (var f = 0; f < k; f++, p += BlockUsers)
+            {
+                var u0 = Vector512.LoadAligned(p);
+                var u1 = Vector512.LoadAligned(p + 16);
+                var u2 = Vector512.LoadAligned(p + 32);
+                var u3 = Vector512.LoadAligned(p + 48);
+                var x = Vector512.Create(q0[f]);
+                a00 = Madd(u0, x, a00);
+                a01 = Madd(u1, x, a01);
+                a02 = Madd(u2, x, a02);
+                a03 = Madd(u3, x, a03);
+                x = Vector512.Create(q1[f]);
+                a10 = Madd(u0, x, a10);
+                a11 = Madd(u1, x, a11);
+                a12 = Madd(u2, x, a12);
+                a13 = Madd(u3, x, a13);
+                x = Vector512.Create(q2[f]);
+                a20 = Madd(u0, x, a20);
+                a21 = Madd(u1, x, a21);
+                a22 = Madd(u2, x, a22);
+                a23 = Madd(u3, x, a23);
+                x = Vector512.Create(q3[f]);
+                a30 = Madd(u0, x, a30);
+                a31 = Madd(u1, x, a31);
+                a32 = Madd(u2, x, a32);
+                a33 = Madd(u3, x, a33);
+            }
+
+            a00.StoreAligned(tile);
+            a01.StoreAligned(tile + 16);
+            a02.StoreAligned(tile + 32);
+            a03.StoreAligned(tile + 48);
+            a10.StoreAligned(tile + 64);
+            a11.StoreAligned(tile + 80);
+            a12.StoreAligned(tile + 96);
+            a13.StoreAligned(tile + 112);
+            a20.StoreAligned(tile + 128);
+            a21.StoreAligned(tile + 144);
+            a22.StoreAligned(tile + 160);
+            a23.StoreAligned(tile + 176);
+            a30.StoreAligned(tile + 192);
+            a31.StoreAligned(tile + 208);
+            a32.StoreAligned(tile + 224);
+            a33.StoreAligned(tile + 240);
+        }
+
+        /// <summary>One item × 64 users (the catalogue's last items).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Micro512x1(float* q0, int k, float* p, float* tile)
+        {
+            var a00 = Vector512<float>.Zero;
+            var a01 = Vector512<float>.Zero;
+            var a02 = Vector512<float>.Zero;
+            var a03 = Vector512<float>.Zero;
+            for (var f = 0; f < k; f++, p += BlockUsers)
+            {
+                var x = Vector512.Create(q0[f]);
+                a00 = Madd(Vector512.LoadAligned(p), x, a00);
+                a01 = Madd(Vector512.LoadAligned(p + 16), x, a01);
+                a02 = Madd(Vector512.LoadAligned(p + 32), x, a02);
+                a03 = Madd(Vector512.LoadAligned(p + 48), x, a03);
+            }
+
+            a00.StoreAligned(tile);
+            a01.StoreAligned(tile + 16);
+            a02.StoreAligned(tile + 32);
+            a03.StoreAligned(tile + 48);
+        }
+
+        /// <summary>The 4 items × 16 users micro-kernel of the 256-bit path: eight accumulators (16 registers in all).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Micro256x4(float* q0, int k, float* p, float* tile)
+        {
+            var q1 = q0 + k;
+            var q2 = q1 + k;
+            var q3 = q2 + k;
+            var a00 = Vector256<float>.Zero;
+            var a01 = Vector256<float>.Zero;
+            var a10 = Vector256<float>.Zero;
+            var a11 = Vector256<float>.Zero;
+            var a20 = Vector256<float>.Zero;
+            var a21 = Vector256<float>.Zero;
+            var a30 = Vector256<float>.Zero;
+            var a31 = Vector256<float>.Zero;
+            for (var f = 0; f < k; f++, p += BlockUsers)
+            {
+                var u0 = Vector256.LoadAligned(p);
+                var u1 = Vector256.LoadAligned(p + 8);
+                var x = Vector256.Create(q0[f]);
+                a00 = Madd(u0, x, a00);
+                a01 = Madd(u1, x, a01);
+                x = Vector256.Create(q1[f]);
+                a10 = Madd(u0, x, a10);
+                a11 = Madd(u1, x, a11);
+                x = Vector256.Create(q2[f]);
+                a20 = Madd(u0, x, a20);
+                a21 = Madd(u1, x, a21);
+                x = Vector256.Create(q3[f]);
+                a30 = Madd(u0, x, a30);
+                a31 = Madd(u1, x, a31);
+            }
+
+            a00.StoreAligned(tile);
+            a01.StoreAligned(tile + 8);
+            a10.StoreAligned(tile + 64);
+            a11.StoreAligned(tile + 72);
+            a20.StoreAligned(tile + 128);
+            a21.StoreAligned(tile + 136);
+            a30.StoreAligned(tile + 192);
+            a31.StoreAligned(tile + 200);
+        }
+
+        /// <summary>One item × 16 users (256-bit).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Micro256x1(float* q0, int k, float* p, float* tile)
+        {
+            var a00 = Vector256<float>.Zero;
+            var a01 = Vector256<float>.Zero;
+            for (var f = 0; f < k; f++, p += BlockUsers)
+            {
+                var x = Vector256.Create(q0[f]);
+                a00 = Madd(Vector256.LoadAligned(p), x, a00);
+                a01 = Madd(Vector256.LoadAligned(p + 8), x, a01);
+            }
+
+            a00.StoreAligned(tile);
+            a01.StoreAligned(tile + 8);
+        }
+
+        /// <summary>Item j's dots for the 64 users (at <paramref name="dots"/>) to scores; the lanes at or above their threshold go to <see cref="Offer"/>.</summary>
+        private void Finish512(int j, float* dots)
         {
             if (_mask is not null && !_mask[j])
             {
                 return;
             }
 
+            var s0 = Vector512.LoadAligned(dots);
+            var s1 = Vector512.LoadAligned(dots + 16);
+            var s2 = Vector512.LoadAligned(dots + 32);
+            var s3 = Vector512.LoadAligned(dots + 48);
             if (_bias is not null)
             {
                 var b = Vector512.Create(_bias[j]);
@@ -507,78 +568,69 @@ internal static unsafe class ServingKernel
                 s3 += b;
             }
 
-            fixed (float* o = _block.Offsets, t = _block.Thresholds)
+            var o = _block.Offsets;
+            if (_offsets)
             {
-                if (_offsets)
-                {
-                    s0 += Vector512.Load(o);
-                    s1 += Vector512.Load(o + 16);
-                    s2 += Vector512.Load(o + 32);
-                    s3 += Vector512.Load(o + 48);
-                }
-
-                var hit = Vector512.GreaterThanOrEqual(s0, Vector512.Load(t))
-                    | Vector512.GreaterThanOrEqual(s1, Vector512.Load(t + 16))
-                    | Vector512.GreaterThanOrEqual(s2, Vector512.Load(t + 32))
-                    | Vector512.GreaterThanOrEqual(s3, Vector512.Load(t + 48));
-                if (hit == Vector512<float>.Zero)
-                {
-                    return;
-                }
-
-                var bits = Vector512.GreaterThanOrEqual(s0, Vector512.Load(t)).ExtractMostSignificantBits()
-                    | (Vector512.GreaterThanOrEqual(s1, Vector512.Load(t + 16)).ExtractMostSignificantBits() << 16)
-                    | (Vector512.GreaterThanOrEqual(s2, Vector512.Load(t + 32)).ExtractMostSignificantBits() << 32)
-                    | (Vector512.GreaterThanOrEqual(s3, Vector512.Load(t + 48)).ExtractMostSignificantBits() << 48);
-                fixed (float* l = _block.Lane)
-                {
-                    s0.Store(l);
-                    s1.Store(l + 16);
-                    s2.Store(l + 32);
-                    s3.Store(l + 48);
-                }
-
-                Offer(j, bits);
+                s0 += Vector512.LoadAligned(o);
+                s1 += Vector512.LoadAligned(o + 16);
+                s2 += Vector512.LoadAligned(o + 32);
+                s3 += Vector512.LoadAligned(o + 48);
             }
+
+            var t = _block.Thresholds;
+            var m0 = Vector512.GreaterThanOrEqual(s0, Vector512.LoadAligned(t));
+            var m1 = Vector512.GreaterThanOrEqual(s1, Vector512.LoadAligned(t + 16));
+            var m2 = Vector512.GreaterThanOrEqual(s2, Vector512.LoadAligned(t + 32));
+            var m3 = Vector512.GreaterThanOrEqual(s3, Vector512.LoadAligned(t + 48));
+            if ((m0 | m1 | m2 | m3) == Vector512<float>.Zero)
+            {
+                return;
+            }
+
+            var lane = _block.Lane;
+            s0.StoreAligned(lane);
+            s1.StoreAligned(lane + 16);
+            s2.StoreAligned(lane + 32);
+            s3.StoreAligned(lane + 48);
+            Offer(j, m0.ExtractMostSignificantBits() | (m1.ExtractMostSignificantBits() << 16) | (m2.ExtractMostSignificantBits() << 32) | (m3.ExtractMostSignificantBits() << 48));
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void Finish256(int j, int first, Vector256<float> s0, Vector256<float> s1)
+        /// <summary>As <see cref="Finish512"/> with 256-bit vectors, for the first <paramref name="groups"/> groups of 16 users.</summary>
+        private void Finish256(int j, float* dots, int groups)
         {
             if (_mask is not null && !_mask[j])
             {
                 return;
             }
 
-            if (_bias is not null)
+            var bias = Vector256.Create(_bias is null ? 0f : _bias[j]);
+            var o = _block.Offsets;
+            var t = _block.Thresholds;
+            var lane = _block.Lane;
+            var bits = 0UL;
+            for (var v = 0; v < groups * 2; v++)
             {
-                var b = Vector256.Create(_bias[j]);
-                s0 += b;
-                s1 += b;
-            }
+                var s = Vector256.LoadAligned(dots + (v * 8));
+                if (_bias is not null)
+                {
+                    s += bias;
+                }
 
-            fixed (float* o = _block.Offsets, t = _block.Thresholds)
-            {
                 if (_offsets)
                 {
-                    s0 += Vector256.Load(o + first);
-                    s1 += Vector256.Load(o + first + 8);
+                    s += Vector256.LoadAligned(o + (v * 8));
                 }
 
-                var m0 = Vector256.GreaterThanOrEqual(s0, Vector256.Load(t + first));
-                var m1 = Vector256.GreaterThanOrEqual(s1, Vector256.Load(t + first + 8));
-                if ((m0 | m1) == Vector256<float>.Zero)
+                var m = Vector256.GreaterThanOrEqual(s, Vector256.LoadAligned(t + (v * 8)));
+                if (m != Vector256<float>.Zero)
                 {
-                    return;
+                    s.StoreAligned(lane + (v * 8));
+                    bits |= (ulong)m.ExtractMostSignificantBits() << (v * 8);
                 }
+            }
 
-                var bits = (ulong)(m0.ExtractMostSignificantBits() | (m1.ExtractMostSignificantBits() << 8)) << first;
-                fixed (float* l = _block.Lane)
-                {
-                    s0.Store(l + first);
-                    s1.Store(l + first + 8);
-                }
-
+            if (bits != 0)
+            {
                 Offer(j, bits);
             }
         }
@@ -588,6 +640,8 @@ internal static unsafe class ServingKernel
         private void Offer(int j, ulong bits)
         {
             var block = _block;
+            var lane = block.Lane;
+            var thresholds = block.Thresholds;
             var n = block.N;
             while (bits != 0)
             {
@@ -609,11 +663,11 @@ internal static unsafe class ServingKernel
                 }
 
                 var top = new TopK(block.Index.AsSpan(b * n, n), block.Score.AsSpan(b * n, n), block.Counts[b]);
-                top.Offer(j, block.Lane[b]);
+                top.Offer(j, lane[b]);
                 block.Counts[b] = top.Count;
                 if (top.Count == n)
                 {
-                    block.Thresholds[b] = block.Score[b * n]; // the heap's root: its worst entry
+                    thresholds[b] = block.Score[b * n]; // the heap's root: its worst entry
                 }
             }
         }
