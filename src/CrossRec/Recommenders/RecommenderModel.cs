@@ -195,7 +195,7 @@ public abstract class RecommenderModel : IRecommender
         var excludeSeen = (filter ?? RecommendFilter.Default).ExcludeSeen;
         var results = new IReadOnlyList<ScoredItem>[users.Count];
         var workers = threads == 0 ? Environment.ProcessorCount : Math.Min(threads, Environment.ProcessorCount);
-        if (users.Count >= MinBlockUsers && ItemIds.Count > 0 && BlockScoring is { } scoring)
+        if (users.Count >= MinBlockUsers && ItemIds.Count > 0 && Math.Min(count, ItemIds.Count) <= MaxBlockList && BlockScoring is { } scoring)
         {
             RecommendBlocked(scoring, index, results, mask, excludeSeen, Math.Min(count, ItemIds.Count), workers, cancellationToken);
             return results;
@@ -223,6 +223,9 @@ public abstract class RecommenderModel : IRecommender
     /// </summary>
     private const int MinBlockUsers = 8;
 
+    /// <summary>Longest list the blocked path serves: each worker holds 2 × this many candidates per user of a block (8 MiB at 64 users).</summary>
+    private const int MaxBlockList = 8192;
+
     /// <summary>Fewest items a worker's share of the catalogue may have when a small batch is split across workers.</summary>
     private const int MinSplitItems = 4096;
 
@@ -232,9 +235,10 @@ public abstract class RecommenderModel : IRecommender
     /// top-N per user. When there are fewer blocks than workers, the catalogue is also split into ranges
     /// (at least <see cref="MinSplitItems"/> items each) so every worker has work, and each user's per-range
     /// lists are merged. The scores are those of the per-user path, bit for bit, and so is the selection
-    /// (ties: smaller index), because <see cref="TopK"/> keeps the best N under one total order whatever
-    /// order the candidates come in. Each worker owns its buffers; with one range per block the only
-    /// allocations are the result lists.
+    /// (ties: smaller index), because the candidates are kept and sorted by one total order (higher score, then
+    /// smaller index: <see cref="ServingKernel.Key"/>, the order of <see cref="TopK"/>) whatever order they
+    /// come in. Each worker owns its buffers; with one range per block the only allocations are the result
+    /// lists. Lists longer than <see cref="MaxBlockList"/> take the per-user path.
     /// </summary>
     private void RecommendBlocked(FactorScoring scoring, int[] index, IReadOnlyList<ScoredItem>[] results, bool[]? mask, bool excludeSeen, int n, int workers, CancellationToken cancellationToken)
     {
@@ -259,7 +263,7 @@ public abstract class RecommenderModel : IRecommender
                     ServingKernel.SelectBlock(scoring, users, 0, items, mask, seenOffsets, seenItems, block, cancellationToken);
                     for (var u = 0; u < users.Length; u++)
                     {
-                        results[first + u] = ToList(block.Index.AsSpan(u * n), block.Score.AsSpan(u * n), block.Sorted(u));
+                        results[first + u] = ToList(block.Candidates(u)[..block.Finish(u)]);
                     }
 
                     return block;
@@ -282,36 +286,43 @@ public abstract class RecommenderModel : IRecommender
                 ServingKernel.SelectBlock(scoring, users, (int)((long)items * s / splits), (int)((long)items * (s + 1) / splits), mask, seenOffsets, seenItems, block, cancellationToken);
                 parts[unit] = block;
             });
-        var idx = new int[n];
-        var sc = new float[n];
+        var merged = new ulong[splits * n];
         for (var b = 0; b < blocks; b++)
         {
             var first = b * size;
             var count = Math.Min(size, index.Length - first);
             for (var u = 0; u < count; u++)
             {
-                var top = new TopK(idx, sc);
+                var length = 0;
                 for (var s = 0; s < splits; s++)
                 {
                     var part = parts[(b * splits) + s];
-                    for (var r = 0; r < part.Counts[u]; r++)
-                    {
-                        top.Offer(part.Index[(u * n) + r], part.Score[(u * n) + r]);
-                    }
+                    part.Finish(u);
+                    part.Candidates(u).CopyTo(merged.AsSpan(length));
+                    length += part.Counts[u];
                 }
 
-                results[first + u] = ToList(idx, sc, top.SortDescending());
+                var keys = merged.AsSpan(0, length);
+                if (length > n)
+                {
+                    ServingKernel.SelectBest(keys, n);
+                    keys = keys[..n];
+                }
+
+                keys.Sort();
+                results[first + u] = ToList(keys);
             }
         }
     }
 
-    /// <summary>The result list of the first <paramref name="count"/> sorted entries.</summary>
-    private List<ScoredItem> ToList(ReadOnlySpan<int> idx, ReadOnlySpan<float> sc, int count)
+    /// <summary>The result list of sorted candidate keys (<see cref="ServingKernel.Key"/>).</summary>
+    private List<ScoredItem> ToList(ReadOnlySpan<ulong> keys)
     {
-        var list = new List<ScoredItem>(count);
-        for (var r = 0; r < count; r++)
+        var list = new List<ScoredItem>(keys.Length);
+        foreach (var key in keys)
         {
-            list.Add(new ScoredItem(ItemIds[idx[r]], idx[r], sc[r]));
+            var item = ServingKernel.ItemOf(key);
+            list.Add(new ScoredItem(ItemIds[item], item, ServingKernel.ScoreOf(key)));
         }
 
         return list;

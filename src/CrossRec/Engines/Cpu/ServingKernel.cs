@@ -24,10 +24,14 @@ namespace CrossRec.Engines.Cpu;
 /// each where the hardware has FMA, else a multiply then an add — which is also the order of the one-user
 /// <see cref="Dots"/> that <c>Recommend</c> and <c>ScoreItems</c> use. So the 512-bit, 256-bit and scalar
 /// paths and the per-user path give bit-identical scores, whatever the vector width or memory address.</para>
-/// <para><b>Selection.</b> Each user keeps a threshold: −∞ until its heap holds N items, then the heap's
-/// minimum. An item's score vector is compared with the threshold vector and only the lanes at or above it
-/// (rare once the heaps are full) go on to the seen-item check and <see cref="TopK.Offer"/>. A NaN score
-/// fails every comparison, so it is never selected; masked items are skipped before the comparison.</para>
+/// <para><b>Selection.</b> Each user keeps a threshold: −∞ until 2N candidates have come, then the N-th best
+/// so far. An item's score vector is compared with the threshold vector and only the lanes at or above it
+/// (rare once the thresholds have risen) go on to the seen-item check and into the user's candidate buffer
+/// of 2N sortable keys (<see cref="Key"/>); a full buffer keeps its best N (quickselect) and raises the
+/// threshold. Amortised O(1) per candidate instead of a heap's O(log N); the final N are sorted by the same
+/// total order as <see cref="TopK"/> (higher score, then smaller index), so the lists are those of the
+/// per-user path. A NaN score fails every comparison, so it is never selected; masked items are skipped
+/// before the comparison.</para>
 /// </remarks>
 internal static unsafe class ServingKernel
 {
@@ -218,6 +222,94 @@ internal static unsafe class ServingKernel
         }
     }
 
+    /// <summary>
+    /// A candidate as one sortable number: smaller is better, i.e. a higher score, then a smaller item index
+    /// (the order of <see cref="TopK"/>). The score's bits are mapped to an unsigned order and inverted into
+    /// the high half; the item index is the low half. Scores here are never −0 (every dot starts from +0), so the
+    /// mapping keeps the float's equality.
+    /// </summary>
+    public static ulong Key(float score, int item)
+    {
+        var bits = BitConverter.SingleToUInt32Bits(score);
+        var ordered = (bits & 0x8000_0000u) != 0 ? ~bits : bits | 0x8000_0000u;
+        return ((ulong)~ordered << 32) | (uint)item;
+    }
+
+    /// <summary>The score of a <see cref="Key"/>.</summary>
+    public static float ScoreOf(ulong key)
+    {
+        var ordered = ~(uint)(key >> 32);
+        return BitConverter.UInt32BitsToSingle((ordered & 0x8000_0000u) != 0 ? ordered & 0x7FFF_FFFFu : ~ordered);
+    }
+
+    /// <summary>The item index of a <see cref="Key"/>.</summary>
+    public static int ItemOf(ulong key) => (int)(uint)key;
+
+    /// <summary>
+    /// Moves the <paramref name="n"/> smallest keys (the best candidates) to the front, the n-th smallest at
+    /// <c>n − 1</c> (quickselect, median of three; expected O(length)).
+    /// </summary>
+    public static void SelectBest(Span<ulong> keys, int n)
+    {
+        var lo = 0;
+        var hi = keys.Length - 1;
+        var target = n - 1;
+        while (hi > lo)
+        {
+            var mid = lo + ((hi - lo) >> 1);
+            if (keys[mid] < keys[lo])
+            {
+                (keys[mid], keys[lo]) = (keys[lo], keys[mid]);
+            }
+
+            if (keys[hi] < keys[lo])
+            {
+                (keys[hi], keys[lo]) = (keys[lo], keys[hi]);
+            }
+
+            if (keys[hi] < keys[mid])
+            {
+                (keys[hi], keys[mid]) = (keys[mid], keys[hi]);
+            }
+
+            var pivot = keys[mid];
+            var i = lo;
+            var j = hi;
+            while (i <= j)
+            {
+                while (keys[i] < pivot)
+                {
+                    i++;
+                }
+
+                while (keys[j] > pivot)
+                {
+                    j--;
+                }
+
+                if (i <= j)
+                {
+                    (keys[i], keys[j]) = (keys[j], keys[i]);
+                    i++;
+                    j--;
+                }
+            }
+
+            if (target <= j)
+            {
+                hi = j;
+            }
+            else if (target >= i)
+            {
+                lo = i;
+            }
+            else
+            {
+                return;
+            }
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float Madd(float a, float b, float c) => HasFma ? MathF.FusedMultiplyAdd(a, b, c) : (a * b) + c;
 
@@ -252,8 +344,7 @@ internal static unsafe class ServingKernel
                 Lane = Thresholds + BlockUsers;
             }
 
-            Index = new int[BlockUsers * n];
-            Score = new float[BlockUsers * n];
+            Keys = new ulong[BlockUsers * 2 * n];
         }
 
         /// <summary>k.</summary>
@@ -265,13 +356,13 @@ internal static unsafe class ServingKernel
         /// <summary>Users in the current block.</summary>
         public int Size { get; private set; }
 
-        /// <summary>Heap entries of user b: <c>Index[b·N ..]</c>, <see cref="Counts"/>[b] of them.</summary>
-        public int[] Index { get; }
+        /// <summary>
+        /// Candidates of user b as <see cref="Key"/>s: <c>Keys[b·2N ..]</c>, <see cref="Counts"/>[b] of them; after
+        /// <see cref="Finish"/>, its best N (or fewer) sorted best first.
+        /// </summary>
+        public ulong[] Keys { get; }
 
-        /// <summary>Heap scores, aligned with <see cref="Index"/>.</summary>
-        public float[] Score { get; }
-
-        /// <summary>Items kept per user.</summary>
+        /// <summary>Candidates kept per user.</summary>
         public int[] Counts { get; } = new int[BlockUsers];
 
         /// <summary>Pᵀ: <c>Packed[f·64 + b]</c> = user b's factor f (0 for empty lanes); 64-byte aligned.</summary>
@@ -295,9 +386,46 @@ internal static unsafe class ServingKernel
         /// <summary>Per-user end of its seen list.</summary>
         internal int[] SeenEnd { get; } = new int[BlockUsers];
 
-        /// <summary>Sorts user b's list best first and returns its length (the heap is consumed).</summary>
-        public int Sorted(int b) => new TopK(Index.AsSpan(b * N, N), Score.AsSpan(b * N, N), Counts[b]).SortDescending();
+        /// <summary>User b's candidates (a span over <see cref="Keys"/>).</summary>
+        public Span<ulong> Candidates(int b) => Keys.AsSpan(b * 2 * N, Counts[b]);
 
+        /// <summary>Keeps user b's best N candidates, sorted best first, and returns how many there are.</summary>
+        public int Finish(int b)
+        {
+            var keys = Keys.AsSpan(b * 2 * N, Counts[b]);
+            if (keys.Length > N)
+            {
+                SelectBest(keys, N);
+                keys = keys[..N];
+                Counts[b] = N;
+            }
+
+            keys.Sort();
+            return keys.Length;
+        }
+
+        /// <summary>
+        /// Adds a candidate of user b; when the buffer (2N) is full, keeps the best N and raises the user's
+        /// threshold to the worst of them. Amortised O(1) per candidate, where a heap costs O(log N).
+        /// </summary>
+        internal void Add(int b, float score, int item)
+        {
+            var n = N;
+            var at = b * 2 * n;
+            var count = Counts[b];
+            Keys[at + count] = Key(score, item);
+            if (++count == 2 * n)
+            {
+                var keys = Keys.AsSpan(at, count);
+                SelectBest(keys, n);
+                count = n;
+                Thresholds[b] = ScoreOf(keys[n - 1]); // the n-th best so far: nothing below it can make the list
+            }
+
+            Counts[b] = count;
+        }
+
+        /// <summary>Loads a block: packs its users' factors and clears the candidate lists.</summary>
         internal void Reset(in FactorScoring model, ReadOnlySpan<int> users, int lo, int[]? seenOffsets, int[]? seenItems)
         {
             var k = model.Factors;
@@ -707,8 +835,6 @@ internal static unsafe class ServingKernel
         {
             var block = _block;
             var lane = block.Lane;
-            var thresholds = block.Thresholds;
-            var n = block.N;
             while (bits != 0)
             {
                 var b = BitOperations.TrailingZeroCount(bits);
@@ -728,13 +854,7 @@ internal static unsafe class ServingKernel
                     }
                 }
 
-                var top = new TopK(block.Index.AsSpan(b * n, n), block.Score.AsSpan(b * n, n), block.Counts[b]);
-                top.Offer(j, lane[b]);
-                block.Counts[b] = top.Count;
-                if (top.Count == n)
-                {
-                    thresholds[b] = block.Score[b * n]; // the heap's root: its worst entry
-                }
+                block.Add(b, lane[b], j);
             }
         }
     }
