@@ -159,6 +159,34 @@ public class ServingKernelTests
     }
 
     [Test]
+    public void CandidateKeysOrderByScoreThenIndexAndRoundTrip()
+    {
+        var rng = new Random(2);
+        var special = new[] { 0f, float.Epsilon, -float.Epsilon, 1e-40f, -1e-40f, float.MaxValue, float.MinValue, float.PositiveInfinity, float.NegativeInfinity, 1f, -1f, 1f, -1f };
+        var scores = special.Concat(Enumerable.Range(0, 300).Select(_ => (float)((rng.NextDouble() - 0.5) * Math.Pow(10, rng.Next(-8, 8))))).ToArray();
+        var keys = scores.Select((s, i) => ServingKernel.Key(s, i * 7)).ToArray();
+        for (var a = 0; a < scores.Length; a++)
+        {
+            Assert.That(BitConverter.SingleToUInt32Bits(ServingKernel.ScoreOf(keys[a])), Is.EqualTo(BitConverter.SingleToUInt32Bits(scores[a])), $"score {scores[a]}");
+            Assert.That(ServingKernel.ItemOf(keys[a]), Is.EqualTo(a * 7));
+            for (var b = 0; b < scores.Length; b++)
+            {
+                var better = scores[a] > scores[b] || (scores[a] == scores[b] && a < b);
+                Assert.That(keys[a] < keys[b], Is.EqualTo(better), $"{scores[a]}#{a} vs {scores[b]}#{b}");
+            }
+        }
+
+        foreach (var n in new[] { 1, 2, 17, 150, scores.Length })
+        {
+            var copy = keys.ToArray();
+            ServingKernel.SelectBest(copy, n);
+            var expected = keys.Order().Take(n).ToArray();
+            Assert.That(copy.Take(n).Order(), Is.EqualTo(expected), $"n {n}");
+            Assert.That(copy[n - 1], Is.EqualTo(expected[^1]), $"n {n}: the n-th best sits at n − 1");
+        }
+    }
+
+    [Test]
     public void ACancelledBatchStops()
     {
         var model = GridModel(30, 200, 4, seed: 1);
