@@ -177,8 +177,10 @@ public abstract class RecommenderModel : IRecommender
     /// <inheritdoc />
     /// <remarks>
     /// Every id is resolved before any work starts (an unknown one raises <see cref="KeyNotFoundException"/>
-    /// naming it). Each worker thread owns one score buffer and one selection buffer for the whole batch,
-    /// so the only allocations are the result lists.
+    /// naming it). Each worker thread owns its buffers for the whole batch, so besides them the only
+    /// allocations are the result lists. Latent-factor models (biased MF, implicit ALS, BPR) serve batches of
+    /// 8 users or more a block of 64 users at a time, in one pass over the item factors per block, with the
+    /// scores and lists of <see cref="Recommend(string, int, RecommendFilter?)"/> bit for bit.
     /// </remarks>
     public IReadOnlyList<ScoredItem>[] RecommendMany(IReadOnlyList<string> users, int count, RecommendFilter? filter = null, int threads = 0, CancellationToken cancellationToken = default)
     {
@@ -237,8 +239,9 @@ public abstract class RecommenderModel : IRecommender
     /// lists are merged. The scores are those of the per-user path, bit for bit, and so is the selection
     /// (ties: smaller index), because the candidates are kept and sorted by one total order (higher score, then
     /// smaller index: <see cref="ServingKernel.Key"/>, the order of <see cref="TopK"/>) whatever order they
-    /// come in. Each worker owns its buffers; with one range per block the only allocations are the result
-    /// lists. Lists longer than <see cref="MaxBlockList"/> take the per-user path.
+    /// come in. Each worker allocates one set of buffers per call (Pᵀ and 2N candidate keys for each of the 64
+    /// users: 160 KiB at k = 128, N = 128; one set per work unit when the catalogue is split); besides them the
+    /// only allocations are the result lists. Lists longer than <see cref="MaxBlockList"/> take the per-user path.
     /// </summary>
     private void RecommendBlocked(FactorScoring scoring, int[] index, IReadOnlyList<ScoredItem>[] results, bool[]? mask, bool excludeSeen, int n, int workers, CancellationToken cancellationToken)
     {
