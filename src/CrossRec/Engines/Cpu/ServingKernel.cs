@@ -199,6 +199,12 @@ internal static unsafe class ServingKernel
         block.Reset(model, users, lo, seenOffsets, seenItems);
         var run = new Run(model, block, mask, seenOffsets is null ? null : seenItems);
         var path = Active;
+        if (path == KernelPath.Auto && size <= 32 && Vector256.IsHardwareAccelerated)
+        {
+            // The 512-bit kernel always computes 64 lanes; the 256-bit one only the groups of 16 that hold
+            // users, so up to 32 users it does the same work in fewer instructions.
+            path = KernelPath.Vector256;
+        }
         fixed (float* q = model.ItemFactors)
         {
             const int check = 1 << 14; // items between cancellation checks
