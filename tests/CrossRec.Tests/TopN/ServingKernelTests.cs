@@ -3,14 +3,14 @@ namespace CrossRec.Tests.TopN;
 /// <summary>
 /// The blocked batch path of <c>RecommendMany</c> (<see cref="ServingKernel"/>) against a naive reference
 /// (double-precision dots, a full sort, ties by smaller index) and against the per-user path, on every kernel
-/// path this machine has (512-bit, 256-bit, scalar; CI runs this class again with hardware intrinsics off).
+/// path this machine has (512-bit, 256-bit, 128-bit, scalar; CI runs this class again with hardware intrinsics off).
 /// Sizes are odd on purpose: k not a multiple of a vector, items not a multiple of four, users not a multiple
 /// of the 64-user block.
 /// </summary>
 [NonParallelizable] // toggles the process-wide ServingKernel.Force
 public class ServingKernelTests
 {
-    private static readonly ServingKernel.KernelPath[] Paths = [ServingKernel.KernelPath.Auto, ServingKernel.KernelPath.Vector256, ServingKernel.KernelPath.Scalar];
+    private static readonly ServingKernel.KernelPath[] Paths = [ServingKernel.KernelPath.Auto, ServingKernel.KernelPath.Vector256, ServingKernel.KernelPath.Vector128, ServingKernel.KernelPath.Scalar];
 
     [TearDown]
     public void Restore() => ServingKernel.Force = ServingKernel.KernelPath.Auto;

@@ -19,7 +19,8 @@ namespace CrossRec.Engines.Cpu;
 /// time the kernel accumulates broadcast(q_j[f]) × Pᵀ[f, users] into 4 × 4 <see cref="Vector512{T}"/>
 /// accumulators (users in the lanes): no horizontal sums, every item factor read once per block of 64
 /// users, straight from the model's row-major array (no item packing). AVX2-class machines run 16 users
-/// × 4 items of <see cref="Vector256{T}"/> per pass; machines without SIMD a scalar loop.</para>
+/// × 4 items of <see cref="Vector256{T}"/> per pass, SSE-only and Arm (AdvSimd) machines 16 users × 2 items of
+/// <see cref="Vector128{T}"/>, machines without SIMD a scalar loop.</para>
 /// <para><b>Exactness.</b> Every lane sums its dot in one order — f = 0, 1, …, k−1, one fused multiply-add
 /// each where the hardware has FMA, else a multiply then an add — which is also the order of the one-user
 /// <see cref="Dots"/> that <c>Recommend</c> and <c>ScoreItems</c> use. So the 512-bit, 256-bit and scalar
@@ -44,8 +45,11 @@ internal static unsafe class ServingKernel
         /// <summary>The widest accelerated path.</summary>
         Auto,
 
-        /// <summary>The 256-bit path (if accelerated), else scalar.</summary>
+        /// <summary>The 256-bit path (if accelerated), else the 128-bit one, else scalar.</summary>
         Vector256,
+
+        /// <summary>The 128-bit path (SSE, Arm AdvSimd), if accelerated, else scalar.</summary>
+        Vector128,
 
         /// <summary>The scalar path.</summary>
         Scalar,
@@ -55,9 +59,11 @@ internal static unsafe class ServingKernel
     internal static KernelPath Force { get; set; }
 
     /// <summary>The path a block runs now.</summary>
-    internal static KernelPath Active => Force != KernelPath.Scalar && Vector512.IsHardwareAccelerated && Force == KernelPath.Auto
-        ? KernelPath.Auto
-        : Force != KernelPath.Scalar && Vector256.IsHardwareAccelerated ? KernelPath.Vector256 : KernelPath.Scalar;
+    internal static KernelPath Active =>
+        Force == KernelPath.Auto && Vector512.IsHardwareAccelerated ? KernelPath.Auto
+        : Force <= KernelPath.Vector256 && Vector256.IsHardwareAccelerated ? KernelPath.Vector256
+        : Force <= KernelPath.Vector128 && Vector128.IsHardwareAccelerated ? KernelPath.Vector128
+        : KernelPath.Scalar;
 
     /// <summary>
     /// True where the fused multiply-add is a hardware instruction (chosen once for every path: a fused and
@@ -220,6 +226,9 @@ internal static unsafe class ServingKernel
                     case KernelPath.Vector256:
                         run.Range256(q, start, end, size);
                         break;
+                    case KernelPath.Vector128:
+                        run.Range128(q, start, end, size);
+                        break;
                     default:
                         run.RangeScalar(q, start, end, size);
                         break;
@@ -324,6 +333,9 @@ internal static unsafe class ServingKernel
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Madd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => HasFma ? Vector256.FusedMultiplyAdd(a, b, c) : (a * b) + c;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Madd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => HasFma ? Vector128.FusedMultiplyAdd(a, b, c) : (a * b) + c;
 
     /// <summary>
     /// One worker's buffers for a block: the packed user factors (k × <see cref="BlockUsers"/>, cache-line
@@ -541,6 +553,38 @@ internal static unsafe class ServingKernel
             }
         }
 
+        /// <summary>Items start..end−1, two at a time, 16 users per pass (128-bit: SSE, Arm AdvSimd), only the groups that hold users.</summary>
+        public void Range128(float* q, int start, int end, int size)
+        {
+            var k = _k;
+            var groups = (size + 15) / 16;
+            var packed = _block.Packed;
+            var tile = _block.Tile;
+            var j = start;
+            for (; j + 2 <= end; j += 2)
+            {
+                var q0 = q + ((long)j * k);
+                for (var g = 0; g < groups; g++)
+                {
+                    Micro128x2(q0, k, packed + (g * 16), tile + (g * 16));
+                }
+
+                Finish128(j, tile, groups);
+                Finish128(j + 1, tile + BlockUsers, groups);
+            }
+
+            if (j < end)
+            {
+                var q0 = q + ((long)j * k);
+                for (var g = 0; g < groups; g++)
+                {
+                    Micro128x1(q0, k, packed + (g * 16), tile + (g * 16));
+                }
+
+                Finish128(j, tile, groups);
+            }
+        }
+
         /// <summary>Items start..end−1 one (user, item) at a time: machines without SIMD.</summary>
         public void RangeScalar(float* q, int start, int end, int size)
         {
@@ -747,6 +791,70 @@ internal static unsafe class ServingKernel
             a01.StoreAligned(tile + 8);
         }
 
+        /// <summary>The 2 items × 16 users micro-kernel of the 128-bit path: eight accumulators (13 registers, so SSE's 16 suffice).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Micro128x2(float* q0, int k, float* p, float* tile)
+        {
+            var q1 = q0 + k;
+            var a00 = Vector128<float>.Zero;
+            var a01 = Vector128<float>.Zero;
+            var a02 = Vector128<float>.Zero;
+            var a03 = Vector128<float>.Zero;
+            var a10 = Vector128<float>.Zero;
+            var a11 = Vector128<float>.Zero;
+            var a12 = Vector128<float>.Zero;
+            var a13 = Vector128<float>.Zero;
+            for (var f = 0; f < k; f++, p += BlockUsers)
+            {
+                var u0 = Vector128.LoadAligned(p);
+                var u1 = Vector128.LoadAligned(p + 4);
+                var u2 = Vector128.LoadAligned(p + 8);
+                var u3 = Vector128.LoadAligned(p + 12);
+                var x = Vector128.Create(q0[f]);
+                a00 = Madd(u0, x, a00);
+                a01 = Madd(u1, x, a01);
+                a02 = Madd(u2, x, a02);
+                a03 = Madd(u3, x, a03);
+                x = Vector128.Create(q1[f]);
+                a10 = Madd(u0, x, a10);
+                a11 = Madd(u1, x, a11);
+                a12 = Madd(u2, x, a12);
+                a13 = Madd(u3, x, a13);
+            }
+
+            a00.StoreAligned(tile);
+            a01.StoreAligned(tile + 4);
+            a02.StoreAligned(tile + 8);
+            a03.StoreAligned(tile + 12);
+            a10.StoreAligned(tile + 64);
+            a11.StoreAligned(tile + 68);
+            a12.StoreAligned(tile + 72);
+            a13.StoreAligned(tile + 76);
+        }
+
+        /// <summary>One item × 16 users (128-bit).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Micro128x1(float* q0, int k, float* p, float* tile)
+        {
+            var a00 = Vector128<float>.Zero;
+            var a01 = Vector128<float>.Zero;
+            var a02 = Vector128<float>.Zero;
+            var a03 = Vector128<float>.Zero;
+            for (var f = 0; f < k; f++, p += BlockUsers)
+            {
+                var x = Vector128.Create(q0[f]);
+                a00 = Madd(Vector128.LoadAligned(p), x, a00);
+                a01 = Madd(Vector128.LoadAligned(p + 4), x, a01);
+                a02 = Madd(Vector128.LoadAligned(p + 8), x, a02);
+                a03 = Madd(Vector128.LoadAligned(p + 12), x, a03);
+            }
+
+            a00.StoreAligned(tile);
+            a01.StoreAligned(tile + 4);
+            a02.StoreAligned(tile + 8);
+            a03.StoreAligned(tile + 12);
+        }
+
         /// <summary>Item j's dots for the 64 users (at <paramref name="dots"/>) to scores; the lanes at or above their threshold go to <see cref="Offer"/>.</summary>
         private void Finish512(int j, float* dots)
         {
@@ -826,6 +934,46 @@ internal static unsafe class ServingKernel
                 {
                     s.StoreAligned(lane + (v * 8));
                     bits |= (ulong)m.ExtractMostSignificantBits() << (v * 8);
+                }
+            }
+
+            if (bits != 0)
+            {
+                Offer(j, bits);
+            }
+        }
+
+        /// <summary>As <see cref="Finish256"/> with 128-bit vectors.</summary>
+        private void Finish128(int j, float* dots, int groups)
+        {
+            if (_mask is not null && !_mask[j])
+            {
+                return;
+            }
+
+            var bias = Vector128.Create(_bias is null ? 0f : _bias[j]);
+            var o = _block.Offsets;
+            var t = _block.Thresholds;
+            var lane = _block.Lane;
+            var bits = 0UL;
+            for (var v = 0; v < groups * 4; v++)
+            {
+                var s = Vector128.LoadAligned(dots + (v * 4));
+                if (_bias is not null)
+                {
+                    s += bias;
+                }
+
+                if (_offsets)
+                {
+                    s += Vector128.LoadAligned(o + (v * 4));
+                }
+
+                var m = Vector128.GreaterThanOrEqual(s, Vector128.LoadAligned(t + (v * 4)));
+                if (m != Vector128<float>.Zero)
+                {
+                    s.StoreAligned(lane + (v * 4));
+                    bits |= (ulong)m.ExtractMostSignificantBits() << (v * 4);
                 }
             }
 
