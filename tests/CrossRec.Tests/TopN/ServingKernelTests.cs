@@ -140,10 +140,10 @@ public class ServingKernelTests
         foreach (var k in new[] { 1, 3, 8, 16, 31, 129 })
         {
             var p = Enumerable.Range(0, k).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
-            var q = Enumerable.Range(0, 23 * k).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
-            var dots = new float[23];
+            var q = Enumerable.Range(0, 31 * k).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+            var dots = new float[31];
             ServingKernel.Dots(p, q, dots);
-            for (var j = 0; j < 23; j++)
+            for (var j = 0; j < 31; j++)
             {
                 var expected = 0f;
                 for (var f = 0; f < k; f++)
