@@ -1,5 +1,4 @@
 // Biased MF model (see FactorizationModel.cs): scoring every item for a user, a folded user or a block of users, and item similarities.
-using System.Numerics.Tensors;
 using CrossRec.Persistence;
 using MathNet.Numerics.LinearAlgebra;
 
@@ -36,45 +35,20 @@ public sealed partial class FactorizationModel
     /// <summary>Cosine similarity of item factors.</summary>
     internal override void ItemSimilarities(int item, Span<float> scores) => _cosine.Similarities(item, scores);
 
+    /// <inheritdoc />
+    internal override FactorScoring? BlockScoring => new(Factors, _userFactors, _itemFactors, _itemBias, GlobalMean, _userBias);
+
     /// <summary>
     /// Writes b_i + q_i·p for every item into <paramref name="scores"/> (length ItemCount): the ranking
-    /// score up to the user's constant μ + b_u. One pass over Q, SIMD dot per row.
+    /// score up to the user's constant μ + b_u. One pass over Q; the dot runs in the fixed order of
+    /// <see cref="ServingKernel.Dots"/>, which the blocked batch path of <c>RecommendMany</c> shares.
     /// </summary>
-    /// <summary>Scores a block of items for several users, each item's factors read once for all of them (the same arithmetic as <see cref="ScoreUser"/>).</summary>
-    internal override bool ScoreUsersBlock(ReadOnlySpan<int> users, int start, int length, Span<float> scores)
-    {
-        var k = Factors;
-        var q = _itemFactors.AsSpan();
-        for (var j = 0; j < length; j++)
-        {
-            var item = q.Slice((start + j) * k, k);
-            var bias = _itemBias[start + j];
-            for (var b = 0; b < users.Length; b++)
-            {
-                scores[(b * length) + j] = bias + TensorPrimitives.Dot(UserRow(users[b]), item);
-            }
-        }
-
-        for (var b = 0; b < users.Length; b++)
-        {
-            var offset = GlobalMean + _userBias[users[b]];
-            var row = scores.Slice(b * length, length);
-            for (var j = 0; j < row.Length; j++)
-            {
-                row[j] += offset;
-            }
-        }
-
-        return true;
-    }
-
     internal void ScoreItems(ReadOnlySpan<float> userVector, Span<float> scores)
     {
-        var k = Factors;
-        var q = _itemFactors.AsSpan();
+        ServingKernel.Dots(userVector, _itemFactors, scores);
         for (var j = 0; j < scores.Length; j++)
         {
-            scores[j] = _itemBias[j] + TensorPrimitives.Dot(userVector, q.Slice(j * k, k));
+            scores[j] = _itemBias[j] + scores[j];
         }
     }
 }

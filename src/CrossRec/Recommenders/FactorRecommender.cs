@@ -74,18 +74,14 @@ public abstract class FactorRecommender : RecommenderModel
     }
 
     /// <summary>
-    /// Writes p·q_j + b_j for every item: one pass over Q, a SIMD dot per row. The dot runs in a fixed
-    /// order (not <c>TensorPrimitives.Dot</c>, whose rounding depends on the address of its input), so a
-    /// reloaded model, whose arrays sit elsewhere in memory, scores bit-identically.
+    /// Writes p·q_j + b_j for every item: one pass over Q. The dot runs in the fixed order of
+    /// <see cref="ServingKernel.Dots"/> (not <c>TensorPrimitives.Dot</c>, whose rounding depends on
+    /// the address of its input), so a reloaded model, whose arrays sit elsewhere in memory, scores
+    /// bit-identically, and so does the blocked batch path of <c>RecommendMany</c>.
     /// </summary>
     internal void ScoreVector(ReadOnlySpan<float> userVector, Span<float> scores)
     {
-        var k = Factors;
-        var q = _itemFactors.AsSpan();
-        for (var j = 0; j < scores.Length; j++)
-        {
-            scores[j] = Engines.Cpu.ImplicitAls.AlsMath.Dot(userVector, q.Slice(j * k, k));
-        }
+        ServingKernel.Dots(userVector, _itemFactors, scores);
 
         if (_itemBias is not null)
         {
@@ -96,31 +92,8 @@ public abstract class FactorRecommender : RecommenderModel
     /// <summary>Cosine similarity of item factors.</summary>
     internal override void ItemSimilarities(int item, Span<float> scores) => _cosine.Similarities(item, scores);
 
-    /// <summary>Scores a block of items for several users, each item's factors read once for all of them (the same arithmetic as <see cref="ScoreVector"/>).</summary>
-    internal override bool ScoreUsersBlock(ReadOnlySpan<int> users, int start, int length, Span<float> scores)
-    {
-        var k = Factors;
-        var q = _itemFactors.AsSpan();
-        for (var j = 0; j < length; j++)
-        {
-            var item = q.Slice((start + j) * k, k);
-            for (var b = 0; b < users.Length; b++)
-            {
-                scores[(b * length) + j] = Engines.Cpu.ImplicitAls.AlsMath.Dot(UserRow(users[b]), item);
-            }
-        }
-
-        if (_itemBias is not null)
-        {
-            for (var b = 0; b < users.Length; b++)
-            {
-                var row = scores.Slice(b * length, length);
-                TensorPrimitives.Add(row, _itemBias.AsSpan(start, length), row);
-            }
-        }
-
-        return true;
-    }
+    /// <inheritdoc />
+    internal override FactorScoring? BlockScoring => new(Factors, _userFactors, _itemFactors, _itemBias, 0f, null);
 
     /// <summary>Writes the FACT section (k, P, Q) and, with biases, IBIA.</summary>
     internal void WriteFactors(ModelFileWriter file)

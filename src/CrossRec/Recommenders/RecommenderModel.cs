@@ -20,6 +20,7 @@ public abstract class RecommenderModel : IRecommender
     private readonly int[] _seenItems;
     private readonly float[] _seenValues;
     private readonly int[]? _itemDomains;
+    private int[]? _sortedSeenItems;
 
     private protected RecommenderModel(
         IdMap userIds,
@@ -176,8 +177,10 @@ public abstract class RecommenderModel : IRecommender
     /// <inheritdoc />
     /// <remarks>
     /// Every id is resolved before any work starts (an unknown one raises <see cref="KeyNotFoundException"/>
-    /// naming it). Each worker thread owns one score buffer and one selection buffer for the whole batch,
-    /// so the only allocations are the result lists.
+    /// naming it). Each worker thread owns its buffers for the whole batch, so besides them the only
+    /// allocations are the result lists. Latent-factor models (biased MF, implicit ALS, BPR) serve batches of
+    /// 2 users or more a block of 64 users at a time, in one pass over the item factors per block, with the
+    /// scores and lists of <see cref="Recommend(string, int, RecommendFilter?)"/> bit for bit.
     /// </remarks>
     public IReadOnlyList<ScoredItem>[] RecommendMany(IReadOnlyList<string> users, int count, RecommendFilter? filter = null, int threads = 0, CancellationToken cancellationToken = default)
     {
@@ -194,9 +197,9 @@ public abstract class RecommenderModel : IRecommender
         var excludeSeen = (filter ?? RecommendFilter.Default).ExcludeSeen;
         var results = new IReadOnlyList<ScoredItem>[users.Count];
         var workers = Internal.ThreadCount.Effective(threads);
-        if (users.Count >= BlockUsers && ItemIds.Count > 0 && ScoreUsersBlock([index[0]], 0, 1, new float[1]))
+        if (users.Count >= MinBlockUsers && ItemIds.Count > 0 && Math.Min(count, ItemIds.Count) <= MaxBlockList && BlockScoring is { } scoring)
         {
-            RecommendBlocked(index, results, mask, excludeSeen, Math.Min(count, ItemIds.Count), workers, cancellationToken);
+            RecommendBlocked(scoring, index, results, mask, excludeSeen, Math.Min(count, ItemIds.Count), workers, cancellationToken);
             return results;
         }
 
@@ -216,94 +219,148 @@ public abstract class RecommenderModel : IRecommender
         return results;
     }
 
-    private const int BlockUsers = 16;
-    private const int BlockItems = 2048;
+    /// <summary>
+    /// Smallest batch that takes the blocked path. Measured on the 10⁶-item × 128-factor catalogue, one thread
+    /// (load 8): 7 users on the per-user path 527 ms, 8 users blocked 118 ms; a block of two costs about what
+    /// a block of sixteen does (the 256-bit kernel computes 16 lanes), so two users already beat two passes.
+    /// </summary>
+    private const int MinBlockUsers = 2;
+
+    /// <summary>Longest list the blocked path serves: each worker holds 2 × this many candidates per user of a block (8 MiB at 64 users).</summary>
+    private const int MaxBlockList = 8192;
+
+    /// <summary>Fewest items a worker's share of the catalogue may have when a small batch is split across workers.</summary>
+    private const int MinSplitItems = 4096;
 
     /// <summary>
-    /// Exact top-N for a batch, blocks of <see cref="BlockUsers"/> users at a time (one block per worker):
-    /// the catalogue is scored in chunks of <see cref="BlockItems"/> items for the whole block, so each
-    /// item's factors are read from memory once per block instead of once per user, and every user keeps
-    /// a running top-N. The scores and the selection (ties: smaller index) are those of the per-user path.
+    /// Exact top-N for a batch on a factor model (see <see cref="ServingKernel"/>): blocks of
+    /// <see cref="ServingKernel.BlockUsers"/> users, each scoring the catalogue in one pass with a running
+    /// top-N per user. When there are fewer blocks than workers, the catalogue is also split into ranges
+    /// (at least <see cref="MinSplitItems"/> items each) so every worker has work, and each user's per-range
+    /// lists are merged. The scores are those of the per-user path, bit for bit, and so is the selection
+    /// (ties: smaller index), because the candidates are kept and sorted by one total order (higher score, then
+    /// smaller index: <see cref="ServingKernel.Key"/>, the order of <see cref="TopK"/>) whatever order they
+    /// come in. Each worker allocates one set of buffers per call (Pᵀ and 2N candidate keys for each of the 64
+    /// users: 160 KiB at k = 128, N = 128; one set per work unit when the catalogue is split); besides them the
+    /// only allocations are the result lists. Lists longer than <see cref="MaxBlockList"/> take the per-user path.
     /// </summary>
-    private void RecommendBlocked(int[] index, IReadOnlyList<ScoredItem>[] results, bool[]? mask, bool excludeSeen, int n, int workers, CancellationToken cancellationToken)
+    private void RecommendBlocked(FactorScoring scoring, int[] index, IReadOnlyList<ScoredItem>[] results, bool[]? mask, bool excludeSeen, int n, int workers, CancellationToken cancellationToken)
     {
-        var blocks = (index.Length + BlockUsers - 1) / BlockUsers;
+        const int size = ServingKernel.BlockUsers;
+        var blocks = (index.Length + size - 1) / size;
         var items = ItemIds.Count;
+        var splits = blocks >= workers ? 1 : Math.Max(1, Math.Min((workers + blocks - 1) / blocks, items / MinSplitItems));
+        var (seenOffsets, seenItems) = excludeSeen ? SortedSeen() : (null, null);
+        var options = new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellationToken };
+        var k = scoring.Factors;
+        if (splits == 1)
+        {
+            Parallel.For(
+                0,
+                blocks,
+                options,
+                () => new ServingKernel.Block(k, n),
+                (b, _, block) =>
+                {
+                    var first = b * size;
+                    var users = index.AsSpan(first, Math.Min(size, index.Length - first));
+                    ServingKernel.SelectBlock(scoring, users, 0, items, mask, seenOffsets, seenItems, block, cancellationToken);
+                    for (var u = 0; u < users.Length; u++)
+                    {
+                        results[first + u] = ToList(block.Candidates(u)[..block.Finish(u)]);
+                    }
+
+                    return block;
+                },
+                _ => { });
+            return;
+        }
+
+        var parts = new ServingKernel.Block[blocks * splits];
         Parallel.For(
             0,
-            blocks,
-            new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellationToken },
-            () => (Scores: new float[BlockUsers * BlockItems], Index: new int[BlockUsers * n], Score: new float[BlockUsers * n]),
-            (block, _, buffers) =>
+            parts.Length,
+            options,
+            unit =>
             {
-                var first = block * BlockUsers;
-                var size = Math.Min(BlockUsers, index.Length - first);
-                var users = index.AsSpan(first, size);
-                Span<int> kept = stackalloc int[BlockUsers];
-                kept.Clear();
-                var seen = new int[size][];
-                Span<int> next = stackalloc int[BlockUsers];
-                next.Clear();
-                for (var b = 0; b < size; b++)
+                var (b, s) = Math.DivRem(unit, splits);
+                var first = b * size;
+                var users = index.AsSpan(first, Math.Min(size, index.Length - first));
+                var block = new ServingKernel.Block(k, n);
+                ServingKernel.SelectBlock(scoring, users, (int)((long)items * s / splits), (int)((long)items * (s + 1) / splits), mask, seenOffsets, seenItems, block, cancellationToken);
+                parts[unit] = block;
+            });
+        var merged = new ulong[splits * n];
+        for (var b = 0; b < blocks; b++)
+        {
+            var first = b * size;
+            var count = Math.Min(size, index.Length - first);
+            for (var u = 0; u < count; u++)
+            {
+                var length = 0;
+                for (var s = 0; s < splits; s++)
                 {
-                    seen[b] = excludeSeen ? SeenItems(users[b]).ToArray() : [];
-                    Array.Sort(seen[b]);
+                    var part = parts[(b * splits) + s];
+                    part.Finish(u);
+                    part.Candidates(u).CopyTo(merged.AsSpan(length));
+                    length += part.Counts[u];
                 }
 
-                for (var start = 0; start < items; start += BlockItems)
+                var keys = merged.AsSpan(0, length);
+                if (length > n)
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var length = Math.Min(BlockItems, items - start);
-                    var scores = buffers.Scores.AsSpan(0, size * length);
-                    ScoreUsersBlock(users, start, length, scores);
-                    for (var b = 0; b < size; b++)
+                    ServingKernel.SelectBest(keys, n);
+                    keys = keys[..n];
+                }
+
+                keys.Sort();
+                results[first + u] = ToList(keys);
+            }
+        }
+    }
+
+    /// <summary>The result list of sorted candidate keys (<see cref="ServingKernel.Key"/>).</summary>
+    private List<ScoredItem> ToList(ReadOnlySpan<ulong> keys)
+    {
+        var list = new List<ScoredItem>(keys.Length);
+        foreach (var key in keys)
+        {
+            var item = ServingKernel.ItemOf(key);
+            list.Add(new ScoredItem(ItemIds[item], item, ServingKernel.ScoreOf(key)));
+        }
+
+        return list;
+    }
+
+    /// <summary>The seen lists as CSR with every user's items ascending (the stored arrays when they already are; else a sorted copy, made once).</summary>
+    private (int[] Offsets, int[] Items) SortedSeen()
+    {
+        var sorted = Volatile.Read(ref _sortedSeenItems);
+        if (sorted is null)
+        {
+            sorted = _seenItems;
+            for (var u = 0; u < UserIds.Count && ReferenceEquals(sorted, _seenItems); u++)
+            {
+                for (var i = _seenOffsets[u] + 1; i < _seenOffsets[u + 1]; i++)
+                {
+                    if (_seenItems[i] < _seenItems[i - 1])
                     {
-                        var row = scores.Slice(b * length, length);
-                        var s = seen[b];
-                        while (next[b] < s.Length && s[next[b]] < start + length)
+                        sorted = (int[])_seenItems.Clone();
+                        for (var v = 0; v < UserIds.Count; v++)
                         {
-                            row[s[next[b]] - start] = float.NaN;
-                            next[b]++;
+                            Array.Sort(sorted, _seenOffsets[v], _seenOffsets[v + 1] - _seenOffsets[v]);
                         }
 
-                        if (mask is not null)
-                        {
-                            for (var j = 0; j < length; j++)
-                            {
-                                if (!mask[start + j])
-                                {
-                                    row[j] = float.NaN;
-                                }
-                            }
-                        }
-
-                        var top = new TopK(buffers.Index.AsSpan(b * n, n), buffers.Score.AsSpan(b * n, n), kept[b]);
-                        for (var j = 0; j < length; j++)
-                        {
-                            top.Offer(start + j, row[j]);
-                        }
-
-                        kept[b] = top.Count;
+                        break;
                     }
                 }
+            }
 
-                for (var b = 0; b < size; b++)
-                {
-                    var idx = buffers.Index.AsSpan(b * n, n);
-                    var sc = buffers.Score.AsSpan(b * n, n);
-                    var count = new TopK(idx, sc, kept[b]).SortDescending();
-                    var list = new List<ScoredItem>(count);
-                    for (var r = 0; r < count; r++)
-                    {
-                        list.Add(new ScoredItem(ItemIds[idx[r]], idx[r], sc[r]));
-                    }
+            Interlocked.CompareExchange(ref _sortedSeenItems, sorted, null);
+            sorted = _sortedSeenItems!;
+        }
 
-                    results[first + b] = list;
-                }
-
-                return buffers;
-            },
-            _ => { });
+        return (_seenOffsets, sorted);
     }
 
     /// <inheritdoc />
@@ -451,12 +508,11 @@ public abstract class RecommenderModel : IRecommender
     internal abstract void ScoreUser(int user, Span<float> scores);
 
     /// <summary>
-    /// Scores items <paramref name="start"/>..+<paramref name="length"/> for several users into
-    /// <paramref name="scores"/> (user b's scores at b·length), exactly as <see cref="ScoreUser"/> would;
-    /// false when the algorithm has no block path. Factor models implement it so a batch streams the item
-    /// factors once per block of users instead of once per user (serving a large catalogue is memory-bound).
+    /// The factor arrays a latent-factor model ranks with, for the blocked batch path of
+    /// <see cref="RecommendMany"/> (<see cref="ServingKernel"/>), whose scores must be those of
+    /// <see cref="ScoreUser"/> bit for bit; null when the algorithm is not a plain factor model.
     /// </summary>
-    internal virtual bool ScoreUsersBlock(ReadOnlySpan<int> users, int start, int length, Span<float> scores) => false;
+    internal virtual FactorScoring? BlockScoring => null;
 
     /// <summary>Scores every item for a folded user (already checked to belong to this model).</summary>
     internal abstract void ScoreFolded(FoldedUser user, Span<float> scores);
