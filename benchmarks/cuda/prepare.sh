@@ -5,7 +5,7 @@
 #   tests/        framework-dependent publish (linux-x64) of tests/CrossRec.Torch.Tests; `dotnet CrossRec.Torch.Tests.dll`
 #                 runs the suite without the SDK (SuiteRunner) and writes JSON
 #   benchmarks/   framework-dependent publish of benchmarks/CrossRec.Torch.Benchmarks (BenchmarkDotNet, --probe, --accuracy)
-#   data/ml-100k  only when CROSSREC_DATA is set (the MovieLens parity tests; otherwise they are skipped there)
+#   data/ml-100k  u.data, u1.base, u1.test, only when CROSSREC_DATA is set (the MovieLens parity tests; otherwise skipped there)
 #   run.sh, kit.env (TorchSharp version, the libtorch version it binds, git commit)
 # Both publishes reference the TorchSharp package alone (-p:TorchNativeRuntime=false): its libLibTorchSharp.so
 # comes along, libtorch does not (no libtorch-cpu-linux-x64, no CUDA libraries): run.sh takes libtorch from
@@ -56,8 +56,9 @@ cp -r "$dotnet_root/shared/Microsoft.NETCore.App/$runtime" "$kit/dotnet/shared/M
 
 if [ -n "${CROSSREC_DATA:-}" ] && [ -f "$CROSSREC_DATA/ml-100k/u.data" ]; then
   mkdir -p "$kit/data/ml-100k"
-  cp "$CROSSREC_DATA/ml-100k/u.data" "$kit/data/ml-100k/"
-  echo "included ml-100k/u.data for the parity tests"
+  # u.data for the top-N parity tests and the README's Torch block; u1.base/u1.test for the engine contract's biased MF.
+  cp "$CROSSREC_DATA/ml-100k/u.data" "$CROSSREC_DATA/ml-100k/u1.base" "$CROSSREC_DATA/ml-100k/u1.test" "$kit/data/ml-100k/"
+  echo "included ml-100k/u.data, u1.base and u1.test for the parity tests"
 fi
 
 cp "$repo/benchmarks/cuda/run.sh" "$kit/"
