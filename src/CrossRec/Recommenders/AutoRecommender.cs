@@ -237,6 +237,21 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
 
         var chosen = candidates[best];
         var chosenModel = validationModels[best];
+
+        // The runner-up for the blend stage: the best selection candidate of another algorithm (its defaults,
+        // untuned; tuning keeps the winner's algorithm). Only its and the winner's validation models are kept.
+        var runnerUp = -1;
+        for (var c = 0; c < candidates.Count; c++)
+        {
+            if (validationModels[c] is not null && candidates[c].Algorithm != chosen.Algorithm && candidates[c] is not BlendBuilder
+                && (runnerUp < 0 || selectionNdcg[c] > selectionNdcg[runnerUp]))
+            {
+                runnerUp = c;
+            }
+        }
+
+        var runnerUpModel = runnerUp >= 0 ? validationModels[runnerUp] : null;
+        Array.Clear(validationModels);
         if (TuneWinner)
         {
             foreach (var axis in AutoCandidates.TuningAxes(chosen))
@@ -266,24 +281,13 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
 
         if (BlendRunnerUp && chosenModel is not null && chosen is not BlendBuilder)
         {
-            // The runner-up: the best selection candidate of another algorithm (its defaults, untuned).
-            var runnerUp = -1;
-            for (var c = 0; c < candidates.Count; c++)
-            {
-                if (validationModels[c] is not null && candidates[c].Algorithm != chosen.Algorithm && candidates[c] is not BlendBuilder
-                    && (runnerUp < 0 || selectionNdcg[c] > selectionNdcg[runnerUp]))
-                {
-                    runnerUp = c;
-                }
-            }
-
-            if (runnerUp >= 0)
+            if (runnerUpModel is not null)
             {
                 BlendBuilder? bestBlend = null;
                 var blendNdcg = bestNdcg * (1 + AutoCandidates.TuningMargin);
                 var start = watch.Elapsed.TotalSeconds;
                 var weights = AutoCandidates.BlendWeights;
-                var metrics = BlendValidation.Evaluate(chosenModel, validationModels[runnerUp]!, weights, validation, K, Internal.ThreadCount.Effective(ThreadCount), cancellationToken);
+                var metrics = BlendValidation.Evaluate(chosenModel, runnerUpModel, weights, validation, K, Internal.ThreadCount.Effective(ThreadCount), cancellationToken);
                 var seconds = (watch.Elapsed.TotalSeconds - start) / weights.Length; // one pass scored every weight
                 for (var v = 0; v < weights.Length; v++)
                 {
@@ -305,9 +309,6 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
                 }
             }
         }
-
-        Array.Clear(validationModels);
-        chosenModel = null;
 
         var winner = chosen.Fit(train, progress, cancellationToken);
         return new AutoSelection(winner, chosen.Algorithm, scores, users, watch.Elapsed.TotalSeconds);
