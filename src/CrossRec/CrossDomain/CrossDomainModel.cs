@@ -269,36 +269,7 @@ public sealed partial class CrossDomainModel
             throw new ArgumentException($"This cross-domain model recommends '{Target}' items; the filter asks for domain '{d}'.", nameof(filter));
         }
 
-        var mask = new bool[ItemIds.Count];
-        if (filter.AllowItems is { } allow)
-        {
-            foreach (var id in allow)
-            {
-                mask[ItemIds.GetIndex(id)] = true;
-            }
-        }
-        else
-        {
-            Array.Fill(mask, true);
-        }
-
-        if (filter.DenyItems is { } deny)
-        {
-            foreach (var id in deny)
-            {
-                mask[ItemIds.GetIndex(id)] = false;
-            }
-        }
-
-        if (filter.Predicate is { } predicate)
-        {
-            foreach (var j in _targetItems)
-            {
-                mask[j] = mask[j] && predicate(ItemIds[j]);
-            }
-        }
-
-        return mask;
+        return filter.AllowedItems(ItemIds, _itemDomains, _target);
     }
 
     private List<ScoredItem> Select(Span<float> scores, ReadOnlySpan<int> exclude, bool[]? mask, int count)

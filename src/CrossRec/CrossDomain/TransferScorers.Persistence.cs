@@ -12,11 +12,11 @@ internal sealed record ScorerContext(string File, IdMap Users, IdMap Items, int[
 /// </summary>
 internal abstract partial class TransferScorer
 {
-    private const int JointKind = 1;
-    private const int ItemKnnKind = 2;
-    private const int EmcdrKind = 3;
-    private const int PopularityBlendKind = 4;
-    private const int TargetOnlyKind = 5;
+    private protected const int JointKind = 1;
+    private protected const int ItemKnnKind = 2;
+    private protected const int EmcdrKind = 3;
+    private protected const int PopularityBlendKind = 4;
+    private protected const int TargetOnlyKind = 5;
 
     /// <summary>Writes the scorer (tag first).</summary>
     public abstract void Write(PayloadWriter w);
@@ -92,13 +92,13 @@ internal abstract partial class TransferScorer
 
 internal sealed partial class JointScorer
 {
-    public override void Write(PayloadWriter w) => w.Int32(1).Bytes(Saved(Model));
+    public override void Write(PayloadWriter w) => w.Int32(JointKind).Bytes(Saved(Model));
 }
 
 internal sealed partial class CrossItemKnnScorer
 {
     public override void Write(PayloadWriter w) =>
-        w.Int32(2).Int32s(_offsets).Int32s(_targets).Singles(_weights).Singles(_tieBreak).Int32s(_userOffsets).Int32s(_userItems);
+        w.Int32(ItemKnnKind).Int32s(_offsets).Int32s(_targets).Singles(_weights).Singles(_tieBreak).Int32s(_userOffsets).Int32s(_userItems);
 
     internal static CrossItemKnnScorer ReadBody(PayloadReader r, ScorerContext c)
     {
@@ -151,7 +151,7 @@ internal sealed partial class EmcdrScorer
 {
     public override void Write(PayloadWriter w)
     {
-        w.Int32(3).Bytes(Saved(_source)).Bytes(Saved(_target)).Singles(_map);
+        w.Int32(EmcdrKind).Bytes(Saved(_source)).Bytes(Saved(_target)).Singles(_map);
         WriteFlags(w, _hasTarget);
         w.Int32(MappedUsers);
     }
@@ -171,7 +171,7 @@ internal sealed partial class PopularityBlendScorer
 {
     public override void Write(PayloadWriter w)
     {
-        w.Int32(4);
+        w.Int32(PopularityBlendKind);
         _inner.Write(w);
         w.Singles(_popularity).Single(_weight);
     }
@@ -194,7 +194,7 @@ internal sealed partial class TargetOnlyScorer
 {
     public override void Write(PayloadWriter w)
     {
-        w.Int32(5).Bytes(Saved(_model));
+        w.Int32(TargetOnlyKind).Bytes(Saved(_model));
         WriteFlags(w, _hasTarget);
         w.Singles(_fallback);
     }

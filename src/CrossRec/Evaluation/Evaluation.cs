@@ -24,12 +24,13 @@ public static class Evaluation
     /// <summary>As <see cref="Ranking(IRecommender, InteractionSet, RankingOptions?, CancellationToken)"/>; <paramref name="auc"/> false skips the AUC (NaN), the one metric that sorts every user's catalogue (model selection needs only NDCG and recall).</summary>
     internal static RankingMetrics RankingCore(IRecommender model, InteractionSet test, RankingOptions? options, bool auc, CancellationToken cancellationToken)
     {
-        var cases = Cases(model, test, ref options, out var domain);
+        options ??= new RankingOptions();
+        var cases = Cases(model, test, options, out var domain);
         var itemDomains = model.ItemDomains.ToArray();
         return RankingEvaluator.Evaluate(
             cases,
             model.ItemIds.Count,
-            options!.K,
+            options.K,
             (u, scores) =>
             {
                 model.ScoreItems(u, scores);
@@ -51,11 +52,10 @@ public static class Evaluation
     }
 
     /// <summary>The evaluation cases of a test set: every test user the model knows with a relevant item it can rank, with the items to exclude.</summary>
-    internal static List<RankingEvaluator.Case> Cases(IRecommender model, InteractionSet test, ref RankingOptions? options, out int domain)
+    internal static List<RankingEvaluator.Case> Cases(IRecommender model, InteractionSet test, RankingOptions options, out int domain)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(test);
-        options ??= new RankingOptions();
         options.Validate();
         if (test.Count == 0)
         {

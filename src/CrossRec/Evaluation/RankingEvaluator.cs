@@ -86,14 +86,19 @@ internal static class RankingEvaluator
             0,
             cases.Count,
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads), CancellationToken = cancellationToken },
-            () => (Scorer: createScorer(), Workers: Enumerable.Range(0, variants).Select(_ => new Worker(itemCount, k, false)).ToArray()),
+            () =>
+            {
+                var scorer = createScorer();
+                var workers = Enumerable.Range(0, variants).Select(_ => new Worker(itemCount, k, false)).ToArray();
+                var scorers = Enumerable.Range(0, variants).Select(v => (Scorer)((_, scores) => scorer.Score(v, scores))).ToArray();
+                return (Scorer: scorer, Workers: workers, Scorers: scorers);
+            },
             (c, _, state) =>
             {
                 state.Scorer.Prepare(cases[c].User);
                 for (var v = 0; v < variants; v++)
                 {
-                    var variant = v;
-                    state.Workers[v].Add(cases[c], (_, scores) => state.Scorer.Score(variant, scores), c, null);
+                    state.Workers[v].Add(cases[c], state.Scorers[v], c, null);
                 }
 
                 return state;

@@ -372,8 +372,7 @@ internal static class BlendValidation
 {
     public static RankingMetrics[] Evaluate(RecommenderModel first, RecommenderModel second, IReadOnlyList<double> firstWeights, InteractionSet validation, int k, int threads, CancellationToken cancellationToken)
     {
-        RankingOptions? options = new RankingOptions { K = k };
-        var cases = Evaluation.Cases(first, validation, ref options, out _);
+        var cases = Evaluation.Cases(first, validation, new RankingOptions { K = k }, out _);
         return RankingEvaluator.EvaluateVariants(cases, first.ItemIds.Count, k, firstWeights.Count, () => new Scorer(first, second, firstWeights), threads, cancellationToken);
     }
 

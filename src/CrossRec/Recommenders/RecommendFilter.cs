@@ -35,4 +35,52 @@ public sealed record RecommendFilter
     public static RecommendFilter ForDomain(string domain) => new() { Domain = domain };
 
     internal bool NeedsMask => Domain is not null || AllowItems is not null || DenyItems is not null || Predicate is not null;
+
+    /// <summary>
+    /// The allowed-item mask over a model's items: the allow-list (or every item), narrowed to the items of
+    /// domain index <paramref name="domain"/> (-1: any), less the deny-list, then the predicate on what is left.
+    /// An unknown id raises <see cref="KeyNotFoundException"/> naming it. Resolving <see cref="Domain"/> to an
+    /// index is the caller's (a cross-domain model has one target).
+    /// </summary>
+    internal bool[] AllowedItems(IdMap items, ReadOnlySpan<int> itemDomains, int domain)
+    {
+        var mask = new bool[items.Count];
+        if (AllowItems is { } allow)
+        {
+            foreach (var id in allow)
+            {
+                mask[items.GetIndex(id)] = true;
+            }
+        }
+        else
+        {
+            Array.Fill(mask, true);
+        }
+
+        if (domain >= 0)
+        {
+            for (var j = 0; j < mask.Length; j++)
+            {
+                mask[j] &= itemDomains[j] == domain;
+            }
+        }
+
+        if (DenyItems is { } deny)
+        {
+            foreach (var id in deny)
+            {
+                mask[items.GetIndex(id)] = false;
+            }
+        }
+
+        if (Predicate is { } predicate)
+        {
+            for (var j = 0; j < mask.Length; j++)
+            {
+                mask[j] = mask[j] && predicate(items[j]);
+            }
+        }
+
+        return mask;
+    }
 }

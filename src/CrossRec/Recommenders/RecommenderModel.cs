@@ -775,50 +775,13 @@ public abstract class RecommenderModel : IRecommender
             return null;
         }
 
-        var mask = new bool[ItemIds.Count];
-        if (filter.AllowItems is { } allow)
-        {
-            foreach (var id in allow)
-            {
-                mask[ItemIds.GetIndex(id)] = true;
-            }
-        }
-        else
-        {
-            Array.Fill(mask, true);
-        }
-
+        var d = -1;
         if (filter.Domain is { } domain)
         {
-            if (Domains is null)
-            {
-                throw new KeyNotFoundException($"Unknown domain '{domain}': this model was trained on data without domains.");
-            }
-
-            var d = Domains.GetIndex(domain);
-            for (var j = 0; j < mask.Length; j++)
-            {
-                mask[j] &= _itemDomains![j] == d;
-            }
+            d = (Domains ?? throw new KeyNotFoundException($"Unknown domain '{domain}': this model was trained on data without domains.")).GetIndex(domain);
         }
 
-        if (filter.DenyItems is { } deny)
-        {
-            foreach (var id in deny)
-            {
-                mask[ItemIds.GetIndex(id)] = false;
-            }
-        }
-
-        if (filter.Predicate is { } predicate)
-        {
-            for (var j = 0; j < mask.Length; j++)
-            {
-                mask[j] = mask[j] && predicate(ItemIds[j]);
-            }
-        }
-
-        return mask;
+        return filter.AllowedItems(ItemIds, _itemDomains, d);
     }
 
     /// <summary>The best <paramref name="count"/> allowed items, best first (ties: smaller index first).</summary>
