@@ -45,7 +45,7 @@ public class ImplicitAlsBenchmarks
         var x = new float[matrix.UserCount * Factors];
         var y = new float[matrix.ItemCount * Factors];
         ImplicitAlsBuilder.Initialise(options.Seed, x, y);
-        _session = ((IImplicitAlsKernel)CpuEngine.Default).Start(matrix, options, x, y);
+        _session = ((IComputeEngine)CpuEngine.Default).TryGetKernel<IImplicitAlsKernel>()!.Start(matrix, options, x, y);
         Console.WriteLine($"// {data.SourceName}: {matrix.UserCount} users, {matrix.ItemCount} items, {matrix.NonZeros} distinct pairs; k = {Factors}, {Solver}, {options.EffectiveThreads} threads");
     }
 

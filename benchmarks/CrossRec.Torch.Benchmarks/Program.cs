@@ -103,7 +103,7 @@ public static class TorchBenchmarkSettings
     public static int Scaled(int size) => Math.Max(100, (int)(size * Scale));
 
     /// <summary>The Torch engine on the chosen device.</summary>
-    public static TorchEngine CreateEngine() => new(Device);
+    internal static TorchEngine CreateEngine() => new(Device);
 }
 
 /// <summary>

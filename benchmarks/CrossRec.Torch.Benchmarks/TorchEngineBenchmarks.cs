@@ -22,7 +22,7 @@ public abstract class TenMillionRatingsBenchmarks
     [Params(32, 64, 128)]
     public int K { get; set; }
 
-    protected TorchEngine Engine { get; private set; } = null!;
+    private protected TorchEngine Engine { get; private set; } = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -31,7 +31,7 @@ public abstract class TenMillionRatingsBenchmarks
         Engine = TorchBenchmarkSettings.CreateEngine();
     }
 
-    protected double Epoch(IComputeEngine engine, FactorizationAlgorithm algorithm = FactorizationAlgorithm.Sgd) =>
+    private protected double Epoch(IComputeEngine engine, FactorizationAlgorithm algorithm = FactorizationAlgorithm.Sgd) =>
         engine.Factorize(Data.Value, null, new FactorizationOptions { Factors = K, Epochs = 1, Algorithm = algorithm }, null, default).Info!.UpdatesPerSecond;
 }
 
@@ -82,7 +82,7 @@ public class TorchImplicitAlsBenchmarks
         var x = new float[matrix.UserCount * K];
         var y = new float[matrix.ItemCount * K];
         ImplicitAlsBuilder.Initialise(options.Seed, x, y);
-        _cpu = ((IImplicitAlsKernel)CpuEngine.Default).Start(matrix, options, x, y);
+        _cpu = CpuEngine.Kernel<IImplicitAlsKernel>().Start(matrix, options, x, y);
         _torch = ((IImplicitAlsKernel)TorchBenchmarkSettings.CreateEngine()).Start(matrix, options, x, y);
         Console.WriteLine($"// {matrix.UserCount} users, {matrix.ItemCount} items, {matrix.NonZeros} interactions; k = {K}");
     }

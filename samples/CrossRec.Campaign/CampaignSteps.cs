@@ -97,7 +97,7 @@ internal static class CampaignSteps
         var ids = candidates.Select(u => data.Ratings.UserIds[u]).ToArray();
         var table = Features(data, model, segments, ids, Enumerable.Repeat(filmId, ids.Length).ToArray());
         var probabilities = conversion.Model.Score(table);
-        var plan = CrossRec.Campaign.TargetByCount(ids.Select((id, k) => new CampaignCandidate(id, probabilities[k], a.Price)), a.Budget);
+        var plan = CrossRec.Conversions.Campaign.TargetByCount(ids.Select((id, k) => new CampaignCandidate(id, probabilities[k], a.Price)), a.Budget);
         var (probability, contributions) = conversion.Model.Explain(table, Array.IndexOf(ids, plan.Selected[0].Id), top: 4);
         return new TargetingResult(film, data.Label(film), candidates, probabilities, plan, plan.Selected[0].Id, probability, contributions);
     }

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace CrossRec.Torch;
 
-public sealed partial class TorchEngine : IBprKernel
+internal sealed partial class TorchEngine : IBprKernel
 {
     /// <inheritdoc />
     /// <remarks>

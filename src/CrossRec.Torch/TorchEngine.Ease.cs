@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace CrossRec.Torch;
 
-public sealed partial class TorchEngine : IGramSolver
+internal sealed partial class TorchEngine : IGramSolver
 {
     /// <inheritdoc />
     /// <remarks>

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace CrossRec.Torch;
 
-public sealed partial class TorchEngine : IImplicitAlsKernel
+internal sealed partial class TorchEngine : IImplicitAlsKernel
 {
     /// <inheritdoc />
     /// <remarks>

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace CrossRec.Torch;
 
-public sealed partial class TorchEngine : IItemSimilarityKernel
+internal sealed partial class TorchEngine : IItemSimilarityKernel
 {
     /// <inheritdoc />
     /// <remarks>

@@ -16,7 +16,7 @@ namespace CrossRec.Torch;
 /// Every temporary tensor lives in a <c>torch.NewDisposeScope()</c> (per batch, epoch or chunk), so native
 /// memory does not grow across epochs. An engine instance holds no mutable state and may be shared.
 /// </remarks>
-public sealed partial class TorchEngine : IComputeEngine
+internal sealed partial class TorchEngine : IComputeEngine
 {
     private readonly torch.Device _device;
 
@@ -127,7 +127,7 @@ public sealed partial class TorchEngine : IComputeEngine
 
         // Per-item loss weights from DomainWeights (null: unweighted), as the CPU engine applies them: the
         // error term of every gradient is scaled by the rating's weight, the L2 shrink is not.
-        var itemWeights = Engines.Cpu.SgdSession.ResolveDomainWeights(train, o) is { } w ? TorchCompat.Floats(w, _device) : null;
+        var itemWeights = Engines.Cpu.BiasedMf.SgdSession.ResolveDomainWeights(train, o) is { } w ? TorchCompat.Floats(w, _device) : null;
 
         var lr = o.LearningRate;
         var lrb = o.EffectiveBiasLearningRate;

@@ -7,14 +7,8 @@ namespace CrossRec.Torch;
 /// Found by the core's <c>EngineResolver</c> at run time (by name), so that <see cref="Device.Auto"/> uses
 /// CUDA when this package and a GPU are present.
 /// </summary>
-public static class TorchEngineProvider
+internal static class TorchEngineProvider
 {
-    /// <summary>
-    /// A CUDA engine when CUDA is available; otherwise null, so <see cref="Device.Auto"/> falls back to the
-    /// managed CPU engine and <see cref="Device.Cuda"/> fails with a clear message.
-    /// </summary>
-    public static IComputeEngine? TryCreate(bool requireCuda) => TryCreate(requireCuda, out _);
-
     /// <summary>
     /// A CUDA engine when CUDA is available; otherwise null and, in <paramref name="reason"/>, why not in one
     /// line: TorchSharp or its native runtime does not load (the loader's own error, see

@@ -1,10 +1,30 @@
-// The library's own folders are namespaces (CrossRec.Data, CrossRec.Engines, …); inside the library every one of them
-// is in scope, so a type can move between folders without touching its callers.
+// The library's folders are namespaces (CrossRec.Data, CrossRec.Algorithms.Ease, …); inside the library every one of
+// them is in scope, so a type can move between folders without touching its callers.
+global using CrossRec.Algorithms;
+global using CrossRec.Algorithms.Auto;
+global using CrossRec.Algorithms.BiasedMf;
+global using CrossRec.Algorithms.Blend;
+global using CrossRec.Algorithms.Bpr;
+global using CrossRec.Algorithms.Ease;
+global using CrossRec.Algorithms.ImplicitAls;
+global using CrossRec.Algorithms.ItemKnn;
+global using CrossRec.Algorithms.Popularity;
+global using CrossRec.Conversions;
 global using CrossRec.Data;
 global using CrossRec.Data.Parsing;
 global using CrossRec.Data.Synthetic;
 global using CrossRec.Engines;
 global using CrossRec.Engines.Cpu;
+global using CrossRec.Engines.Cpu.BiasedMf;
+global using CrossRec.Engines.Cpu.Bpr;
+global using CrossRec.Engines.Cpu.Ease;
+global using CrossRec.Engines.Cpu.ImplicitAls;
+global using CrossRec.Engines.Cpu.ItemKnn;
+global using CrossRec.Engines.Cpu.KMeans;
+global using CrossRec.Engines.Cpu.Logistic;
 global using CrossRec.Internal;
-global using CrossRec.Neighbors;
+global using CrossRec.Metrics;
 global using CrossRec.Persistence;
+global using CrossRec.Segments;
+global using CrossRec.Serving;
+global using CrossRec.Transfer;

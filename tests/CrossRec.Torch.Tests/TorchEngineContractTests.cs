@@ -7,7 +7,7 @@ namespace CrossRec.Torch.Tests;
 [TestFixture]
 public class TorchEngineContractTests : EngineContractTests
 {
-    protected override IComputeEngine Engine => CrossRec.Tests.TopN.RecommenderCases.Engine;
+    private protected override IComputeEngine Engine => CrossRec.Tests.TopN.RecommenderCases.Engine;
 }
 
 /// <summary>Torch-specific behaviour: dispose scopes, ALS, device selection.</summary>

@@ -91,8 +91,8 @@ public static class TrainCommand
 
         AnsiConsole.MarkupLine($"[bold]CrossRec trainer[/] — {Markup.Escape(dataset.Name)}: {dataset.Train.Count:N0} training and {dataset.Test.Count:N0} test ratings, {dataset.Train.UserCount:N0} users, {dataset.Train.ItemCount:N0} items");
         var builder = Factorization.Biased(options);
-        var engine = builder.ResolveEngine();
-        AnsiConsole.MarkupLine($"Engine: [green]{Markup.Escape(engine.Name)}[/], k = {options.Factors}, {options.Epochs} epochs, η = {options.LearningRate}, λ = {options.Regularization}, threads = {options.EffectiveThreads}");
+        var engineName = builder.EngineName;
+        AnsiConsole.MarkupLine($"Engine: [green]{Markup.Escape(engineName)}[/], k = {options.Factors}, {options.Epochs} epochs, η = {options.LearningRate}, λ = {options.Regularization}, threads = {options.EffectiveThreads}");
 
         FactorizationModel model = null!;
         var fitWatch = new System.Diagnostics.Stopwatch();

@@ -15,7 +15,7 @@ namespace CrossRec.Engines;
 /// <see cref="Resolve(Device, out string?)"/> says why in one line, the loader's own error included;
 /// <see cref="Device.Cuda"/> fails with that line.
 /// </remarks>
-public static class EngineResolver
+internal static class EngineResolver
 {
     private const string TorchProviderType = "CrossRec.Torch.TorchEngineProvider, CrossRec.Torch";
     private static readonly Lazy<TorchProvider> Torch = new(FindTorchProvider);
@@ -162,30 +162,20 @@ public static class EngineResolver
             return TorchProvider.Absent;
         }
 
-        // Contract with CrossRec.Torch: public static IComputeEngine? TryCreate(bool requireCuda, out string? reason),
-        // null (and why) when CUDA is not available; older builds have only TryCreate(bool requireCuda).
-        var withReason = type.GetMethod("TryCreate", BindingFlags.Public | BindingFlags.Static, [typeof(bool), typeof(string).MakeByRefType()]);
-        if (withReason is not null && withReason.ReturnType == typeof(IComputeEngine))
-        {
-            return new TorchProvider((bool requireCuda, out string? reason) =>
-            {
-                object?[] args = [requireCuda, null];
-                var engine = (IComputeEngine?)withReason.Invoke(null, args);
-                reason = (string?)args[1];
-                return engine;
-            }, null);
-        }
-
-        var method = type.GetMethod("TryCreate", BindingFlags.Public | BindingFlags.Static, [typeof(bool)]);
+        // Contract with CrossRec.Torch: static IComputeEngine? TryCreate(bool requireCuda, out string? reason), null (and
+        // why) when CUDA is not available. Both assemblies ship together, so there is no older shape to fall back to.
+        var method = type.GetMethod("TryCreate", BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static, [typeof(bool), typeof(string).MakeByRefType()]);
         if (method is null || method.ReturnType != typeof(IComputeEngine))
         {
-            return new TorchProvider(null, "this CrossRec.Torch has no TryCreate(bool) provider method (a version mismatch with CrossRec)");
+            return new TorchProvider(null, "this CrossRec.Torch has no TryCreate(bool, out string?) provider method (a version mismatch with CrossRec)");
         }
 
         return new TorchProvider((bool requireCuda, out string? reason) =>
         {
-            reason = null;
-            return (IComputeEngine?)method.Invoke(null, [requireCuda]);
+            object?[] args = [requireCuda, null];
+            var engine = (IComputeEngine?)method.Invoke(null, args);
+            reason = (string?)args[1];
+            return engine;
         }, null);
     }
 

@@ -7,7 +7,7 @@ namespace CrossRec.Engines;
 /// on a GPU is saved, loaded and served by the core package alone.
 /// </summary>
 /// <remarks>Implementations must be safe to call from several threads at once (each call owns its buffers).</remarks>
-public interface IComputeEngine
+internal interface IComputeEngine
 {
     /// <summary>Where the work runs: "cpu", "cuda:0", "libtorch-cpu", ...</summary>
     string Name { get; }

@@ -4,5 +4,5 @@ namespace CrossRec.Tests.Engines;
 [TestFixture]
 public class CpuEngineContractTests : EngineContractTests
 {
-    protected override IComputeEngine Engine => CpuEngine.Default;
+    private protected override IComputeEngine Engine => CpuEngine.Default;
 }

@@ -10,7 +10,7 @@ public abstract class EngineContractTests
     private static readonly Lazy<InteractionSet> Synthetic = new(() => SyntheticRatings.Generate(new SyntheticRatingsOptions { Users = 2000, Items = 800, Ratings = 80_000, Seed = 11 }));
 
     /// <summary>The engine under test.</summary>
-    protected abstract IComputeEngine Engine { get; }
+    private protected abstract IComputeEngine Engine { get; }
 
     private static IComputeEngine Reference => CpuEngine.Default;
 

@@ -149,7 +149,7 @@ public class EngineResolverTests
     };
 
     // A stand-in engine made by DispatchProxy, so it keeps compiling as IComputeEngine grows members.
-    public class NamedEngine : DispatchProxy
+    internal class NamedEngine : DispatchProxy
     {
         private string _name = "";
 

@@ -32,7 +32,7 @@ public sealed class EaseSolverTests
         GemmTile.ForcePortable = portable;
         try
         {
-            CpuEngine.Default.InvertSpd(a, n, 0, null, default);
+            CpuEngine.Kernel<IGramSolver>().InvertSpd(a, n, 0, null, default);
         }
         finally
         {
@@ -59,8 +59,8 @@ public sealed class EaseSolverTests
         var (gram, _) = RandomSpd(200, seed: 4);
         var one = (double[])gram.Clone();
         var two = (double[])gram.Clone();
-        CpuEngine.Default.InvertSpd(one, 200, 1, null, default);
-        CpuEngine.Default.InvertSpd(two, 200, 2, null, default);
+        CpuEngine.Kernel<IGramSolver>().InvertSpd(one, 200, 1, null, default);
+        CpuEngine.Kernel<IGramSolver>().InvertSpd(two, 200, 2, null, default);
         Assert.That(two, Is.EqualTo(one));
     }
 
@@ -68,7 +68,7 @@ public sealed class EaseSolverTests
     public void AMatrixThatIsNotPositiveDefiniteIsNamed()
     {
         var a = new double[] { 1, 2, 2, 1 }; // eigenvalues 3 and −1
-        Assert.That(() => CpuEngine.Default.InvertSpd(a, 2, 0, null, default), Throws.InstanceOf<ArithmeticException>().With.Message.Contains("positive definite"));
+        Assert.That(() => CpuEngine.Kernel<IGramSolver>().InvertSpd(a, 2, 0, null, default), Throws.InstanceOf<ArithmeticException>().With.Message.Contains("positive definite"));
     }
 
     [Test]
@@ -76,12 +76,12 @@ public sealed class EaseSolverTests
     {
         var (gram, _) = RandomSpd(150, seed: 2);
         var stages = new List<GramSolverStage>();
-        CpuEngine.Default.InvertSpd((double[])gram.Clone(), 150, 0, stages.Add, default);
+        CpuEngine.Kernel<IGramSolver>().InvertSpd((double[])gram.Clone(), 150, 0, stages.Add, default);
         Assert.That(stages, Is.EqualTo(new[] { GramSolverStage.Factorized, GramSolverStage.Inverted }));
         using var cts = new CancellationTokenSource();
-        Assert.That(() => CpuEngine.Default.InvertSpd((double[])gram.Clone(), 150, 0, _ => cts.Cancel(), cts.Token), Throws.InstanceOf<OperationCanceledException>());
-        Assert.That(() => CpuEngine.Default.InvertSpd(new double[3], 2, 0, null, default), Throws.ArgumentException);
-        Assert.That(((IComputeEngine)CpuEngine.Default).TryGetKernel<IGramSolver>(), Is.SameAs(CpuEngine.Default));
+        Assert.That(() => CpuEngine.Kernel<IGramSolver>().InvertSpd((double[])gram.Clone(), 150, 0, _ => cts.Cancel(), cts.Token), Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(() => CpuEngine.Kernel<IGramSolver>().InvertSpd(new double[3], 2, 0, null, default), Throws.ArgumentException);
+        Assert.That(((IComputeEngine)CpuEngine.Default).TryGetKernel<IGramSolver>(), Is.SameAs(CpuEngine.Kernel<IGramSolver>()));
     }
 
     /// <summary>RᵀR/n + I for R uniform in [−1, 1]: symmetric positive definite, well conditioned.</summary>

@@ -34,7 +34,7 @@ public sealed class ImplicitAlsKernelTests
         var x = new float[m.UserCount * o.Factors];
         var y = new float[m.ItemCount * o.Factors];
         ImplicitAlsBuilder.Initialise(o.Seed, x, y);
-        using var session = ((IImplicitAlsKernel)CpuEngine.Default).Start(m, o, x, y);
+        using var session = CpuEngine.Kernel<IImplicitAlsKernel>().Start(m, o, x, y);
         var previous = double.PositiveInfinity;
         for (var it = 0; it < o.Iterations; it++)
         {

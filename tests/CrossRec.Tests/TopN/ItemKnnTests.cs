@@ -577,7 +577,7 @@ public class ItemKnnTests
         var m = Planted.Value.ToMatrix();
         var weights = new float[m.NonZeros];
         Array.Fill(weights, 1f);
-        Assert.That(() => CpuEngine.Default.TopNeighbors(m, weights, new ItemSimilarityOptions(), cts.Token), Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(() => CpuEngine.Kernel<IItemSimilarityKernel>().TopNeighbors(m, weights, new ItemSimilarityOptions(), cts.Token), Throws.InstanceOf<OperationCanceledException>());
     }
 
     [Test]

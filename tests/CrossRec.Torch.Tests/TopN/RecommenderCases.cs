@@ -9,7 +9,7 @@ namespace CrossRec.Tests.TopN;
 public static class RecommenderCases
 {
     /// <summary>The engine the cases train on.</summary>
-    public static CrossRec.Torch.TorchEngine Engine { get; } = new(Environment.GetEnvironmentVariable("CROSSREC_TORCH_DEVICE") == "cuda" ? CrossRec.Torch.TorchDevice.Cuda : CrossRec.Torch.TorchDevice.Cpu);
+    internal static CrossRec.Torch.TorchEngine Engine { get; } = new(Environment.GetEnvironmentVariable("CROSSREC_TORCH_DEVICE") == "cuda" ? CrossRec.Torch.TorchDevice.Cuda : CrossRec.Torch.TorchDevice.Cpu);
 
     /// <summary>The engine's name, for reports.</summary>
     public static string Name => Engine.Name;

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace CrossRec.Engines.Cpu;
+namespace CrossRec.Engines.Cpu.ItemKnn;
 
 /// <summary>
 /// Sparse top-K item-item similarity on the CPU. For each item <c>i</c> the dot products with every

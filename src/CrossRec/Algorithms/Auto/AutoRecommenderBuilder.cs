@@ -1,0 +1,360 @@
+using System.Diagnostics;
+
+namespace CrossRec.Algorithms.Auto;
+
+/// <summary>The validation result of one candidate of <see cref="Recommenders.Auto"/>.</summary>
+/// <param name="Algorithm">Candidate algorithm tag.</param>
+/// <param name="Parameters">Its hyperparameters.</param>
+/// <param name="Ndcg">Validation NDCG@K.</param>
+/// <param name="Recall">Validation Recall@K.</param>
+/// <param name="Seconds">Seconds to fit and evaluate it on the validation split.</param>
+/// <param name="Skipped">Why it was not tried (too large for its memory budget, ...), or null.</param>
+public sealed record CandidateScore(string Algorithm, IReadOnlyDictionary<string, string> Parameters, double Ndcg, double Recall, double Seconds, string? Skipped)
+{
+    /// <summary><see cref="Stage"/> of a candidate of the first round.</summary>
+    public const string SelectionStage = "selection";
+
+    /// <summary><see cref="Stage"/> of a tuning step of the winner.</summary>
+    public const string TuningStage = "tuning";
+
+    /// <summary><see cref="Stage"/> of a blend of the winner with the runner-up (<see cref="AutoRecommenderBuilder.Blend"/>).</summary>
+    public const string BlendStage = "blend";
+
+    /// <summary>"selection" for the candidates compared first, "tuning" for the steps that tuned the winner, "blend" for the blends of the winner with the runner-up.</summary>
+    public string Stage { get; init; } = SelectionStage;
+}
+
+/// <summary>What <see cref="AutoRecommenderBuilder.Select"/> chose and why.</summary>
+/// <param name="Model">The winning algorithm refitted on all of the training data.</param>
+/// <param name="Algorithm">Its tag.</param>
+/// <param name="Candidates">Every candidate's validation scores, in the order tried.</param>
+/// <param name="ValidationUsers">Users evaluated on the validation split.</param>
+/// <param name="Seconds">Total seconds (validation and refit).</param>
+public sealed record AutoSelection(RecommenderModel Model, string Algorithm, IReadOnlyList<CandidateScore> Candidates, int ValidationUsers, double Seconds);
+
+/// <summary>
+/// Model selection for top-N ranking by validation inside the training data. Immutable fluent builder.
+/// </summary>
+/// <remarks>
+/// <para>The training data is split per user (a random <see cref="ValidationFraction"/> of each user's rows,
+/// seeded); each candidate is fitted on the rest and scored by NDCG@K on the held-out rows, training
+/// items excluded, the whole catalogue ranked; the best is refitted on all the data. Ties go to the
+/// earlier candidate. A candidate whose options refuse the data (for example EASE over its memory
+/// budget) is skipped with the reason recorded, never silently.</para>
+/// <para>Implementation note: the default candidates are the algorithms whose defaults were themselves
+/// chosen by validation on the training parts of the accuracy datasets, so the selection is between
+/// tuned methods, not a hyperparameter search.</para>
+/// </remarks>
+public sealed class AutoRecommenderBuilder : IRecommenderBuilder
+{
+    private readonly IReadOnlyList<IRecommenderBuilder>? _candidates;
+
+    internal AutoRecommenderBuilder(IReadOnlyList<IRecommenderBuilder>? candidates, double validationFraction, int seed, int k, int threads, bool tune, bool blend)
+    {
+        TuneWinner = tune;
+        BlendRunnerUp = blend;
+        _candidates = candidates;
+        ValidationFraction = validationFraction;
+        SeedValue = seed;
+        K = k;
+        ThreadCount = threads;
+    }
+
+    /// <summary>Share of each user's training rows held out for validation (default 0.2).</summary>
+    public double ValidationFraction { get; }
+
+    /// <summary>Seed of the validation split (default 7).</summary>
+    public int SeedValue { get; }
+
+    /// <summary>Cut-off of the validation metric NDCG@K (default 10).</summary>
+    public int K { get; }
+
+    /// <summary>Threads for evaluation (0 = all cores; 0..1024). More than the core count is clamped to it (these threads only evaluate; nothing is trained differently).</summary>
+    public int ThreadCount { get; }
+
+    /// <inheritdoc />
+    public string Algorithm => "auto";
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, string> Parameters => new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["validation_fraction"] = RecommenderModel.Invariant(ValidationFraction),
+        ["seed"] = RecommenderModel.Invariant(SeedValue),
+        ["k"] = RecommenderModel.Invariant(K),
+        ["candidates"] = string.Join(",", (_candidates ?? DefaultCandidates()).Select(c => c.Algorithm)),
+        ["tune"] = TuneWinner ? "true" : "false",
+        ["blend"] = BlendRunnerUp ? "true" : "false",
+    };
+
+    /// <summary>The candidates tried when none are given, in order.</summary>
+    public static IReadOnlyList<IRecommenderBuilder> DefaultCandidates() => [.. AutoCandidates.Defaults()];
+
+    /// <summary>Tries these candidates instead of the defaults.</summary>
+    public AutoRecommenderBuilder Candidates(params IRecommenderBuilder[] candidates)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        if (candidates.Length == 0)
+        {
+            throw new ArgumentException("Auto needs at least one candidate.", nameof(candidates));
+        }
+
+        return new(candidates.ToArray(), ValidationFraction, SeedValue, K, ThreadCount, TuneWinner, BlendRunnerUp);
+    }
+
+    /// <summary>Share of each user's rows held out for validation, in (0, 0.5].</summary>
+    public AutoRecommenderBuilder ValidationShare(double fraction) => new(_candidates, fraction, SeedValue, K, ThreadCount, TuneWinner, BlendRunnerUp);
+
+    /// <summary>Seed of the validation split.</summary>
+    public AutoRecommenderBuilder Seed(int seed) => new(_candidates, ValidationFraction, seed, K, ThreadCount, TuneWinner, BlendRunnerUp);
+
+    /// <summary>Cut-off K of the validation NDCG@K.</summary>
+    public AutoRecommenderBuilder Cutoff(int k) => new(_candidates, ValidationFraction, SeedValue, k, ThreadCount, TuneWinner, BlendRunnerUp);
+
+    /// <summary>Evaluation threads (0 = all cores; 0..1024). More than the core count is clamped to it (these threads only evaluate; nothing is trained differently).</summary>
+    public AutoRecommenderBuilder Threads(int threads) => new(_candidates, ValidationFraction, SeedValue, K, threads, TuneWinner, BlendRunnerUp);
+
+    /// <summary>
+    /// Whether the winning candidate's main hyperparameters are then tuned on the same validation split (on by
+    /// default): one pass of coordinate search, each knob tried a step below and a step above its value (implicit
+    /// ALS: regularization and α ÷/× 2.5, then twice the factors; EASE: λ ÷/× 2.5; item-kNN: neighbours ÷/× 4,
+    /// shrinkage ÷/× 4, asymmetry ∓ 0.3), a step kept only when it lifts the validation NDCG by more than 0.5 %.
+    /// The scores of every step are in <see cref="AutoSelection.Candidates"/> with <see cref="CandidateScore.Stage"/> "tuning".
+    /// </summary>
+    public AutoRecommenderBuilder Tune(bool tune = true) => new(_candidates, ValidationFraction, SeedValue, K, ThreadCount, tune, BlendRunnerUp);
+
+    /// <summary>
+    /// Whether the (tuned) winner is then blended with the runner-up (on by default): the best candidate of another
+    /// algorithm, with the winner's weight tried at 0.8, 0.65, 0.5, 0.35 and 0.2 (<see cref="Recommenders.Blend"/>,
+    /// per-user standardised scores) on the same validation split, from the models already fitted there; the best
+    /// blend is kept only when it lifts the validation NDCG by more than 0.5 %, and is then refitted on all the data
+    /// (two fits instead of one). The scores are in <see cref="AutoSelection.Candidates"/> with
+    /// <see cref="CandidateScore.Stage"/> "blend".
+    /// </summary>
+    public AutoRecommenderBuilder Blend(bool blend = true) => new(_candidates, ValidationFraction, SeedValue, K, ThreadCount, TuneWinner, blend);
+
+    /// <summary>Whether <see cref="Blend"/> is on.</summary>
+    public bool BlendRunnerUp { get; }
+
+    /// <summary>Whether <see cref="Tune"/> is on.</summary>
+    public bool TuneWinner { get; }
+
+    /// <inheritdoc />
+    public RecommenderModel Fit(InteractionSet train, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+        => Select(train, null, progress, cancellationToken).Model;
+
+    /// <summary>Runs the selection and returns the winner with every candidate's validation score.</summary>
+    /// <param name="train">Training interactions.</param>
+    /// <param name="candidateProgress">Receives each candidate's score as it is measured.</param>
+    /// <param name="progress">Receives the training progress of every fit.</param>
+    /// <param name="cancellationToken">Cancels the selection.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (named).</exception>
+    /// <exception cref="ArgumentException">The training set is empty.</exception>
+    public AutoSelection Select(InteractionSet train, IProgress<CandidateScore>? candidateProgress = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        Check.OpenClosed(ValidationFraction, 0, 0.5, nameof(ValidationFraction));
+        Check.Range(K, 1, 1000, nameof(K));
+        Check.Range(ThreadCount, 0, Internal.ThreadCount.Max, nameof(ThreadCount));
+        if (train.Count == 0)
+        {
+            throw new ArgumentException($"{train.SourceName}: the training set is empty.", nameof(train));
+        }
+
+        var watch = Stopwatch.StartNew();
+        var candidates = _candidates ?? DefaultCandidates();
+        var scores = new List<CandidateScore>(candidates.Count);
+        InteractionSet inner, validation;
+        try
+        {
+            (inner, validation) = train.SplitPerUser(ValidationFraction, SeedValue);
+        }
+        catch (ArgumentException)
+        {
+            // Every user has a single row: nothing to validate on; the first candidate is used as is.
+            var only = candidates[0];
+            scores.Add(new CandidateScore(only.Algorithm, only.Parameters, double.NaN, double.NaN, 0, "no user has two rows, so no validation split exists"));
+            return new AutoSelection(only.Fit(train, progress, cancellationToken), only.Algorithm, scores, 0, watch.Elapsed.TotalSeconds);
+        }
+
+        var best = -1;
+        var bestNdcg = double.NegativeInfinity;
+        var users = 0;
+        RecommenderModel? lastModel = null;
+        double Score(IRecommenderBuilder candidate, string stage)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var start = watch.Elapsed.TotalSeconds;
+            CandidateScore score;
+            var ndcg = double.NaN;
+            lastModel = null;
+            try
+            {
+                var model = candidate.Fit(inner, progress, cancellationToken);
+                var m = Evaluation.RankingCore(model, validation, new RankingOptions { K = K }, auc: false, cancellationToken);
+                lastModel = model;
+                users = m.Users;
+                ndcg = m.Ndcg;
+                score = new CandidateScore(candidate.Algorithm, candidate.Parameters, m.Ndcg, m.Recall, watch.Elapsed.TotalSeconds - start, null) { Stage = stage };
+            }
+            catch (Exception e) when (e is ArgumentException or InsufficientMemoryException or NotSupportedException or TrainingDivergedException)
+            {
+                score = new CandidateScore(candidate.Algorithm, candidate.Parameters, double.NaN, double.NaN, watch.Elapsed.TotalSeconds - start, e.Message) { Stage = stage };
+            }
+
+            scores.Add(score);
+            candidateProgress?.Report(score);
+            return ndcg;
+        }
+
+        var validationModels = new RecommenderModel?[candidates.Count];
+        var selectionNdcg = new double[candidates.Count];
+        for (var c = 0; c < candidates.Count; c++)
+        {
+            var ndcg = Score(candidates[c], CandidateScore.SelectionStage);
+            selectionNdcg[c] = ndcg;
+            validationModels[c] = BlendRunnerUp ? lastModel : null; // kept for the blend stage only
+            if (ndcg > bestNdcg)
+            {
+                bestNdcg = ndcg;
+                best = c;
+            }
+        }
+
+        if (best < 0)
+        {
+            throw new InvalidOperationException($"No candidate could be trained on {train.SourceName}: " + string.Join("; ", scores.Select(s => $"{s.Algorithm}: {s.Skipped}")));
+        }
+
+        var chosen = candidates[best];
+        var chosenModel = validationModels[best];
+
+        // The runner-up for the blend stage: the best selection candidate of another algorithm (its defaults,
+        // untuned; tuning keeps the winner's algorithm). Only its and the winner's validation models are kept.
+        var runnerUp = -1;
+        for (var c = 0; c < candidates.Count; c++)
+        {
+            if (validationModels[c] is not null && candidates[c].Algorithm != chosen.Algorithm && candidates[c] is not BlendBuilder
+                && (runnerUp < 0 || selectionNdcg[c] > selectionNdcg[runnerUp]))
+            {
+                runnerUp = c;
+            }
+        }
+
+        var runnerUpModel = runnerUp >= 0 ? validationModels[runnerUp] : null;
+        Array.Clear(validationModels);
+        if (TuneWinner)
+        {
+            foreach (var axis in AutoCandidates.TuningAxes(chosen))
+            {
+                IRecommenderBuilder? step = null;
+                var stepNdcg = bestNdcg * (1 + AutoCandidates.TuningMargin);
+                RecommenderModel? stepModel = null;
+                foreach (var variant in axis(chosen))
+                {
+                    var ndcg = Score(variant, CandidateScore.TuningStage);
+                    if (ndcg > stepNdcg)
+                    {
+                        stepNdcg = ndcg;
+                        step = variant;
+                        stepModel = BlendRunnerUp ? lastModel : null;
+                    }
+                }
+
+                if (step is not null)
+                {
+                    chosen = step;
+                    chosenModel = stepModel;
+                    bestNdcg = stepNdcg;
+                }
+            }
+        }
+
+        if (BlendRunnerUp && chosenModel is not null && chosen is not BlendBuilder)
+        {
+            if (runnerUpModel is not null)
+            {
+                BlendBuilder? bestBlend = null;
+                var blendNdcg = bestNdcg * (1 + AutoCandidates.TuningMargin);
+                var start = watch.Elapsed.TotalSeconds;
+                var weights = AutoCandidates.BlendWeights;
+                var metrics = BlendValidation.Evaluate(chosenModel, runnerUpModel, weights, validation, K, Internal.ThreadCount.Effective(ThreadCount), cancellationToken);
+                var seconds = (watch.Elapsed.TotalSeconds - start) / weights.Length; // one pass scored every weight
+                for (var v = 0; v < weights.Length; v++)
+                {
+                    var builder = Recommenders.Blend(chosen, candidates[runnerUp]).Weights(weights[v], 1 - weights[v]);
+                    var score = new CandidateScore(builder.Algorithm, builder.Parameters, metrics[v].Ndcg, metrics[v].Recall, seconds, null) { Stage = CandidateScore.BlendStage };
+                    scores.Add(score);
+                    candidateProgress?.Report(score);
+                    if (metrics[v].Ndcg > blendNdcg)
+                    {
+                        blendNdcg = metrics[v].Ndcg;
+                        bestBlend = builder;
+                    }
+                }
+
+                if (bestBlend is not null)
+                {
+                    chosen = bestBlend;
+                    bestNdcg = blendNdcg;
+                }
+            }
+        }
+
+        var winner = chosen.Fit(train, progress, cancellationToken);
+        return new AutoSelection(winner, chosen.Algorithm, scores, users, watch.Elapsed.TotalSeconds);
+    }
+}
+
+/// <summary>The default candidate list of <see cref="Recommenders.Auto"/>.</summary>
+internal static class AutoCandidates
+{
+    public static IEnumerable<IRecommenderBuilder> Defaults() => AlgorithmRegistry.All.Where(a => a.AutoCandidate).Select(a => a.Create());
+
+    /// <summary>Relative validation gain a tuning step (or a blend) must exceed to be kept (below it, the split's noise decides).</summary>
+    public const double TuningMargin = 0.005;
+
+    /// <summary>The winner's weights tried by the blend stage (the runner-up gets the rest).</summary>
+    public static readonly double[] BlendWeights = [0.8, 0.65, 0.5, 0.35, 0.2];
+
+    /// <summary>The knobs worth tuning for a builder's algorithm, from its registration (none for an unregistered builder).</summary>
+    public static IReadOnlyList<Func<IRecommenderBuilder, IReadOnlyList<IRecommenderBuilder>>> TuningAxes(IRecommenderBuilder builder) =>
+        AlgorithmRegistry.ForBuilder(builder)?.TuningAxes ?? [];
+}
+
+/// <summary>
+/// The blend stage's validation: both models score each validation user once, and every weight's blend is ranked
+/// from those two score vectors (the arithmetic of <see cref="BlendModel"/>), so trying five weights costs
+/// about one evaluation of each model.
+/// </summary>
+internal static class BlendValidation
+{
+    public static RankingMetrics[] Evaluate(RecommenderModel first, RecommenderModel second, IReadOnlyList<double> firstWeights, InteractionSet validation, int k, int threads, CancellationToken cancellationToken)
+    {
+        var cases = Evaluation.Cases(first, validation, new RankingOptions { K = k }, out _);
+        return RankingEvaluator.EvaluateVariants(cases, first.ItemIds.Count, k, firstWeights.Count, () => new Scorer(first, second, firstWeights), threads, cancellationToken);
+    }
+
+    private sealed class Scorer(RecommenderModel first, RecommenderModel second, IReadOnlyList<double> firstWeights) : RankingEvaluator.IVariantScorer
+    {
+        private readonly float[] _a = new float[first.ItemIds.Count];
+        private readonly float[] _b = new float[first.ItemIds.Count];
+        private (double Mean, double Sd) _ma;
+        private (double Mean, double Sd) _mb;
+
+        public void Prepare(int user)
+        {
+            first.ScoreUser(user, _a);
+            second.ScoreUser(user, _b);
+            var seen = first.SeenItems(user);
+            _ma = BlendModel.Moments(_a, seen);
+            _mb = BlendModel.Moments(_b, seen);
+        }
+
+        public void Score(int variant, Span<float> scores)
+        {
+            scores.Clear();
+            BlendModel.AddStandardised(scores, _a, _ma, firstWeights[variant]);
+            BlendModel.AddStandardised(scores, _b, _mb, 1 - firstWeights[variant]);
+        }
+    }
+}

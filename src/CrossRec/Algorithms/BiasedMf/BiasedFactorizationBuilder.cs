@@ -1,0 +1,149 @@
+namespace CrossRec.Algorithms.BiasedMf;
+
+/// <summary>
+/// Immutable fluent builder of a biased matrix factorization: each call returns a new builder, so a
+/// configured builder can be shared and reused. Options are validated by <c>Fit</c>.
+/// </summary>
+public sealed class BiasedFactorizationBuilder : IRecommenderBuilder
+{
+    private readonly Device _device;
+    private readonly IComputeEngine? _engine;
+
+    internal BiasedFactorizationBuilder(FactorizationOptions options, Device device, IComputeEngine? engine)
+    {
+        Options = options;
+        _device = device;
+        _engine = engine;
+    }
+
+    /// <summary>The options collected so far.</summary>
+    public FactorizationOptions Options { get; }
+
+    /// <summary>Number of latent factors k.</summary>
+    public BiasedFactorizationBuilder Factors(int factors) => With(Options with { Factors = factors });
+
+    /// <summary>Passes over the training data.</summary>
+    public BiasedFactorizationBuilder Epochs(int epochs) => With(Options with { Epochs = epochs });
+
+    /// <summary>Factor learning rate; the biases have their own (<see cref="BiasLearningRate"/>, default 0.005; set it to null in the options to follow this one).</summary>
+    public BiasedFactorizationBuilder LearningRate(float learningRate) => With(Options with { LearningRate = learningRate });
+
+    /// <summary>Bias learning rate.</summary>
+    public BiasedFactorizationBuilder BiasLearningRate(float learningRate) => With(Options with { BiasLearningRate = learningRate });
+
+    /// <summary>L2 penalty on the factors (and biases unless set separately).</summary>
+    public BiasedFactorizationBuilder Regularization(float regularization) => With(Options with { Regularization = regularization });
+
+    /// <summary>L2 penalty on the biases.</summary>
+    public BiasedFactorizationBuilder BiasRegularization(float regularization) => With(Options with { BiasRegularization = regularization });
+
+    /// <summary>Multiplicative learning-rate decay per epoch.</summary>
+    public BiasedFactorizationBuilder LearningRateDecay(float decay) => With(Options with { LearningRateDecay = decay });
+
+    /// <summary>Standard deviation of the factor initialisation.</summary>
+    public BiasedFactorizationBuilder InitStandardDeviation(float sd) => With(Options with { InitStandardDeviation = sd });
+
+    /// <summary>Seed of initialisation and shuffling.</summary>
+    public BiasedFactorizationBuilder Seed(int seed) => With(Options with { Seed = seed });
+
+    /// <summary>Worker threads (0 = all cores; 0..1024). More than the core count is clamped to it, with a warning in the fitted model's training note.</summary>
+    public BiasedFactorizationBuilder Threads(int threads) => With(Options with { Threads = threads });
+
+    /// <summary>Single-threaded, fixed-order training: bit-identical models for the same seed.</summary>
+    public BiasedFactorizationBuilder Deterministic(bool deterministic = true) => With(Options with { Deterministic = deterministic });
+
+    /// <summary>Stop after <paramref name="patience"/> epochs without validation improvement; keep the best epoch.</summary>
+    public BiasedFactorizationBuilder EarlyStopping(int patience) => With(Options with { EarlyStoppingPatience = patience });
+
+    /// <summary>Training algorithm.</summary>
+    public BiasedFactorizationBuilder Algorithm(FactorizationAlgorithm algorithm) => With(Options with { Algorithm = algorithm });
+
+    /// <summary>Loss weight per domain name.</summary>
+    public BiasedFactorizationBuilder DomainWeights(IReadOnlyDictionary<string, float> weights) => With(Options with { DomainWeights = new Dictionary<string, float>(weights) });
+
+    /// <summary>Replaces all options.</summary>
+    public BiasedFactorizationBuilder WithOptions(FactorizationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return With(options);
+    }
+
+    /// <summary>Chooses the device; <see cref="Device.Auto"/> (the default) uses a GPU when CrossRec.Torch and CUDA are available.</summary>
+    public BiasedFactorizationBuilder OnDevice(Device device) => new(Options, device, null);
+
+    /// <summary>Runs on a specific engine instance (for example a configured TorchEngine).</summary>
+    internal BiasedFactorizationBuilder OnEngine(IComputeEngine engine)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        return new BiasedFactorizationBuilder(Options, _device, engine);
+    }
+
+    /// <summary>The engine <c>Fit</c> will use.</summary>
+    internal IComputeEngine ResolveEngine() => _engine ?? EngineResolver.Resolve(_device);
+
+    /// <summary>The name of the engine <c>Fit</c> will use ("cpu", "cuda:0", "libtorch-cpu").</summary>
+    /// <exception cref="InvalidOperationException"><see cref="Device.Cuda"/> was asked for but is not available; the message says why.</exception>
+    public string EngineName => ResolveEngine().Name;
+
+    /// <summary>
+    /// Trains on implicit feedback, the better choice for top-N recommendation from purchases, views or
+    /// ratings alike: every (user, item) interaction is a positive with target 1 whatever its value, and
+    /// <paramref name="negativesPerPositive"/> of the user's unobserved items (of the same domain, when the data
+    /// has domains) are sampled once as negatives with target 0. Scores estimate how likely the user is to
+    /// interact with an item; <see cref="RecommenderModel.SeenItems"/> are the observed items only.
+    /// </summary>
+    /// <param name="interactions">Observed interactions (values are ignored).</param>
+    /// <param name="negativesPerPositive">Sampled negatives per positive (1..1000).</param>
+    /// <param name="progress">Optional per-epoch progress.</param>
+    /// <param name="cancellationToken">Cancels training.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the message names it).</exception>
+    public FactorizationModel FitImplicit(InteractionSet interactions, int negativesPerPositive = 4, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(interactions);
+        return new JointFactorizationBuilder(this, new JointTrainingOptions { Feedback = FeedbackKind.Implicit, NegativesPerPositive = negativesPerPositive })
+            .FitUnchecked(interactions, progress, cancellationToken);
+    }
+
+    /// <summary>Validates the options and trains a model.</summary>
+    /// <param name="train">Training interactions.</param>
+    /// <param name="progress">Optional per-epoch progress.</param>
+    /// <param name="cancellationToken">Cancels training.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the message names it).</exception>
+    /// <exception cref="TrainingDivergedException">The loss became NaN/∞ (learning rate too large).</exception>
+    public FactorizationModel Fit(InteractionSet train, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default)
+        => Fit(train, null, progress, cancellationToken);
+
+    /// <summary>Validates the options and trains a model, reporting validation RMSE (and early stopping when configured).</summary>
+    public FactorizationModel Fit(InteractionSet train, InteractionSet? validation, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        Options.Validate();
+        string? fallback = null;
+        var engine = _engine ?? EngineResolver.Resolve(_device, out fallback);
+        var model = engine.Factorize(train, validation, Options, progress, cancellationToken);
+        var note = ThreadCount.Join(fallback, Options.Deterministic ? null : ThreadCount.ClampWarning(Options.Threads, "FactorizationOptions.Threads"));
+        return note is not null && model.Info is { } info ? model.WithInfo(info with { Note = ThreadCount.Join(info.Note, note) }) : model;
+    }
+
+    /// <inheritdoc />
+    string IRecommenderBuilder.Algorithm => "biased-mf";
+
+    /// <inheritdoc />
+    IReadOnlyDictionary<string, string> IRecommenderBuilder.Parameters => new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["factors"] = RecommenderModel.Invariant(Options.Factors),
+        ["epochs"] = RecommenderModel.Invariant(Options.Epochs),
+        ["learning_rate"] = RecommenderModel.Invariant(Options.LearningRate),
+        ["regularization"] = RecommenderModel.Invariant(Options.Regularization),
+        ["seed"] = RecommenderModel.Invariant(Options.Seed),
+    };
+
+    /// <inheritdoc />
+    RecommenderModel IRecommenderBuilder.Fit(InteractionSet train, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        var epochs = progress is null ? null : new SynchronousProgress<EpochReport>(e => progress.Report(new TrainingProgress("biased-mf", e.Epoch, e.TotalEpochs, e.TrainRmse, e.Elapsed, e.Device)));
+        return Fit(train, epochs, cancellationToken);
+    }
+
+    private BiasedFactorizationBuilder With(FactorizationOptions options) => new(options, _device, _engine);
+}

@@ -1,0 +1,197 @@
+using System.Diagnostics;
+
+namespace CrossRec.Algorithms.Bpr;
+
+/// <summary>
+/// Immutable fluent builder of a <see cref="BprModel"/>: each call returns a new builder, so a configured
+/// builder can be shared and reused. Options are validated by <see cref="Fit"/>.
+/// </summary>
+public sealed class BprBuilder : IRecommenderBuilder
+{
+    private readonly Device _device;
+    private readonly IComputeEngine? _engine;
+
+    internal BprBuilder(BprOptions options, Device device, IComputeEngine? engine)
+    {
+        Options = options;
+        _device = device;
+        _engine = engine;
+    }
+
+    /// <summary>The options collected so far.</summary>
+    public BprOptions Options { get; }
+
+    /// <summary>Number of latent factors k.</summary>
+    public BprBuilder Factors(int factors) => With(Options with { Factors = factors });
+
+    /// <summary>Passes over the sampled positives.</summary>
+    public BprBuilder Epochs(int epochs) => With(Options with { Epochs = epochs });
+
+    /// <summary>SGD step size of the factors and biases.</summary>
+    public BprBuilder LearningRate(float learningRate) => With(Options with { LearningRate = learningRate });
+
+    /// <summary>How the learning rate changes over the epochs.</summary>
+    public BprBuilder Schedule(BprLearningRateSchedule schedule) => With(Options with { Schedule = schedule });
+
+    /// <summary>One L2 penalty for the user, positive-item and negative-item factors.</summary>
+    public BprBuilder Regularization(float regularization) => With(Options with
+    {
+        UserRegularization = regularization,
+        PositiveItemRegularization = regularization,
+        NegativeItemRegularization = regularization,
+    });
+
+    /// <summary>L2 penalty on the user factors.</summary>
+    public BprBuilder UserRegularization(float regularization) => With(Options with { UserRegularization = regularization });
+
+    /// <summary>L2 penalty on the factors of a step's positive item.</summary>
+    public BprBuilder PositiveItemRegularization(float regularization) => With(Options with { PositiveItemRegularization = regularization });
+
+    /// <summary>L2 penalty on the factors of a step's negative item.</summary>
+    public BprBuilder NegativeItemRegularization(float regularization) => With(Options with { NegativeItemRegularization = regularization });
+
+    /// <summary>L2 penalty on the item biases.</summary>
+    public BprBuilder BiasRegularization(float regularization) => With(Options with { BiasRegularization = regularization });
+
+    /// <summary>Learn item biases (the default) or score by p_u·q_i alone.</summary>
+    public BprBuilder ItemBiases(bool itemBiases = true) => With(Options with { ItemBiases = itemBiases });
+
+    /// <summary>SGD steps per epoch as a multiple of the distinct training pairs.</summary>
+    public BprBuilder SamplesPerEpoch(double multiple) => With(Options with { SamplesPerEpoch = multiple });
+
+    /// <summary>Standard deviation of the factor initialisation.</summary>
+    public BprBuilder InitStandardDeviation(float sd) => With(Options with { InitStandardDeviation = sd });
+
+    /// <summary>Draw negatives from the positive's domain when the data has domains (the default).</summary>
+    public BprBuilder DomainAwareNegatives(bool domainAware = true) => With(Options with { DomainAwareNegatives = domainAware });
+
+    /// <summary>Fold-in passes over a new user's items.</summary>
+    public BprBuilder FoldInEpochs(int epochs) => With(Options with { FoldInEpochs = epochs });
+
+    /// <summary>Seed of the initialisation, shuffles, negatives and fold-in.</summary>
+    public BprBuilder Seed(int seed) => With(Options with { Seed = seed });
+
+    /// <summary>Worker threads (0 = all cores; 0..1024). More than the core count is clamped to it, with a warning in the fitted model's training note.</summary>
+    public BprBuilder Threads(int threads) => With(Options with { Threads = threads });
+
+    /// <summary>Single-threaded, fixed-order training: bit-identical models for the same seed.</summary>
+    public BprBuilder Deterministic(bool deterministic = true) => With(Options with { Deterministic = deterministic });
+
+    /// <summary>Replaces all options.</summary>
+    public BprBuilder WithOptions(BprOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return With(options);
+    }
+
+    /// <summary>Chooses the device; <see cref="Device.Auto"/> (the default) uses an engine with a BPR kernel and otherwise the CPU engine, saying so in the training info.</summary>
+    public BprBuilder OnDevice(Device device) => new(Options, device, null);
+
+    /// <summary>Runs on a specific engine instance; it must offer <see cref="IBprKernel"/>.</summary>
+    internal BprBuilder OnEngine(IComputeEngine engine)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        return new BprBuilder(Options, _device, engine);
+    }
+
+    /// <summary>Validates the options and trains a model.</summary>
+    /// <param name="train">Training interactions; every distinct (user, item) pair is a positive and the values are not used (they must not be negative).</param>
+    /// <param name="progress">Receives one report per epoch; its loss is the epoch's mean −ln σ(x̂_ui − x̂_uj).</param>
+    /// <param name="cancellationToken">Checked before and inside every epoch.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the message names it).</exception>
+    /// <exception cref="ArgumentException">The training set is empty or has a negative value.</exception>
+    /// <exception cref="TrainingDivergedException">The loss or a parameter became NaN/∞ (the message names <see cref="BprOptions.LearningRate"/>).</exception>
+    /// <exception cref="NotSupportedException">The engine chosen with <see cref="OnEngine"/> or <see cref="Device.Cuda"/> has no BPR kernel.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    public BprModel Fit(InteractionSet train, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        var o = Options;
+        o.Validate();
+        if (train.Count == 0)
+        {
+            throw new ArgumentException($"{train.SourceName}: the training set is empty.", nameof(train));
+        }
+
+        var values = train.Values;
+        for (var r = 0; r < values.Length; r++)
+        {
+            if (values[r] < 0)
+            {
+                throw new ArgumentException($"{train.SourceName}: row {r} has value {values[r]}; BPR treats every interaction as a positive, so values must not be negative.", nameof(train));
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var watch = Stopwatch.StartNew();
+        var (engine, kernel, note) = EngineResolver.ResolveKernel<IBprKernel>(_device, _engine, "bpr");
+        using var session = kernel.Start(train, o);
+        var auc = new List<double>(Math.Min(o.Epochs, 4096));
+        var lastLoss = 0.0;
+        var lastSteps = 0L;
+        var (history, _) = TrainingLoop.Run(
+            "bpr",
+            engine.Name,
+            o.Epochs,
+            (epoch, ct) =>
+            {
+                var r = session.RunEpoch(epoch, o.LearningRateAt(epoch), ct);
+                auc.Add(r.SampledAuc);
+                lastLoss = r.Loss;
+                lastSteps = r.Steps;
+                return (r.Loss, new Dictionary<string, double>(1, StringComparer.Ordinal) { ["sampled-auc"] = r.SampledAuc });
+            },
+            $"learning rate {RecommenderModel.Invariant(o.LearningRate)} ({nameof(BprOptions.LearningRate)})",
+            () => (lastSteps == 0 || double.IsFinite(lastLoss)) && session.ParametersFinite(),
+            progress,
+            cancellationToken);
+        var k = o.Factors;
+        var userFactors = new float[train.UserCount * k];
+        var itemFactors = new float[train.ItemCount * k];
+        var itemBias = o.ItemBiases ? new float[train.ItemCount] : null;
+        session.CopyParameters(userFactors, itemFactors, itemBias);
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["factors"] = RecommenderModel.Invariant(k),
+            ["epochs"] = RecommenderModel.Invariant(o.Epochs),
+            ["learning-rate"] = RecommenderModel.Invariant(o.LearningRate),
+            ["schedule"] = o.Schedule.ToString(),
+            ["user-regularization"] = RecommenderModel.Invariant(o.UserRegularization),
+            ["positive-item-regularization"] = RecommenderModel.Invariant(o.PositiveItemRegularization),
+            ["negative-item-regularization"] = RecommenderModel.Invariant(o.NegativeItemRegularization),
+            ["bias-regularization"] = RecommenderModel.Invariant(o.BiasRegularization),
+            ["item-biases"] = o.ItemBiases ? "true" : "false",
+            ["samples-per-epoch"] = RecommenderModel.Invariant(o.SamplesPerEpoch),
+            ["init-sd"] = RecommenderModel.Invariant(o.InitStandardDeviation),
+            ["domain-aware-negatives"] = o.DomainAwareNegatives && train.HasDomains ? "true" : "false",
+            ["fold-in-epochs"] = RecommenderModel.Invariant(o.FoldInEpochs),
+            ["seed"] = RecommenderModel.Invariant(o.Seed),
+            ["threads"] = RecommenderModel.Invariant(o.EffectiveThreads),
+            ["deterministic"] = o.Deterministic ? "true" : "false",
+            ["final-loss"] = RecommenderModel.Invariant(lastLoss),
+            ["final-sampled-auc"] = RecommenderModel.Invariant(auc[^1]),
+        };
+        var info = new RecommenderTrainingInfo("bpr", engine.Name, parameters, o.Epochs, watch.Elapsed.TotalSeconds, history, ThreadCount.Join(note, o.Deterministic ? null : ThreadCount.ClampWarning(o.Threads, "BprOptions.Threads")));
+        var foldIn = new BprModel.FoldInSettings(o.Seed, o.LearningRate, o.Schedule, o.UserRegularization, o.FoldInEpochs, o.DomainAwareNegatives && train.HasDomains);
+        return new BprModel(RecommenderModel.CommonFrom(train, info), k, userFactors, itemFactors, itemBias, foldIn, auc);
+    }
+
+    /// <inheritdoc />
+    public string Algorithm => "bpr";
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, string> Parameters => new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["factors"] = RecommenderModel.Invariant(Options.Factors),
+        ["epochs"] = RecommenderModel.Invariant(Options.Epochs),
+        ["learning-rate"] = RecommenderModel.Invariant(Options.LearningRate),
+        ["schedule"] = Options.Schedule.ToString(),
+        ["user-regularization"] = RecommenderModel.Invariant(Options.UserRegularization),
+        ["seed"] = RecommenderModel.Invariant(Options.Seed),
+    };
+
+    /// <inheritdoc />
+    RecommenderModel IRecommenderBuilder.Fit(InteractionSet train, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) => Fit(train, progress, cancellationToken);
+
+    private BprBuilder With(BprOptions options) => new(options, _device, _engine);
+}

@@ -1,0 +1,248 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Numerics.Tensors;
+using CrossRec.Engines.Cpu.Ease;
+
+namespace CrossRec.Algorithms.Ease;
+
+/// <summary>
+/// Immutable fluent builder of an <see cref="EaseModel"/>: each call returns a new builder, so a configured
+/// builder can be shared and reused. Options are validated by <see cref="Fit"/>.
+/// </summary>
+/// <example>
+/// <code>
+/// var ease = Recommenders.Ease().Fit(train);                  // λ and the kept items from the data
+/// var tuned = Recommenders.Ease().Lambda(300).MinItemSupport(2).Fit(train, progress, cancellationToken);
+/// </code>
+/// </example>
+public sealed class EaseBuilder : IRecommenderBuilder
+{
+    private const string AlgorithmTag = "ease";
+    private const int Stages = 3;
+    private readonly Device _device;
+    private readonly IComputeEngine? _engine;
+
+    internal EaseBuilder(EaseOptions options, Device device, IComputeEngine? engine)
+    {
+        Options = options;
+        _device = device;
+        _engine = engine;
+    }
+
+    /// <summary>The options collected so far.</summary>
+    public EaseOptions Options { get; }
+
+    /// <summary>Absolute L2 penalty λ (instead of the data-derived default).</summary>
+    public EaseBuilder Lambda(double lambda) => With(Options with { Lambda = lambda });
+
+    /// <summary>λ as a multiple of the mean diagonal of XᵀX (used while no absolute <see cref="Lambda"/> is set).</summary>
+    public EaseBuilder LambdaScale(double scale) => With(Options with { Lambda = null, LambdaScale = scale });
+
+    /// <summary>Extra penalty α·G_ii on each item's own diagonal (the EDLAE regulariser; α = p/(1 − p) for a dropout rate p).</summary>
+    public EaseBuilder DiagonalPenalty(double alpha) => With(Options with { DiagonalPenalty = alpha });
+
+    /// <summary>What X holds: log(1 + value) for non-negative data, else binary (<see cref="EaseValues.Auto"/>, the default), or one of them, or the raw values.</summary>
+    public EaseBuilder Values(EaseValues values) => With(Options with { Values = values });
+
+    /// <summary>Leave items with fewer distinct training users out of the Gram matrix; null restores the automatic rule.</summary>
+    public EaseBuilder MinItemSupport(int? minItemSupport) => With(Options with { MinItemSupport = minItemSupport });
+
+    /// <summary>The most items the automatic <see cref="MinItemSupport"/> keeps.</summary>
+    public EaseBuilder MaxItems(int maxItems) => With(Options with { MaxItems = maxItems });
+
+    /// <summary>The most memory the float64 Gram matrix may take.</summary>
+    public EaseBuilder MaxGramBytes(long bytes) => With(Options with { MaxGramBytes = bytes });
+
+    /// <summary>Worker threads (0 = all cores; 0..1024); the model is the same at any count. More than the core count is clamped to it, with a warning in the fitted model's training note.</summary>
+    public EaseBuilder Threads(int threads) => With(Options with { Threads = threads });
+
+    /// <summary>Replaces all options.</summary>
+    public EaseBuilder WithOptions(EaseOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return With(options);
+    }
+
+    /// <summary>Chooses the device of the Gram inverse; <see cref="Device.Auto"/> (the default) uses an engine with an <see cref="IGramSolver"/> kernel when one is available, else the CPU.</summary>
+    public EaseBuilder OnDevice(Device device) => new(Options, device, null);
+
+    /// <summary>Runs the Gram inverse on a specific engine instance (it must provide <see cref="IGramSolver"/>).</summary>
+    internal EaseBuilder OnEngine(IComputeEngine engine)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        return new EaseBuilder(Options, _device, engine);
+    }
+
+    /// <summary>
+    /// Validates the options and trains: builds <c>XᵀX + λI</c> over the kept items, inverts it, and forms
+    /// <c>B</c>. Reports three stages through <paramref name="progress"/> (iteration 1: Gram matrix built,
+    /// 2: factorised, 3: inverted; the loss is NaN).
+    /// </summary>
+    /// <param name="train">Training interactions.</param>
+    /// <param name="progress">Optional stage reports.</param>
+    /// <param name="cancellationToken">Honoured inside the Gram, factorisation and inverse loops.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the message names it).</exception>
+    /// <exception cref="ArgumentException">The training set is empty, has negative values with <see cref="EaseValues.Log"/>, or keeps no item or more items than <see cref="EaseOptions.MaxGramBytes"/> allows (the message names the option to change).</exception>
+    /// <exception cref="TrainingDivergedException">The Gram matrix is not numerically positive definite (λ far too small for the values).</exception>
+    /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    public EaseModel Fit(InteractionSet train, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        var o = Options;
+        o.Validate();
+        if (train.Count == 0)
+        {
+            throw new ArgumentException($"{train.SourceName}: the training set is empty.", nameof(train));
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var watch = Stopwatch.StartNew();
+        var (engine, solver, note) = EngineResolver.ResolveKernel<IGramSolver>(_device, _engine, Algorithm);
+        var matrix = train.ToMatrix();
+        var values = o.Values;
+        if (values == EaseValues.Auto)
+        {
+            values = matrix.NonZeros > 0 && TensorPrimitives.Min(matrix.UserValues) < 0 ? EaseValues.Binary : EaseValues.Log;
+        }
+
+        var userWeights = EaseModel.Transform(matrix.UserValuesArray, values, train.SourceName);
+        var itemWeights = EaseModel.Transform(matrix.ItemValuesArray, values, train.SourceName);
+
+        var support = new int[matrix.ItemCount];
+        for (var i = 0; i < support.Length; i++)
+        {
+            support[i] = matrix.ItemDegree(i);
+        }
+
+        var (threshold, rule) = ChooseSupport(support, o, train.SourceName);
+        var (kept, keptIndex) = EaseModel.SelectKept(support, threshold);
+        var m = kept.Length;
+        var meanDiagonal = EaseGram.MeanDiagonal(matrix, itemWeights, kept);
+        var lambda = o.Lambda ?? (o.LambdaScale * meanDiagonal);
+        if (!(lambda > 0) || !double.IsFinite(lambda))
+        {
+            throw new ArgumentException($"{train.SourceName}: λ = {o.LambdaScale} × mean diagonal {meanDiagonal} is not a positive number (are all values 0?); set {nameof(EaseOptions.Lambda)}.", nameof(train));
+        }
+
+        var parallel = new ParallelOptions
+        {
+            MaxDegreeOfParallelism = ThreadCount.Effective(o.Threads),
+            CancellationToken = cancellationToken,
+        };
+        var gram = EaseGram.Build(matrix, userWeights, itemWeights, kept, keptIndex, lambda, o.DiagonalPenalty, parallel);
+        Report(progress, 1, watch, engine.Name);
+        try
+        {
+            solver.InvertSpd(gram, m, ThreadCount.Effective(o.Threads), stage => Report(progress, stage == GramSolverStage.Factorized ? 2 : 3, watch, engine.Name), cancellationToken);
+        }
+        catch (ArithmeticException e) when (e is not TrainingDivergedException)
+        {
+            throw new TrainingDivergedException($"EASE: XᵀX + λI with λ = {lambda.ToString("G6", CultureInfo.InvariantCulture)} is not numerically positive definite ({e.Message}); raise {nameof(EaseOptions.Lambda)} or use {nameof(EaseOptions.Values)} = {nameof(EaseValues.Log)} or {nameof(EaseValues.Binary)} for extreme values.");
+        }
+
+        var weights = EaseGram.Weights(gram, m, parallel);
+        gram = null;
+        var seen = RecommenderModel.SeenFrom(train);
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["lambda"] = RecommenderModel.Invariant(lambda),
+            ["lambdaRule"] = o.Lambda is null ? $"{RecommenderModel.Invariant(o.LambdaScale)} x mean diagonal {RecommenderModel.Invariant(meanDiagonal)}" : "explicit",
+            ["diagonalPenalty"] = RecommenderModel.Invariant(o.DiagonalPenalty),
+            ["values"] = values.ToString(),
+            ["valuesRule"] = o.Values == EaseValues.Auto ? (values == EaseValues.Log ? "auto: values are non-negative" : "auto: negative values present") : "explicit",
+            ["minItemSupport"] = RecommenderModel.Invariant(threshold),
+            ["minItemSupportRule"] = rule,
+            ["keptItems"] = RecommenderModel.Invariant(m),
+            ["maxItems"] = RecommenderModel.Invariant(o.MaxItems),
+            ["maxGramBytes"] = RecommenderModel.Invariant(o.MaxGramBytes),
+            ["threads"] = RecommenderModel.Invariant(o.Threads),
+        };
+        var info = new RecommenderTrainingInfo(AlgorithmTag, engine.Name, parameters, 0, watch.Elapsed.TotalSeconds, [], ThreadCount.Join(note, ThreadCount.ClampWarning(o.Threads, "EaseOptions.Threads")));
+        return new EaseModel(
+            train.UserIds, train.ItemIds, weights, threshold, lambda, values,
+            seen.Offsets, seen.Items, seen.Values, train.Domains, train.HasDomains ? train.ItemDomains.ToArray() : null, info);
+    }
+
+    /// <summary>The support threshold and how it was chosen; refuses an explicit one that keeps nothing or too much.</summary>
+    internal static (int Threshold, string Rule) ChooseSupport(int[] support, EaseOptions o, string source)
+    {
+        var maxSupport = 0;
+        foreach (var s in support)
+        {
+            maxSupport = Math.Max(maxSupport, s);
+        }
+
+        // count[t] = items with support ≥ t, for t up to the largest support.
+        var atLeast = new long[maxSupport + 2];
+        foreach (var s in support)
+        {
+            atLeast[s]++;
+        }
+
+        for (var t = maxSupport - 1; t >= 0; t--)
+        {
+            atLeast[t] += atLeast[t + 1];
+        }
+
+        long Kept(int t) => t <= maxSupport ? atLeast[t] : 0;
+        var byMemory = (long)Math.Floor(Math.Sqrt(o.MaxGramBytes / 8.0));
+        if (o.MinItemSupport is { } explicitThreshold)
+        {
+            var m = Kept(explicitThreshold);
+            if (m == 0)
+            {
+                throw new ArgumentException($"{source}: no item has {explicitThreshold} or more training users ({nameof(EaseOptions.MinItemSupport)} = {explicitThreshold}; the most any item has is {maxSupport}); lower {nameof(EaseOptions.MinItemSupport)}.", "train");
+            }
+
+            if (m * m * 8 > o.MaxGramBytes || m > EaseOptions.MaxOrder)
+            {
+                throw new ArgumentException(
+                    string.Create(CultureInfo.InvariantCulture, $"{source}: EASE needs n² × 8 bytes = {Bytes(m * m * 8)} for {m:N0} items; {nameof(EaseOptions.MaxGramBytes)} is {Bytes(o.MaxGramBytes)}; raise it or set {nameof(EaseOptions.MinItemSupport)} (now {explicitThreshold}) higher to prune rare items."),
+                    "train");
+            }
+
+            return (explicitThreshold, "explicit");
+        }
+
+        var cap = Math.Min(Math.Min(o.MaxItems, byMemory), EaseOptions.MaxOrder);
+        var threshold = 1;
+        while (Kept(threshold) > cap)
+        {
+            threshold++;
+        }
+
+        if (Kept(threshold) == 0)
+        {
+            throw new ArgumentException($"{source}: no item has a training user.", "train");
+        }
+
+        return (threshold, threshold == 1 ? "auto: every item with a training user" : string.Create(CultureInfo.InvariantCulture, $"auto: {Kept(1):N0} items with a training user exceed {cap:N0}"));
+    }
+
+    private static string Bytes(long bytes) => bytes switch
+    {
+        >= 1L << 30 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 30):F2} GiB"),
+        >= 1L << 20 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 20):F1} MiB"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{bytes:N0} bytes"),
+    };
+
+    private static void Report(IProgress<TrainingProgress>? progress, int stage, Stopwatch watch, string device) =>
+        progress?.Report(new TrainingProgress(AlgorithmTag, stage, Stages, double.NaN, watch.Elapsed, device));
+
+    /// <inheritdoc />
+    public string Algorithm => AlgorithmTag;
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, string> Parameters => new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["lambda"] = Options.Lambda is { } l ? RecommenderModel.Invariant(l) : $"{RecommenderModel.Invariant(Options.LambdaScale)} x mean diagonal",
+        ["diagonalPenalty"] = RecommenderModel.Invariant(Options.DiagonalPenalty),
+        ["values"] = Options.Values.ToString(),
+        ["maxItems"] = RecommenderModel.Invariant(Options.MaxItems),
+    };
+
+    /// <inheritdoc />
+    RecommenderModel IRecommenderBuilder.Fit(InteractionSet train, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) => Fit(train, progress, cancellationToken);
+
+    private EaseBuilder With(EaseOptions options) => new(options, _device, _engine);
+}

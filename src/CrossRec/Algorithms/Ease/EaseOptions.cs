@@ -1,0 +1,150 @@
+namespace CrossRec.Algorithms.Ease;
+
+/// <summary>What EASE puts into the user × item matrix X.</summary>
+public enum EaseValues
+{
+    /// <summary>1 for every (user, item) pair whatever its value: the form EASE was published in.</summary>
+    Binary = 0,
+
+    /// <summary>The summed interaction values as given (ratings, counts). Scale-dependent: a relative λ follows the scale, an absolute one does not.</summary>
+    Raw = 1,
+
+    /// <summary><c>log(1 + v)</c> of the summed values, which tames heavy-tailed counts (plays, clicks); values must not be negative.</summary>
+    Log = 2,
+
+    /// <summary>
+    /// The default: <see cref="Log"/> when every summed training value is non-negative, else <see cref="Binary"/>.
+    /// Data without a value column (all 1) is then binary in effect: a constant x scales XᵀX, and λ with it.
+    /// </summary>
+    Auto = 3,
+}
+
+/// <summary>
+/// Hyperparameters of EASE (Steck 2019, "Embarrassingly Shallow Autoencoders for Sparse Data"): the item ×
+/// item weights <c>B = I − P·diag(1/diag P)</c> with <c>P = (G + Λ)⁻¹</c>, <c>G = XᵀX</c> over the kept
+/// items and <c>Λ_ii = λ + α·G_ii</c> (α = 0 is the published EASE; α > 0 the EDLAE regulariser of
+/// Steck 2020), a user's scores being <c>x_u·B</c>. Immutable; use <c>with</c> expressions or the fluent
+/// builder from <see cref="Recommenders.Ease()"/>. Every value is checked by <see cref="Validate"/> when
+/// training starts, and a bad value names the option and its allowed range.
+/// </summary>
+/// <remarks>
+/// <para><b>How the defaults were chosen.</b> By validation inside the training part of the top-N protocol
+/// only (per-user 80/20 split, seed 42; the 80 % split again per user, 20 % held out, seed 7), on
+/// MovieLens 100K (ratings 1–5) and Last.fm 2K (play counts up to ~350k), NDCG@10 on the held-out part;
+/// the grids are <c>tests/CrossRec.AccuracyTests/TopN/EaseDefaultsSearch.cs</c>. Findings:
+/// (1) λ: with binary X the best absolute λ differs by 5× between the datasets (500 on ML-100K, 0.2591;
+/// 100 on Last.fm, 0.1694), and no absolute λ is within 0.001 of both; λ = 10 × the mean diagonal of XᵀX
+/// (399.5 and 99.8 there) is within 0.0005 of each best, so λ is relative by default.
+/// (2) Values: log(1 + v) beat binary at the same relative λ on both (0.2627 vs 0.2586; 0.1722 vs 0.1694);
+/// raw values did on ratings (0.2629) and collapsed on play counts (0.1025).
+/// (3) α: a diagonal penalty helped on both, with either values; with log values, α = 2 and λ = 5 × mean
+/// diagonal gave 0.2658 on ML-100K (grid best 0.2670, α = 4) and 0.1754 on Last.fm (grid best 0.1757,
+/// α = 1): the smallest worst-case loss of the grid α ∈ {0, 0.5, 1, 2, 4, 8} × scale ∈ {1, 2, 5, 10}.
+/// (4) Support: see <see cref="MinItemSupport"/>. On the test parts (never used to choose), the defaults
+/// give NDCG@10 0.4508 on ML-100K and 0.2430 on Last.fm; published-form EASE (binary, α = 0, 10 × mean
+/// diagonal) gives 0.4431 and 0.2360.</para>
+/// <para><b>Cost.</b> The Gram matrix of the m kept items takes m² × 8 bytes and its inverse about m³
+/// floating-point operations: 0.14 s for m = 1,651, 6.4 s for m = 5,958 and 14.5 s for m = 8,000 on this
+/// project's two cores when idle (2–3× that under load); the model keeps m² × 4 bytes. That is why items with few training users can be left out
+/// (<see cref="MinItemSupport"/>): they are ranked after every kept item, by popularity, and never feed
+/// the scores of others.</para>
+/// </remarks>
+public sealed record EaseOptions
+{
+    /// <summary>Default of <see cref="LambdaScale"/>.</summary>
+    public const double DefaultLambdaScale = 5;
+
+    /// <summary>Default of <see cref="DiagonalPenalty"/>.</summary>
+    public const double DefaultDiagonalPenalty = 2;
+
+    /// <summary>Default of <see cref="MaxItems"/>.</summary>
+    public const int DefaultMaxItems = 8192;
+
+    /// <summary>Default of <see cref="MaxGramBytes"/>: 2 GiB.</summary>
+    public const long DefaultMaxGramBytes = 2L << 30;
+
+    /// <summary>
+    /// L2 penalty λ added to the diagonal of XᵀX, absolute (0 &lt; λ ≤ 1e12); null (the default) derives it
+    /// from the data: λ = <see cref="LambdaScale"/> × the mean diagonal of XᵀX over the kept items, which
+    /// follows the scale of the values and the density of the data (see the remarks: it transferred between
+    /// the two validation datasets, an absolute λ did not).
+    /// </summary>
+    public double? Lambda { get; init; }
+
+    /// <summary>
+    /// λ as a multiple of the mean diagonal of XᵀX over the kept items (for binary X, their mean number of
+    /// training users), used when <see cref="Lambda"/> is null (0 &lt; scale ≤ 1e6; default 5, chosen with
+    /// <see cref="DiagonalPenalty"/> = 2 by validation; without the diagonal penalty 10 was best on both datasets).
+    /// </summary>
+    public double LambdaScale { get; init; } = DefaultLambdaScale;
+
+    /// <summary>
+    /// α ≥ 0: the penalty of item i becomes <c>λ + α·G_ii</c>, popular items more penalised than rare ones
+    /// (Steck 2020, EDLAE: α = p/(1 − p) for a dropout rate p) (0..1000; default 2, by validation: with log
+    /// values +0.003 NDCG@10 on both datasets over α = 0 at its best λ, 0.2627 → 0.2658 on ML-100K and
+    /// 0.1722 → 0.1754 on Last.fm; 0 is the published EASE).
+    /// </summary>
+    public double DiagonalPenalty { get; init; } = DefaultDiagonalPenalty;
+
+    /// <summary>
+    /// What X holds (default <see cref="EaseValues.Auto"/>: log(1 + value) for non-negative data, else binary;
+    /// log beat binary on ratings and on play counts in validation, and equals binary on data without values).
+    /// </summary>
+    public EaseValues Values { get; init; } = EaseValues.Auto;
+
+    /// <summary>
+    /// Items with fewer distinct training users are left out of the Gram matrix (1..1,000,000; items with no
+    /// training user always are). Null (the default) keeps every item while at most <see cref="MaxItems"/>
+    /// have a training user, and otherwise uses the smallest threshold that leaves at most that many: on the
+    /// validation splits it keeps all 1,602 ML-100K items and picks 2 on Last.fm (5,120 of 13,414 items).
+    /// Pruning cost nothing there: Last.fm NDCG@10 0.1754 at threshold 2 against 0.1747 with every item
+    /// (63 s instead of 5 s), 0.1738 at 3, 0.1720 at 5; ML-100K 0.2658, 0.2648, 0.2658, 0.2656 at 1, 2, 3, 5.
+    /// </summary>
+    public int? MinItemSupport { get; init; }
+
+    /// <summary>
+    /// The most items the automatic <see cref="MinItemSupport"/> keeps (1..46,340; default 8,192: a Gram
+    /// matrix of 512 MiB, inverted in about 15 s on two idle cores; Last.fm's 15,383 items would take minutes).
+    /// </summary>
+    public int MaxItems { get; init; } = DefaultMaxItems;
+
+    /// <summary>
+    /// The most memory the float64 Gram matrix may take, m² × 8 bytes (1 KiB..16 GiB; default 2 GiB). Training
+    /// needs about 1.5 times this at its peak (the float32 weights are built before the Gram matrix is
+    /// released). An explicit <see cref="MinItemSupport"/> that keeps more items is refused by name; the
+    /// automatic one raises its threshold until the matrix fits.
+    /// </summary>
+    public long MaxGramBytes { get; init; } = DefaultMaxGramBytes;
+
+    /// <summary>Worker threads; 0 uses every core (0..1024). More than <see cref="Environment.ProcessorCount"/> is clamped to the core count, with a warning in the fitted model's training note. The model is bit-identical at any thread count.</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Checks every option; the message names the first bad one and its allowed range.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public void Validate()
+    {
+        if (Lambda is { } lambda)
+        {
+            Check.OpenClosed(lambda, 0, 1e12, nameof(Lambda));
+        }
+
+        Check.OpenClosed(LambdaScale, 0, 1e6, nameof(LambdaScale));
+        Check.Closed(DiagonalPenalty, 0, 1000, nameof(DiagonalPenalty));
+        if (!Enum.IsDefined(Values))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Values), Values, $"{nameof(Values)} must be Binary, Raw, Log or Auto; got {(int)Values}.");
+        }
+
+        if (MinItemSupport is { } support)
+        {
+            Check.Range(support, 1, 1_000_000, nameof(MinItemSupport));
+        }
+
+        Check.Range(MaxItems, 1, MaxOrder, nameof(MaxItems));
+        Check.Range(MaxGramBytes, 1L << 10, 16L << 30, nameof(MaxGramBytes));
+        Check.Range(Threads, 0, ThreadCount.Max, nameof(Threads));
+    }
+
+    /// <summary>The largest Gram order a .NET array holds (m² elements).</summary>
+    internal const int MaxOrder = 46_340;
+}

@@ -1,0 +1,207 @@
+using System.Diagnostics;
+
+namespace CrossRec.Algorithms.ImplicitAls;
+
+/// <summary>
+/// Immutable fluent builder of an <see cref="ImplicitAlsModel"/>: each call returns a new builder, so a
+/// configured builder can be shared and reused. Options are validated by <see cref="Fit"/>.
+/// </summary>
+/// <example>
+/// <code>
+/// var model = Recommenders.ImplicitAls().Factors(128).Iterations(20).Fit(train, progress, cancellationToken);
+/// var top = model.Recommend("196", 10);
+/// </code>
+/// </example>
+public sealed class ImplicitAlsBuilder : IRecommenderBuilder
+{
+    private readonly Device _device;
+    private readonly IComputeEngine? _engine;
+
+    internal ImplicitAlsBuilder(ImplicitAlsOptions options, Device device, IComputeEngine? engine)
+    {
+        Options = options;
+        _device = device;
+        _engine = engine;
+    }
+
+    /// <summary>The options collected so far.</summary>
+    public ImplicitAlsOptions Options { get; }
+
+    /// <summary>Algorithm tag of the models it trains: "ials".</summary>
+    public string Algorithm => "ials";
+
+    /// <summary>The hyperparameters it will train with, by name (invariant-culture strings), as recorded in <see cref="RecommenderModel.Training"/>.</summary>
+    public IReadOnlyDictionary<string, string> Parameters => ParametersOf(Options);
+
+    /// <summary>Number of latent factors k.</summary>
+    public ImplicitAlsBuilder Factors(int factors) => With(Options with { Factors = factors });
+
+    /// <summary>ALS iterations (each solves every item, then every user).</summary>
+    public ImplicitAlsBuilder Iterations(int iterations) => With(Options with { Iterations = iterations });
+
+    /// <summary>L2 penalty λ on the factors.</summary>
+    public ImplicitAlsBuilder Regularization(float regularization) => With(Options with { Regularization = regularization });
+
+    /// <summary>Confidence slope α.</summary>
+    public ImplicitAlsBuilder Alpha(float alpha) => With(Options with { Alpha = alpha });
+
+    /// <summary>How values become confidences (linear 1 + α·r or log 1 + α·log(1 + r/ε)).</summary>
+    public ImplicitAlsBuilder Confidence(ConfidenceScaling scaling) => With(Options with { Confidence = scaling });
+
+    /// <summary>Whether α is divided by the mean of f(r) over the training data (see <see cref="ImplicitAlsOptions.NormalizeConfidence"/>).</summary>
+    public ImplicitAlsBuilder NormalizeConfidence(bool normalize = true) => With(Options with { NormalizeConfidence = normalize });
+
+    /// <summary>ε of the log confidence.</summary>
+    public ImplicitAlsBuilder Epsilon(float epsilon) => With(Options with { Epsilon = epsilon });
+
+    /// <summary>Conjugate gradient (fast, warm-started) or Cholesky (exact).</summary>
+    public ImplicitAlsBuilder Solver(AlsSolver solver) => With(Options with { Solver = solver });
+
+    /// <summary>Conjugate-gradient steps per row and iteration.</summary>
+    public ImplicitAlsBuilder CgSteps(int steps) => With(Options with { CgSteps = steps });
+
+    /// <summary>Scales each row's penalty by (1 + its interaction count)^ν (on by default, ν = 0.5).</summary>
+    public ImplicitAlsBuilder WeightedRegularization(bool weighted = true) => With(Options with { WeightedRegularization = weighted });
+
+    /// <summary>The exponent ν of the weighted penalty (1 = ALS-WR as Spark does it).</summary>
+    public ImplicitAlsBuilder RegularizationExponent(float exponent) => With(Options with { RegularizationExponent = exponent });
+
+    /// <summary>Seed of the factor initialisation.</summary>
+    public ImplicitAlsBuilder Seed(int seed) => With(Options with { Seed = seed });
+
+    /// <summary>Worker threads (0 = all cores; 0..1024); the model is the same for any count. More than the core count is clamped to it, with a warning in the fitted model's training note.</summary>
+    public ImplicitAlsBuilder Threads(int threads) => With(Options with { Threads = threads });
+
+    /// <summary>Replaces all options.</summary>
+    public ImplicitAlsBuilder WithOptions(ImplicitAlsOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return With(options);
+    }
+
+    /// <summary>Chooses the device; <see cref="Device.Auto"/> (the default) falls back to the CPU engine, with a note in the training info, when the device's engine has no implicit ALS kernel.</summary>
+    public ImplicitAlsBuilder OnDevice(Device device) => new(Options, device, null);
+
+    /// <summary>Runs on a specific engine instance; it must offer <see cref="IImplicitAlsKernel"/>.</summary>
+    internal ImplicitAlsBuilder OnEngine(IComputeEngine engine)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        return new ImplicitAlsBuilder(Options, _device, engine);
+    }
+
+    /// <summary>Validates the options and trains a model.</summary>
+    /// <param name="train">Training interactions; values are confidences' raw input (ratings, counts, or all 1) and must be non-negative.</param>
+    /// <param name="progress">Receives one report per iteration, with the full training objective.</param>
+    /// <param name="cancellationToken">Checked before every iteration and between blocks of rows.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the message names it).</exception>
+    /// <exception cref="ArgumentException">The training set is empty or has a negative value (the message names the row).</exception>
+    /// <exception cref="NotSupportedException">An explicit engine or <see cref="Device.Cuda"/> lacks the implicit ALS kernel.</exception>
+    /// <exception cref="TrainingDivergedException">The factors became NaN or infinite.</exception>
+    /// <exception cref="OperationCanceledException">Training was cancelled.</exception>
+    public ImplicitAlsModel Fit(InteractionSet train, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        var options = Options;
+        options.Validate();
+        if (train.Count == 0)
+        {
+            throw new ArgumentException($"{train.SourceName}: the training set is empty.", nameof(train));
+        }
+
+        var values = train.Values;
+        for (var r = 0; r < values.Length; r++)
+        {
+            if (!(values[r] >= 0f))
+            {
+                throw new ArgumentException(
+                    $"{train.SourceName}: row {r} (user '{train.UserIds[train.Users[r]]}', item '{train.ItemIds[train.Items[r]]}') has value {values[r]}; implicit ALS needs non-negative values (the confidence is 1 + α·f(value)).",
+                    nameof(train));
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var watch = Stopwatch.StartNew();
+        var (engine, kernel, note) = EngineResolver.ResolveKernel<IImplicitAlsKernel>(_device, _engine, Algorithm);
+        var matrix = train.ToMatrix();
+        var parameters = ParametersOf(options);
+        if (options.NormalizeConfidence)
+        {
+            options = options with { Alpha = EffectiveAlpha(options, matrix.UserValuesArray), NormalizeConfidence = false };
+        }
+
+        parameters["effectiveAlpha"] = RecommenderModel.Invariant(options.Alpha);
+        var k = options.Factors;
+        var userFactors = new float[checked(matrix.UserCount * k)];
+        var itemFactors = new float[checked(matrix.ItemCount * k)];
+        Initialise(options.Seed, userFactors, itemFactors);
+        IReadOnlyList<TrainingProgress> history;
+        using (var session = kernel.Start(matrix, options, userFactors, itemFactors))
+        {
+            (history, _) = TrainingLoop.Run(
+                Algorithm,
+                engine.Name,
+                options.Iterations,
+                (_, token) => (session.Iterate(token), null),
+                $"regularization {RecommenderModel.Invariant(options.Regularization)} (Regularization) is too small, or alpha {RecommenderModel.Invariant(options.Alpha)} (Alpha) too large, for these values",
+                session.FactorsFinite,
+                progress,
+                cancellationToken);
+            session.CopyFactors(userFactors, itemFactors);
+        }
+
+        var info = new RecommenderTrainingInfo(Algorithm, engine.Name, parameters, options.Iterations, watch.Elapsed.TotalSeconds, history, ThreadCount.Join(note, ThreadCount.ClampWarning(options.Threads, "ImplicitAlsOptions.Threads")));
+        return new ImplicitAlsModel(RecommenderModel.CommonFrom(train, info), k, userFactors, itemFactors, options);
+    }
+
+    /// <summary>α divided by the mean of f(r) over the summed training values (α itself when that mean is 0 or the result leaves the valid range).</summary>
+    internal static float EffectiveAlpha(ImplicitAlsOptions options, ReadOnlySpan<float> values)
+    {
+        var unit = options with { Alpha = 1f };
+        var sum = 0.0;
+        foreach (var v in values)
+        {
+            sum += unit.ConfidenceOf(v) - 1f;
+        }
+
+        var mean = sum / Math.Max(1, values.Length);
+        var alpha = (float)(options.Alpha / mean);
+        return mean > 0 && float.IsFinite(alpha) && alpha > 0f && alpha <= 1e6f ? alpha : options.Alpha;
+    }
+
+    /// <summary>The engine-independent start: uniform in [0, 0.01), users then items, from one seeded generator.</summary>
+    internal static void Initialise(int seed, Span<float> userFactors, Span<float> itemFactors)
+    {
+        var rng = new Random(seed);
+        for (var n = 0; n < userFactors.Length; n++)
+        {
+            userFactors[n] = rng.NextSingle() * 0.01f;
+        }
+
+        for (var n = 0; n < itemFactors.Length; n++)
+        {
+            itemFactors[n] = rng.NextSingle() * 0.01f;
+        }
+    }
+
+    /// <inheritdoc />
+    RecommenderModel IRecommenderBuilder.Fit(InteractionSet train, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) => Fit(train, progress, cancellationToken);
+
+    internal static Dictionary<string, string> ParametersOf(ImplicitAlsOptions o) => new(StringComparer.Ordinal)
+    {
+        ["factors"] = RecommenderModel.Invariant(o.Factors),
+        ["iterations"] = RecommenderModel.Invariant(o.Iterations),
+        ["regularization"] = RecommenderModel.Invariant(o.Regularization),
+        ["weightedRegularization"] = o.WeightedRegularization ? "true" : "false",
+        ["regularizationExponent"] = RecommenderModel.Invariant(o.RegularizationExponent),
+        ["alpha"] = RecommenderModel.Invariant(o.Alpha),
+        ["confidence"] = o.Confidence.ToString(),
+        ["normalizeConfidence"] = o.NormalizeConfidence ? "true" : "false",
+        ["epsilon"] = RecommenderModel.Invariant(o.Epsilon),
+        ["solver"] = o.Solver.ToString(),
+        ["cgSteps"] = RecommenderModel.Invariant(o.CgSteps),
+        ["seed"] = RecommenderModel.Invariant(o.Seed),
+        ["threads"] = RecommenderModel.Invariant(o.EffectiveThreads),
+    };
+
+    private ImplicitAlsBuilder With(ImplicitAlsOptions options) => new(options, _device, _engine);
+}

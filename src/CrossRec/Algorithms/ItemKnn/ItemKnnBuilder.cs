@@ -1,0 +1,145 @@
+using System.Diagnostics;
+
+namespace CrossRec.Algorithms.ItemKnn;
+
+/// <summary>
+/// Immutable fluent builder of an <see cref="ItemKnnModel"/>: each call returns a new builder, so a
+/// configured builder can be shared and reused. Options are validated by <see cref="Fit"/>.
+/// </summary>
+public sealed class ItemKnnBuilder : IRecommenderBuilder
+{
+    private readonly Device _device;
+    private readonly IComputeEngine? _engine;
+
+    internal ItemKnnBuilder(ItemKnnOptions options, Device device, IComputeEngine? engine)
+    {
+        Options = options;
+        _device = device;
+        _engine = engine;
+    }
+
+    /// <summary>The options collected so far.</summary>
+    public ItemKnnOptions Options { get; }
+
+    /// <summary>Neighbours kept per item, K.</summary>
+    public ItemKnnBuilder Neighbors(int neighbors) => With(Options with { Neighbors = neighbors });
+
+    /// <summary>Shrinkage added to the norm product of the similarity.</summary>
+    public ItemKnnBuilder Shrinkage(float shrinkage) => With(Options with { Shrinkage = shrinkage });
+
+    /// <summary>How a training value becomes an interaction strength.</summary>
+    public ItemKnnBuilder Values(ItemKnnValues values) => With(Options with { Values = values });
+
+    /// <summary>How interactions are weighted before items are compared.</summary>
+    public ItemKnnBuilder Weighting(ItemKnnWeighting weighting) => With(Options with { Weighting = weighting });
+
+    /// <summary>BM25 weighting with saturation <paramref name="k1"/> and length normalisation <paramref name="b"/>.</summary>
+    public ItemKnnBuilder Bm25(float k1, float b) => With(Options with { Weighting = ItemKnnWeighting.Bm25, Bm25K1 = k1, Bm25B = b });
+
+    /// <summary>Asymmetry α of the similarity's normalisation (0.5: the cosine).</summary>
+    public ItemKnnBuilder Asymmetry(float alpha) => With(Options with { Asymmetry = alpha });
+
+    /// <summary>Weight of a user's training item in the score sum.</summary>
+    public ItemKnnBuilder Scoring(ItemKnnScoring scoring) => With(Options with { Scoring = scoring });
+
+    /// <summary>Worker threads (0 = all cores; 0..1024). More than the core count is clamped to it, with a warning in the fitted model's training note.</summary>
+    public ItemKnnBuilder Threads(int threads) => With(Options with { Threads = threads });
+
+    /// <summary>Ask the engine for a bit-identical model run to run (the CPU engine always gives one).</summary>
+    public ItemKnnBuilder Deterministic(bool deterministic = true) => With(Options with { Deterministic = deterministic });
+
+    /// <summary>Replaces all options.</summary>
+    public ItemKnnBuilder WithOptions(ItemKnnOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return With(options);
+    }
+
+    /// <summary>Chooses the device; <see cref="Device.Auto"/> (the default) uses an engine with an item-kNN kernel, else the CPU.</summary>
+    public ItemKnnBuilder OnDevice(Device device) => new(Options, device, null);
+
+    /// <summary>Runs on a specific engine instance; it must offer <see cref="IItemSimilarityKernel"/>.</summary>
+    internal ItemKnnBuilder OnEngine(IComputeEngine engine)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        return new ItemKnnBuilder(Options, _device, engine);
+    }
+
+    /// <summary>Validates the options and builds the model.</summary>
+    /// <param name="train">Training interactions; values are used as <see cref="ItemKnnOptions.Values"/> says.</param>
+    /// <param name="progress">Receives one report when the similarity is built.</param>
+    /// <param name="cancellationToken">Checked between blocks of items.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the message names it).</exception>
+    /// <exception cref="ArgumentException">The training set is empty.</exception>
+    /// <exception cref="NotSupportedException">The requested engine has no item-kNN kernel.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    public ItemKnnModel Fit(InteractionSet train, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        var o = Options;
+        o.Validate();
+        if (train.Count == 0)
+        {
+            throw new ArgumentException($"{train.SourceName}: the training set is empty.", nameof(train));
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var (engine, kernel, note) = EngineResolver.ResolveKernel<IItemSimilarityKernel>(_device, _engine, "itemknn");
+        var watch = Stopwatch.StartNew();
+        var m = train.ToMatrix();
+        var (weighter, weights) = ItemKnnWeighter.Fit(m, o);
+        var similarity = new ItemSimilarityOptions
+        {
+            Neighbors = o.Neighbors,
+            Shrinkage = o.Shrinkage,
+            Asymmetry = o.Asymmetry,
+            Threads = o.Threads,
+            Deterministic = o.Deterministic,
+        };
+        var neighbors = kernel.TopNeighbors(m, weights, similarity, cancellationToken);
+        if (neighbors.ItemCount != m.ItemCount)
+        {
+            throw new InvalidOperationException($"The {engine.Name} engine returned neighbour lists for {neighbors.ItemCount} items; the data has {m.ItemCount}.");
+        }
+
+        var seconds = watch.Elapsed.TotalSeconds;
+        var report = new TrainingProgress("itemknn", 1, 1, double.NaN, watch.Elapsed, engine.Name);
+        progress?.Report(report);
+        var parameters = Parameters;
+        var info = new RecommenderTrainingInfo("itemknn", engine.Name, parameters, 0, seconds, [], ThreadCount.Join(note, ThreadCount.ClampWarning(o.Threads, "ItemKnnOptions.Threads")));
+
+        // The seen items are the matrix's own rows, so the weights just computed are the users' score weights.
+        var (offsets, items, values) = RecommenderModel.SeenFrom(train);
+        return new ItemKnnModel(train.UserIds, train.ItemIds, neighbors, weighter, o.Scoring, offsets, items, values, train.Domains, train.HasDomains ? train.ItemDomains.ToArray() : null, info, weights);
+    }
+
+    /// <inheritdoc />
+    public string Algorithm => "itemknn";
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, string> Parameters
+    {
+        get
+        {
+            var o = Options;
+            return new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                [nameof(o.Neighbors)] = RecommenderModel.Invariant(o.Neighbors),
+                [nameof(o.Shrinkage)] = RecommenderModel.Invariant(o.Shrinkage),
+                [nameof(o.Values)] = o.Values.ToString(),
+                [nameof(o.Weighting)] = o.Weighting.ToString(),
+                [nameof(o.Bm25K1)] = RecommenderModel.Invariant(o.Bm25K1),
+                [nameof(o.Bm25B)] = RecommenderModel.Invariant(o.Bm25B),
+                [nameof(o.Asymmetry)] = RecommenderModel.Invariant(o.Asymmetry),
+                [nameof(o.Scoring)] = o.Scoring.ToString(),
+                [nameof(o.Threads)] = RecommenderModel.Invariant(o.Threads),
+                [nameof(o.Deterministic)] = o.Deterministic ? "true" : "false",
+            };
+        }
+    }
+
+    /// <inheritdoc />
+    RecommenderModel IRecommenderBuilder.Fit(InteractionSet train, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) => Fit(train, progress, cancellationToken);
+
+    private ItemKnnBuilder With(ItemKnnOptions options) => new(options, _device, _engine);
+}

@@ -1,9 +1,0 @@
-namespace CrossRec;
-
-/// <summary>The managed engine's implicit ALS kernel (code in <c>Engines/Cpu/ImplicitAls/</c>).</summary>
-public sealed partial class CpuEngine : IImplicitAlsKernel
-{
-    /// <inheritdoc />
-    IImplicitAlsSession IImplicitAlsKernel.Start(InteractionMatrix data, ImplicitAlsOptions options, ReadOnlySpan<float> userFactors, ReadOnlySpan<float> itemFactors)
-        => new Engines.Cpu.ImplicitAls.AlsSession(data, options, userFactors, itemFactors);
-}

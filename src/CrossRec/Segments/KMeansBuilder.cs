@@ -1,0 +1,154 @@
+namespace CrossRec.Segments;
+
+/// <summary>Score of one cluster count.</summary>
+/// <param name="Clusters">k.</param>
+/// <param name="Inertia">k-means inertia (falls as k grows; look for the elbow).</param>
+/// <param name="Silhouette">Mean silhouette on the sample (higher is better).</param>
+public sealed record ClusterCountScore(int Clusters, double Inertia, double Silhouette);
+
+/// <summary>Immutable fluent builder of a k-means segmentation; options are validated by <c>Fit</c>.</summary>
+public sealed class KMeansBuilder
+{
+    private readonly IComputeEngine? _engine;
+    private readonly bool _standardize;
+
+    internal KMeansBuilder(KMeansOptions options, IComputeEngine? engine, bool standardize)
+    {
+        Options = options;
+        _engine = engine;
+        _standardize = standardize;
+    }
+
+    /// <summary>Options collected so far.</summary>
+    public KMeansOptions Options { get; }
+
+    /// <summary>Seed of the k-means++ seeding (and mini-batch sampling).</summary>
+    public KMeansBuilder Seed(int seed) => With(Options with { Seed = seed });
+
+    /// <summary>Independent restarts; the lowest inertia wins.</summary>
+    public KMeansBuilder Restarts(int restarts) => With(Options with { Restarts = restarts });
+
+    /// <summary>Maximum iterations per restart.</summary>
+    public KMeansBuilder MaxIterations(int iterations) => With(Options with { MaxIterations = iterations });
+
+    /// <summary>Convergence tolerance (relative to the mean feature variance).</summary>
+    public KMeansBuilder Tolerance(double tolerance) => With(Options with { Tolerance = tolerance });
+
+    /// <summary>Variant (Auto, Lloyd, Hamerly, MiniBatch).</summary>
+    public KMeansBuilder Algorithm(KMeansAlgorithm algorithm) => With(Options with { Algorithm = algorithm });
+
+    /// <summary>Worker threads (0 = all cores; 0..1024). More than the core count is clamped to it, with a warning in <see cref="KMeansResult.Note"/>.</summary>
+    public KMeansBuilder Threads(int threads) => With(Options with { Threads = threads });
+
+    /// <summary>Mini-batch size.</summary>
+    public KMeansBuilder BatchSize(int batchSize) => With(Options with { BatchSize = batchSize });
+
+    /// <summary>Record the inertia after every iteration.</summary>
+    public KMeansBuilder TrackInertia(bool track = true) => With(Options with { TrackInertia = track });
+
+    /// <summary>
+    /// Standardise every column (z-score with the training mean and standard deviation) before clustering,
+    /// so features on different scales weigh alike; the model applies the same transform when assigning.
+    /// </summary>
+    public KMeansBuilder Standardize(bool standardize = true) => new(Options, _engine, standardize);
+
+    /// <summary>Replaces all options.</summary>
+    public KMeansBuilder WithOptions(KMeansOptions options) => With(options ?? throw new ArgumentNullException(nameof(options)));
+
+    /// <summary>Runs on a specific engine (default: the managed CPU engine).</summary>
+    internal KMeansBuilder OnEngine(IComputeEngine engine) => new(Options, engine ?? throw new ArgumentNullException(nameof(engine)), _standardize);
+
+    /// <summary>Clusters the rows of <paramref name="points"/> (users × features).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range, or k exceeds the number of rows.</exception>
+    /// <exception cref="ArgumentException">The matrix is empty or holds NaN/∞, or a column is constant when standardising.</exception>
+    public SegmentationModel Fit(ReadOnlyMatrix points, IProgress<IterationReport>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        Options.Validate();
+        if (points.Rows == 0 || points.Columns == 0)
+        {
+            throw new ArgumentException($"Segmentation needs a non-empty matrix; got {points.Rows} x {points.Columns}.", nameof(points));
+        }
+
+        if (Options.Clusters > points.Rows)
+        {
+            throw new ArgumentOutOfRangeException(nameof(KMeansOptions.Clusters), Options.Clusters, $"Clusters (k = {Options.Clusters}) exceeds the number of rows ({points.Rows}).");
+        }
+
+        float[]? means = null, scales = null;
+        var input = points;
+        if (_standardize)
+        {
+            (means, scales) = Scaling.Learn(points);
+            input = Scaling.Apply(points, means, scales);
+        }
+
+        var result = (_engine ?? CpuEngine.Default).Cluster(input, Options, progress, cancellationToken);
+        result.Note = ThreadCount.Join(result.Note, ThreadCount.ClampWarning(Options.Threads, "KMeansOptions.Threads"));
+        var sizes = new int[Options.Clusters];
+        foreach (var a in result.Assignments)
+        {
+            sizes[a]++;
+        }
+
+        return new SegmentationModel(result.Centroids.ToArray(), Options.Clusters, points.Columns, means, scales, points.ColumnNames, sizes, result, points.RowIds);
+    }
+
+    private KMeansBuilder With(KMeansOptions options) => new(options, _engine, _standardize);
+}
+
+/// <summary>Column standardisation.</summary>
+internal static class Scaling
+{
+    public static (float[] Means, float[] Scales) Learn(ReadOnlyMatrix points)
+    {
+        var d = points.Columns;
+        var means = new float[d];
+        var scales = new float[d];
+        for (var f = 0; f < d; f++)
+        {
+            double sum = 0, sq = 0;
+            for (var r = 0; r < points.Rows; r++)
+            {
+                double v = points[r, f];
+                sum += v;
+                sq += v * v;
+            }
+
+            var mean = sum / points.Rows;
+            var sd = Math.Sqrt(Math.Max(0, (sq / points.Rows) - (mean * mean)));
+            if (!(sd > 1e-12 * Math.Max(1, Math.Abs(mean))))
+            {
+                throw new ArgumentException($"Column {(points.ColumnNames is null ? f.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"'{points.ColumnNames[f]}'")} is constant; it cannot be standardised (drop it).");
+            }
+
+            means[f] = (float)mean;
+            scales[f] = (float)sd;
+        }
+
+        return (means, scales);
+    }
+
+    public static ReadOnlyMatrix Apply(ReadOnlyMatrix points, float[] means, float[] scales)
+    {
+        var data = points.ToArray();
+        var d = points.Columns;
+        for (var i = 0; i < data.Length; i++)
+        {
+            data[i] = (data[i] - means[i % d]) / scales[i % d];
+        }
+
+        return ReadOnlyMatrix.Wrap(data, points.Rows, d, points.RowIds, points.ColumnNames);
+    }
+
+    public static ReadOnlyMatrix Apply(ReadOnlyMatrix points, SegmentationModel model)
+    {
+        if (!model.Standardized)
+        {
+            return points;
+        }
+
+        var (means, scales) = model.Scaling;
+        return Apply(points, means, scales);
+    }
+}
