@@ -13,12 +13,12 @@ namespace CrossRec.Trainer.Commands;
 /// </summary>
 public static class TopNCommand
 {
-    public const string Usage = """
+    public static string Usage { get; } = $$"""
         crossrec-trainer topn --train FILE --users FILE --out FILE [options]
           --train FILE        interactions: user<TAB or space or comma>item[<sep>value], header line optional
           --users FILE        one user id a line
           --out FILE          gets user<TAB>item1,item2,... (training items excluded), one line per listed user
-          --algorithm A       auto | ials | bpr | itemknn | ease | popularity | biased-mf   (default auto:
+          --algorithm A       {{TopNAlgorithms.Names(" | ")}}   (default auto:
                               each candidate is validated on a split of the training file, the best is refitted)
           --count N           items per user (default 10)
           --item-domains FILE item<TAB>domain lines; with --domain D only items of domain D are recommended,
@@ -287,18 +287,18 @@ public static class TopNCommand
     }
 }
 
-/// <summary>The algorithms of <c>--algorithm</c>, each with the library's documented defaults.</summary>
+/// <summary>The algorithms of <c>--algorithm</c>: every algorithm the library registers, each with its documented defaults.</summary>
 public static class TopNAlgorithms
 {
-    public static IRecommenderBuilder Create(string name, int seed, int threads) => name switch
+    public static IRecommenderBuilder Create(string name, int seed, int threads) =>
+        AlgorithmRegistry.Find(name) is { CanCreate: true } algorithm
+            ? algorithm.Create(seed, threads)
+            : throw new UsageException($"--algorithm must be {Names()}, got '{name}'.");
+
+    /// <summary>The names for messages ("auto, popularity, … or biased-mf") or, with a separator, for usage text.</summary>
+    public static string Names(string? separator = null)
     {
-        "auto" => Recommenders.Auto().Seed(seed).Threads(threads),
-        "popularity" => Recommenders.Popularity(),
-        "itemknn" => Recommenders.ItemKnn().Threads(threads),
-        "ials" => Recommenders.ImplicitAls().Seed(seed).Threads(threads),
-        "bpr" => Recommenders.Bpr().Seed(seed).Threads(threads),
-        "ease" => Recommenders.Ease().Threads(threads),
-        "biased-mf" => Factorization.Biased().Seed(seed).Threads(threads),
-        _ => throw new UsageException($"--algorithm must be auto, ials, bpr, itemknn, ease, popularity or biased-mf, got '{name}'."),
-    };
+        var names = AlgorithmRegistry.CreatableNames.OrderBy(n => n == "auto" ? 0 : 1).ToArray();
+        return separator is null ? $"{string.Join(", ", names[..^1])} or {names[^1]}" : string.Join(separator, names);
+    }
 }
