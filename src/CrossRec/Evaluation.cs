@@ -57,10 +57,7 @@ public static class Evaluation
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(test);
         options.Validate();
-        if (test.Count == 0)
-        {
-            throw new ArgumentException($"{test.SourceName}: the test set is empty.", nameof(test));
-        }
+        Check.NotEmpty(test, "test");
 
         domain = -1;
         if (options.Domain is not null)

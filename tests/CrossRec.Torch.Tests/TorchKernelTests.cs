@@ -164,12 +164,12 @@ public class TorchKernelTests
         var data = ImplicitTestData.Groups(domains: true);
         var model = Recommenders.Bpr().Factors(8).Epochs(30).Seed(2).OnEngine(Engine).Fit(data);
         var cpu = Recommenders.Bpr().Factors(8).Epochs(30).Seed(2).Fit(data);
-        var loss = double.Parse(model.Training!.Parameters["final-loss"], System.Globalization.CultureInfo.InvariantCulture);
-        var cpuLoss = double.Parse(cpu.Training!.Parameters["final-loss"], System.Globalization.CultureInfo.InvariantCulture);
+        var loss = double.Parse(model.Training!.Parameters["finalLoss"], System.Globalization.CultureInfo.InvariantCulture);
+        var cpuLoss = double.Parse(cpu.Training!.Parameters["finalLoss"], System.Globalization.CultureInfo.InvariantCulture);
         TestContext.Out.WriteLine($"final training loss: {Engine.Name} {loss:F4}, cpu {cpuLoss:F4}");
         Assert.That(model.Training.Device, Is.EqualTo(Engine.Name));
         Assert.That(loss, Is.EqualTo(cpuLoss).Within(0.05));
-        Assert.That(model.Training.Parameters["domain-aware-negatives"], Is.EqualTo("true"));
+        Assert.That(model.Training.Parameters["domainAwareNegatives"], Is.EqualTo("true"));
     }
 
     [Test]

@@ -46,6 +46,15 @@ public sealed class ConversionModel
     /// <summary>Fit diagnostics (iterations, convergence, standard errors, time); null for a loaded model.</summary>
     public LogisticFit? Fit { get; }
 
+    /// <summary>One line: target, positive label, feature count and the largest coefficients, e.g. <c>logistic P(converted = yes) over 12 features; largest |coefficient|: age 0.84, plan=gold 0.51, …</c>.</summary>
+    public override string ToString()
+    {
+        var names = Encoder.FeatureNames;
+        var top = Enumerable.Range(0, _coefficients.Length).OrderByDescending(j => Math.Abs(_coefficients[j])).ThenBy(j => j).Take(3)
+            .Select(j => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{names[j]} {_coefficients[j]:0.###}"));
+        return $"logistic P({Target} = {PositiveLabel}) over {_coefficients.Length} features; largest |coefficient|: {string.Join(", ", top)}{(_coefficients.Length > 3 ? ", …" : "")}";
+    }
+
     /// <summary>Conversion probability of every row of a table that holds the model's feature columns.</summary>
     public double[] Score(TabularData data)
     {

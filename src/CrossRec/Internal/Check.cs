@@ -48,5 +48,17 @@ internal static class Check
         }
     }
 
+    /// <summary>Refuses a null or empty interaction set, naming its source and its role ("training", "test", "validation").</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="data"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="data"/> has no interactions.</exception>
+    public static void NotEmpty(InteractionSet data, string role, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(data))] string parameter = "")
+    {
+        ArgumentNullException.ThrowIfNull(data, parameter);
+        if (data.Count == 0)
+        {
+            throw new ArgumentException($"{data.SourceName}: the {role} set is empty.", parameter);
+        }
+    }
+
     private static string F(double v) => v.ToString("G", CultureInfo.InvariantCulture);
 }

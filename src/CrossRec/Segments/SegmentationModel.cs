@@ -43,6 +43,19 @@ public sealed class SegmentationModel
     /// <summary>Ids of the training rows (users), when the training matrix had them.</summary>
     public IdMap? RowIds { get; }
 
+    /// <summary>One line: segments, their sizes, dimensions and whether features were standardised, e.g. <c>k-means: 8 segments of 943 rows (sizes 201, 154, …) over 64 dimensions, standardised</c>.</summary>
+    public override string ToString()
+    {
+        var rows = 0L;
+        foreach (var size in _sizes)
+        {
+            rows += size;
+        }
+
+        var sizes = string.Join(", ", _sizes.Take(8).Select(s => s.ToString(System.Globalization.CultureInfo.InvariantCulture))) + (_sizes.Length > 8 ? ", …" : "");
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"k-means: {Clusters} segments of {rows} rows (sizes {sizes}) over {Dimensions} dimensions{(Standardized ? ", standardised" : "")}");
+    }
+
     /// <summary>True when inputs are standardised (z-scores with the training means and deviations) before assignment.</summary>
     public bool Standardized => _means is not null;
 

@@ -16,10 +16,10 @@ public class AutoTuningTests
         var selection = Recommenders.Auto().Candidates(Starved).Select(data);
         var tuning = selection.Candidates.Where(c => c.Stage == CandidateScore.TuningStage).ToList();
         Assert.That(tuning, Is.Not.Empty);
-        Assert.That(tuning.Select(c => c.Parameters["Neighbors"]), Does.Contain("4"));
-        Assert.That(selection.Model.Training!.Parameters["Neighbors"], Is.EqualTo("4"));
+        Assert.That(tuning.Select(c => c.Parameters["neighbors"]), Does.Contain("4"));
+        Assert.That(selection.Model.Training!.Parameters["neighbors"], Is.EqualTo("4"));
         var first = selection.Candidates.Single(c => c.Stage == CandidateScore.SelectionStage);
-        Assert.That(tuning.First(c => c.Parameters["Neighbors"] == "4").Ndcg, Is.GreaterThan(first.Ndcg * (1 + AutoCandidates.TuningMargin)));
+        Assert.That(tuning.First(c => c.Parameters["neighbors"] == "4").Ndcg, Is.GreaterThan(first.Ndcg * (1 + AutoCandidates.TuningMargin)));
     }
 
     [Test]
@@ -27,7 +27,7 @@ public class AutoTuningTests
     {
         var selection = Recommenders.Auto().Candidates(Starved).Tune(false).Select(ImplicitTestData.Groups());
         Assert.That(selection.Candidates.Select(c => c.Stage), Is.All.EqualTo(CandidateScore.SelectionStage));
-        Assert.That(selection.Model.Training!.Parameters["Neighbors"], Is.EqualTo("1"));
+        Assert.That(selection.Model.Training!.Parameters["neighbors"], Is.EqualTo("1"));
     }
 
     [Test]

@@ -55,7 +55,7 @@ public sealed class BlendTests
         Assert.That(blend.Weights, Is.EqualTo(new[] { 0.5, 0.5 }));
         Assert.That(blend.Training!.Parameters["components"], Is.EqualTo("ials,itemknn"));
         Assert.That(blend.Training.Parameters["weights"], Is.EqualTo("0.5000,0.5000"));
-        Assert.That(blend.Training.Parameters["1.itemknn.Neighbors"], Is.EqualTo("20"));
+        Assert.That(blend.Training.Parameters["1.itemknn.neighbors"], Is.EqualTo("20"));
         var direct = BlendModel.Create([Recommenders.ImplicitAls().Factors(8).Iterations(4).Seed(2).Fit(Data.Value), Recommenders.ItemKnn().Neighbors(20).Fit(Data.Value)], [1, 1]);
         Assert.That(blend.Recommend(blend.UserIds[3], 10).Select(r => r.ItemId), Is.EqualTo(direct.Recommend(direct.UserIds[3], 10).Select(r => r.ItemId)));
     }

@@ -191,13 +191,13 @@ public sealed class BprTests
         Assert.That(t.Device, Is.EqualTo("cpu"));
         Assert.That(t.Iterations, Is.EqualTo(30));
         Assert.That(t.Note, Is.Null);
-        Assert.That(t.Parameters["learning-rate"], Is.EqualTo("0.07"));
+        Assert.That(t.Parameters["learningRate"], Is.EqualTo("0.07"));
         Assert.That(t.Parameters["schedule"], Is.EqualTo("LinearDecay"));
         Assert.That(t.Parameters.Keys, Is.SupersetOf(new[]
         {
-            "factors", "epochs", "user-regularization", "positive-item-regularization", "negative-item-regularization",
-            "bias-regularization", "item-biases", "samples-per-epoch", "init-sd", "domain-aware-negatives", "fold-in-epochs",
-            "seed", "threads", "deterministic", "final-loss", "final-sampled-auc",
+            "factors", "epochs", "learningRate", "schedule", "userRegularization", "positiveItemRegularization", "negativeItemRegularization",
+            "biasRegularization", "itemBiases", "samplesPerEpoch", "initStandardDeviation", "domainAwareNegatives", "foldInEpochs",
+            "seed", "threads", "deterministic", "finalLoss", "finalSampledAuc",
         }));
         Assert.That(model.Algorithm, Is.EqualTo("bpr"));
     }
@@ -570,9 +570,9 @@ public sealed class BprTests
     public void DomainAwareTrainingIsRecordedAndAppliesToFoldIn()
     {
         var model = Small.Fit(Groups(domains: true));
-        Assert.That(model.Training!.Parameters["domain-aware-negatives"], Is.EqualTo("true"));
+        Assert.That(model.Training!.Parameters["domainAwareNegatives"], Is.EqualTo("true"));
         var plain = Small.DomainAwareNegatives(false).Fit(Groups(domains: true));
-        Assert.That(plain.Training!.Parameters["domain-aware-negatives"], Is.EqualTo("false"));
+        Assert.That(plain.Training!.Parameters["domainAwareNegatives"], Is.EqualTo("false"));
         Assert.That(SameBits(model.ItemFactors.AsSpan(), plain.ItemFactors.AsSpan()), Is.False);
     }
 

@@ -403,7 +403,7 @@ public class ItemKnnTests
             Assert.That(loaded.Weighting, Is.EqualTo(options.Weighting));
             Assert.That(loaded.Values, Is.EqualTo(options.Values));
             Assert.That(loaded.Scoring, Is.EqualTo(options.Scoring));
-            Assert.That(loaded.Training!.Parameters["Neighbors"], Is.EqualTo(options.Neighbors.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            Assert.That(loaded.Training!.Parameters["neighbors"], Is.EqualTo(options.Neighbors.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             Assert.That(loaded.Training.Device, Is.EqualTo("cpu"));
 
             var any = Recommender.Load(path);
@@ -560,8 +560,8 @@ public class ItemKnnTests
         var reports = new List<TrainingProgress>();
         var model = b.Fit(Tiny(), new SyncProgress(reports));
         Assert.That(reports, Has.Count.EqualTo(1));
-        Assert.That(model.Training!.Parameters["Bm25K1"], Is.EqualTo("1.2"));
-        Assert.That(model.Training.Parameters["Values"], Is.EqualTo("Raw"));
+        Assert.That(model.Training!.Parameters["bm25K1"], Is.EqualTo("1.2"));
+        Assert.That(model.Training.Parameters["values"], Is.EqualTo("Raw"));
         Assert.That(model.Algorithm, Is.EqualTo("itemknn"));
         Assert.That(model.Training.Note, Is.Null);
     }

@@ -155,10 +155,7 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
         Check.OpenClosed(ValidationFraction, 0, 0.5, nameof(ValidationFraction));
         Check.Range(K, 1, 1000, nameof(K));
         Check.Range(ThreadCount, 0, Internal.ThreadCount.Max, nameof(ThreadCount));
-        if (train.Count == 0)
-        {
-            throw new ArgumentException($"{train.SourceName}: the training set is empty.", nameof(train));
-        }
+        Check.NotEmpty(train, "training");
 
         var watch = Stopwatch.StartNew();
         var candidates = _candidates ?? DefaultCandidates();

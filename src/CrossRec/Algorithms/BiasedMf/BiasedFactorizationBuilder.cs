@@ -129,14 +129,7 @@ public sealed class BiasedFactorizationBuilder : IRecommenderBuilder
     string IRecommenderBuilder.Algorithm => "biased-mf";
 
     /// <inheritdoc />
-    IReadOnlyDictionary<string, string> IRecommenderBuilder.Parameters => new Dictionary<string, string>(StringComparer.Ordinal)
-    {
-        ["factors"] = RecommenderModel.Invariant(Options.Factors),
-        ["epochs"] = RecommenderModel.Invariant(Options.Epochs),
-        ["learning_rate"] = RecommenderModel.Invariant(Options.LearningRate),
-        ["regularization"] = RecommenderModel.Invariant(Options.Regularization),
-        ["seed"] = RecommenderModel.Invariant(Options.Seed),
-    };
+    IReadOnlyDictionary<string, string> IRecommenderBuilder.Parameters => OptionParameters.Of(Options);
 
     /// <inheritdoc />
     RecommenderModel IRecommenderBuilder.Fit(InteractionSet train, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)

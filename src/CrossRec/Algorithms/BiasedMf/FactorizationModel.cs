@@ -148,10 +148,7 @@ public sealed partial class FactorizationModel : RecommenderModel
     public RatingMetrics Evaluate(InteractionSet test)
     {
         ArgumentNullException.ThrowIfNull(test);
-        if (test.Count == 0)
-        {
-            throw new ArgumentException($"{test.SourceName}: the test set is empty.", nameof(test));
-        }
+        Check.NotEmpty(test, "test");
 
         var userMap = UserIds.Translate(test.UserIds);
         var itemMap = ItemIds.Translate(test.ItemIds);
@@ -193,14 +190,7 @@ public sealed partial class FactorizationModel : RecommenderModel
         }
 
         var o = info.Options;
-        var parameters = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["factors"] = Invariant(o.Factors),
-            ["epochs"] = Invariant(o.Epochs),
-            ["learning_rate"] = Invariant(o.LearningRate),
-            ["regularization"] = Invariant(o.Regularization),
-            ["seed"] = Invariant(o.Seed),
-        };
+        var parameters = OptionParameters.Of(o);
         var history = new List<TrainingProgress>(info.History.Count);
         foreach (var e in info.History)
         {

@@ -16,23 +16,7 @@ public enum FactorizationAlgorithm
 /// Every value is checked by <see cref="Validate"/> when training starts, and a bad value names the
 /// option and its allowed range.
 /// </summary>
-/// <remarks>
-/// <para><b>How the defaults were chosen.</b> By validation inside the MovieLens 100K training files only:
-/// from each of <c>u1.base</c> … <c>u5.base</c> a seeded 10% was held out (seed 1000 + fold), the model
-/// trained on the other 90% (deterministic mode), and a configuration scored by its validation RMSE
-/// averaged over the five folds after every epoch (so the epoch count comes from the same runs). The
-/// <c>uN.test</c> files were not used. The search was a three-stage coordinate descent over grids:
-/// (1) k ∈ {32, 64, 128, 256} × η ∈ {0.005, 0.01, 0.02, 0.04} × λ ∈ {0.02 … 0.1} × σ₀ ∈ {0.01, 0.1}
-/// (160 configurations); (2) bias step η_b ∈ {η/8, η/4, η/2, η} × bias penalty λ_b ∈ {0, 0.005, 0.02, λ};
-/// (3) decay ∈ {0.9 … 1} × σ₀ ∈ {σ₀/3, σ₀, 3σ₀} × η ∈ {0.75η, η, 1.5η}. Within 0.0005 RMSE of a stage's
-/// best, the cheapest configuration (fewest factors, then fewest epochs) won. Result: mean validation
-/// RMSE 0.9048 (the best seen, 0.9044, took 27 epochs). The search is reproducible:
-/// <c>tests/CrossRec.AccuracyTests/Factorization/FactorizationDefaultsSearch.cs</c> (explicit test,
-/// about four minutes on two cores).</para>
-/// <para>What mattered most: a small initialisation (σ₀ = 0.01 rather than 0.1), a fairly strong factor
-/// penalty (λ = 0.06) and a bias step several times smaller than the factor step. With these defaults the
-/// mean test RMSE over u1 … u5 is checked by <c>FactorizationDefaultsTests</c> (target ≤ 0.910).</para>
-/// </remarks>
+/// <remarks>How each default was chosen, with the validation figures behind it: <c>docs/decisions/biased-mf-defaults.md</c>.</remarks>
 public sealed record FactorizationOptions
 {
     /// <summary>Number of latent factors <c>k</c> (1..4096).</summary>

@@ -59,10 +59,7 @@ public sealed class BlendBuilder : IRecommenderBuilder
     public BlendModel Fit(InteractionSet train, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
-        if (train.Count == 0)
-        {
-            throw new ArgumentException($"{train.SourceName}: the training set is empty.", nameof(train));
-        }
+        Check.NotEmpty(train, "training");
 
         var watch = Stopwatch.StartNew();
         var models = new RecommenderModel[_components.Length];

@@ -108,10 +108,7 @@ public sealed class BprBuilder : IRecommenderBuilder
         ArgumentNullException.ThrowIfNull(train);
         var o = Options;
         o.Validate();
-        if (train.Count == 0)
-        {
-            throw new ArgumentException($"{train.SourceName}: the training set is empty.", nameof(train));
-        }
+        Check.NotEmpty(train, "training");
 
         var values = train.Values;
         for (var r = 0; r < values.Length; r++)
@@ -150,27 +147,11 @@ public sealed class BprBuilder : IRecommenderBuilder
         var itemFactors = new float[train.ItemCount * k];
         var itemBias = o.ItemBiases ? new float[train.ItemCount] : null;
         session.CopyParameters(userFactors, itemFactors, itemBias);
-        var parameters = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["factors"] = RecommenderModel.Invariant(k),
-            ["epochs"] = RecommenderModel.Invariant(o.Epochs),
-            ["learning-rate"] = RecommenderModel.Invariant(o.LearningRate),
-            ["schedule"] = o.Schedule.ToString(),
-            ["user-regularization"] = RecommenderModel.Invariant(o.UserRegularization),
-            ["positive-item-regularization"] = RecommenderModel.Invariant(o.PositiveItemRegularization),
-            ["negative-item-regularization"] = RecommenderModel.Invariant(o.NegativeItemRegularization),
-            ["bias-regularization"] = RecommenderModel.Invariant(o.BiasRegularization),
-            ["item-biases"] = o.ItemBiases ? "true" : "false",
-            ["samples-per-epoch"] = RecommenderModel.Invariant(o.SamplesPerEpoch),
-            ["init-sd"] = RecommenderModel.Invariant(o.InitStandardDeviation),
-            ["domain-aware-negatives"] = o.DomainAwareNegatives && train.HasDomains ? "true" : "false",
-            ["fold-in-epochs"] = RecommenderModel.Invariant(o.FoldInEpochs),
-            ["seed"] = RecommenderModel.Invariant(o.Seed),
-            ["threads"] = RecommenderModel.Invariant(o.EffectiveThreads),
-            ["deterministic"] = o.Deterministic ? "true" : "false",
-            ["final-loss"] = RecommenderModel.Invariant(lastLoss),
-            ["final-sampled-auc"] = RecommenderModel.Invariant(auc[^1]),
-        };
+        // The options as given, then what this fit decided or measured.
+        var parameters = OptionParameters.Of(o);
+        parameters["domainAwareNegatives"] = o.DomainAwareNegatives && train.HasDomains ? "true" : "false";
+        parameters["finalLoss"] = RecommenderModel.Invariant(lastLoss);
+        parameters["finalSampledAuc"] = RecommenderModel.Invariant(auc[^1]);
         var info = new RecommenderTrainingInfo("bpr", engine.Name, parameters, o.Epochs, watch.Elapsed.TotalSeconds, history, ThreadCount.Join(note, o.Deterministic ? null : ThreadCount.ClampWarning(o.Threads, "BprOptions.Threads")));
         var foldIn = new BprModel.FoldInSettings(o.Seed, o.LearningRate, o.Schedule, o.UserRegularization, o.FoldInEpochs, o.DomainAwareNegatives && train.HasDomains);
         return new BprModel(RecommenderModel.CommonFrom(train, info), k, userFactors, itemFactors, itemBias, foldIn, auc);
@@ -180,15 +161,7 @@ public sealed class BprBuilder : IRecommenderBuilder
     public string Algorithm => "bpr";
 
     /// <inheritdoc />
-    public IReadOnlyDictionary<string, string> Parameters => new Dictionary<string, string>(StringComparer.Ordinal)
-    {
-        ["factors"] = RecommenderModel.Invariant(Options.Factors),
-        ["epochs"] = RecommenderModel.Invariant(Options.Epochs),
-        ["learning-rate"] = RecommenderModel.Invariant(Options.LearningRate),
-        ["schedule"] = Options.Schedule.ToString(),
-        ["user-regularization"] = RecommenderModel.Invariant(Options.UserRegularization),
-        ["seed"] = RecommenderModel.Invariant(Options.Seed),
-    };
+    public IReadOnlyDictionary<string, string> Parameters => OptionParameters.Of(Options);
 
     /// <inheritdoc />
     RecommenderModel IRecommenderBuilder.Fit(InteractionSet train, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) => Fit(train, progress, cancellationToken);

@@ -90,10 +90,7 @@ public sealed class EaseBuilder : IRecommenderBuilder
         ArgumentNullException.ThrowIfNull(train);
         var o = Options;
         o.Validate();
-        if (train.Count == 0)
-        {
-            throw new ArgumentException($"{train.SourceName}: the training set is empty.", nameof(train));
-        }
+        Check.NotEmpty(train, "training");
 
         cancellationToken.ThrowIfCancellationRequested();
         var watch = Stopwatch.StartNew();
@@ -143,20 +140,15 @@ public sealed class EaseBuilder : IRecommenderBuilder
         var weights = EaseGram.Weights(gram, m, parallel);
         gram = null;
         var seen = RecommenderModel.SeenFrom(train);
-        var parameters = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["lambda"] = RecommenderModel.Invariant(lambda),
-            ["lambdaRule"] = o.Lambda is null ? $"{RecommenderModel.Invariant(o.LambdaScale)} x mean diagonal {RecommenderModel.Invariant(meanDiagonal)}" : "explicit",
-            ["diagonalPenalty"] = RecommenderModel.Invariant(o.DiagonalPenalty),
-            ["values"] = values.ToString(),
-            ["valuesRule"] = o.Values == EaseValues.Auto ? (values == EaseValues.Log ? "auto: values are non-negative" : "auto: negative values present") : "explicit",
-            ["minItemSupport"] = RecommenderModel.Invariant(threshold),
-            ["minItemSupportRule"] = rule,
-            ["keptItems"] = RecommenderModel.Invariant(m),
-            ["maxItems"] = RecommenderModel.Invariant(o.MaxItems),
-            ["maxGramBytes"] = RecommenderModel.Invariant(o.MaxGramBytes),
-            ["threads"] = RecommenderModel.Invariant(o.Threads),
-        };
+        // The options as given, then what this fit decided (the resolved λ, value transform and item cut, and why).
+        var parameters = OptionParameters.Of(o);
+        parameters["lambda"] = RecommenderModel.Invariant(lambda);
+        parameters["lambdaRule"] = o.Lambda is null ? $"{RecommenderModel.Invariant(o.LambdaScale)} x mean diagonal {RecommenderModel.Invariant(meanDiagonal)}" : "explicit";
+        parameters["values"] = values.ToString();
+        parameters["valuesRule"] = o.Values == EaseValues.Auto ? (values == EaseValues.Log ? "auto: values are non-negative" : "auto: negative values present") : "explicit";
+        parameters["minItemSupport"] = RecommenderModel.Invariant(threshold);
+        parameters["minItemSupportRule"] = rule;
+        parameters["keptItems"] = RecommenderModel.Invariant(m);
         var info = new RecommenderTrainingInfo(AlgorithmTag, engine.Name, parameters, 0, watch.Elapsed.TotalSeconds, [], ThreadCount.Join(note, ThreadCount.ClampWarning(o.Threads, "EaseOptions.Threads")));
         return new EaseModel(
             train.UserIds, train.ItemIds, weights, threshold, lambda, values,
@@ -233,13 +225,7 @@ public sealed class EaseBuilder : IRecommenderBuilder
     public string Algorithm => AlgorithmTag;
 
     /// <inheritdoc />
-    public IReadOnlyDictionary<string, string> Parameters => new Dictionary<string, string>(StringComparer.Ordinal)
-    {
-        ["lambda"] = Options.Lambda is { } l ? RecommenderModel.Invariant(l) : $"{RecommenderModel.Invariant(Options.LambdaScale)} x mean diagonal",
-        ["diagonalPenalty"] = RecommenderModel.Invariant(Options.DiagonalPenalty),
-        ["values"] = Options.Values.ToString(),
-        ["maxItems"] = RecommenderModel.Invariant(Options.MaxItems),
-    };
+    public IReadOnlyDictionary<string, string> Parameters => OptionParameters.Of(Options);
 
     /// <inheritdoc />
     RecommenderModel IRecommenderBuilder.Fit(InteractionSet train, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) => Fit(train, progress, cancellationToken);

@@ -27,28 +27,7 @@ public enum EaseValues
 /// builder from <see cref="Recommenders.Ease()"/>. Every value is checked by <see cref="Validate"/> when
 /// training starts, and a bad value names the option and its allowed range.
 /// </summary>
-/// <remarks>
-/// <para><b>How the defaults were chosen.</b> By validation inside the training part of the top-N protocol
-/// only (per-user 80/20 split, seed 42; the 80 % split again per user, 20 % held out, seed 7), on
-/// MovieLens 100K (ratings 1–5) and Last.fm 2K (play counts up to ~350k), NDCG@10 on the held-out part;
-/// the grids are <c>tests/CrossRec.AccuracyTests/TopN/EaseDefaultsSearch.cs</c>. Findings:
-/// (1) λ: with binary X the best absolute λ differs by 5× between the datasets (500 on ML-100K, 0.2591;
-/// 100 on Last.fm, 0.1694), and no absolute λ is within 0.001 of both; λ = 10 × the mean diagonal of XᵀX
-/// (399.5 and 99.8 there) is within 0.0005 of each best, so λ is relative by default.
-/// (2) Values: log(1 + v) beat binary at the same relative λ on both (0.2627 vs 0.2586; 0.1722 vs 0.1694);
-/// raw values did on ratings (0.2629) and collapsed on play counts (0.1025).
-/// (3) α: a diagonal penalty helped on both, with either values; with log values, α = 2 and λ = 5 × mean
-/// diagonal gave 0.2658 on ML-100K (grid best 0.2670, α = 4) and 0.1754 on Last.fm (grid best 0.1757,
-/// α = 1): the smallest worst-case loss of the grid α ∈ {0, 0.5, 1, 2, 4, 8} × scale ∈ {1, 2, 5, 10}.
-/// (4) Support: see <see cref="MinItemSupport"/>. On the test parts (never used to choose), the defaults
-/// give NDCG@10 0.4508 on ML-100K and 0.2430 on Last.fm; published-form EASE (binary, α = 0, 10 × mean
-/// diagonal) gives 0.4431 and 0.2360.</para>
-/// <para><b>Cost.</b> The Gram matrix of the m kept items takes m² × 8 bytes and its inverse about m³
-/// floating-point operations: 0.14 s for m = 1,651, 6.4 s for m = 5,958 and 14.5 s for m = 8,000 on this
-/// project's two cores when idle (2–3× that under load); the model keeps m² × 4 bytes. That is why items with few training users can be left out
-/// (<see cref="MinItemSupport"/>): they are ranked after every kept item, by popularity, and never feed
-/// the scores of others.</para>
-/// </remarks>
+/// <remarks>How each default was chosen, with the validation figures behind it: <c>docs/decisions/ease-defaults.md</c>.</remarks>
 public sealed record EaseOptions
 {
     /// <summary>Default of <see cref="LambdaScale"/>.</summary>

@@ -31,7 +31,7 @@ public sealed class ImplicitAlsBuilder : IRecommenderBuilder
     public string Algorithm => "ials";
 
     /// <summary>The hyperparameters it will train with, by name (invariant-culture strings), as recorded in <see cref="RecommenderModel.Training"/>.</summary>
-    public IReadOnlyDictionary<string, string> Parameters => ParametersOf(Options);
+    public IReadOnlyDictionary<string, string> Parameters => OptionParameters.Of(Options);
 
     /// <summary>Number of latent factors k.</summary>
     public ImplicitAlsBuilder Factors(int factors) => With(Options with { Factors = factors });
@@ -103,10 +103,7 @@ public sealed class ImplicitAlsBuilder : IRecommenderBuilder
         ArgumentNullException.ThrowIfNull(train);
         var options = Options;
         options.Validate();
-        if (train.Count == 0)
-        {
-            throw new ArgumentException($"{train.SourceName}: the training set is empty.", nameof(train));
-        }
+        Check.NotEmpty(train, "training");
 
         var values = train.Values;
         for (var r = 0; r < values.Length; r++)
@@ -123,7 +120,7 @@ public sealed class ImplicitAlsBuilder : IRecommenderBuilder
         var watch = Stopwatch.StartNew();
         var (engine, kernel, note) = EngineResolver.ResolveKernel<IImplicitAlsKernel>(_device, _engine, Algorithm);
         var matrix = train.ToMatrix();
-        var parameters = ParametersOf(options);
+        var parameters = OptionParameters.Of(options);
         if (options.NormalizeConfidence)
         {
             options = options with { Alpha = EffectiveAlpha(options, matrix.UserValuesArray), NormalizeConfidence = false };
@@ -186,22 +183,6 @@ public sealed class ImplicitAlsBuilder : IRecommenderBuilder
     /// <inheritdoc />
     RecommenderModel IRecommenderBuilder.Fit(InteractionSet train, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) => Fit(train, progress, cancellationToken);
 
-    internal static Dictionary<string, string> ParametersOf(ImplicitAlsOptions o) => new(StringComparer.Ordinal)
-    {
-        ["factors"] = RecommenderModel.Invariant(o.Factors),
-        ["iterations"] = RecommenderModel.Invariant(o.Iterations),
-        ["regularization"] = RecommenderModel.Invariant(o.Regularization),
-        ["weightedRegularization"] = o.WeightedRegularization ? "true" : "false",
-        ["regularizationExponent"] = RecommenderModel.Invariant(o.RegularizationExponent),
-        ["alpha"] = RecommenderModel.Invariant(o.Alpha),
-        ["confidence"] = o.Confidence.ToString(),
-        ["normalizeConfidence"] = o.NormalizeConfidence ? "true" : "false",
-        ["epsilon"] = RecommenderModel.Invariant(o.Epsilon),
-        ["solver"] = o.Solver.ToString(),
-        ["cgSteps"] = RecommenderModel.Invariant(o.CgSteps),
-        ["seed"] = RecommenderModel.Invariant(o.Seed),
-        ["threads"] = RecommenderModel.Invariant(o.EffectiveThreads),
-    };
 
     private ImplicitAlsBuilder With(ImplicitAlsOptions options) => new(options, _device, _engine);
 }

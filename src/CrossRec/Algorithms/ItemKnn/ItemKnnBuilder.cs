@@ -78,10 +78,7 @@ public sealed class ItemKnnBuilder : IRecommenderBuilder
         ArgumentNullException.ThrowIfNull(train);
         var o = Options;
         o.Validate();
-        if (train.Count == 0)
-        {
-            throw new ArgumentException($"{train.SourceName}: the training set is empty.", nameof(train));
-        }
+        Check.NotEmpty(train, "training");
 
         cancellationToken.ThrowIfCancellationRequested();
         var (engine, kernel, note) = EngineResolver.ResolveKernel<IItemSimilarityKernel>(_device, _engine, "itemknn");
@@ -117,26 +114,7 @@ public sealed class ItemKnnBuilder : IRecommenderBuilder
     public string Algorithm => "itemknn";
 
     /// <inheritdoc />
-    public IReadOnlyDictionary<string, string> Parameters
-    {
-        get
-        {
-            var o = Options;
-            return new Dictionary<string, string>(StringComparer.Ordinal)
-            {
-                [nameof(o.Neighbors)] = RecommenderModel.Invariant(o.Neighbors),
-                [nameof(o.Shrinkage)] = RecommenderModel.Invariant(o.Shrinkage),
-                [nameof(o.Values)] = o.Values.ToString(),
-                [nameof(o.Weighting)] = o.Weighting.ToString(),
-                [nameof(o.Bm25K1)] = RecommenderModel.Invariant(o.Bm25K1),
-                [nameof(o.Bm25B)] = RecommenderModel.Invariant(o.Bm25B),
-                [nameof(o.Asymmetry)] = RecommenderModel.Invariant(o.Asymmetry),
-                [nameof(o.Scoring)] = o.Scoring.ToString(),
-                [nameof(o.Threads)] = RecommenderModel.Invariant(o.Threads),
-                [nameof(o.Deterministic)] = o.Deterministic ? "true" : "false",
-            };
-        }
-    }
+    public IReadOnlyDictionary<string, string> Parameters => OptionParameters.Of(Options);
 
     /// <inheritdoc />
     RecommenderModel IRecommenderBuilder.Fit(InteractionSet train, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) => Fit(train, progress, cancellationToken);

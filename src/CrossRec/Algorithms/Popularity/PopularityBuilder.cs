@@ -21,10 +21,7 @@ public sealed class PopularityBuilder : IRecommenderBuilder
     public PopularityModel Fit(InteractionSet train, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
-        if (train.Count == 0)
-        {
-            throw new ArgumentException($"{train.SourceName}: the training set is empty.", nameof(train));
-        }
+        Check.NotEmpty(train, "training");
 
         cancellationToken.ThrowIfCancellationRequested();
         var watch = System.Diagnostics.Stopwatch.StartNew();

@@ -18,10 +18,7 @@ internal sealed unsafe partial class SgdSession
 
         public Validation(InteractionSet train, InteractionSet validation, SgdGrid grid)
         {
-            if (validation.Count == 0)
-            {
-                throw new ArgumentException($"{validation.SourceName}: the validation set is empty.", nameof(validation));
-            }
+            Check.NotEmpty(validation, "validation");
 
             var userMap = train.UserIds.Translate(validation.UserIds);
             var itemMap = train.ItemIds.Translate(validation.ItemIds);

@@ -21,10 +21,7 @@ internal static class SgdTrainer
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(o);
         o.Validate();
-        if (train.Count == 0)
-        {
-            throw new ArgumentException($"{train.SourceName}: the training set is empty.", nameof(train));
-        }
+        Check.NotEmpty(train, "training");
 
         if (o.EarlyStoppingPatience is not null && validation is null)
         {
