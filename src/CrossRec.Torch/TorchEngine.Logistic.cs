@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace CrossRec.Torch;
 
-internal sealed partial class TorchEngine
+internal sealed partial class TorchEngine : ILogisticKernel
 {
     /// <inheritdoc />
     /// <remarks>

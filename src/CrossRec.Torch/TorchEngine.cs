@@ -16,7 +16,7 @@ namespace CrossRec.Torch;
 /// Every temporary tensor lives in a <c>torch.NewDisposeScope()</c> (per batch, epoch or chunk), so native
 /// memory does not grow across epochs. An engine instance holds no mutable state and may be shared.
 /// </remarks>
-internal sealed partial class TorchEngine : IComputeEngine
+internal sealed partial class TorchEngine : IComputeEngine, IFactorizationKernel
 {
     private readonly torch.Device _device;
 

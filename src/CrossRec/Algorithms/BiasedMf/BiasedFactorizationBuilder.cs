@@ -118,9 +118,8 @@ public sealed class BiasedFactorizationBuilder : IRecommenderBuilder
     {
         ArgumentNullException.ThrowIfNull(train);
         Options.Validate();
-        string? fallback = null;
-        var engine = _engine ?? EngineResolver.Resolve(_device, out fallback);
-        var model = engine.Factorize(train, validation, Options, progress, cancellationToken);
+        var (_, kernel, fallback) = EngineResolver.ResolveKernel<IFactorizationKernel>(_device, _engine, "biased MF");
+        var model = kernel.Factorize(train, validation, Options, progress, cancellationToken);
         var note = ThreadCount.Join(fallback, Options.Deterministic ? null : ThreadCount.ClampWarning(Options.Threads, "FactorizationOptions.Threads"));
         return note is not null && model.Info is { } info ? model.WithInfo(info with { Note = ThreadCount.Join(info.Note, note) }) : model;
     }

@@ -7,5 +7,6 @@ internal static class BiasedMfRegistration
     {
         ModelKind = "factorization",
         Read = FactorizationModel.Read,
+        CpuKernel = new CpuFactorizationKernel(),
     };
 }
