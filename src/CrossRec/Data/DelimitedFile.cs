@@ -25,6 +25,80 @@ public static class DelimitedFile
         return new Loader(path, format, options).Run();
     }
 
+    /// <summary>
+    /// The lines of a text file, read as every loader reads them: strict UTF-8 (or
+    /// <see cref="LoadOptions.Encoding"/>), at most <see cref="LoadOptions.MaxLineBytes"/> per line, CRLF or LF,
+    /// directories and special files (devices, FIFOs) refused by name. Lazily enumerated.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="DataFormatException">A line is not valid UTF-8 or too long, or the path is not a regular file (file and line named).</exception>
+    public static IEnumerable<string> ReadLines(string path, LoadOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        options ??= new LoadOptions();
+        options.Validate();
+        InputFile.RequireRegular(path);
+        return Lines(path, options);
+
+        static IEnumerable<string> Lines(string path, LoadOptions options)
+        {
+            using var reader = new LineReader(path, options.Encoding, options.MaxLineBytes);
+            while (reader.TryReadLine(out var line))
+            {
+                if (reader.InvalidByteOffset >= 0)
+                {
+                    throw new DataFormatException(path, reader.LineNumber, 0, $"invalid UTF-8 (bytes {reader.InvalidBytes} at byte {reader.InvalidByteOffset + 1} of the line). If the file is in another encoding, set LoadOptions.Encoding.");
+                }
+
+                yield return line.ToString();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads a list of ids, one a line (a user list, say), under the loaders' id policy: ASCII whitespace
+    /// trimmed, blank lines skipped, control and format characters refused, NFC normalisation (so the ids match
+    /// those of an interaction file loaded with the same options). Order kept, repeats kept.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="DataFormatException">A line is malformed or the file holds no id (file and line named).</exception>
+    public static IReadOnlyList<string> LoadIds(string path, LoadOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        options ??= new LoadOptions();
+        options.Validate();
+        var policy = new IdPolicy(options);
+        var ids = new List<string>();
+        using var reader = new LineReader(path, options.Encoding, options.MaxLineBytes);
+        while (reader.TryReadLine(out var line))
+        {
+            if (reader.InvalidByteOffset >= 0)
+            {
+                throw new DataFormatException(path, reader.LineNumber, 1, $"invalid UTF-8 (bytes {reader.InvalidBytes} at byte {reader.InvalidByteOffset + 1} of the line). If the file is in another encoding, set LoadOptions.Encoding.");
+            }
+
+            var id = IdPolicy.Trim(line);
+            if (id.IsEmpty)
+            {
+                continue;
+            }
+
+            if (policy.Apply(ref id, "") is { } problem)
+            {
+                throw new DataFormatException(path, reader.LineNumber, 1, problem.Replace("the  id", "the id", StringComparison.Ordinal));
+            }
+
+            ids.Add(id.ToString());
+        }
+
+        if (ids.Count == 0)
+        {
+            throw new DataFormatException(path, 0, 0, "the file holds no id (one id a line expected).");
+        }
+
+        return ids;
+    }
+
     private sealed class Loader
     {
         private readonly string _path;
