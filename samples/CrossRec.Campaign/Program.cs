@@ -10,7 +10,7 @@ namespace CrossRec.Samples.Campaign;
 /// </summary>
 public static class Program
 {
-    /// <summary>Exit codes: 0 success, 1 failure, 2 bad arguments.</summary>
+    /// <summary>Exit codes: 0 success, 1 failure, 2 bad arguments or an unwritable output.</summary>
     public static int Main(string[] args)
     {
         CampaignArguments arguments;
@@ -63,9 +63,15 @@ public static class Program
             Console.Error.WriteLine("crossrec-campaign: cancelled.");
             return 1;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // --plot naming a file, a folder that cannot be created, a full disk: one line, no stack trace.
+            Console.Error.WriteLine($"crossrec-campaign: {e.Message.ReplaceLineEndings(" ")}");
+            return 2;
+        }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or TrainingDivergedException)
         {
-            Console.Error.WriteLine($"crossrec-campaign: {e.Message}");
+            Console.Error.WriteLine($"crossrec-campaign: {e.Message.ReplaceLineEndings(" ")}");
             return 1;
         }
     }

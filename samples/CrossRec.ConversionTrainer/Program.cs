@@ -34,16 +34,9 @@ public static class Program
         {
             return Run(argv);
         }
-        catch (UsageException e)
+        catch (Exception e) when (UserErrors.IsUserError(e) || UserErrors.IsRunFailure(e))
         {
-            Console.Error.WriteLine($"crossrec-conversion: {e.Message}");
-            Console.Error.WriteLine(Usage);
-            return 2;
-        }
-        catch (Exception e) when (e is DataFormatException or FileNotFoundException or ArgumentException or KeyNotFoundException or ModelFormatException)
-        {
-            Console.Error.WriteLine($"crossrec-conversion: {e.Message}");
-            return 1;
+            return UserErrors.Report("crossrec-conversion", e, Usage);
         }
     }
 
@@ -56,14 +49,14 @@ public static class Program
             return 0;
         }
 
-        var data = args.String("data") ?? throw new UsageException("--data PATH is required.");
+        var data = CliFiles.Input("data", args.String("data") ?? throw new UsageException("--data PATH is required."));
         var target = args.String("target") ?? throw new UsageException("--target COLUMN is required.");
         var positive = args.String("positive");
         var drop = (args.String("drop") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var testRowsPath = args.String("test-rows");
+        var testRowsPath = args.String("test-rows") is { } rowsFile ? CliFiles.Input("test-rows", rowsFile) : null;
         var fraction = args.Float("test-fraction", 0.0001f, 0.9999f);
         var seed = args.Int("seed", int.MinValue, int.MaxValue) ?? 42;
-        var writeRows = args.String("write-test-rows");
+        var writeRows = args.String("write-test-rows") is { } writeFile ? CliFiles.Output("write-test-rows", writeFile) : null;
         var c = args.Float("c", 1e-6f, 1e6f) ?? 1f;
         var solver = (args.String("solver") ?? "auto") switch
         {
@@ -72,7 +65,7 @@ public static class Program
             "lbfgs" => LogisticSolver.Lbfgs,
             var s => throw new UsageException($"--solver must be auto, newton or lbfgs, got '{s}'."),
         };
-        var save = args.String("save");
+        var save = args.String("save") is { } saveFile ? CliFiles.Output("save", saveFile) : null;
         var json = args.Flag("json");
         args.RejectUnknown();
         if (testRowsPath is not null && fraction is not null)
@@ -118,7 +111,13 @@ public static class Program
 
         if (writeRows is not null)
         {
-            File.WriteAllLines(writeRows, testRows.Select(r => r.ToString(CultureInfo.InvariantCulture)));
+            CliFiles.WriteText("write-test-rows", writeRows, w =>
+            {
+                foreach (var r in testRows)
+                {
+                    w.WriteLine(r.ToString(CultureInfo.InvariantCulture));
+                }
+            });
         }
 
         var labels = Enumerable.Range(0, test.RowCount).Select(r => test[target].Text(r) == model.PositiveLabel).ToArray();
@@ -167,7 +166,7 @@ public static class Program
         AnsiConsole.Write(strongest);
         if (save is not null)
         {
-            model.Save(save);
+            CliFiles.Save("save", save, model.Save);
             AnsiConsole.MarkupLine($"Model saved to [blue]{Markup.Escape(save)}[/]");
         }
 
@@ -197,7 +196,7 @@ public static class Program
     {
         var rows = new List<int>();
         var line = 0;
-        foreach (var text in File.ReadLines(path))
+        foreach (var text in DelimitedFile.ReadLines(path))
         {
             line++;
             if (string.IsNullOrWhiteSpace(text))

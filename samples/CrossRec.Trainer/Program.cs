@@ -17,17 +17,12 @@ public static class Program
                 : args.Length > 0 && args[0] == "train" ? TrainCommand.Run(args[1..])
                 : TrainCommand.Run(args);
         }
-        catch (UsageException e)
+        catch (Exception e) when (UserErrors.IsUserError(e) || UserErrors.IsRunFailure(e) || e is ModelFormatException)
         {
-            Console.Error.WriteLine($"crossrec-trainer: {e.Message}");
-            Console.Error.WriteLine(args.Length > 0 && args[0] == "segment" ? SegmentCommand.Usage : args.Length > 0 && args[0] == "topn" ? TopNCommand.Usage : args.Length > 0 && args[0] == "crossdomain" ? CrossDomainCommand.Usage : TrainCommand.Usage);
-            return 2;
-        }
-        catch (Exception e) when (e is DataFormatException or FileNotFoundException or DirectoryNotFoundException or ArgumentException or KeyNotFoundException or ModelFormatException or TrainingDivergedException or InvalidOperationException or NotSupportedException)
-        {
-            // Known, user-facing failures: the message names the file/line/column or option.
-            Console.Error.WriteLine($"crossrec-trainer: {e.Message}");
-            return 1;
+            // No stack trace for what the user can fix: one line naming the option, file or line, exit code 2
+            // (1 for a run that failed otherwise, such as diverged training).
+            var usage = args.Length > 0 && args[0] == "segment" ? SegmentCommand.Usage : args.Length > 0 && args[0] == "topn" ? TopNCommand.Usage : args.Length > 0 && args[0] == "crossdomain" ? CrossDomainCommand.Usage : TrainCommand.Usage;
+            return UserErrors.Report("crossrec-trainer", e, usage);
         }
     }
 }

@@ -42,88 +42,95 @@ public static class ParquetInteractions
         foreach (var file in files)
         {
             sink.Source = file;
-            await using var reader = await ParquetReader.CreateAsync(file, null, cancellationToken).ConfigureAwait(false);
-            var fields = reader.Schema.DataFields;
-            var names = fields.Select(f => f.Name).ToArray();
-            var (u, i, v, t, d) = columns.Resolve(names, file);
-            long fileRow = 0;
-            for (var g = 0; g < reader.RowGroupCount; g++)
+            try
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                using var group = reader.OpenRowGroupReader(g);
-                var user = await Column(group, fields[u], file).ConfigureAwait(false);
-                var item = await Column(group, fields[i], file).ConfigureAwait(false);
-                var value = v >= 0 ? await Column(group, fields[v], file).ConfigureAwait(false) : null;
-                var time = t >= 0 ? await Column(group, fields[t], file).ConfigureAwait(false) : null;
-                var domain = d >= 0 ? await Column(group, fields[d], file).ConfigureAwait(false) : null;
-                var rows = (int)group.RowCount;
-                for (var r = 0; r < rows; r++)
+                await using var reader = await ParquetReader.CreateAsync(file, null, cancellationToken).ConfigureAwait(false);
+                var fields = reader.Schema.DataFields;
+                var names = fields.Select(f => f.Name).ToArray();
+                var (u, i, v, t, d) = columns.Resolve(names, file);
+                long fileRow = 0;
+                for (var g = 0; g < reader.RowGroupCount; g++)
                 {
-                    var row = fileRow + r + 1;
-                    if (user.IsNull(r))
+                    cancellationToken.ThrowIfCancellationRequested();
+                    using var group = reader.OpenRowGroupReader(g);
+                    var user = await Column(group, fields[u], file).ConfigureAwait(false);
+                    var item = await Column(group, fields[i], file).ConfigureAwait(false);
+                    var value = v >= 0 ? await Column(group, fields[v], file).ConfigureAwait(false) : null;
+                    var time = t >= 0 ? await Column(group, fields[t], file).ConfigureAwait(false) : null;
+                    var domain = d >= 0 ? await Column(group, fields[d], file).ConfigureAwait(false) : null;
+                    var rows = (int)group.RowCount;
+                    for (var r = 0; r < rows; r++)
                     {
-                        sink.Problem(row, u + 1, "the user id is null.");
-                        continue;
-                    }
-
-                    if (item.IsNull(r))
-                    {
-                        sink.Problem(row, i + 1, "the item id is null.");
-                        continue;
-                    }
-
-                    var x = 1f;
-                    if (value is not null)
-                    {
-                        if (value.IsNull(r))
+                        var row = fileRow + r + 1;
+                        if (user.IsNull(r))
                         {
-                            sink.Problem(row, v + 1, "the value is null; expected a number.");
+                            sink.Problem(row, u + 1, "the user id is null.");
                             continue;
                         }
 
-                        if (!value.TryFloat(r, out x))
+                        if (item.IsNull(r))
                         {
-                            sink.Problem(row, v + 1, $"the value '{value.Show(r)}' is not a number (culture-invariant, '.' as decimal point).");
+                            sink.Problem(row, i + 1, "the item id is null.");
                             continue;
                         }
+
+                        var x = 1f;
+                        if (value is not null)
+                        {
+                            if (value.IsNull(r))
+                            {
+                                sink.Problem(row, v + 1, "the value is null; expected a number.");
+                                continue;
+                            }
+
+                            if (!value.TryFloat(r, out x))
+                            {
+                                sink.Problem(row, v + 1, $"the value '{value.Show(r)}' is not a number (culture-invariant, '.' as decimal point).");
+                                continue;
+                            }
+                        }
+
+                        long? seconds = null;
+                        if (time is not null)
+                        {
+                            if (time.IsNull(r))
+                            {
+                                sink.Problem(row, t + 1, "the timestamp is null.");
+                                continue;
+                            }
+
+                            if (!time.TryTimestamp(r, out var s))
+                            {
+                                sink.Problem(row, t + 1, $"the timestamp '{time.Show(r)}' is neither integer Unix seconds nor a date/time.");
+                                continue;
+                            }
+
+                            seconds = s;
+                        }
+
+                        var domainText = ReadOnlySpan<char>.Empty;
+                        if (domain is not null)
+                        {
+                            if (domain.IsNull(r))
+                            {
+                                sink.Problem(row, d + 1, "the domain is null.");
+                                continue;
+                            }
+
+                            domainText = domain.Text(r, domainBuffer);
+                        }
+
+                        sink.Add(row, user.Text(r, userBuffer), u, item.Text(r, itemBuffer), i, x, v, seconds, t, domainText, d);
                     }
 
-                    long? seconds = null;
-                    if (time is not null)
-                    {
-                        if (time.IsNull(r))
-                        {
-                            sink.Problem(row, t + 1, "the timestamp is null.");
-                            continue;
-                        }
-
-                        if (!time.TryTimestamp(r, out var s))
-                        {
-                            sink.Problem(row, t + 1, $"the timestamp '{time.Show(r)}' is neither integer Unix seconds nor a date/time.");
-                            continue;
-                        }
-
-                        seconds = s;
-                    }
-
-                    var domainText = ReadOnlySpan<char>.Empty;
-                    if (domain is not null)
-                    {
-                        if (domain.IsNull(r))
-                        {
-                            sink.Problem(row, d + 1, "the domain is null.");
-                            continue;
-                        }
-
-                        domainText = domain.Text(r, domainBuffer);
-                    }
-
-                    sink.Add(row, user.Text(r, userBuffer), u, item.Text(r, itemBuffer), i, x, v, seconds, t, domainText, d);
+                    fileRow += rows;
+                    rowsRead += rows;
+                    progress?.Report(rowsRead);
                 }
-
-                fileRow += rows;
-                rowsRead += rows;
-                progress?.Report(rowsRead);
+            }
+            catch (Exception e) when (Corrupt(e))
+            {
+                throw new DataFormatException(file, 0, 0, $"is not a readable Parquet file: {e.Message.TrimEnd('.')} ({e.GetType().Name}). It may be truncated, corrupt or not Parquet at all.");
             }
         }
 
@@ -260,6 +267,10 @@ public static class ParquetInteractions
         return numbers;
     }
 
+    /// <summary>What a damaged file raises from the Parquet reader or a decompressor (never a row problem, a cancellation or memory exhaustion).</summary>
+    internal static bool Corrupt(Exception e) =>
+        e is not (DataFormatException or OperationCanceledException or OutOfMemoryException or FileNotFoundException or UnauthorizedAccessException);
+
     private static async Task<ParquetColumn> Column(ParquetRowGroupReader group, DataField field, string file)
     {
         if (field.IsNested())
@@ -285,6 +296,7 @@ internal static class PartFiles
     {
         if (File.Exists(path))
         {
+            InputFile.RequireRegular(path, "Parquet file"); // a device or FIFO is refused by name, not read
             return [path];
         }
 

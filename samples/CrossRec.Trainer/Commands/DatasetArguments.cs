@@ -151,7 +151,7 @@ public sealed class DatasetArguments
             delimiter = "\t";
         }
 
-        var first = File.Exists(path) ? File.ReadLines(path).FirstOrDefault(l => !string.IsNullOrWhiteSpace(l)) : null;
+        var first = File.Exists(path) ? DelimitedFile.ReadLines(path).FirstOrDefault(l => !string.IsNullOrWhiteSpace(l)) : null; // bounded: a device or an endless line is refused by name
         var fields = first?.Split(delimiter).Length ?? 3;
         return new DelimitedFormat { Delimiter = delimiter, Timestamp = fields >= 4 ? 3 : null };
     }

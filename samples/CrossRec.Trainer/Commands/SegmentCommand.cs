@@ -31,7 +31,7 @@ public static class SegmentCommand
             return 0;
         }
 
-        var path = args.String("npy") ?? throw new UsageException("segment needs --npy PATH.");
+        var path = CliFiles.Input("npy", args.String("npy") ?? throw new UsageException("segment needs --npy PATH."));
         var k = args.Int("clusters", 1, 100_000) ?? throw new UsageException("segment needs --clusters K.");
         var algorithm = (args.String("algorithm") ?? "auto") switch
         {
@@ -54,7 +54,7 @@ public static class SegmentCommand
         };
         var init = args.String("init");
         var standardize = args.Flag("standardize");
-        var save = args.String("save");
+        var save = args.String("save") is { } saveFile ? CliFiles.Output("save", saveFile) : null;
         var json = args.Flag("json");
         args.RejectUnknown();
 
@@ -90,7 +90,7 @@ public static class SegmentCommand
         AnsiConsole.MarkupLine($"inertia {result.Inertia:N1}, {result.Iterations} iterations{(result.Converged ? "" : " (iteration limit)")}, {seconds:F2} s (load {loadSeconds:F2} s)");
         if (save is not null)
         {
-            model.Save(save);
+            CliFiles.Save("save", save, model.Save);
         }
 
         if (json)

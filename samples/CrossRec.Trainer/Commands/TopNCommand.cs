@@ -62,6 +62,7 @@ public static class TopNCommand
         }
 
         var builder = TopNAlgorithms.Create(algorithm, seed, threads);
+        CheckPaths(trainPath, usersPath, outPath, domainsPath, savePath);
         var (train, layout) = TopNInput.LoadTrain(trainPath);
         if (domainsPath is not null)
         {
@@ -69,6 +70,7 @@ public static class TopNCommand
         }
 
         var users = TopNInput.LoadUsers(usersPath);
+        TopNInput.CheckOutputIds(train, trainPath);
         Console.Error.WriteLine($"topn: {train.Count} interactions, {train.UserCount} users, {train.ItemCount} items from {trainPath} (delimiter {(layout.Delimiter == "\t" ? "tab" : $"'{layout.Delimiter}'")}, {(layout.HasValue ? "value column" : "no value column")}, {(layout.HasHeader ? "header skipped" : "no header")})");
 
         if (domain is not null)
@@ -96,7 +98,7 @@ public static class TopNCommand
         var fitSeconds = fitWatch.Elapsed.TotalSeconds;
         if (savePath is not null)
         {
-            model.Save(savePath);
+            CliFiles.Save("save", savePath, model.Save);
             Console.Error.WriteLine($"topn: model saved to {savePath}");
         }
 
@@ -166,6 +168,23 @@ public static class TopNCommand
         return 0;
     }
 
+    /// <summary>Every path option checked before anything is read or trained: one line naming the option when one is wrong.</summary>
+    private static void CheckPaths(string trainPath, string usersPath, string outPath, string? domainsPath, string? savePath)
+    {
+        CliFiles.Input("train", trainPath);
+        CliFiles.Input("users", usersPath);
+        CliFiles.Output("out", outPath);
+        if (domainsPath is not null)
+        {
+            CliFiles.Input("item-domains", domainsPath);
+        }
+
+        if (savePath is not null)
+        {
+            CliFiles.Output("save", savePath);
+        }
+    }
+
     /// <summary>Target-domain top-N with the cross-domain recommender; users without target history included.</summary>
     private static int RunCrossDomain(InteractionSet train, List<string> users, string domain, string algorithm, int count, int seed, int threads, string outPath, bool json, string? savePath)
     {
@@ -192,7 +211,7 @@ public static class TopNCommand
         var fitSeconds = fitWatch.Elapsed.TotalSeconds;
         if (savePath is not null)
         {
-            model.Save(savePath);
+            CliFiles.Save("save", savePath, model.Save);
             Console.Error.WriteLine($"topn: cross-domain model saved to {savePath}");
         }
 
@@ -262,29 +281,28 @@ public static class TopNCommand
         return 0;
     }
 
-    private static void Write(string outPath, List<string> users, Dictionary<string, IReadOnlyList<ScoredItem>> byUser, IReadOnlyList<ScoredItem>? cold)
-    {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(outPath))!;
-        Directory.CreateDirectory(dir);
-        using var writer = new StreamWriter(outPath, append: false, new UTF8Encoding(false));
-        var line = new StringBuilder();
-        foreach (var u in users)
+    /// <summary>Writes the lists atomically (temporary file, flush, rename): a killed run leaves the previous output whole.</summary>
+    private static void Write(string outPath, List<string> users, Dictionary<string, IReadOnlyList<ScoredItem>> byUser, IReadOnlyList<ScoredItem>? cold) =>
+        CliFiles.WriteText("out", outPath, writer =>
         {
-            var recs = byUser.TryGetValue(u, out var list) ? list : cold!;
-            line.Clear().Append(u).Append('\t');
-            for (var r = 0; r < recs.Count; r++)
+            var line = new StringBuilder();
+            foreach (var u in users)
             {
-                if (r > 0)
+                var recs = byUser.TryGetValue(u, out var list) ? list : cold!;
+                line.Clear().Append(u).Append('\t');
+                for (var r = 0; r < recs.Count; r++)
                 {
-                    line.Append(',');
+                    if (r > 0)
+                    {
+                        line.Append(',');
+                    }
+
+                    line.Append(recs[r].ItemId);
                 }
 
-                line.Append(recs[r].ItemId);
+                writer.WriteLine(line);
             }
-
-            writer.WriteLine(line);
-        }
-    }
+        });
 }
 
 /// <summary>The algorithms of <c>--algorithm</c>: every algorithm the library registers, each with its documented defaults.</summary>

@@ -36,25 +36,27 @@ public static class TopNInput
         return (DelimitedFile.Load(path, format), layout);
     }
 
-    /// <summary>One user id a line (surrounding whitespace trimmed, empty lines skipped).</summary>
-    public static List<string> LoadUsers(string path)
+    /// <summary>
+    /// One user id a line, read by the library's id-list loader: strict UTF-8, bounded lines, ASCII whitespace
+    /// trimmed, empty lines skipped, control characters refused and NFC normalisation, exactly as the training
+    /// file's ids, so a listed user matches the same user in the training file.
+    /// </summary>
+    public static List<string> LoadUsers(string path) => [.. DelimitedFile.LoadIds(path)];
+
+    /// <summary>
+    /// Refuses, before any training, ids that the output format <c>user&lt;TAB&gt;item1,item2,…</c> cannot carry:
+    /// an item id with a comma would read back as two items. (Tabs and line breaks never reach here: the
+    /// loaders refuse control characters in ids.)
+    /// </summary>
+    public static void CheckOutputIds(InteractionSet train, string trainPath)
     {
-        var users = new List<string>();
-        foreach (var line in File.ReadLines(path))
+        foreach (var item in train.ItemIds)
         {
-            var id = line.Trim();
-            if (id.Length > 0)
+            if (item.Contains(',', StringComparison.Ordinal))
             {
-                users.Add(id);
+                throw new DataFormatException(trainPath, 0, 2, $"item id '{Clip(item)}' contains a comma, which separates the items of an --out line (user<TAB>item1,item2,...); it would read back as two items. Rename such items before running topn.");
             }
         }
-
-        if (users.Count == 0)
-        {
-            throw new DataFormatException(path, 1, 1, "the users file has no user ids (one id a line expected).");
-        }
-
-        return users;
     }
 
     /// <summary><c>item&lt;TAB&gt;domain</c> lines (a comma or a space also separates); a header line <c>item…domain</c> is skipped.</summary>
@@ -62,10 +64,10 @@ public static class TopNInput
     {
         var domains = new Dictionary<string, string>(StringComparer.Ordinal);
         var lineNo = 0;
-        foreach (var raw in File.ReadLines(path))
+        foreach (var raw in DelimitedFile.ReadLines(path))
         {
             lineNo++;
-            var line = raw.TrimEnd('\r');
+            var line = raw;
             if (line.Trim().Length == 0)
             {
                 continue;
@@ -103,9 +105,8 @@ public static class TopNInput
         }
 
         var lines = new List<string>(2);
-        foreach (var raw in File.ReadLines(path))
+        foreach (var line in DelimitedFile.ReadLines(path))
         {
-            var line = raw.TrimEnd('\r');
             if (line.Trim().Length > 0)
             {
                 lines.Add(line);

@@ -72,12 +72,12 @@ public static class TrainCommand
         var top = args.Int("top", 1, 10_000) ?? 10;
         var segments = args.Int("segments", 2, 1000);
         var itemCatalog = args.String("items");
-        var savePath = args.String("save");
+        var savePath = args.String("save") is { } saveFile ? CliFiles.Output("save", saveFile) : null;
         var withRanking = !args.Flag("no-ranking");
         var implicitFeedback = args.Flag("implicit");
         var negatives = args.Int("negatives", 1, 1000) ?? 4;
         var plotDirectory = args.String("plot");
-        var loadPath = args.String("load");
+        var loadPath = args.String("load") is { } loadFile ? CliFiles.Input("load", loadFile) : null;
         args.RejectUnknown();
         if (loadPath is not null && savePath is not null)
         {
@@ -176,7 +176,7 @@ public static class TrainCommand
 
         if (savePath is not null)
         {
-            model.Save(savePath);
+            CliFiles.Save("save", savePath, model.Save);
             AnsiConsole.MarkupLine($"Model saved to [blue]{Markup.Escape(savePath)}[/]");
         }
 

@@ -25,6 +25,80 @@ public static class DelimitedFile
         return new Loader(path, format, options).Run();
     }
 
+    /// <summary>
+    /// The lines of a text file, read as every loader reads them: strict UTF-8 (or
+    /// <see cref="LoadOptions.Encoding"/>), at most <see cref="LoadOptions.MaxLineBytes"/> per line, CRLF or LF,
+    /// directories and special files (devices, FIFOs) refused by name. Lazily enumerated.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="DataFormatException">A line is not valid UTF-8 or too long, or the path is not a regular file (file and line named).</exception>
+    public static IEnumerable<string> ReadLines(string path, LoadOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        options ??= new LoadOptions();
+        options.Validate();
+        InputFile.RequireRegular(path);
+        return Lines(path, options);
+
+        static IEnumerable<string> Lines(string path, LoadOptions options)
+        {
+            using var reader = new LineReader(path, options.Encoding, options.MaxLineBytes);
+            while (reader.TryReadLine(out var line))
+            {
+                if (reader.InvalidByteOffset >= 0)
+                {
+                    throw new DataFormatException(path, reader.LineNumber, 0, $"invalid UTF-8 (bytes {reader.InvalidBytes} at byte {reader.InvalidByteOffset + 1} of the line). If the file is in another encoding, set LoadOptions.Encoding.");
+                }
+
+                yield return line.ToString();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads a list of ids, one a line (a user list, say), under the loaders' id policy: ASCII whitespace
+    /// trimmed, blank lines skipped, control and format characters refused, NFC normalisation (so the ids match
+    /// those of an interaction file loaded with the same options). Order kept, repeats kept.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="DataFormatException">A line is malformed or the file holds no id (file and line named).</exception>
+    public static IReadOnlyList<string> LoadIds(string path, LoadOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        options ??= new LoadOptions();
+        options.Validate();
+        var policy = new IdPolicy(options);
+        var ids = new List<string>();
+        using var reader = new LineReader(path, options.Encoding, options.MaxLineBytes);
+        while (reader.TryReadLine(out var line))
+        {
+            if (reader.InvalidByteOffset >= 0)
+            {
+                throw new DataFormatException(path, reader.LineNumber, 1, $"invalid UTF-8 (bytes {reader.InvalidBytes} at byte {reader.InvalidByteOffset + 1} of the line). If the file is in another encoding, set LoadOptions.Encoding.");
+            }
+
+            var id = IdPolicy.Trim(line);
+            if (id.IsEmpty)
+            {
+                continue;
+            }
+
+            if (policy.Apply(ref id, "") is { } problem)
+            {
+                throw new DataFormatException(path, reader.LineNumber, 1, problem.Replace("the  id", "the id", StringComparison.Ordinal));
+            }
+
+            ids.Add(id.ToString());
+        }
+
+        if (ids.Count == 0)
+        {
+            throw new DataFormatException(path, 0, 0, "the file holds no id (one id a line expected).");
+        }
+
+        return ids;
+    }
+
     private sealed class Loader
     {
         private readonly string _path;
@@ -33,6 +107,7 @@ public static class DelimitedFile
         private readonly RatingScale? _scale;
         private readonly InteractionSetBuilder _builder;
         private readonly List<DataFormatException> _problems = new();
+        private readonly IdPolicy _ids;
         // The line of each row added, for messages about repeated rows. While every row sits at "row + a fixed
         // offset" (no blank line, comment or skipped row in between) only the offset is kept.
         private long _lineOffset = -1;
@@ -56,6 +131,7 @@ public static class DelimitedFile
             _scale = options.Scale ?? format.Scale;
             _builder = options.IdsFrom is null ? new InteractionSetBuilder() : new InteractionSetBuilder(options.IdsFrom);
             _builder.WithDuplicates(options.Duplicates);
+            _ids = new IdPolicy(options);
             if (_scale is { } s)
             {
                 _builder.WithScale(s);
@@ -64,7 +140,7 @@ public static class DelimitedFile
 
         public InteractionSet Run()
         {
-            using var reader = new LineReader(_path, _options.Encoding);
+            using var reader = new LineReader(_path, _options.Encoding, _options.MaxLineBytes);
             var splitter = new FieldSplitter(_format.Delimiter, _format.Quoted);
             var first = true;
             while (reader.TryReadLine(out var line))
@@ -92,6 +168,11 @@ public static class DelimitedFile
                 if (first)
                 {
                     first = false;
+                    if (line.Contains('\r'))
+                    {
+                        throw new DataFormatException(_path, reader.LineNumber, 0, $"the line holds a carriage return (CR) that is not part of a CRLF line end: the file's line ends are CR only (classic Mac) or mixed, so its rows run together ({Excerpt.Of(line)}). Convert it to LF or CRLF line ends (for example tr '\\r' '\\n').");
+                    }
+
                     if (IsHeader(line, splitter, reader.LineNumber))
                     {
                         _header = Excerpt.Of(line);
@@ -155,12 +236,19 @@ public static class DelimitedFile
                 warnings.Add($"{duplicates:N0} rows repeated an earlier (user, item) pair and were merged by DuplicatePolicy.{_options.Duplicates}.");
             }
 
+            warnings.AddRange(_ids.Warnings());
+            if (reader.LastLineUnterminated)
+            {
+                warnings.Add($"The last line ({reader.LineNumber:N0}) has no line end: if the file was still being written when it was read, that row may be incomplete.");
+            }
+
             set.LoadReport = new LoadReport(_path, reader.LineNumber, set.Count, _skipped, _problems.ToArray())
             {
                 Header = _header,
                 HeaderGuessed = _headerGuessed,
                 Duplicates = _options.Duplicates,
                 DuplicateRows = duplicates,
+                NormalizedIds = _ids.NormalizedIds,
                 ScaleSource = scaleSource,
                 Warnings = warnings,
             };
@@ -309,17 +397,29 @@ public static class DelimitedFile
                 return;
             }
 
-            var user = s.Field(line, _user).Trim();
+            var user = IdPolicy.Trim(s.Field(line, _user));
             if (user.IsEmpty)
             {
                 Problem(lineNo, _user + 1, "the user id is empty.");
                 return;
             }
 
-            var item = s.Field(line, _item).Trim();
+            if (_ids.Apply(ref user, "user") is { } badUser)
+            {
+                Problem(lineNo, _user + 1, badUser);
+                return;
+            }
+
+            var item = IdPolicy.Trim(s.Field(line, _item));
             if (item.IsEmpty)
             {
                 Problem(lineNo, _item + 1, "the item id is empty.");
+                return;
+            }
+
+            if (_ids.Apply(ref item, "item") is { } badItem)
+            {
+                Problem(lineNo, _item + 1, badItem);
                 return;
             }
 
@@ -368,10 +468,16 @@ public static class DelimitedFile
             var domainIndex = -1;
             if (_domain >= 0)
             {
-                var text = s.Field(line, _domain).Trim();
+                var text = IdPolicy.Trim(s.Field(line, _domain));
                 if (text.IsEmpty)
                 {
                     Problem(lineNo, _domain + 1, "the domain is empty.");
+                    return;
+                }
+
+                if (_ids.Apply(ref text, "domain") is { } badDomain)
+                {
+                    Problem(lineNo, _domain + 1, badDomain);
                     return;
                 }
 

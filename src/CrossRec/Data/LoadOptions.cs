@@ -45,8 +45,32 @@ public sealed record LoadOptions
     /// </summary>
     public DuplicatePolicy Duplicates { get; init; } = DuplicatePolicy.Refuse;
 
+    /// <summary>
+    /// The longest line a text loader reads, in bytes (1 KiB..1 GiB; default 1 MiB). A longer line is a
+    /// <see cref="DataFormatException"/> naming the file and line, raised before the buffer grows past the
+    /// limit, so an endless line (<c>/dev/zero</c>, a binary or compressed file) is refused within
+    /// milliseconds and a few MB instead of exhausting memory.
+    /// </summary>
+    public int MaxLineBytes { get; init; } = 1 << 20;
+
+    /// <summary>
+    /// Normalise user, item and domain ids to Unicode NFC (default true), so that a composed and a decomposed
+    /// spelling (<c>José</c> with U+00E9, or with e + U+0301) are one id. The number of distinct ids changed is in
+    /// <see cref="LoadReport.NormalizedIds"/>. (A process in globalization-invariant mode has no normalisation
+    /// data: ids with combining marks are then kept as read and a warning says so.)
+    /// </summary>
+    public bool NormalizeIds { get; init; } = true;
+
+    /// <summary>
+    /// Accept control and format characters (Unicode categories Cc and Cf: NUL, a zero-width space, a BOM in
+    /// mid-file, U+202E) inside ids. False by default: such an id is a malformed row, because it looks equal to
+    /// another id and is not.
+    /// </summary>
+    public bool AllowControlCharactersInIds { get; init; }
+
     internal void Validate()
     {
+        Check.Range(MaxLineBytes, 1 << 10, 1 << 30, nameof(MaxLineBytes));
         Scale?.Validate(nameof(Scale));
         Check.Range(MaxReportedProblems, 1, 10_000, nameof(MaxReportedProblems));
         if (!Enum.IsDefined(Duplicates))
@@ -98,6 +122,9 @@ public sealed class LoadReport
 
     /// <summary>Where the set's rating scale came from.</summary>
     public ScaleSource ScaleSource { get; internal init; }
+
+    /// <summary>Distinct ids whose text was changed by Unicode NFC normalisation (<see cref="LoadOptions.NormalizeIds"/>).</summary>
+    public long NormalizedIds { get; internal init; }
 
     /// <summary>
     /// Things the loader did that the caller may not expect, each a sentence: a guessed header, an inferred

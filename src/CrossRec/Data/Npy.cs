@@ -20,10 +20,7 @@ public static partial class Npy
     public static ReadOnlyMatrix Read(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"NumPy file not found: {path}", path);
-        }
+        Parsing.InputFile.RequireRegular(path, "NumPy file"); // a device or FIFO is refused by name, not read
 
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         Span<byte> prefix = stackalloc byte[12];

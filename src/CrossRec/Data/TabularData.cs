@@ -113,6 +113,9 @@ public sealed record TabularCsvOptions
 
     /// <summary>Text encoding; null reads strict UTF-8 (see <see cref="LoadOptions.Encoding"/>).</summary>
     public System.Text.Encoding? Encoding { get; init; }
+
+    /// <summary>The longest line read, in bytes (1 KiB..1 GiB; default 1 MiB); see <see cref="LoadOptions.MaxLineBytes"/>.</summary>
+    public int MaxLineBytes { get; init; } = 1 << 20;
 }
 
 /// <summary>How <see cref="TabularData.LoadCsv"/> typed one column.</summary>
@@ -271,8 +274,9 @@ public sealed class TabularData
             throw new ArgumentOutOfRangeException(nameof(options), options.MostlyNumericShare, "TabularCsvOptions.MostlyNumericShare must be in 0.5..1.");
         }
 
+        Check.Range(options.MaxLineBytes, 1 << 10, 1 << 30, nameof(options.MaxLineBytes));
         var missing = new HashSet<string>(options.MissingValues.Select(m => m.Trim()), StringComparer.OrdinalIgnoreCase);
-        using var reader = new LineReader(path, options.Encoding);
+        using var reader = new LineReader(path, options.Encoding, options.MaxLineBytes);
         if (!reader.TryReadLine(out var headerLine))
         {
             throw new DataFormatException(path, 0, 0, "the file is empty; expected a header line and data rows.");

@@ -34,9 +34,31 @@ internal sealed class ModelFileReader
     public static ModelFileReader Open(string path, string? expectedKind, ModelSigningKey? key = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        if (!File.Exists(path))
+        switch (Data.Parsing.InputFile.Of(path))
         {
-            throw new FileNotFoundException($"Model file not found: {path}", path);
+            case Data.Parsing.InputFile.Kind.Missing:
+                throw new FileNotFoundException($"Model file not found: {path}", path);
+            case Data.Parsing.InputFile.Kind.Regular:
+                break;
+            default:
+                // A device such as /dev/zero would be read forever (File.ReadAllBytes of an endless file); a FIFO blocks.
+                throw new ModelFormatException(path, $"the path {Data.Parsing.InputFile.Problem(path)}.");
+        }
+
+        // A regular file: its length is known before anything is allocated, and the header is checked first,
+        // so a large file that is not a model costs one small read.
+        using (var head = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1))
+        {
+            var magic = new byte[ModelFileWriter.Magic.Length];
+            if (head.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false) < magic.Length || !magic.AsSpan().SequenceEqual(ModelFileWriter.Magic))
+            {
+                throw new ModelFormatException(path, "not a CrossRec model file (the 'CROSSREC' header is missing).");
+            }
+
+            if (head.Length > Array.MaxLength)
+            {
+                throw new ModelFormatException(path, $"the file is {head.Length:N0} bytes, more than a model file can hold ({Array.MaxLength:N0}).");
+            }
         }
 
         return Parse(File.ReadAllBytes(path), path, expectedKind, key);
@@ -47,6 +69,15 @@ internal sealed class ModelFileReader
     {
         ArgumentNullException.ThrowIfNull(stream);
         using var copy = new MemoryStream();
+        // The header first: an endless or foreign stream (/dev/zero, a text file) is refused after 8 bytes.
+        var magic = new byte[ModelFileWriter.Magic.Length];
+        var got = stream.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false);
+        if (got < magic.Length || !magic.AsSpan().SequenceEqual(ModelFileWriter.Magic))
+        {
+            throw new ModelFormatException("(stream)", "not a CrossRec model file (the 'CROSSREC' header is missing).");
+        }
+
+        copy.Write(magic);
         stream.CopyTo(copy);
         return Parse(copy.ToArray(), "(stream)", expectedKind, key);
     }

@@ -69,10 +69,16 @@ internal sealed class ModelFileWriter
         ArgumentException.ThrowIfNullOrEmpty(path);
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
         var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
+            if (Directory.Exists(full))
+            {
+                throw new IOException($"{full} is a directory.");
+            }
+
+            Directory.CreateDirectory(dir);
+            RemoveStaleTemporaries(dir, Path.GetFileName(full));
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
                 WriteTo(stream, key);
@@ -137,6 +143,68 @@ internal sealed class ModelFileWriter
 
         stream.Write(hmac.GetHashAndReset());
         stream.Write(SignedEndMagic);
+    }
+
+    /// <summary>
+    /// Removes the <c>.NAME.PID.GUID.tmp</c> files that saves to the same path left when their process was
+    /// killed mid-write (the previous model stays intact, but the temporary file would stay forever). A
+    /// temporary file of a live process (a concurrent save) is left alone. Returns the number removed.
+    /// </summary>
+    internal static int RemoveStaleTemporaries(string dir, string name)
+    {
+        var removed = 0;
+        IEnumerable<string> candidates;
+        try
+        {
+            candidates = Directory.EnumerateFiles(dir, $".{name}.*.tmp").ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+
+        foreach (var file in candidates)
+        {
+            var middle = Path.GetFileName(file)[(name.Length + 2)..^4]; // PID.GUID
+            var dot = middle.IndexOf('.', StringComparison.Ordinal);
+            if (dot <= 0 || middle.Length - dot - 1 != 32 || !int.TryParse(middle.AsSpan(0, dot), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid) || IsAlive(pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                File.Delete(file);
+                removed++;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+
+        return removed;
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        if (pid == Environment.ProcessId)
+        {
+            return true;
+        }
+
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false; // no such process
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     /// <summary>An I/O error's message with the hidden temporary file's name replaced by a description.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using CrossRec.Data.Parsing;
 
 namespace CrossRec.Transfer;
 
@@ -22,8 +23,9 @@ public static class CrossDomainData
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var builder = new InteractionSetBuilder();
+        var ids = new IdPolicy(new LoadOptions());
         var owner = new Dictionary<string, (string Domain, long Line)>(StringComparer.Ordinal);
-        Read(path, 4, (fields, line) =>
+        var lines = Read(path, 4, (fields, line) =>
         {
             var value = Value(path, line, fields[2], 3);
             var domain = fields[3];
@@ -34,8 +36,8 @@ public static class CrossDomainData
 
             owner.TryAdd(fields[1], (domain, line));
             builder.Add(fields[0], fields[1], value, null, domain);
-        });
-        return Build(builder, path);
+        }, ids);
+        return Build(builder, path, ids, lines);
     }
 
     /// <summary>Loads one <c>user item [value]</c> file per domain; items are named <c>domain:item</c>, users are shared by id.</summary>
@@ -58,13 +60,15 @@ public static class CrossDomainData
         }
 
         var builder = new InteractionSetBuilder();
+        var ids = new IdPolicy(new LoadOptions());
+        long lines = 0;
         foreach (var (path, domain) in files)
         {
-            Read(path, 2, (fields, line) =>
+            lines += Read(path, 2, (fields, line) =>
             {
                 var value = fields.Length > 2 ? Value(path, line, fields[2], 3) : 1f;
                 builder.Add(fields[0], $"{domain}:{fields[1]}", value, null, domain);
-            });
+            }, ids);
             domains.Add(domain);
         }
 
@@ -73,7 +77,7 @@ public static class CrossDomainData
             throw new ArgumentException($"Cross-domain data needs files of at least two domains; got {string.Join(", ", domains)}.", nameof(files));
         }
 
-        return Build(builder, string.Join(" + ", files.Select(f => $"{f.Path} ({f.Domain})")));
+        return Build(builder, string.Join(" + ", files.Select(f => $"{f.Path} ({f.Domain})")), ids, lines);
     }
 
     /// <summary>
@@ -91,6 +95,11 @@ public static class CrossDomainData
         if (File.Exists(spec))
         {
             return Load(spec);
+        }
+
+        if (Directory.Exists(spec))
+        {
+            throw new DataFormatException(spec, 0, 0, "is a directory, not a file (give a user-item-value-domain file, or PATH:DOMAIN,PATH:DOMAIN for one file per domain).");
         }
 
         if (!spec.Contains(':', StringComparison.Ordinal))
@@ -115,14 +124,22 @@ public static class CrossDomainData
         return (argument[..at], argument[(at + 1)..]);
     }
 
-    private static InteractionSet Build(InteractionSetBuilder builder, string name)
+    private static InteractionSet Build(InteractionSetBuilder builder, string name, IdPolicy ids, long lines)
     {
         if (builder.Count == 0)
         {
             throw new DataFormatException(name, 0, 0, "no interactions");
         }
 
-        return builder.Build(name);
+        var set = builder.Build(name);
+        set.LoadReport = new LoadReport(name, lines, set.Count, 0, [])
+        {
+            Duplicates = DuplicatePolicy.KeepAll,
+            NormalizedIds = ids.NormalizedIds,
+            ScaleSource = set.Scale is null ? ScaleSource.None : ScaleSource.Inferred,
+            Warnings = ids.Warnings().ToList(),
+        };
+        return set;
     }
 
     private static float Value(string path, long line, string field, int column)
@@ -135,25 +152,32 @@ public static class CrossDomainData
         return v;
     }
 
-    private static void Read(string path, int minFields, Action<string[], long> row)
+    private static long Read(string path, int minFields, Action<string[], long> row, IdPolicy ids)
     {
-        if (!File.Exists(path))
+        if (InputFile.Of(path) == InputFile.Kind.Missing)
         {
             throw new FileNotFoundException($"Interaction file '{path}' does not exist.", path);
         }
 
+        // The shared line reader: strict UTF-8 (an invalid byte is an error, never a U+FFFD that merges ids),
+        // bounded lines, directories and devices refused by name.
+        using var reader = new LineReader(path);
         char[]? separator = null;
-        long lineNo = 0;
         var dataLines = 0;
-        foreach (var raw in File.ReadLines(path))
+        while (reader.TryReadLine(out var span))
         {
-            lineNo++;
-            var line = raw.TrimEnd('\r');
-            if (line.Length == 0 || line[0] == '#')
+            var lineNo = reader.LineNumber;
+            if (reader.InvalidByteOffset >= 0)
+            {
+                throw new DataFormatException(path, lineNo, 0, $"invalid UTF-8 (bytes {reader.InvalidBytes} at byte {reader.InvalidByteOffset + 1} of the line); cross-domain files are read as strict UTF-8 so that distinct ids are never merged by replacement characters. Convert the file to UTF-8.");
+            }
+
+            if (span.IsEmpty || span[0] == '#' || span.IsWhiteSpace())
             {
                 continue;
             }
 
+            var line = span.ToString();
             separator ??= line.Contains('\t') ? ['\t'] : line.Contains(',') ? [','] : [' '];
             var fields = separator[0] == ' ' ? line.Split(' ', StringSplitOptions.RemoveEmptyEntries) : line.Split(separator[0]);
             if (fields.Length < minFields)
@@ -163,11 +187,18 @@ public static class CrossDomainData
 
             for (var f = 0; f < Math.Min(fields.Length, 4); f++)
             {
-                fields[f] = fields[f].Trim();
-                if (fields[f].Length == 0)
+                var field = IdPolicy.Trim(fields[f]);
+                if (field.Length == 0)
                 {
                     throw new DataFormatException(path, lineNo, f + 1, "empty field");
                 }
+
+                if (f != 2 && ids.Apply(ref field, f == 0 ? "user" : f == 1 ? "item" : "domain") is { } problem)
+                {
+                    throw new DataFormatException(path, lineNo, f + 1, problem);
+                }
+
+                fields[f] = field.ToString();
             }
 
             if (dataLines == 0 && fields.Length > 2 && !float.TryParse(fields[2], NumberStyles.Float, CultureInfo.InvariantCulture, out _))
@@ -179,5 +210,7 @@ public static class CrossDomainData
             dataLines = Math.Max(dataLines, 0) + 1;
             row(fields, lineNo);
         }
+
+        return reader.LineNumber;
     }
 }

@@ -45,8 +45,8 @@ public sealed class TrainCommandTests
         using var files = new TempFiles();
         var csv = DuplicateCsv(files, "café+1");
         var refused = Run("--data", csv, "--format", "csv", "--epochs", "2", "--json");
-        Assert.That(refused.Code, Is.EqualTo(1));
-        Assert.That(refused.Err, Does.Contain("already appeared at line").And.Contain("--duplicates").Or.Contain("LoadOptions.Duplicates"));
+        Assert.That(refused.Code, Is.EqualTo(2), "a data error is a user error: exit code 2 (issue 21)");
+        Assert.That(refused.Err, Does.Contain("already appeared at line").And.Contain("--duplicates").And.Not.Contain("LoadOptions.Duplicates"));
 
         var merged = Run("--data", csv, "--format", "csv", "--epochs", "2", "--duplicates", "sum", "--json");
         Assert.That(merged.Code, Is.EqualTo(0), merged.Err);

@@ -15,9 +15,22 @@ namespace CrossRec.Data.Parsing;
 /// by U+FFFD without a word (which merges Latin-1 ids such as <c>café</c> and <c>cafè</c>). A UTF-16 BOM
 /// switches to a UTF-16 decoder. An explicit encoding is used as given (its own fallback decides what
 /// happens to invalid bytes).
+/// <para>
+/// Reading is bounded: a line longer than the limit (<see cref="DefaultMaxLineBytes"/> unless the caller
+/// sets another) is a <see cref="DataFormatException"/> naming the file and line <b>before</b> the buffer
+/// grows past it, so an endless line (<c>/dev/zero</c>, a binary file, a file with CR-only line ends)
+/// costs at most a few MB and milliseconds. Directories and special files (devices, FIFOs) are refused by
+/// name before they are opened. A file that grows while it is read (a writer still appending) is refused
+/// at its end, and a last line without a line end is flagged (<see cref="LastLineUnterminated"/>).
+/// </para>
 /// </remarks>
 internal sealed class LineReader : IDisposable
 {
+    /// <summary>The default longest line, in bytes (UTF-8) or chars (another encoding): 1 MiB.</summary>
+    public const int DefaultMaxLineBytes = 1 << 20;
+
+    private readonly string _path;
+    private readonly int _maxLine;
     private readonly Stream _stream;
     private readonly StreamReader? _reader;
     private char[] _buffer = new char[1 << 16];
@@ -31,14 +44,13 @@ internal sealed class LineReader : IDisposable
     private int _byteEnd;
     private bool _first = true;
 
-    public LineReader(string path, Encoding? encoding = null)
+    public LineReader(string path, Encoding? encoding = null, int maxLineBytes = DefaultMaxLineBytes)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"Data file not found: {path}", path);
-        }
-
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLineBytes, 16);
+        InputFile.RequireRegular(path);
+        _path = path;
+        _maxLine = maxLineBytes;
         _stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         if (encoding is null)
         {
@@ -57,6 +69,9 @@ internal sealed class LineReader : IDisposable
 
         _reader = new StreamReader(_stream, encoding, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
     }
+
+    /// <summary>True when the line last returned was the file's last and had no line end (possibly cut short by a writer).</summary>
+    public bool LastLineUnterminated { get; private set; }
 
     /// <summary>1-based number of the line last returned.</summary>
     public long LineNumber { get; private set; }
@@ -107,6 +122,7 @@ internal sealed class LineReader : IDisposable
                     raw = raw[..^1];
                 }
 
+                LastLineUnterminated = newline < 0;
                 LineNumber++;
                 _first = false;
                 line = Decode(raw);
@@ -115,6 +131,7 @@ internal sealed class LineReader : IDisposable
 
             if (_eof)
             {
+                CheckNotGrown();
                 line = default;
                 return false;
             }
@@ -157,7 +174,13 @@ internal sealed class LineReader : IDisposable
 
         if (_byteEnd == _bytes.Length)
         {
-            Array.Resize(ref _bytes, checked(_bytes.Length * 2)); // a line longer than the buffer
+            // A line longer than the buffer: grow it, but never past the limit.
+            if (_byteEnd >= _maxLine)
+            {
+                throw TooLong();
+            }
+
+            Array.Resize(ref _bytes, Math.Min(_bytes.Length * 2, _maxLine + 1));
         }
 
         var read = _stream.Read(_bytes, _byteEnd, _bytes.Length - _byteEnd);
@@ -180,6 +203,7 @@ internal sealed class LineReader : IDisposable
                 line = TrimCarriageReturn(pending[..newline]);
                 _start += newline + 1;
                 LineNumber++;
+                LastLineUnterminated = false;
                 return true;
             }
 
@@ -187,6 +211,7 @@ internal sealed class LineReader : IDisposable
             {
                 if (pending.IsEmpty)
                 {
+                    CheckNotGrown();
                     line = default;
                     return false;
                 }
@@ -194,6 +219,7 @@ internal sealed class LineReader : IDisposable
                 line = TrimCarriageReturn(pending);
                 _start = _end;
                 LineNumber++;
+                LastLineUnterminated = true;
                 return true;
             }
 
@@ -213,7 +239,12 @@ internal sealed class LineReader : IDisposable
 
         if (_end == _buffer.Length)
         {
-            Array.Resize(ref _buffer, checked(_buffer.Length * 2)); // a line longer than the buffer
+            if (_end >= _maxLine)
+            {
+                throw TooLong();
+            }
+
+            Array.Resize(ref _buffer, Math.Min(_buffer.Length * 2, _maxLine + 1));
         }
 
         var read = _reader!.Read(_buffer, _end, _buffer.Length - _end);
@@ -223,6 +254,28 @@ internal sealed class LineReader : IDisposable
         }
 
         _end += read;
+    }
+
+    private DataFormatException TooLong() => new(_path, LineNumber + 1, 0,
+        $"the line is longer than {_maxLine:N0} {(_reader is null ? "bytes" : "characters")} (LoadOptions.MaxLineBytes) without a line end: not a text file of rows (a device, a binary or compressed file, CR-only line ends?).");
+
+    /// <summary>At the end of the file: refuses a file that grew while it was read (a writer still appending).</summary>
+    private void CheckNotGrown()
+    {
+        long length;
+        try
+        {
+            length = _stream.Length;
+        }
+        catch (IOException)
+        {
+            return;
+        }
+
+        if (length > _stream.Position)
+        {
+            throw new DataFormatException(_path, LineNumber, 0, $"the file grew while it was read ({_stream.Position:N0} bytes read, {length:N0} now): it is still being written, so its last rows may be incomplete. Load it once the writer has finished (write to a temporary name and rename when done).");
+        }
     }
 
     private static ReadOnlySpan<char> TrimCarriageReturn(ReadOnlySpan<char> line) =>

@@ -1,0 +1,125 @@
+using Microsoft.Data.Sqlite;
+
+namespace CrossRec.IO.Tests;
+
+/// <summary>
+/// Issue 21, findings 3, 4 and 11 for the table loaders (Parquet and databases, through the shared row sink):
+/// the duplicates policy and the id policy apply as in text files, and a corrupt Parquet file is a
+/// <see cref="DataFormatException"/> naming the file.
+/// </summary>
+public sealed class TableBadInputTests
+{
+    private static string WriteRepeated(TempDir dir)
+    {
+        var file = dir.File("repeated.parquet");
+        Duck.Execute($"COPY (SELECT * FROM (VALUES ('u1', 'i1', 1.0::FLOAT), ('u2', 'i1', 2.0), ('u1', 'i1', 4.0)) t(u, i, v)) TO '{file}' (FORMAT PARQUET)");
+        return file;
+    }
+
+    [Test]
+    public void A_repeated_pair_in_parquet_is_refused_by_default_naming_both_rows()
+    {
+        using var dir = new TempDir();
+        var file = WriteRepeated(dir);
+        var e = Assert.Throws<DataFormatException>(() => ParquetInteractions.Load(file))!;
+        Assert.That(e.SourceName, Is.EqualTo(file));
+        Assert.That(e.Line, Is.EqualTo(3));
+        Assert.That(e.Problem, Does.Contain("'u1'").And.Contain("'i1'").And.Contain("row 1"));
+    }
+
+    [TestCase(DuplicatePolicy.Sum, 5f)]
+    [TestCase(DuplicatePolicy.Last, 4f)]
+    [TestCase(DuplicatePolicy.Max, 4f)]
+    public void The_duplicates_policy_merges_repeated_parquet_rows_and_the_report_says_so(DuplicatePolicy policy, float merged)
+    {
+        using var dir = new TempDir();
+        var data = ParquetInteractions.Load(WriteRepeated(dir), options: new LoadOptions { Duplicates = policy });
+        Assert.Multiple(() =>
+        {
+            Assert.That(data.Count, Is.EqualTo(2));
+            Assert.That(data.Values.ToArray(), Does.Contain(merged));
+            Assert.That(data.LoadReport!.Duplicates, Is.EqualTo(policy));
+            Assert.That(data.LoadReport.DuplicateRows, Is.EqualTo(1));
+        });
+
+        var keepAll = ParquetInteractions.Load(WriteRepeated(dir), options: new LoadOptions { Duplicates = DuplicatePolicy.KeepAll });
+        Assert.That(keepAll.Count, Is.EqualTo(3));
+    }
+
+    [Test]
+    public void A_repeated_pair_from_a_database_follows_the_duplicates_policy()
+    {
+        using var dir = new TempDir();
+        using var connection = new SqliteConnection($"Data Source={dir.File("dup.db")}");
+        connection.Open();
+        using (var create = connection.CreateCommand())
+        {
+            create.CommandText = "CREATE TABLE r(u TEXT, i TEXT, v REAL); INSERT INTO r VALUES ('u1','i1',1),('u1','i1',2),('u2','i1',3);";
+            create.ExecuteNonQuery();
+        }
+
+        InteractionSet Load(LoadOptions options)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT u, i, v FROM r ORDER BY rowid";
+            using var reader = command.ExecuteReader();
+            return DbInteractions.Load(reader, options: options, sourceName: "dup.db");
+        }
+
+        var e = Assert.Throws<DataFormatException>(() => Load(new LoadOptions()))!;
+        Assert.That((e.SourceName, e.Line), Is.EqualTo(("dup.db", 2L)));
+        var summed = Load(new LoadOptions { Duplicates = DuplicatePolicy.Sum });
+        Assert.That(summed.Values.ToArray(), Is.EqualTo(new[] { 3f, 3f }));
+        Assert.That(summed.LoadReport!.Duplicates, Is.EqualTo(DuplicatePolicy.Sum));
+    }
+
+    [Test]
+    public void A_control_character_in_a_parquet_id_is_refused_like_in_a_text_file()
+    {
+        using var dir = new TempDir();
+        var file = dir.File("zwsp.parquet");
+        Duck.Execute($"COPY (SELECT * FROM (VALUES ('alice', 'i1', 1.0::FLOAT), ('alice' || chr(8203), 'i2', 2.0)) t(u, i, v)) TO '{file}' (FORMAT PARQUET)");
+        var e = Assert.Throws<DataFormatException>(() => ParquetInteractions.Load(file))!;
+        Assert.That((e.Line, e.Column), Is.EqualTo((2L, 1)));
+        Assert.That(e.Problem, Does.Contain("U+200B"));
+    }
+
+    [Test]
+    public void A_corrupt_or_truncated_parquet_file_is_a_data_format_exception_naming_the_file()
+    {
+        using var dir = new TempDir();
+        var good = dir.File("good.parquet");
+        Duck.Execute($"COPY (SELECT 'u' || (x % 50) AS u, 'i' || x AS i, 1.0::FLOAT AS v FROM range(2000) t(x)) TO '{good}' (FORMAT PARQUET)");
+        var bytes = File.ReadAllBytes(good);
+
+        var notParquet = dir.File("text.parquet");
+        File.WriteAllText(notParquet, "user,item\nu1,i1\n");
+        var truncated = dir.File("truncated.parquet");
+        File.WriteAllBytes(truncated, bytes[..(bytes.Length / 2)]);
+        var damaged = dir.File("damaged.parquet");
+        var flipped = (byte[])bytes.Clone();
+        for (var k = 8; k < flipped.Length / 2; k += 7)
+        {
+            flipped[k] ^= 0x5A; // the column chunks, not the footer: the reader opens the file and fails decoding
+        }
+
+        File.WriteAllBytes(damaged, flipped);
+        foreach (var file in new[] { notParquet, truncated, damaged })
+        {
+            var e = Assert.Throws<DataFormatException>(() => ParquetInteractions.Load(file), file)!;
+            Assert.That(e.SourceName, Is.EqualTo(file));
+        }
+    }
+
+    [Test]
+    public void A_directory_of_parquet_parts_still_loads_and_a_device_is_refused_by_name()
+    {
+        if (OperatingSystem.IsWindows() || !File.Exists("/dev/zero"))
+        {
+            Assert.Ignore("needs /dev/zero");
+        }
+
+        var e = Assert.Throws<DataFormatException>(() => ParquetInteractions.Load("/dev/zero"))!;
+        Assert.That(e.Message, Does.Contain("character device"));
+    }
+}
