@@ -341,6 +341,31 @@ public sealed class EaseTests
         var capped = Recommenders.Ease().MaxItems(11).Fit(data);
         Assert.That((capped.KeptItemCount, capped.MinItemSupport), Is.EqualTo((11, 2)));
         Assert.That(capped.Training!.Parameters["minItemSupportRule"], Does.StartWith("auto"));
+        Assert.That(capped.Training.Note, Does.Contain("EASE kept the 11 items with at least 2 training users of 12").And.Contain("never recommended"), "a default cut is said in the note");
+        Assert.That(Recommenders.Ease().Fit(data).Training!.Note, Is.Null, "nothing cut, nothing said");
+    }
+
+    [Test]
+    public void AGramMatrixLargerThanTheMemoryLeftIsRefusedBeforeItIsAllocated()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => EaseBuilder.CheckAvailable(50_000, "big.tsv", availableBytes: 4L << 30));
+        Assert.That(ex!.Message, Does.StartWith("big.tsv: EASE needs n² × 8 bytes = 18.63 GiB for 50,000 items, more than the 4.00 GiB").And.Contain("MaxItems").And.Contain("MinItemSupport"));
+        Assert.DoesNotThrow(() => EaseBuilder.CheckAvailable(10_000, "big.tsv", availableBytes: 4L << 30));
+    }
+
+    [Test]
+    public void TooManyItemsForEaseAtAllIsNotAdvisedToRaiseTheBudget()
+    {
+        // 46,341 items, one user each: more than EASE's largest order, whatever MaxGramBytes says.
+        var b = new InteractionSetBuilder();
+        for (var i = 0; i <= EaseOptions.MaxOrder; i++)
+        {
+            b.Add($"u{i % 50}", $"i{i}", 1);
+        }
+
+        var data = b.Build("wide");
+        var ex = Assert.Throws<ArgumentException>(() => Recommenders.Ease().MinItemSupport(1).MaxGramBytes(EaseOptions.MaxGramBytesLimit).Fit(data));
+        Assert.That(ex!.Message, Does.Contain("46,341 items").And.Contain("set MinItemSupport (now 1) higher").And.Not.Contain("raise MaxGramBytes"));
     }
 
     [Test]

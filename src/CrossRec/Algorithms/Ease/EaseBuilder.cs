@@ -149,7 +149,11 @@ public sealed class EaseBuilder : IRecommenderBuilder
         parameters["minItemSupport"] = RecommenderModel.Invariant(threshold);
         parameters["minItemSupportRule"] = rule;
         parameters["keptItems"] = RecommenderModel.Invariant(m);
-        var info = new RecommenderTrainingInfo(AlgorithmTag, engine.Name, parameters, 0, watch.Elapsed.TotalSeconds, [], ThreadCount.Join(note, ThreadCount.ClampWarning(o.Threads, "EaseOptions.Threads")));
+        // A default cut of the catalogue is said in the note, not only in the parameters: the items left out are never recommended.
+        var pruned = o.MinItemSupport is null && threshold > 1
+            ? string.Create(CultureInfo.InvariantCulture, $"EASE kept the {m:N0} items with at least {threshold} training users of {support.Count(c => c > 0):N0} ({nameof(EaseOptions.MaxItems)} {o.MaxItems:N0}, {nameof(EaseOptions.MaxGramBytes)} {Bytes(o.MaxGramBytes)}); the others are never recommended")
+            : null;
+        var info = new RecommenderTrainingInfo(AlgorithmTag, engine.Name, parameters, 0, watch.Elapsed.TotalSeconds, [], ThreadCount.Join(ThreadCount.Join(note, pruned), ThreadCount.ClampWarning(o.Threads, "EaseOptions.Threads")));
         return new EaseModel(
             train.UserIds, train.ItemIds, weights, threshold, lambda, values,
             seen.Offsets, seen.Items, seen.Values, train.Domains, train.HasDomains ? train.ItemDomains.ToArray() : null, info);
@@ -186,13 +190,18 @@ public sealed class EaseBuilder : IRecommenderBuilder
                 throw new ArgumentException($"{source}: no item has {explicitThreshold} or more training users ({nameof(EaseOptions.MinItemSupport)} = {explicitThreshold}; the most any item has is {maxSupport}); lower {nameof(EaseOptions.MinItemSupport)}.", "train");
             }
 
-            if (m * m * 8 > o.MaxGramBytes || m > EaseOptions.MaxOrder)
+            if (m > EaseOptions.MaxOrder || m * m * 8 > o.MaxGramBytes)
             {
+                // Advise raising the budget only where it can still be raised.
+                var advice = m <= EaseOptions.MaxOrder && o.MaxGramBytes < EaseOptions.MaxGramBytesLimit && m * m * 8 <= EaseOptions.MaxGramBytesLimit
+                    ? $"raise {nameof(EaseOptions.MaxGramBytes)} or set {nameof(EaseOptions.MinItemSupport)} (now {explicitThreshold}) higher to prune rare items"
+                    : $"set {nameof(EaseOptions.MinItemSupport)} (now {explicitThreshold}) higher to prune rare items (at most {EaseOptions.MaxOrder:N0} items fit EASE's {Bytes(EaseOptions.MaxGramBytesLimit)} limit)";
                 throw new ArgumentException(
-                    string.Create(CultureInfo.InvariantCulture, $"{source}: EASE needs n² × 8 bytes = {Bytes(m * m * 8)} for {m:N0} items; {nameof(EaseOptions.MaxGramBytes)} is {Bytes(o.MaxGramBytes)}; raise it or set {nameof(EaseOptions.MinItemSupport)} (now {explicitThreshold}) higher to prune rare items."),
+                    string.Create(CultureInfo.InvariantCulture, $"{source}: EASE needs n² × 8 bytes = {Bytes(m * m * 8)} for {m:N0} items; {nameof(EaseOptions.MaxGramBytes)} is {Bytes(o.MaxGramBytes)}; {advice}."),
                     "train");
             }
 
+            CheckAvailable(m, source);
             return (explicitThreshold, "explicit");
         }
 
@@ -208,7 +217,27 @@ public sealed class EaseBuilder : IRecommenderBuilder
             throw new ArgumentException($"{source}: no item has a training user.", "train");
         }
 
+        CheckAvailable(Kept(threshold), source);
+
         return (threshold, threshold == 1 ? "auto: every item with a training user" : string.Create(CultureInfo.InvariantCulture, $"auto: {Kept(1):N0} items with a training user exceed {cap:N0}"));
+    }
+
+    /// <summary>
+    /// Refuses an item count whose Gram matrix (n² doubles, inverted in place) does not fit the memory this process may
+    /// still use, before allocating it, so a large <see cref="EaseOptions.MaxGramBytes"/> ends in a clear message
+    /// rather than an <see cref="OutOfMemoryException"/> half-way through.
+    /// </summary>
+    internal static void CheckAvailable(long items, string source, long? availableBytes = null)
+    {
+        var need = items * items * 8;
+        var info = GC.GetGCMemoryInfo();
+        var available = availableBytes ?? Math.Max(0, info.TotalAvailableMemoryBytes - GC.GetTotalMemory(false));
+        if (need > available)
+        {
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture, $"{source}: EASE needs n² × 8 bytes = {Bytes(need)} for {items:N0} items, more than the {Bytes(available)} this process can still allocate; set {nameof(EaseOptions.MaxItems)} or {nameof(EaseOptions.MinItemSupport)} to keep fewer items."),
+                "train");
+        }
     }
 
     private static string Bytes(long bytes) => bytes switch

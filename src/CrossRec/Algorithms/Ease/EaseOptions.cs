@@ -39,6 +39,9 @@ public sealed record EaseOptions
     /// <summary>Default of <see cref="MaxItems"/>.</summary>
     public const int DefaultMaxItems = 8192;
 
+    /// <summary>The largest <see cref="MaxGramBytes"/> allowed: 16 GiB.</summary>
+    public const long MaxGramBytesLimit = 16L << 30;
+
     /// <summary>Default of <see cref="MaxGramBytes"/>: 2 GiB.</summary>
     public const long DefaultMaxGramBytes = 2L << 30;
 
@@ -120,7 +123,7 @@ public sealed record EaseOptions
         }
 
         Check.Range(MaxItems, 1, MaxOrder, nameof(MaxItems));
-        Check.Range(MaxGramBytes, 1L << 10, 16L << 30, nameof(MaxGramBytes));
+        Check.Range(MaxGramBytes, 1L << 10, MaxGramBytesLimit, nameof(MaxGramBytes));
         Check.Range(Threads, 0, ThreadCount.Max, nameof(Threads));
     }
 
