@@ -31,6 +31,21 @@ public class LogisticRegressionTests
 
     [TestCase(LogisticSolver.Newton)]
     [TestCase(LogisticSolver.Lbfgs)]
+    public void TheFitIsBitIdenticalOnEveryRunAndAtAnyThreadCount(LogisticSolver solver)
+    {
+        // 100,000 rows are 49 chunks: many blocks, summed in a fixed order whatever the threads.
+        var (x, y) = Synthetic(100_000, 8);
+        var fits = new[] { 0, 0, 1, 2, 3 }.Select(t => CpuEngine.Default.FitLogistic(x, y, new LogisticOptions { Solver = solver, Threads = t }, default)).ToArray();
+        foreach (var fit in fits.Skip(1))
+        {
+            Assert.That(fit.Coefficients.ToArray(), Is.EqualTo(fits[0].Coefficients.ToArray()).AsCollection);
+            Assert.That(fit.Intercept, Is.EqualTo(fits[0].Intercept));
+            Assert.That(fit.Objective, Is.EqualTo(fits[0].Objective));
+        }
+    }
+
+    [TestCase(LogisticSolver.Newton)]
+    [TestCase(LogisticSolver.Lbfgs)]
     public void RecoversKnownCoefficientsWithinSamplingError(LogisticSolver solver)
     {
         var (x, y) = Synthetic(20_000, 5);

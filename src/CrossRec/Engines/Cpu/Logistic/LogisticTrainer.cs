@@ -17,6 +17,9 @@ internal static class LogisticTrainer
     private const int NewtonMaxWidth = 400;
     private const int ChunkRows = 2048;
 
+    /// <summary>The fixed number of row blocks of the deterministic reduction (at most; see <c>Evaluate</c>).</summary>
+    private const int MaxBlocks = 32;
+
     public static LogisticFit Fit(ReadOnlyMatrix x, ReadOnlySpan<bool> y, LogisticOptions o, string device, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(x);
@@ -255,8 +258,6 @@ internal static class LogisticTrainer
         {
             var d = Dim;
             var chunks = (_x.Rows + ChunkRows - 1) / ChunkRows;
-            var gate = new object();
-            double total = 0;
             if (grad is not null)
             {
                 Array.Clear(grad);
@@ -267,32 +268,44 @@ internal static class LogisticTrainer
                 Array.Clear(hess);
             }
 
+            // Deterministic reduction: the rows are cut into a fixed number of blocks that does not depend on the thread
+            // count, each block sums its chunks in order, and the blocks are added in block order, so the same data gives
+            // bit-identical coefficients at any thread count and on every run (thread-local accumulators merged as
+            // threads finish did not). Fewer blocks when each holds a large Hessian, to bound the memory.
+            var perBlockBytes = hess is null ? (long)d * 8 : (long)d * d * 8;
+            var blocks = (int)Math.Clamp(Math.Min(MaxBlocks, (256L << 20) / Math.Max(1, perBlockBytes)), 1, Math.Max(1, chunks));
+            var partial = new Accumulator[blocks];
             Parallel.For(
                 0,
-                chunks,
+                blocks,
                 new ParallelOptions { MaxDegreeOfParallelism = _threads },
-                () => new Accumulator(d, grad is not null, hess is not null),
-                (chunk, _, acc) =>
+                b =>
                 {
-                    Accumulate(beta, chunk * ChunkRows, Math.Min(_x.Rows, (chunk + 1) * ChunkRows), acc);
-                    return acc;
-                },
-                acc =>
-                {
-                    lock (gate)
+                    var acc = new Accumulator(d, grad is not null, hess is not null);
+                    var first = (int)((long)chunks * b / blocks);
+                    var end = (int)((long)chunks * (b + 1) / blocks);
+                    for (var chunk = first; chunk < end; chunk++)
                     {
-                        total += acc.Loss;
-                        if (grad is not null)
-                        {
-                            TensorPrimitives.Add(grad, acc.Gradient!, grad);
-                        }
-
-                        if (hess is not null)
-                        {
-                            TensorPrimitives.Add(hess, acc.Hessian!, hess);
-                        }
+                        Accumulate(beta, chunk * ChunkRows, Math.Min(_x.Rows, (chunk + 1) * ChunkRows), acc);
                     }
+
+                    partial[b] = acc;
                 });
+
+            double total = 0;
+            foreach (var acc in partial)
+            {
+                total += acc.Loss;
+                if (grad is not null)
+                {
+                    TensorPrimitives.Add(grad, acc.Gradient!, grad);
+                }
+
+                if (hess is not null)
+                {
+                    TensorPrimitives.Add(hess, acc.Hessian!, hess);
+                }
+            }
 
             var penalty = 0.0;
             for (var j = 0; j < d - 1; j++)
