@@ -31,7 +31,7 @@ public static class CrossDomainData
             var domain = fields[3];
             if (owner.TryGetValue(fields[1], out var first) && first.Domain != domain)
             {
-                throw new DataFormatException(path, line, 4, $"item '{fields[1]}' is in domain '{first.Domain}' (line {first.Line}) and here in '{domain}'; give each domain's items distinct ids, or load one file per domain (its items are then named domain:item).");
+                throw new DataFormatException(path, line, 4, $"item '{Excerpt.Of(fields[1])}' is in domain '{Excerpt.Of(first.Domain)}' (line {first.Line}) and here in '{Excerpt.Of(domain)}'; give each domain's items distinct ids, or load one file per domain (its items are then named domain:item).");
             }
 
             owner.TryAdd(fields[1], (domain, line));
@@ -146,7 +146,7 @@ public static class CrossDomainData
     {
         if (!float.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !float.IsFinite(v))
         {
-            throw new DataFormatException(path, line, column, $"value '{field}' is not a finite number");
+            throw new DataFormatException(path, line, column, $"value '{Excerpt.Of(field)}' is not a finite number");
         }
 
         return v;

@@ -4,7 +4,7 @@ namespace CrossRec.Tests.Fuzz;
 
 /// <summary>
 /// Seeded, bounded mutation fuzzing of the text loaders (delimited interactions in every built-in layout,
-/// the MovieLens item catalogue, and the tabular CSV reader). Mutations insert delimiters, quotes, line
+/// the MovieLens item catalogue, the tabular CSV reader and the cross-domain loader). Mutations insert delimiters, quotes, line
 /// breaks, invalid UTF-8, non-finite and huge numbers and long fields, delete, repeat and swap lines, and
 /// truncate. The contract: a load either succeeds or raises <see cref="DataFormatException"/>, in strict
 /// and in lenient mode.
@@ -29,7 +29,7 @@ public class LoaderFuzzTests
 
     private static readonly byte[][] RawBytes = [[0xE9], [0xFF], [0xC3], [0xE2, 0x82], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xEF, 0xBB, 0xBF], [0xFF, 0xFE]];
 
-    public static IEnumerable<string> Targets() => ["csv-named", "csv-auto", "csv-implicit", "ml100k", "ml-dat", "ml-csv", "ml-items", "tabular"];
+    public static IEnumerable<string> Targets() => ["csv-named", "csv-auto", "csv-implicit", "ml100k", "ml-dat", "ml-csv", "ml-items", "tabular", "cross-domain"];
 
     private static string BaseText(string target)
     {
@@ -78,6 +78,14 @@ public class LoaderFuzzTests
                 }
 
                 break;
+            case "cross-domain":
+                sb.Append("user\titem\tvalue\tdomain\n");
+                for (var r = 0; r < 40; r++)
+                {
+                    sb.Append($"u{rng.Next(8)}\t{(r % 2 == 0 ? "b" : "f")}{r}\t{1 + rng.Next(5)}\t{(r % 2 == 0 ? "books" : "films")}\n");
+                }
+
+                break;
             default:
                 sb.Append("id;age;plan;income;bought\n");
                 for (var r = 0; r < 60; r++)
@@ -116,6 +124,9 @@ public class LoaderFuzzTests
                 break;
             case "ml-items":
                 MovieLens.LoadItems100K(path);
+                break;
+            case "cross-domain":
+                CrossDomainData.Load(path);
                 break;
             default:
                 TabularData.LoadCsv(path);
