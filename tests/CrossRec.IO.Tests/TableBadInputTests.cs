@@ -112,6 +112,69 @@ public sealed class TableBadInputTests
     }
 
     [Test]
+    public void Only_a_data_format_exception_escapes_a_randomly_damaged_parquet_file()
+    {
+        // Seeded mutation fuzzing (as the text loaders' fuzz run): flipped, zeroed, deleted and repeated byte runs and
+        // truncations anywhere in the file, footer included; each damaged file either loads or is refused by name.
+        using var dir = new TempDir();
+        var good = dir.File("good.parquet");
+        Duck.Execute($"COPY (SELECT 'u' || (x % 50) AS u, 'i' || x AS i, (1 + x % 5)::FLOAT AS v FROM range(500) t(x)) TO '{good}' (FORMAT PARQUET)");
+        var original = File.ReadAllBytes(good);
+        var path = dir.File("fuzz.parquet");
+        var budget = TimeSpan.FromSeconds(double.TryParse(Environment.GetEnvironmentVariable("CROSSREC_FUZZ_SECONDS"), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var s) && s > 0 ? s : 2);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var failures = new List<string>();
+        int iterations = 0, refused = 0;
+        while (watch.Elapsed < budget || iterations < 50)
+        {
+            var rng = new Random(HashCode.Combine(20261205, iterations));
+            var bytes = new List<byte>(original);
+            for (var m = 1 + rng.Next(3); m > 0 && bytes.Count > 1; m--)
+            {
+                var at = rng.Next(bytes.Count);
+                var len = Math.Min(bytes.Count - at, 1 + rng.Next(16));
+                switch (rng.Next(5))
+                {
+                    case 0:
+                        for (var k = at; k < at + len; k++) { bytes[k] ^= (byte)(1 + rng.Next(255)); }
+                        break;
+                    case 1:
+                        for (var k = at; k < at + len; k++) { bytes[k] = 0; }
+                        break;
+                    case 2:
+                        bytes.RemoveRange(at, len);
+                        break;
+                    case 3:
+                        bytes.InsertRange(at, bytes.GetRange(at, len));
+                        break;
+                    default:
+                        bytes.RemoveRange(at, bytes.Count - at);
+                        break;
+                }
+            }
+
+            File.WriteAllBytes(path, [.. bytes]);
+            try
+            {
+                ParquetInteractions.Load(path);
+            }
+            catch (DataFormatException e) when (e.SourceName == path)
+            {
+                refused++;
+            }
+            catch (Exception e)
+            {
+                failures.Add($"iteration {iterations}: {e.GetType().Name}: {e.Message.Split('\n')[0]}");
+            }
+
+            iterations++;
+        }
+
+        TestContext.Out.WriteLine($"parquet: {iterations} damaged files in {watch.Elapsed.TotalSeconds:F1} s, {refused} refused with DataFormatException");
+        Assert.That(failures, Is.Empty, string.Join("\n", failures.Distinct().Take(10)));
+    }
+
+    [Test]
     public void A_directory_of_parquet_parts_still_loads_and_a_device_is_refused_by_name()
     {
         if (OperatingSystem.IsWindows() || !File.Exists("/dev/zero"))
