@@ -13,6 +13,7 @@ public static class AlgorithmRegistry
         ImplicitAls.ImplicitAlsRegistration.Entry,
         Ease.EaseRegistration.Entry,
         ItemKnn.ItemKnnRegistration.Entry,
+        Rp3Beta.Rp3BetaRegistration.Entry,
         Bpr.BprRegistration.Entry,
         BiasedMf.BiasedMfRegistration.Entry,
         Blend.BlendRegistration.Entry,

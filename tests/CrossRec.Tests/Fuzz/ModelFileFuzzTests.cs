@@ -18,7 +18,7 @@ public class ModelFileFuzzTests
 {
     private static readonly Lazy<Dictionary<string, byte[]>> Models = new(BuildModels);
 
-    public static IEnumerable<string> Kinds() => ["factorization", "factorization-implicit", "popularity", "ials", "bpr", "ease", "itemknn", "itemknn-domains", "blend", "crossdomain-emcdr", "crossdomain-itemknn", "segmentation", "conversion"];
+    public static IEnumerable<string> Kinds() => ["factorization", "factorization-implicit", "popularity", "ials", "bpr", "ease", "itemknn", "itemknn-domains", "rp3beta", "blend", "crossdomain-emcdr", "crossdomain-itemknn", "segmentation", "conversion"];
 
     [TestCaseSource(nameof(Kinds))]
     public void OnlyModelFormatExceptionEscapesAMutatedModelFile(string kind)
@@ -201,6 +201,7 @@ public class ModelFileFuzzTests
             ["ease"] = Bytes(Recommenders.Ease().Fit(ratings).Save),
             ["itemknn"] = Bytes(Recommenders.ItemKnn().Fit(ratings).Save),
             ["itemknn-domains"] = Bytes(Recommenders.ItemKnn().Fit(withDomains).Save),
+            ["rp3beta"] = Bytes(Recommenders.Rp3Beta().Values(CrossRec.Algorithms.Rp3Beta.Rp3BetaValues.Log).Fit(withDomains).Save),
             ["blend"] = Bytes(Recommenders.Blend(Recommenders.ImplicitAls().Factors(3).Iterations(2).Seed(1), Recommenders.Popularity()).Weights(0.7, 0.3).Fit(ratings).Save),
             ["crossdomain-emcdr"] = Bytes(CrossRec.CrossDomain.Emcdr(Recommenders.ImplicitAls().Factors(3).Iterations(2).Seed(1)).BlendPopularity(0.2).Fit(withDomains, "films").Save),
             ["crossdomain-itemknn"] = Bytes(CrossRec.CrossDomain.ItemKnn().Fit(withDomains, "films").Save),

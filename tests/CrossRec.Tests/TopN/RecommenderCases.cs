@@ -11,6 +11,8 @@ public static class RecommenderCases
         yield return new RecommenderCase("bpr on cpu (deterministic)", d => Recommenders.Bpr().Factors(16).Epochs(60).Seed(3).Deterministic().Fit(d), 0.6);
         yield return new RecommenderCase("ease on cpu", d => Recommenders.Ease().Fit(d), 1.0);
         yield return new RecommenderCase("itemknn on cpu", d => Recommenders.ItemKnn().Fit(d), 1.0);
+        yield return new RecommenderCase("rp3beta on cpu", d => Recommenders.Rp3Beta().Fit(d), 1.0);
+        yield return new RecommenderCase("rp3beta (log values, unnormalised rows) on cpu", d => Recommenders.Rp3Beta().Values(Algorithms.Rp3Beta.Rp3BetaValues.Log).NormalizeRows(false).Fit(d), 1.0);
         yield return new RecommenderCase("blend (ials + ease) on cpu", d => Recommenders.Blend(Recommenders.ImplicitAls().Factors(16).Seed(3), Recommenders.Ease()).Weights(0.6, 0.4).Fit(d), 0.9);
         yield return new RecommenderCase("biased-mf (implicit SGD) on cpu", d => global::CrossRec.Factorization.Biased().Factors(16).Epochs(20).Regularization(0.02f).Seed(3).Deterministic().FitImplicit(d), 0.2); // fold-in solves on the positives only; training also saw sampled negatives
     }
