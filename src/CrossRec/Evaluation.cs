@@ -27,6 +27,7 @@ public static class Evaluation
         options ??= new RankingOptions();
         var cases = Cases(model, test, options, out var domain);
         var itemDomains = model.ItemDomains.ToArray();
+        var catalogue = options.BeyondAccuracy ? CatalogueStatistics.Of(model, domain) : null;
         return RankingEvaluator.Evaluate(
             cases,
             model.ItemIds.Count,
@@ -48,7 +49,66 @@ public static class Evaluation
             Environment.ProcessorCount,
             null,
             auc,
+            catalogue,
             cancellationToken);
+    }
+
+    /// <summary>
+    /// What lists a model served do to its catalogue (coverage, popularity bias, novelty, intra-list diversity; see
+    /// <see cref="BeyondAccuracyMetrics"/>), with no test set: for example the lists of
+    /// <see cref="IRecommender.RecommendMany"/>. Empty lists are left out.
+    /// </summary>
+    /// <param name="model">The model that served the lists (its training data gives the items' popularity, its item factors or training users the diversity).</param>
+    /// <param name="lists">One list per user, each item as the model returned it (<see cref="ScoredItem.Index"/> is the model's index).</param>
+    /// <param name="domain">When given, the catalogue is that domain's items (for lists filtered to it).</param>
+    /// <exception cref="ArgumentException">A list holds an item that is not the model's (the message names the list and the item).</exception>
+    /// <exception cref="KeyNotFoundException"><paramref name="domain"/> is not one of the model's domains.</exception>
+    public static BeyondAccuracyMetrics BeyondAccuracy(IRecommender model, IEnumerable<IReadOnlyList<ScoredItem>> lists, string? domain = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(lists);
+        var d = domain is null ? -1 : (model.Domains ?? throw new KeyNotFoundException($"Unknown domain '{domain}': the model was trained on data without domains.")).GetIndex(domain);
+        var catalogue = CatalogueStatistics.Of(model, d);
+        var metrics = RankingAccumulators.BeyondAccuracy(catalogue);
+        var items = new List<int>();
+        var n = 0;
+        var measured = 0;
+        foreach (var list in lists)
+        {
+            ArgumentNullException.ThrowIfNull(list, nameof(lists));
+            items.Clear();
+            foreach (var r in list)
+            {
+                if ((uint)r.Index >= (uint)model.ItemIds.Count || model.ItemIds[r.Index] != r.ItemId)
+                {
+                    throw new ArgumentException($"List {n} holds item '{r.ItemId}' at index {r.Index}, which is not this model's item of that index.", nameof(lists));
+                }
+
+                items.Add(r.Index);
+            }
+
+            n++;
+            if (items.Count == 0)
+            {
+                continue;
+            }
+
+            var ranked = new RankedList(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(items), items.Count, [], 0, []);
+            foreach (var m in metrics)
+            {
+                m.Add(ranked);
+            }
+
+            measured++;
+        }
+
+        var values = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var m in metrics)
+        {
+            values[m.Name] = measured == 0 ? double.NaN : m.Result(measured);
+        }
+
+        return new BeyondAccuracyMetrics(measured, catalogue.CatalogueSize, catalogue.DiversityBasis, values);
     }
 
     /// <summary>The evaluation cases of a test set: every test user the model knows with a relevant item it can rank, with the items to exclude.</summary>

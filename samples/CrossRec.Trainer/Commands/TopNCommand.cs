@@ -153,6 +153,7 @@ public static class TopNCommand
                 ["items"] = train.ItemCount,
                 ["hyperparameters"] = model.Training?.Parameters,
                 ["note"] = model.Training?.Note,
+                ["beyond_accuracy"] = BeyondAccuracyJson(Evaluation.BeyondAccuracy(model, lists)),
                 ["candidates"] = selection?.Candidates.Select(c => new Dictionary<string, object?>
                 {
                     ["algorithm"] = c.Algorithm,
@@ -183,6 +184,15 @@ public static class TopNCommand
         {
             CliFiles.Output("save", savePath);
         }
+    }
+
+    /// <summary>The written lists of the known users measured beyond accuracy (cold users' popularity lists left out): metrics by name, NaN as null.</summary>
+    private static Dictionary<string, object?> BeyondAccuracyJson(BeyondAccuracyMetrics m)
+    {
+        var json = m.Values.ToDictionary(p => p.Key, p => (object?)(double.IsFinite(p.Value) ? Math.Round(p.Value, 5) : null));
+        json["diversity_basis"] = m.DiversityBasis;
+        json["lists"] = m.Lists;
+        return json;
     }
 
     /// <summary>Target-domain top-N with the cross-domain recommender; users without target history included.</summary>

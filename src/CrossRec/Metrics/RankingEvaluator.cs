@@ -1,8 +1,9 @@
 namespace CrossRec.Metrics;
 
 /// <summary>
-/// Computes Precision@K, Recall@K, NDCG@K, MAP@K, HitRate@K and AUC for any ranker that can score every
-/// item for a user. The model-facing entry point is <see cref="Evaluation.Ranking"/>; cross-domain
+/// Ranks every case's candidates and feeds each user's top-K list to the named metric accumulators
+/// (<see cref="RankingAccumulators"/>: Precision@K, Recall@K, NDCG@K, MAP@K, HitRate@K, AUC, and the beyond-accuracy
+/// metrics when asked) for any ranker that can score every item for a user. The model-facing entry point is <see cref="Evaluation.Ranking"/>; cross-domain
 /// protocols reuse <c>Evaluate</c> with their own scorers (popularity, single-domain models).
 /// </summary>
 internal static class RankingEvaluator
@@ -32,20 +33,25 @@ internal static class RankingEvaluator
 
     /// <summary>As above; <paramref name="auc"/> false skips the AUC (NaN in the result), the one metric that needs a sort per user.</summary>
     public static RankingMetrics Evaluate(IReadOnlyList<Case> cases, int itemCount, int k, Scorer scorer, int threads, PerUserMetrics? perUser, bool auc, CancellationToken cancellationToken)
+        => Evaluate(cases, itemCount, k, scorer, threads, perUser, auc, null, cancellationToken);
+
+    /// <summary>As above; with <paramref name="catalogue"/> the lists are also measured beyond accuracy (<see cref="RankingMetrics.BeyondAccuracy"/>).</summary>
+    public static RankingMetrics Evaluate(IReadOnlyList<Case> cases, int itemCount, int k, Scorer scorer, int threads, PerUserMetrics? perUser, bool auc, CatalogueStatistics? catalogue, CancellationToken cancellationToken)
     {
         if (perUser is not null && perUser.Ndcg.Length != cases.Count)
         {
             throw new ArgumentException("The per-user buffers must have one entry per case.", nameof(perUser));
         }
 
-        var totals = new double[6];
+        // Each worker's sums are added into a fresh set (0 + w₁ + w₂ + …, as the former Totals array did).
+        var totals = RankingAccumulators.Create(itemCount, auc, catalogue);
         var evaluated = 0;
         var gate = new object();
         Parallel.For(
             0,
             cases.Count,
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads), CancellationToken = cancellationToken },
-            () => new Worker(itemCount, k, auc),
+            () => new Worker(itemCount, k, auc, catalogue),
             (c, _, w) =>
             {
                 w.Add(cases[c], scorer, c, perUser);
@@ -55,21 +61,12 @@ internal static class RankingEvaluator
             {
                 lock (gate)
                 {
-                    for (var m = 0; m < totals.Length; m++)
-                    {
-                        totals[m] += w.Totals[m];
-                    }
-
+                    w.MergeInto(totals);
                     evaluated += w.Users;
                 }
             });
 
-        if (evaluated == 0)
-        {
-            return new RankingMetrics(k, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, 0);
-        }
-
-        return new RankingMetrics(k, totals[0] / evaluated, totals[1] / evaluated, totals[2] / evaluated, totals[3] / evaluated, totals[4] / evaluated, totals[5] / evaluated, evaluated);
+        return RankingAccumulators.Result(k, totals, evaluated, catalogue);
     }
 
     /// <summary>
@@ -79,7 +76,7 @@ internal static class RankingEvaluator
     /// </summary>
     public static RankingMetrics[] EvaluateVariants(IReadOnlyList<Case> cases, int itemCount, int k, int variants, Func<IVariantScorer> createScorer, int threads, CancellationToken cancellationToken)
     {
-        var totals = new double[variants, 6];
+        var totals = Enumerable.Range(0, variants).Select(_ => RankingAccumulators.Create(itemCount, false, null)).ToArray();
         var evaluated = new int[variants];
         var gate = new object();
         Parallel.For(
@@ -89,7 +86,7 @@ internal static class RankingEvaluator
             () =>
             {
                 var scorer = createScorer();
-                var workers = Enumerable.Range(0, variants).Select(_ => new Worker(itemCount, k, false)).ToArray();
+                var workers = Enumerable.Range(0, variants).Select(_ => new Worker(itemCount, k, false, null)).ToArray();
                 var scorers = Enumerable.Range(0, variants).Select(v => (Scorer)((_, scores) => scorer.Score(v, scores))).ToArray();
                 return (Scorer: scorer, Workers: workers, Scorers: scorers);
             },
@@ -109,11 +106,7 @@ internal static class RankingEvaluator
                 {
                     for (var v = 0; v < variants; v++)
                     {
-                        for (var m = 0; m < 6; m++)
-                        {
-                            totals[v, m] += state.Workers[v].Totals[m];
-                        }
-
+                        state.Workers[v].MergeInto(totals[v]);
                         evaluated[v] += state.Workers[v].Users;
                     }
                 }
@@ -122,10 +115,7 @@ internal static class RankingEvaluator
         var result = new RankingMetrics[variants];
         for (var v = 0; v < variants; v++)
         {
-            var n = evaluated[v];
-            result[v] = n == 0
-                ? new RankingMetrics(k, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, 0)
-                : new RankingMetrics(k, totals[v, 0] / n, totals[v, 1] / n, totals[v, 2] / n, totals[v, 3] / n, totals[v, 4] / n, double.NaN, n);
+            result[v] = RankingAccumulators.Result(k, totals[v], evaluated[v], null);
         }
 
         return result;
@@ -141,32 +131,41 @@ internal static class RankingEvaluator
         void Score(int variant, Span<float> scores);
     }
 
-    /// <summary>Per-thread buffers and running sums (precision, recall, ndcg, map, hit, auc).</summary>
+    /// <summary>Per-thread buffers and one accumulator per metric.</summary>
     private sealed class Worker
     {
         private readonly float[] _scores;
         private readonly bool[] _relevant;
         private readonly int[] _topIndex;
         private readonly float[] _topScore;
-        private readonly float[] _negatives;
         private readonly int _k;
+        private readonly RankingAccumulator[] _metrics;
+        private readonly ListMean _ndcg;
+        private readonly ListMean _recall;
+        private readonly ListMean _hitRate;
 
-        private readonly bool _auc;
-
-        public Worker(int itemCount, int k, bool auc)
+        public Worker(int itemCount, int k, bool auc, CatalogueStatistics? catalogue)
         {
-            _auc = auc;
             _scores = new float[itemCount];
             _relevant = new bool[itemCount];
             _k = Math.Min(k, itemCount);
             _topIndex = new int[_k];
             _topScore = new float[_k];
-            _negatives = new float[itemCount];
+            _metrics = RankingAccumulators.Create(itemCount, auc, catalogue);
+            _ndcg = Named(RankingMetricNames.Ndcg);
+            _recall = Named(RankingMetricNames.Recall);
+            _hitRate = Named(RankingMetricNames.HitRate);
         }
 
-        public double[] Totals { get; } = new double[6];
-
         public int Users { get; private set; }
+
+        public void MergeInto(RankingAccumulator[] totals)
+        {
+            for (var m = 0; m < totals.Length; m++)
+            {
+                totals[m].Merge(_metrics[m]);
+            }
+        }
 
         public void Add(Case c, Scorer scorer, int index, PerUserMetrics? perUser)
         {
@@ -203,87 +202,24 @@ internal static class RankingEvaluator
                 top.Offer(j, _scores[j]);
             }
 
-            var n = top.SortDescending();
-            double hits = 0, dcg = 0, ap = 0;
-            for (var r = 0; r < n; r++)
+            var list = new RankedList(_topIndex.AsSpan(0, top.SortDescending()), _k, _relevant, relevantCount, _scores);
+            foreach (var metric in _metrics)
             {
-                if (_relevant[_topIndex[r]])
-                {
-                    hits++;
-                    dcg += 1.0 / Math.Log2(r + 2);
-                    ap += hits / (r + 1);
-                }
+                metric.Add(list);
             }
 
-            double idcg = 0;
-            var ideal = Math.Min(relevantCount, _k);
-            for (var r = 0; r < ideal; r++)
-            {
-                idcg += 1.0 / Math.Log2(r + 2);
-            }
-
-            Totals[0] += hits / _k;
-            Totals[1] += hits / relevantCount;
-            Totals[2] += dcg / idcg;
-            Totals[3] += ap / ideal;
-            Totals[4] += hits > 0 ? 1 : 0;
-            Totals[5] += _auc ? Auc(relevantCount) : double.NaN;
             if (perUser is not null)
             {
-                perUser.Ndcg[index] = dcg / idcg;
-                perUser.Recall[index] = hits / relevantCount;
-                perUser.HitRate[index] = hits > 0 ? 1 : 0;
+                perUser.Ndcg[index] = _ndcg.Last;
+                perUser.Recall[index] = _recall.Last;
+                perUser.HitRate[index] = _hitRate.Last;
             }
 
             Users++;
             ClearRelevant(c);
         }
 
-        // AUC = P(score(relevant) > score(other)), ties ½: for each relevant item count the candidates below
-        // it. O(n) per relevant item; relevant sets are small next to the catalogue.
-        private double Auc(int relevantCount)
-        {
-            var candidates = 0;
-            for (var j = 0; j < _scores.Length; j++)
-            {
-                if (!float.IsNaN(_scores[j]))
-                {
-                    candidates++;
-                }
-            }
-
-            var negatives = candidates - relevantCount;
-            if (negatives <= 0)
-            {
-                return 1.0;
-            }
-
-            // Sort candidate scores once, then count negatives below each relevant score by binary search.
-            var negativeScores = _negatives.AsSpan(0, negatives);
-            var m = 0;
-            for (var j = 0; j < _scores.Length; j++)
-            {
-                if (!float.IsNaN(_scores[j]) && !_relevant[j])
-                {
-                    negativeScores[m++] = _scores[j];
-                }
-            }
-
-            negativeScores.Sort();
-            double wins = 0;
-            for (var j = 0; j < _scores.Length; j++)
-            {
-                if (_relevant[j] && !float.IsNaN(_scores[j]))
-                {
-                    var s = _scores[j];
-                    var below = LowerBound(negativeScores, s);
-                    var upTo = UpperBound(negativeScores, s);
-                    wins += below + (0.5 * (upTo - below));
-                }
-            }
-
-            return wins / ((double)relevantCount * negatives);
-        }
+        private ListMean Named(string name) => (ListMean)_metrics.First(m => m.Name == name);
 
         private void ClearRelevant(Case c)
         {
@@ -291,44 +227,6 @@ internal static class RankingEvaluator
             {
                 _relevant[j] = false;
             }
-        }
-
-        private static int LowerBound(ReadOnlySpan<float> sorted, float value)
-        {
-            int lo = 0, hi = sorted.Length;
-            while (lo < hi)
-            {
-                var mid = (lo + hi) >>> 1;
-                if (sorted[mid] < value)
-                {
-                    lo = mid + 1;
-                }
-                else
-                {
-                    hi = mid;
-                }
-            }
-
-            return lo;
-        }
-
-        private static int UpperBound(ReadOnlySpan<float> sorted, float value)
-        {
-            int lo = 0, hi = sorted.Length;
-            while (lo < hi)
-            {
-                var mid = (lo + hi) >>> 1;
-                if (sorted[mid] <= value)
-                {
-                    lo = mid + 1;
-                }
-                else
-                {
-                    hi = mid;
-                }
-            }
-
-            return lo;
         }
     }
 }
