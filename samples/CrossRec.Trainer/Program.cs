@@ -3,7 +3,7 @@ using CrossRec.Trainer.Commands;
 
 namespace CrossRec.Trainer;
 
-/// <summary>Sample console trainer: <c>crossrec-trainer [train|segment|topn|crossdomain] [options]</c>.</summary>
+/// <summary>Sample console trainer: <c>crossrec-trainer [train|segment|topn|crossdomain] [options]</c>; no command runs the main job.</summary>
 public static class Program
 {
     public static int Main(string[] args)
@@ -11,16 +11,17 @@ public static class Program
         ConsoleSetup.Configure();
         try
         {
+            // No command: the main job (DemoCommand), which names the train command when given one of its options.
             return args.Length > 0 && args[0] == "segment" ? SegmentCommand.Run(args[1..])
                 : args.Length > 0 && args[0] == "topn" ? TopNCommand.Run(args[1..])
                 : args.Length > 0 && args[0] == "crossdomain" ? CrossDomainCommand.Run(args[1..])
                 : args.Length > 0 && args[0] == "train" ? TrainCommand.Run(args[1..])
-                : TrainCommand.Run(args);
+                : DemoCommand.Run(args);
         }
         catch (UsageException e)
         {
             Console.Error.WriteLine($"crossrec-trainer: {e.Message}");
-            Console.Error.WriteLine(args.Length > 0 && args[0] == "segment" ? SegmentCommand.Usage : args.Length > 0 && args[0] == "topn" ? TopNCommand.Usage : args.Length > 0 && args[0] == "crossdomain" ? CrossDomainCommand.Usage : TrainCommand.Usage);
+            Console.Error.WriteLine(args.Length > 0 && args[0] == "segment" ? SegmentCommand.Usage : args.Length > 0 && args[0] == "topn" ? TopNCommand.Usage : args.Length > 0 && args[0] == "crossdomain" ? CrossDomainCommand.Usage : args.Length > 0 && args[0] == "train" ? TrainCommand.Usage : DemoCommand.Usage);
             return 2;
         }
         catch (Exception e) when (e is DataFormatException or FileNotFoundException or DirectoryNotFoundException or ArgumentException or KeyNotFoundException or ModelFormatException or TrainingDivergedException or InvalidOperationException or NotSupportedException)
