@@ -11,18 +11,20 @@ public static class AutoProgressView
 {
     /// <summary>Runs <paramref name="work"/> with a progress listener and returns its result.</summary>
     /// <param name="prefix">Start of each plain line (the command's name).</param>
-    /// <param name="work">The Auto run; it gets the listener to pass on.</param>
-    public static T Run<T>(string prefix, Func<IProgress<TrainingProgress>, T> work)
+    /// <param name="work">The Auto run; it gets the listener to pass on, and a way to print a line on standard error
+    /// (above the bar on a terminal) while it runs.</param>
+    public static T Run<T>(string prefix, Func<IProgress<TrainingProgress>, Action<string>, T> work)
     {
         if (!ConsoleSetup.UsesAnsi(Console.Error))
         {
-            return work(new SyncProgress<TrainingProgress>(r =>
+            var plain = new SyncProgress<TrainingProgress>(r =>
             {
                 if (r.Algorithm == "auto")
                 {
                     Console.Error.WriteLine($"{prefix}: auto {r.Percent,3:F0}%  {r.Stage,-9} {r.Candidate}");
                 }
-            }));
+            });
+            return work(plain, Console.Error.WriteLine);
         }
 
         var console = AnsiConsole.Create(new AnsiConsoleSettings
@@ -39,12 +41,13 @@ public static class AutoProgressView
             .Start(ctx =>
             {
                 var task = ctx.AddTask("auto: starting", maxValue: 100);
-                result = work(new SyncProgress<TrainingProgress>(r =>
+                var bar = new SyncProgress<TrainingProgress>(r =>
                 {
                     var step = r.Algorithm == "auto" ? "" : $" {r.Algorithm} {r.Iteration}/{r.TotalIterations}";
                     task.Description = Markup.Escape($"auto {r.Stage,-9} {r.Candidate}{step}");
                     task.Value = r.Percent ?? task.Value;
-                }));
+                });
+                result = work(bar, line => console.WriteLine(line));
                 task.Value = 100;
             });
         return result;

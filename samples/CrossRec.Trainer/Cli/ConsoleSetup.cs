@@ -4,8 +4,13 @@ using Spectre.Console;
 
 namespace CrossRec.Trainer.Cli;
 
-/// <summary>Console and JSON conventions shared by the trainer's commands.</summary>
-public static class ConsoleSetup
+/// <summary>Console and JSON conventions shared by the trainer's commands and the other samples.</summary>
+#if CROSSREC_SAMPLE_LINK
+internal // linked into the campaign sample, which the tests reference beside the trainer: one public copy only
+#else
+public
+#endif
+static class ConsoleSetup
 {
     /// <summary>
     /// Points <see cref="AnsiConsole"/> at the current <see cref="Console.Out"/>: no ANSI escape codes at all

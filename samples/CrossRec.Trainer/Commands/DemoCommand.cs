@@ -78,7 +78,7 @@ public static class DemoCommand
         // 1. Top-N: the default recommender against popularity.
         AnsiConsole.MarkupLine("[bold]1. Top-N recommendation[/]: Recommenders.Auto(), the default, against popularity");
         var watch = Stopwatch.StartNew();
-        var selection = AutoProgressView.Run("main", progress => Recommenders.Auto().Seed(seed).Threads(threads).Select(train, null, progress));
+        var selection = AutoProgressView.Run("main", (progress, _) => Recommenders.Auto().Seed(seed).Threads(threads).Select(train, null, progress));
         var autoSeconds = watch.Elapsed.TotalSeconds;
         var popularity = Recommenders.Popularity().Fit(train);
         var auto = Evaluation.Ranking(selection.Model, test);
