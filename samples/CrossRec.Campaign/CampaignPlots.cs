@@ -27,7 +27,7 @@ internal static class CampaignPlots
         if (report.Comparison is { } comparison)
         {
             IReadOnlyList<(string, RankingMetrics)> joint = report.Evaluation is { } e ? [("joint factor model (segments, conversion)", e.Joint)] : [];
-            Charts.CrossDomain(comparison, File("cross-domain.png"), $"{comparison.Source} → {comparison.Target}, cold start: {comparison.HeldOutUsers:N0} held-out users; chosen {comparison.ChosenMethod}", joint);
+            Charts.CrossDomain(comparison, File("cross-domain.png"), $"{comparison.Source} → {comparison.Target}, cold start: {comparison.HeldOutUsers:N0} held-out users", joint); // the legend names the chosen method
         }
         else if (report.Evaluation is { } evaluation)
         {
