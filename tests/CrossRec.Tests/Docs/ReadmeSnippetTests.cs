@@ -134,54 +134,6 @@ public sealed partial class ReadmeSnippetTests
         Assert.That(blocks.Where(b => b.CompileOnly is not null).Select(b => b.CompileOnly), Has.All.Length.GreaterThan(10), "a compile-only block must say why it is not run");
     }
 
-    [Test]
-    public void TheDocsAreCheckedToo()
-    {
-        var files = DocFiles().ToList();
-        if (files.Count == 1)
-        {
-            Assert.Ignore("Only README.md ships here (the CUDA kit): no docs/ to check.");
-        }
-
-        var blocks = files.Skip(1).Where(f => f.Name.StartsWith("docs/", StringComparison.Ordinal)).SelectMany(f => Parse(File.ReadAllText(f.Path), f.Name)).ToList();
-        Assert.That(blocks.Where(b => b.CompileOnly is null && b.ExpectedOutput is not null), Is.Not.Empty, "no docs/ block is run against its output");
-        Assert.That(blocks.Where(b => b.CompileOnly is not null).Select(b => b.CompileOnly), Has.All.Length.GreaterThan(10), "a compile-only block must say why it is not run");
-    }
-
-    /// <summary>
-    /// The <c>&lt;example&gt;&lt;code&gt;</c> of <see cref="Conversion"/> (the entry point of conversion scoring) compiles
-    /// as written, read from the documentation file the build writes beside CrossRec.dll.
-    /// </summary>
-    [Test]
-    public void TheConversionXmlDocExampleCompiles()
-    {
-        if (TorchSuite)
-        {
-            Assert.Ignore("The default suite checks the XML-doc example (the CUDA kit ships no documentation file).");
-        }
-
-        var xml = Path.ChangeExtension(typeof(InteractionSet).Assembly.Location, ".xml");
-        Assert.That(File.Exists(xml), Is.True, $"{xml}: CrossRec builds with GenerateDocumentationFile");
-        var member = System.Xml.Linq.XDocument.Load(xml).Descendants("member").Single(m => (string?)m.Attribute("name") == "T:CrossRec.Conversion");
-        var code = member.Element("example")?.Element("code")?.Value;
-        Assert.That(code, Is.Not.Null.And.Contains("Conversion.SplitStratified"));
-        var block = new Block("using CrossRec;\nusing CrossRec.Data;\n" + code, 0, null, "an XML-doc example that reads a file") { File = "src/CrossRec/Conversion/Conversion.cs" };
-        Assert.That(Compile(block, out var errors), Is.Not.Null, $"{block}:\n{string.Join("\n", errors)}\n{block.Code}");
-    }
-
-    [Test]
-    public void TheParserPairsABlockWithItsOutputAndMarker()
-    {
-        const string text = "intro\n```csharp\nConsole.WriteLine(1);\n```\n\nPrints:\n\n```text\n1\n```\n\n<!-- readme: compile-only: needs a database server -->\n```csharp\nvar x = 2;\n```\n\nSome prose.\n\nMore prose.\n\n```text\nnot an output\n```\n";
-        var blocks = Parse(text);
-        Assert.That(blocks, Has.Count.EqualTo(2));
-        Assert.That(blocks[0].ExpectedOutput, Is.EqualTo("1\n"));
-        Assert.That(blocks[0].CompileOnly, Is.Null);
-        Assert.That(blocks[1].ExpectedOutput, Is.Null, "a text block two paragraphs later is not the block's output");
-        Assert.That(blocks[1].CompileOnly, Is.EqualTo("needs a database server"));
-        Assert.That(blocks[1].Line, Is.EqualTo(13));
-    }
-
     /// <summary>Compiles a block, or returns null with the errors.</summary>
     public static byte[]? Compile(Block block, out IReadOnlyList<string> errors)
     {
