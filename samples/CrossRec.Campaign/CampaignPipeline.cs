@@ -12,8 +12,10 @@ internal static class CampaignPipeline
     public static CampaignReport Run(CampaignArguments a, IAnsiConsole console, CancellationToken ct)
     {
         var report = new CampaignReport { Arguments = a };
+        // Deterministic: parallel SGD applies its updates in an order that depends on thread timing, which made the
+        // campaign's audience (and its conversion rate) change between runs with the same seed; one thread does not.
         var joint = CrossDomain.Joint()
-            .Configure(f => f.Factors(a.Factors).Epochs(a.Epochs).Seed(a.Seed).Threads(a.Threads))
+            .Configure(f => f.Factors(a.Factors).Epochs(a.Epochs).Seed(a.Seed).Threads(a.Threads).Deterministic())
             .Implicit(a.Negatives);
 
         console.Progress()

@@ -22,7 +22,14 @@ internal static class CampaignPlots
             Charts.LearningCurve(history, File("learning-curve.png"), "Joint course+film model: training RMSE per epoch");
         }
 
-        if (report.Evaluation is { } evaluation)
+        // The method the report names (Auto's choice) beside the baselines it was compared with (target popularity, the
+        // target-only model, cross-domain item-kNN) and the joint model the marketing steps use, on one split.
+        if (report.Comparison is { } comparison)
+        {
+            IReadOnlyList<(string, RankingMetrics)> joint = report.Evaluation is { } e ? [("joint factor model (segments, conversion)", e.Joint)] : [];
+            Charts.CrossDomain(comparison, File("cross-domain.png"), $"{comparison.Source} → {comparison.Target}, cold start: {comparison.HeldOutUsers:N0} held-out users", joint); // the legend names the chosen method
+        }
+        else if (report.Evaluation is { } evaluation)
         {
             Charts.CrossDomain(evaluation, File("cross-domain.png"));
         }

@@ -13,6 +13,7 @@ public static class Program
     /// <summary>Exit codes: 0 success, 1 failure, 2 bad arguments or an unwritable output.</summary>
     public static int Main(string[] args)
     {
+        CrossRec.Trainer.Cli.ConsoleSetup.Configure(); // the samples' one colour policy: no escape codes when redirected or with NO_COLOR
         CampaignArguments arguments;
         try
         {

@@ -30,6 +30,7 @@ public static class Program
 
     public static int Main(string[] argv)
     {
+        ConsoleSetup.Configure(); // the samples' one colour policy: no escape codes when redirected or with NO_COLOR
         try
         {
             return Run(argv);

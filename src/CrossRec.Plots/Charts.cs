@@ -290,7 +290,26 @@ public static class Charts
     public static void CrossDomain(CrossDomainEvaluation evaluation, string path, string? title = null)
     {
         ArgumentNullException.ThrowIfNull(evaluation);
-        var rows = evaluation.Rows;
+        Bars(evaluation.Rows.Select(r => (r.Name, r.Metrics)).ToList(), evaluation.K, path, title ?? $"{evaluation.Source} → {evaluation.Target}: {evaluation.HeldOutUsers:N0} held-out users");
+    }
+
+    /// <summary>
+    /// Recall, NDCG and hit rate of every row of a <see cref="CrossDomainComparison"/> (the recommender under test, then
+    /// the baselines: target popularity, the target-only model, cross-domain item-kNN), with optional further rows.
+    /// </summary>
+    /// <param name="comparison">The comparison; its first row is the method it reports.</param>
+    /// <param name="path">The PNG file to write.</param>
+    /// <param name="title">Title; by default the domains and the held-out users.</param>
+    /// <param name="extra">Further rows drawn after the comparison's, e.g. another model on the same split.</param>
+    public static void CrossDomain(CrossDomainComparison comparison, string path, string? title = null, IReadOnlyList<(string Name, RankingMetrics Metrics)>? extra = null)
+    {
+        ArgumentNullException.ThrowIfNull(comparison);
+        var rows = comparison.Rows.Select(r => (r.Name, r.Metrics)).Concat(extra ?? []).ToList();
+        Bars(rows, comparison.K, path, title ?? $"{comparison.Source} → {comparison.Target}: {comparison.HeldOutUsers:N0} held-out users");
+    }
+
+    private static void Bars(IReadOnlyList<(string Name, RankingMetrics Metrics)> rows, int k, string path, string title)
+    {
         var metrics = new (string Name, Func<RankingMetrics, double> Get)[] { ("Recall", m => m.Recall), ("NDCG", m => m.Ndcg), ("Hit rate", m => m.HitRate) };
         var palette = new ScottPlot.Palettes.Category10();
         var plot = new Plot();
@@ -314,9 +333,9 @@ public static class Charts
         }
 
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
-            Enumerable.Range(0, metrics.Length).Select(i => (double)i).ToArray(), metrics.Select(m => $"{m.Name}@{evaluation.K}").ToArray());
+            Enumerable.Range(0, metrics.Length).Select(i => (double)i).ToArray(), metrics.Select(m => $"{m.Name}@{k}").ToArray());
         plot.Axes.Margins(bottom: 0, top: 0.15);
-        plot.Title(title ?? $"{evaluation.Source} → {evaluation.Target}: {evaluation.HeldOutUsers:N0} held-out users");
+        plot.Title(title);
         plot.YLabel("metric on the target domain");
         plot.ShowLegend(Alignment.UpperLeft);
         Save(plot, path);

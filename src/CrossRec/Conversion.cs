@@ -4,7 +4,7 @@ namespace CrossRec;
 /// <example>
 /// <code>
 /// var table = TabularData.LoadCsv("bank-full.csv");
-/// var (train, test) = Conversion.SplitStratified(table, "y", testFraction: 0.2, seed: 7);
+/// var (train, test, testRows) = Conversion.SplitStratified(table, "y", testFraction: 0.2, seed: 7);
 /// var model = Conversion.Logistic().C(1.0).Fit(train, target: "y", positive: "yes", drop: ["duration"]);
 /// double[] p = model.Score(test);
 /// </code>

@@ -16,6 +16,21 @@ public sealed record TrainingProgress(string Algorithm, int Iteration, int Total
     /// </summary>
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = Empty;
 
+    /// <summary>
+    /// Set by <see cref="Recommenders.Auto"/> on every report it passes on or makes: the stage running,
+    /// "selection", "tuning", "blend" or "refit" (<see cref="CandidateScore.SelectionStage"/>, <see cref="CandidateScore.TuningStage"/>,
+    /// <see cref="CandidateScore.BlendStage"/>, <see cref="CandidateScore.RefitStage"/>); null elsewhere.
+    /// Auto's own reports (a candidate starting, the run ending) have <see cref="Algorithm"/> "auto" and count its
+    /// fits in <see cref="Iteration"/> of <see cref="TotalIterations"/>; the fits' own reports keep their algorithm and iterations.
+    /// </summary>
+    public string? Stage { get; init; }
+
+    /// <summary>Set by <see cref="Recommenders.Auto"/>: the candidate being fitted or scored ("ease", "ials regularization=2", "blend of ials and ease"); null elsewhere.</summary>
+    public string? Candidate { get; init; }
+
+    /// <summary>Set by <see cref="Recommenders.Auto"/>: how much of the whole selection is done, 0..100, never decreasing; null elsewhere.</summary>
+    public double? Percent { get; init; }
+
     private static readonly IReadOnlyDictionary<string, double> Empty = new Dictionary<string, double>(0);
 }
 

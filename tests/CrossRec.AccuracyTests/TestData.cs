@@ -15,7 +15,7 @@ internal static class TestData
         var root = Environment.GetEnvironmentVariable(Variable);
         if (string.IsNullOrWhiteSpace(root))
         {
-            Assert.Ignore($"{Variable} is not set: point it at the folder holding '{relative}' (see README, 'Evaluation data') to run this accuracy test.");
+            Assert.Ignore($"{Variable} is not set: point it at the folder holding '{relative}' (docs/data.md lists the datasets and where they come from) to run this accuracy test.");
         }
 
         var path = Path.Combine(root!, relative);

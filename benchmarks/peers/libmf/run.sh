@@ -20,7 +20,7 @@ dotnet build -c Release "$ROOT/samples/CrossRec.Trainer" > /dev/null
 TRAINER="dotnet $ROOT/samples/CrossRec.Trainer/bin/Release/net10.0/crossrec-trainer.dll"
 
 crossrec() { # data k epochs lr reg
-  $TRAINER --data "$OUT/$1.tr.txt" --test "$OUT/$1.te.txt" --format csv --delimiter ' ' \
+  $TRAINER train --data "$OUT/$1.tr.txt" --test "$OUT/$1.te.txt" --format csv --delimiter ' ' \
     --factors "$2" --epochs "$3" --learning-rate "$4" --regularization "$5" --threads 2 --no-ranking --json | tail -1 |
     /usr/bin/python3 -c 'import json,sys; j=json.load(sys.stdin); print("crossrec %s k=%d epochs=%d: fit %.3fs (epochs %.3fs, %.1fM upd/s) test rmse %.4f" % (j["dataset"], j["factors"], j["epochs"], j["fit_seconds"], j["train_seconds"], j["updates_per_second"] / 1e6, j["rmse"]))'
 }

@@ -46,9 +46,11 @@ public static class CliFiles
             throw new OptionException(option, $"'{path}' is a directory; give a file path.");
         }
 
-        if (Special(path) is "a kernel file")
+        // Outputs are written whole (a temporary file renamed over the target): a device or kernel file would be
+        // replaced, not written to (as root, /dev/null itself), so both are refused.
+        if (Special(path) is { } special)
         {
-            throw new OptionException(option, $"'{path}' is a kernel file; give a file path.");
+            throw new OptionException(option, $"'{path}' is {special}; outputs are written whole and would replace it: give a regular file path.");
         }
 
         return path;

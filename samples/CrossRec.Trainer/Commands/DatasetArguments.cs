@@ -56,9 +56,10 @@ public sealed class DatasetArguments
                 throw new UsageException("--test, --format, --delimiter, --duplicates, --scale and --split uN need --data.");
             }
 
-            var options = new SyntheticRatingsOptions();
+            // The main job's embedded data (clustered tastes that decide what users rate), scaled by --synthetic-ratings.
+            var options = DemoCommand.EmbeddedData(seed);
             options = syntheticRatings is { } n ? options with { Ratings = n, Users = Math.Max(options.Users, n / 40), Items = Math.Max(options.Items, n / 100) } : options;
-            var all = SyntheticRatings.Generate(options with { Seed = seed });
+            var all = SyntheticRatings.Generate(options);
             var (train, test) = all.SplitRandom(fraction, seed);
             return new DatasetArguments($"embedded synthetic ({all.Count:N0} ratings, seed {seed})", train, test, null);
         }

@@ -17,6 +17,9 @@ public static class SegmentCommand
           --init PATH               start from these centroids (.npy, k x d) instead of k-means++
           --standardize             z-score the columns first
           --save PATH               save the segmentation model
+          --out FILE                write each row's segment: a header line 'row<TAB>segment', then one line per
+                                    row of the matrix, in order (row = its 0-based index)
+          --plot FILE.png           draw the rows on their first two principal components, coloured by segment
           --json                    print a JSON summary as the last line of stdout
         """;
 
@@ -55,6 +58,8 @@ public static class SegmentCommand
         var init = args.String("init");
         var standardize = args.Flag("standardize");
         var save = args.String("save") is { } saveFile ? CliFiles.Output("save", saveFile) : null;
+        var outPath = args.String("out") is { } outFile ? CliFiles.Output("out", outFile) : null;
+        var plotPath = args.String("plot") is { } plotFile ? CliFiles.Output("plot", plotFile) : null;
         var json = args.Flag("json");
         args.RejectUnknown();
 
@@ -93,6 +98,19 @@ public static class SegmentCommand
             CliFiles.Save("save", save, model.Save);
         }
 
+        if (outPath is not null)
+        {
+            WriteAssignments(outPath, points, result.Assignments);
+            AnsiConsole.MarkupLine($"assignments: [blue]{Markup.Escape(outPath)}[/] ({points.Rows:N0} rows)");
+        }
+
+        if (plotPath is not null)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(plotPath))!);
+            CrossRec.Plots.Charts.SegmentMap(points, model, plotPath, $"{k} segments of {Path.GetFileName(path)} (first two principal components)");
+            AnsiConsole.MarkupLine($"picture: [blue]{Markup.Escape(plotPath)}[/]");
+        }
+
         if (json)
         {
             Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
@@ -106,9 +124,27 @@ public static class SegmentCommand
                 ["converged"] = result.Converged,
                 ["note"] = result.Note,
                 ["seconds"] = seconds,
+                ["sizes"] = model.Sizes.ToArray(),
+                ["out"] = outPath,
+                ["plot"] = plotPath,
             }, ConsoleSetup.Json));
         }
 
         return 0;
+    }
+
+    /// <summary>A header line, then <c>row&lt;TAB&gt;segment</c> per row: the row's id when the matrix has ids, else its 0-based index.</summary>
+    private static void WriteAssignments(string path, ReadOnlyMatrix points, ReadOnlySpan<int> assignments)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        using var writer = new StreamWriter(path, append: false, new System.Text.UTF8Encoding(false));
+        writer.Write("row\tsegment\n");
+        for (var r = 0; r < assignments.Length; r++)
+        {
+            writer.Write(points.RowIds is { } ids ? ids[r] : r.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            writer.Write('\t');
+            writer.Write(assignments[r].ToString(System.Globalization.CultureInfo.InvariantCulture));
+            writer.Write('\n');
+        }
     }
 }

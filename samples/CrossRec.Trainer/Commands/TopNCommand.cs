@@ -14,9 +14,11 @@ namespace CrossRec.Trainer.Commands;
 public static class TopNCommand
 {
     public static string Usage { get; } = $$"""
-        crossrec-trainer topn --train FILE --users FILE --out FILE [options]
+        crossrec-trainer topn --train FILE [--users FILE | --all-users] --out FILE [options]
           --train FILE        interactions: user<TAB or space or comma>item[<sep>value], header line optional
           --users FILE        one user id a line
+          --all-users         every user of the training file, in order of first appearance (the default
+                              when --users is absent)
           --out FILE          gets user<TAB>item1,item2,... (training items excluded), one line per listed user
           --algorithm A       {{TopNAlgorithms.Names(" | ")}}   (default auto:
                               each candidate is validated on a split of the training file, the best is refitted)
@@ -33,7 +35,7 @@ public static class TopNCommand
         Users absent from the training file get the most popular items (counted in the summary as cold_users).
         """;
 
-    private static readonly HashSet<string> Flags = ["json", "help"];
+    private static readonly HashSet<string> Flags = ["json", "help", "all-users"];
 
     public static int Run(IReadOnlyList<string> argv)
     {
@@ -45,7 +47,12 @@ public static class TopNCommand
         }
 
         var trainPath = args.String("train") ?? throw new UsageException("topn needs --train FILE.");
-        var usersPath = args.String("users") ?? throw new UsageException("topn needs --users FILE.");
+        var usersPath = args.String("users");
+        if (args.Flag("all-users") && usersPath is not null)
+        {
+            throw new UsageException("give either --users FILE or --all-users, not both.");
+        }
+
         var outPath = args.String("out") ?? throw new UsageException("topn needs --out FILE.");
         var algorithm = args.String("algorithm") ?? "auto";
         var count = args.Int("count", 1, 100_000) ?? 10;
@@ -69,7 +76,7 @@ public static class TopNCommand
             train = train.WithItemDomains(TopNInput.LoadItemDomains(domainsPath), requireAll: false);
         }
 
-        var users = TopNInput.LoadUsers(usersPath);
+        var users = usersPath is null ? Enumerable.Range(0, train.UserCount).Select(u => train.UserIds[u]).ToList() : TopNInput.LoadUsers(usersPath);
         TopNInput.CheckOutputIds(train, trainPath);
         Console.Error.WriteLine($"topn: {train.Count} interactions, {train.UserCount} users, {train.ItemCount} items from {trainPath} (delimiter {(layout.Delimiter == "\t" ? "tab" : $"'{layout.Delimiter}'")}, {(layout.HasValue ? "value column" : "no value column")}, {(layout.HasHeader ? "header skipped" : "no header")})");
 
@@ -83,10 +90,11 @@ public static class TopNCommand
         AutoSelection? selection = null;
         if (builder is AutoRecommenderBuilder auto)
         {
-            selection = auto.Select(train, new SyncProgress<CandidateScore>(s =>
-                Console.Error.WriteLine(s.Skipped is null
+            // A progress bar on a terminal, plain lines when standard error is redirected; each candidate's score either way.
+            selection = AutoProgressView.Run("topn", (progress, log) => auto.Select(train, new SyncProgress<CandidateScore>(s =>
+                log(s.Skipped is null
                     ? $"topn: auto {s.Stage,-9} {s.Algorithm,-11}{(s.Parameters.TryGetValue("weights", out var w) ? $" {s.Parameters["components"]} {w}" : "")} validation NDCG@10 {s.Ndcg:F4} Recall@10 {s.Recall:F4} ({s.Seconds:F1}s)"
-                    : $"topn: auto {s.Stage,-9} {s.Algorithm,-11} skipped: {s.Skipped}")));
+                    : $"topn: auto {s.Stage,-9} {s.Algorithm,-11} skipped: {s.Skipped}")), progress));
             model = selection.Model;
             Console.Error.WriteLine($"topn: auto chose {model}");
         }
@@ -170,10 +178,14 @@ public static class TopNCommand
     }
 
     /// <summary>Every path option checked before anything is read or trained: one line naming the option when one is wrong.</summary>
-    private static void CheckPaths(string trainPath, string usersPath, string outPath, string? domainsPath, string? savePath)
+    private static void CheckPaths(string trainPath, string? usersPath, string outPath, string? domainsPath, string? savePath)
     {
         CliFiles.Input("train", trainPath);
-        CliFiles.Input("users", usersPath);
+        if (usersPath is not null)
+        {
+            CliFiles.Input("users", usersPath);
+        }
+
         CliFiles.Output("out", outPath);
         if (domainsPath is not null)
         {

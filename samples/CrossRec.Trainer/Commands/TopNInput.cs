@@ -105,11 +105,16 @@ public static class TopNInput
         }
 
         var lines = new List<string>(2);
-        foreach (var line in DelimitedFile.ReadLines(path))
+        var numbers = new List<int>(2); // 1-based line numbers of the two non-empty lines
+        var lineNo = 0;
+        foreach (var raw in DelimitedFile.ReadLines(path))
         {
+            lineNo++;
+            var line = raw.TrimEnd('\r');
             if (line.Trim().Length > 0)
             {
                 lines.Add(line);
+                numbers.Add(lineNo);
                 if (lines.Count == 2)
                 {
                     break;
@@ -132,6 +137,13 @@ public static class TopNInput
 
         var hasValue = f1.Length >= 3;
         var f2 = lines.Count > 1 ? lines[1].Split(delimiter[0]) : null;
+        if (f2 is not null && f2.Length != f1.Length && !lines[0].Contains('"') && !lines[1].Contains('"'))
+        {
+            // Before any value is read: ids with the delimiter in them shift the fields, and a value error would mislead.
+            var separator = delimiter == " " ? "spaces" : delimiter == "\t" ? "tabs" : $"'{delimiter}'";
+            throw new DataFormatException(path, numbers[1], 0, $"{f2.Length} fields separated by {separator}, where line {numbers[0]} has {f1.Length}: an id that contains the delimiter needs a file separated by something else (a tab or a comma).");
+        }
+
         bool header;
         if (hasValue)
         {

@@ -122,6 +122,8 @@ public static class DelimitedFile
         private int _timestamp = -1;
         private int _domain = -1;
         private int _minFields;
+        private int _referenceFields = -1; // without FieldCount: every row has as many fields as the header, or as the first row
+        private string _reference = "";
 
         public Loader(string path, DelimitedFormat format, LoadOptions options)
         {
@@ -386,6 +388,11 @@ public static class DelimitedFile
             {
                 throw new DataFormatException(_path, lineNo, 0, $"the header has {splitter.Count} columns but the mapping needs {_minFields}.");
             }
+
+            if (splitter is not null)
+            {
+                (_referenceFields, _reference) = (splitter.Count, $"the header (line {lineNo})");
+            }
         }
 
         private void ParseRow(ReadOnlySpan<char> line, FieldSplitter s, long lineNo)
@@ -394,6 +401,17 @@ public static class DelimitedFile
             if (_format.FieldCount is { } exact ? count != exact : count < _minFields)
             {
                 Problem(lineNo, 0, $"expected {(_format.FieldCount is null ? "at least " : "")}{_format.FieldCount ?? _minFields} fields ({Describe()}) separated by '{Printable(_format.Delimiter)}', found {count}.");
+                return;
+            }
+
+            // The field count before any value: an id with the delimiter in it shifts every later field.
+            if (_format.FieldCount is null && _referenceFields < 0)
+            {
+                (_referenceFields, _reference) = (count, $"line {lineNo}");
+            }
+            else if (_format.FieldCount is null && count != _referenceFields)
+            {
+                Problem(lineNo, 0, $"found {count} fields separated by '{Printable(_format.Delimiter)}' where {_reference} has {_referenceFields}; a field that contains the delimiter must be quoted, or the file needs another delimiter.");
                 return;
             }
 

@@ -72,11 +72,7 @@ internal sealed class ModelFileWriter
         var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
-            if (Directory.Exists(full))
-            {
-                throw new IOException($"{full} is a directory.");
-            }
-
+            InputFile.RequireReplaceable(full);
             Directory.CreateDirectory(dir);
             RemoveStaleTemporaries(dir, Path.GetFileName(full));
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))

@@ -37,4 +37,30 @@ public class ModelFileTemporaryTests
         });
         Assert.That(Recommender.Load(model).Algorithm, Is.EqualTo("popularity"));
     }
+
+    [Test]
+    public void ASaveOverANamedPipeIsRefusedByNameAndLeavesThePipe()
+    {
+        // A rename over a special file would replace it (run as root, /dev/null itself): the save refuses it instead.
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Ignore("named pipes in the file system are a Unix thing");
+        }
+
+        var fifo = _files.PathOf("model.fifo");
+        using (var mkfifo = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("mkfifo", [fifo]) { UseShellExecute = false }))
+        {
+            mkfifo!.WaitForExit();
+            if (mkfifo.ExitCode != 0)
+            {
+                Assert.Ignore("mkfifo is not available");
+            }
+        }
+
+        var data = new InteractionSetBuilder().Add("u1", "i1", 1f).Add("u2", "i1", 1f).Build();
+        var e = Assert.Throws<IOException>(() => Recommenders.Popularity().Fit(data).Save(fifo))!;
+        Assert.That(e.Message, Does.Contain(fifo).And.Contain("named pipe"));
+        Assert.That(InputFile.Of(fifo), Is.EqualTo(InputFile.Kind.Fifo), "the pipe is still there");
+        Assert.That(Directory.GetFiles(Path.GetDirectoryName(fifo)!, ".model.fifo.*.tmp"), Is.Empty, "no temporary file left");
+    }
 }

@@ -109,6 +109,24 @@ public class LoaderTests
         new object[] { "1\t \t4\t5\n", 1, 2, "item id is empty" },
     ];
 
+    [Test]
+    public void ARowWithMoreFieldsThanTheHeaderIsReportedByItsFieldCountBeforeAnyValue()
+    {
+        var withHeader = _files.Write("h.txt", "user item plays\nann the beatles 3\n");
+        var e = Assert.Throws<DataFormatException>(() => DelimitedFile.Load(withHeader, new DelimitedFormat { Delimiter = " " }))!;
+        Assert.That(e.Line, Is.EqualTo(2));
+        Assert.That(e.Message, Does.Contain("found 4 fields separated by ' ' where the header (line 1) has 3").And.Not.Contain("not a number"));
+
+        var noHeader = _files.Write("n.txt", "ann abba 2\nbob the beatles 3\n");
+        e = Assert.Throws<DataFormatException>(() => DelimitedFile.Load(noHeader, new DelimitedFormat { Delimiter = " ", Header = HeaderMode.Absent }))!;
+        Assert.That(e.Line, Is.EqualTo(2));
+        Assert.That(e.Message, Does.Contain("found 4 fields separated by ' ' where line 1 has 3"));
+
+        var lenient = DelimitedFile.Load(noHeader, new DelimitedFormat { Delimiter = " ", Header = HeaderMode.Absent }, new LoadOptions { Lenient = true });
+        Assert.That(lenient.Count, Is.EqualTo(1));
+        Assert.That(lenient.LoadReport!.RowsSkipped, Is.EqualTo(1));
+    }
+
     [TestCaseSource(nameof(MalformedRows))]
     public void MalformedRowNamesFileLineAndColumn(string content, int line, int column, string expected)
     {

@@ -6,11 +6,12 @@ using Microsoft.CodeAnalysis.CSharp;
 namespace CrossRec.Tests.Docs;
 
 /// <summary>
-/// The README's <c>```csharp</c> blocks, each as a program of top-level statements with the SDK's implicit usings:
-/// every block compiles against the CrossRec assemblies, and every block is then run and must print exactly the
-/// <c>```text</c> block that follows it (after at most one line of prose such as "Prints:"), or nothing when none
-/// follows. A block is run in a fresh temporary directory holding a link <c>ml-100k</c> to
-/// <c>$CROSSREC_DATA/ml-100k</c>; without the data a block that reads it is reported as ignored with a message.
+/// The <c>```csharp</c> blocks of the README and of every <c>docs/*.md</c>, each as a program of top-level statements
+/// with the SDK's implicit usings: every block compiles against the CrossRec assemblies, and every block is then run
+/// and must print exactly the <c>```text</c> block that follows it (after at most one line of prose such as
+/// "Prints:"), or nothing when none follows. A block is run in a fresh temporary directory holding a link to each
+/// evaluation dataset it names (<c>ml-100k</c>, <c>conversion</c>, <c>lastfm-2k</c>, <c>amazon-cdr</c> under
+/// <c>$CROSSREC_DATA</c>); without the data a block that reads it is reported as ignored with a message.
 /// A block that cannot run here is marked <c>&lt;!-- readme: compile-only: reason --&gt;</c> on the line before it,
 /// and a block that needs the opt-in TorchSharp engine (it has <c>using CrossRec.Torch;</c>) is compiled and run
 /// by the Torch suite only.
@@ -20,19 +21,25 @@ public sealed partial class ReadmeSnippetTests
 {
     private const string ImplicitUsings = "global using System; global using System.Collections.Generic; global using System.IO; global using System.Linq; global using System.Threading; global using System.Threading.Tasks;";
 
-    /// <summary>One C# block of the README.</summary>
+    /// <summary>The evaluation datasets a block may read, each a folder of <c>$CROSSREC_DATA</c> linked into its directory.</summary>
+    private static readonly string[] Datasets = ["ml-100k", "conversion", "lastfm-2k", "amazon-cdr"];
+
+    /// <summary>One C# block of a Markdown file.</summary>
     /// <param name="Code">The block's text.</param>
-    /// <param name="Line">1-based README line of its opening fence.</param>
+    /// <param name="Line">1-based line of its opening fence.</param>
     /// <param name="ExpectedOutput">The text block after it (its expected standard output), or null.</param>
     /// <param name="CompileOnly">Why it is not run, or null.</param>
     public sealed record Block(string Code, int Line, string? ExpectedOutput, string? CompileOnly)
     {
+        /// <summary>The file, relative to the repository root ("README.md", "docs/accuracy.md").</summary>
+        public string File { get; init; } = "README.md";
+
         public bool NeedsTorch => Code.Contains("using CrossRec.Torch;", StringComparison.Ordinal);
 
-        public override string ToString() => $"README line {Line}";
+        public override string ToString() => $"{File} line {Line}";
     }
 
-    public static IReadOnlyList<Block> Parse(string text)
+    public static IReadOnlyList<Block> Parse(string text, string file = "README.md")
     {
         var blocks = new List<Block>();
         foreach (Match m in BlockPattern().Matches(text))
@@ -43,7 +50,7 @@ public sealed partial class ReadmeSnippetTests
             var marker = CompileOnlyPattern().Match(lastLine);
             var after = text[(m.Index + m.Length)..];
             var output = OutputPattern().Match(after);
-            blocks.Add(new Block(m.Groups[1].Value, line, output.Success ? output.Groups[1].Value : null, marker.Success ? marker.Groups[1].Value.Trim() : null));
+            blocks.Add(new Block(m.Groups[1].Value, line, output.Success ? output.Groups[1].Value : null, marker.Success ? marker.Groups[1].Value.Trim() : null) { File = file });
         }
 
         return blocks;
@@ -56,23 +63,47 @@ public sealed partial class ReadmeSnippetTests
     public static bool TorchSuite { get; } = Type.GetType("CrossRec.Torch.TorchEngine, CrossRec.Torch") is not null;
 
     public static IEnumerable<TestCaseData> Blocks() =>
-        ReadmeBlocks().Select(b => new TestCaseData(b).SetName($"README C# block at line {b.Line} compiles"));
+        AllBlocks().Select(b => new TestCaseData(b).SetName($"{b.File} C# block at line {b.Line} compiles"));
 
     public static IEnumerable<TestCaseData> RunnableBlocks() =>
-        ReadmeBlocks().Where(b => b.CompileOnly is null)
-            .Select(b => new TestCaseData(b).SetName($"README C# block at line {b.Line} prints what the README says"));
+        AllBlocks().Where(b => b.CompileOnly is null)
+            .Select(b => new TestCaseData(b).SetName($"{b.File} C# block at line {b.Line} prints what it shows"));
 
-    private static IEnumerable<Block> ReadmeBlocks() => Parse(File.ReadAllText(FindReadme())).Where(b => !TorchSuite || b.NeedsTorch);
+    /// <summary>The README's blocks, then those of docs/*.md in name order (the docs are absent where only the README ships, as in the CUDA kit).</summary>
+    private static IEnumerable<Block> AllBlocks() => DocFiles().SelectMany(f => Parse(File.ReadAllText(f.Path), f.Name)).Where(b => !TorchSuite || b.NeedsTorch);
+
+    /// <summary>README.md, every docs/*.md beside it and the package readme, with their names relative to the repository root.</summary>
+    public static IEnumerable<(string Path, string Name)> DocFiles()
+    {
+        var readme = FindReadme();
+        yield return (readme, "README.md");
+        var root = Path.GetDirectoryName(readme)!;
+        var docs = Path.Combine(root, "docs");
+        if (Directory.Exists(docs))
+        {
+            foreach (var file in Directory.GetFiles(docs, "*.md").Order(StringComparer.Ordinal))
+            {
+                yield return (file, $"docs/{Path.GetFileName(file)}");
+            }
+        }
+
+        // The NuGet package's own readme.
+        var package = Path.Combine(root, "src", "CrossRec", "PACKAGE.md");
+        if (File.Exists(package))
+        {
+            yield return (package, "src/CrossRec/PACKAGE.md");
+        }
+    }
 
     [TestCaseSource(nameof(Blocks))]
     public void ReadmeBlockCompiles(Block block)
     {
         if (block.NeedsTorch && !TorchSuite)
         {
-            Assert.Ignore($"README line {block.Line}: the block uses CrossRec.Torch, which the default build leaves out; the Torch suite (.ci/torch) compiles and runs it.");
+            Assert.Ignore($"{block}: the block uses CrossRec.Torch, which the default build leaves out; the Torch suite (.ci/torch) compiles and runs it.");
         }
 
-        Assert.That(Compile(block, out var errors), Is.Not.Null, $"README block at line {block.Line}:\n{string.Join("\n", errors)}\n{block.Code}");
+        Assert.That(Compile(block, out var errors), Is.Not.Null, $"{block}:\n{string.Join("\n", errors)}\n{block.Code}");
     }
 
     [TestCaseSource(nameof(RunnableBlocks))]
@@ -80,17 +111,17 @@ public sealed partial class ReadmeSnippetTests
     {
         if (block.NeedsTorch && !TorchSuite)
         {
-            Assert.Ignore($"README line {block.Line}: the block uses CrossRec.Torch, which the default build leaves out; the Torch suite (.ci/torch) runs it.");
+            Assert.Ignore($"{block}: the block uses CrossRec.Torch, which the default build leaves out; the Torch suite (.ci/torch) runs it.");
         }
 
         var output = Run(block);
         if (block.ExpectedOutput is null)
         {
-            Assert.That(output, Is.Empty, $"README line {block.Line}: the block prints this but the README shows no ```text block of its output after it.");
+            Assert.That(output, Is.Empty, $"{block}: the block prints this but shows no ```text block of its output after it.");
         }
         else
         {
-            Assert.That(output, Is.EqualTo(Normalise(block.ExpectedOutput)), $"README line {block.Line}: the block's output differs from the ```text block after it. It printed:\n{output}\n");
+            Assert.That(output, Is.EqualTo(Normalise(block.ExpectedOutput)), $"{block}: the block's output differs from the ```text block after it. It printed:\n{output}\n");
         }
     }
 
@@ -101,19 +132,6 @@ public sealed partial class ReadmeSnippetTests
         Assert.That(blocks, Has.Count.GreaterThanOrEqualTo(2));
         Assert.That(blocks.Where(b => b.ExpectedOutput is not null), Is.Not.Empty, "no README block shows its output");
         Assert.That(blocks.Where(b => b.CompileOnly is not null).Select(b => b.CompileOnly), Has.All.Length.GreaterThan(10), "a compile-only block must say why it is not run");
-    }
-
-    [Test]
-    public void TheParserPairsABlockWithItsOutputAndMarker()
-    {
-        const string text = "intro\n```csharp\nConsole.WriteLine(1);\n```\n\nPrints:\n\n```text\n1\n```\n\n<!-- readme: compile-only: needs a database server -->\n```csharp\nvar x = 2;\n```\n\nSome prose.\n\nMore prose.\n\n```text\nnot an output\n```\n";
-        var blocks = Parse(text);
-        Assert.That(blocks, Has.Count.EqualTo(2));
-        Assert.That(blocks[0].ExpectedOutput, Is.EqualTo("1\n"));
-        Assert.That(blocks[0].CompileOnly, Is.Null);
-        Assert.That(blocks[1].ExpectedOutput, Is.Null, "a text block two paragraphs later is not the block's output");
-        Assert.That(blocks[1].CompileOnly, Is.EqualTo("needs a database server"));
-        Assert.That(blocks[1].Line, Is.EqualTo(13));
     }
 
     /// <summary>Compiles a block, or returns null with the errors.</summary>
@@ -150,25 +168,25 @@ public sealed partial class ReadmeSnippetTests
     /// <summary>Compiles and runs a block in a fresh directory and returns what it printed, line ends normalised.</summary>
     public static string Run(Block block)
     {
-        var image = Compile(block, out var errors) ?? throw new AssertionException($"README line {block.Line} does not compile:\n{string.Join("\n", errors)}");
+        var image = Compile(block, out var errors) ?? throw new AssertionException($"{block} does not compile:\n{string.Join("\n", errors)}");
         var work = Directory.CreateTempSubdirectory("crossrec-readme-");
         var previousDirectory = Environment.CurrentDirectory;
         var previousOut = Console.Out;
         try
         {
-            if (block.Code.Contains("ml-100k", StringComparison.Ordinal))
+            foreach (var dataset in Datasets.Where(d => block.Code.Contains('"' + d, StringComparison.Ordinal) || block.Code.Contains(d + "/", StringComparison.Ordinal)))
             {
                 var root = Environment.GetEnvironmentVariable("CROSSREC_DATA");
-                var data = root is null ? null : Path.Combine(root, "ml-100k");
-                if (data is null || !File.Exists(Path.Combine(data, "u.data")))
+                var data = root is null ? null : Path.Combine(root, dataset);
+                if (data is null || !Directory.Exists(data))
                 {
-                    Assert.Ignore($"README line {block.Line} reads MovieLens 100K: set CROSSREC_DATA to the folder holding ml-100k/ to run it (CI does).");
+                    Assert.Ignore($"{block} reads {dataset}/: set CROSSREC_DATA to the folder holding {dataset}/ to run it (CI does; docs/data.md says where each dataset comes from).");
                 }
 
-                Directory.CreateSymbolicLink(Path.Combine(work.FullName, "ml-100k"), data!);
+                Directory.CreateSymbolicLink(Path.Combine(work.FullName, dataset), data!);
             }
 
-            var entry = Assembly.Load(image).EntryPoint ?? throw new AssertionException($"README line {block.Line} has no entry point.");
+            var entry = Assembly.Load(image).EntryPoint ?? throw new AssertionException($"{block} has no entry point.");
             var captured = new StringWriter { NewLine = "\n" };
             Environment.CurrentDirectory = work.FullName;
             Console.SetOut(captured);
@@ -182,7 +200,7 @@ public sealed partial class ReadmeSnippetTests
             }
             catch (TargetInvocationException e) when (e.InnerException is not null)
             {
-                throw new AssertionException($"README line {block.Line} threw {e.InnerException.GetType().Name}: {e.InnerException.Message}\nIt had printed:\n{captured}", e.InnerException);
+                throw new AssertionException($"{block} threw {e.InnerException.GetType().Name}: {e.InnerException.Message}\nIt had printed:\n{captured}", e.InnerException);
             }
 
             return Normalise(captured.ToString());

@@ -23,11 +23,15 @@ public class CommandLineFuzzTests
         var domains = files.Write("domains.tsv", string.Join('\n', Enumerable.Range(0, 15).Select(i => $"i{i}\t{(i % 2 == 0 ? "books" : "films")}")) + "\n");
         var folder = files.PathOf("folder");
         Directory.CreateDirectory(folder);
+        // Devices are offered to the input options only: an output that a regression let through would be renamed over
+        // the device itself (as root, /dev/null). Output options get a folder, a missing folder and kernel files instead.
         string[] values =
         [
-            train, train, users, domains, folder, "/dev/zero", "/dev/null", "/proc/self/mem", files.PathOf("missing.tsv"), files.PathOf("out.tsv"), files.PathOf("model.bin"),
+            train, train, users, domains, folder, "/proc/self/mem", files.PathOf("missing.tsv"), files.PathOf("out.tsv"), files.PathOf("model.bin"), files.PathOf("no/such/dir/x"),
             "popularity", "itemknn", "ease", "ials", "bogus", "books", "films", "0", "1", "3", "-1", "99999999999", "1e400", "NaN", "", " ", "10x", "\u00e9", "\t",
         ];
+        string[] inputOptions = ["--train", "--users", "--item-domains"];
+        string[] devices = ["/dev/zero", "/dev/null", "/dev/urandom"];
 
         var findings = new FuzzFindings();
         var budget = FuzzBudget.PerTarget(3);
@@ -40,10 +44,11 @@ public class CommandLineFuzzTests
             var args = new List<string> { "topn" };
             for (var n = rng.Next(8); n > 0; n--)
             {
-                args.Add(Options[rng.Next(Options.Length)]);
+                var option = Options[rng.Next(Options.Length)];
+                args.Add(option);
                 if (rng.Next(5) > 0)
                 {
-                    args.Add(values[rng.Next(values.Length)]);
+                    args.Add(inputOptions.Contains(option) && rng.Next(3) == 0 ? devices[rng.Next(devices.Length)] : values[rng.Next(values.Length)]);
                 }
             }
 
@@ -69,6 +74,11 @@ public class CommandLineFuzzTests
             }
 
             iterations++;
+        }
+
+        foreach (var device in devices)
+        {
+            Assert.That(InputFile.Of(device), Is.EqualTo(InputFile.Kind.CharacterDevice), $"{device} is still a device");
         }
 
         TestContext.Out.WriteLine($"topn argv: {iterations:N0} command lines in {watch.Elapsed.TotalSeconds:F1} s; exit 0: {codes[0]}, 1: {codes[1]}, 2: {codes[2]}; seed {FuzzBudget.Seed}");

@@ -70,7 +70,7 @@ public sealed class CliBadInputTests
         AssertOneLineUserError(Run("topn", "--train", train, "--users", users, "--out", dir, "--algorithm", "popularity"), "out", "is a directory");
         AssertOneLineUserError(Run("topn", "--train", train, "--users", users, "--out", output, "--item-domains", dir, "--domain", "x", "--algorithm", "popularity"), "item-domains", "is a directory");
         AssertOneLineUserError(Run("topn", "--train", train, "--users", users, "--out", output, "--save", dir, "--algorithm", "popularity"), "save", "is a directory");
-        AssertOneLineUserError(Run("--load", dir), "load", "is a directory");
+        AssertOneLineUserError(Run("train", "--load", dir), "load", "is a directory");
     }
 
     [Test]
@@ -87,7 +87,7 @@ public sealed class CliBadInputTests
         AssertOneLineUserError(Run("topn", "--train", Train(), "--users", Users(), "--out", _files.PathOf("o.tsv"), "--save", "/proc/x", "--algorithm", "popularity"), "save", "kernel file");
         Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)));
 
-        var data = Run("--data", "/dev/zero", "--format", "csv");
+        var data = Run("train", "--data", "/dev/zero", "--format", "csv");
         Assert.Multiple(() =>
         {
             Assert.That(data.Code, Is.EqualTo(2), data.Err);

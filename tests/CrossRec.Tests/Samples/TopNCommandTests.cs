@@ -191,6 +191,69 @@ public sealed class TopNCommandTests
         Assert.That(error.ToString(), Does.Contain("--algorithm"));
     }
 
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var (previousOut, previousErr) = (Console.Out, Console.Error);
+        try
+        {
+            Console.SetOut(output);
+            Console.SetError(error);
+            return (CrossRec.Trainer.Program.Main(args), output.ToString(), error.ToString());
+        }
+        finally
+        {
+            Console.SetOut(previousOut);
+            Console.SetError(previousErr);
+        }
+    }
+
+    [Test]
+    public void WithoutUsersEveryTrainingUserGetsALineInOrderOfFirstAppearance()
+    {
+        using var files = new TempFiles();
+        var data = ImplicitTestDataFile(files);
+        var expected = File.ReadAllLines(data).Skip(1).Select(l => l.Split('\t')[0]).Distinct().ToList();
+        foreach (var args in new[] { new[] { "--all-users" }, [] })
+        {
+            var result = Run(["topn", "--train", data, "--out", files.PathOf("all.tsv"), "--algorithm", "itemknn", "--count", "3", "--json", .. args]);
+            Assert.That(result.Code, Is.EqualTo(0), result.Err);
+            var lines = File.ReadAllLines(files.PathOf("all.tsv"));
+            Assert.That(lines.Select(l => l.Split('\t')[0]), Is.EqualTo(expected));
+            Assert.That(lines.Select(l => l.Split('\t')[1].Split(',').Length), Is.All.EqualTo(3));
+            var summary = JsonDocument.Parse(result.Out.TrimEnd().Split('\n')[^1]).RootElement;
+            Assert.That(summary.GetProperty("users").GetInt32(), Is.EqualTo(expected.Count));
+            Assert.That(summary.GetProperty("cold_users").GetInt32(), Is.Zero);
+        }
+
+        var both = Run("topn", "--train", data, "--users", data, "--all-users", "--out", files.PathOf("x.tsv"));
+        Assert.That(both.Code, Is.EqualTo(2));
+        Assert.That(both.Err, Does.Contain("either --users FILE or --all-users"));
+    }
+
+    [Test]
+    public void AutoShowsItsStagesAsPlainLinesWhenRedirected()
+    {
+        using var files = new TempFiles();
+        var result = Run("topn", "--train", ImplicitTestDataFile(files), "--all-users", "--out", files.PathOf("o.tsv"));
+        Assert.That(result.Code, Is.EqualTo(0), result.Err);
+        Assert.That(result.Err, Does.Contain("topn: auto   0%  selection popularity").And.Contain("topn: auto 100%  refit"));
+        Assert.That(result.Err + result.Out, Does.Not.Contain("\u001b"));
+    }
+
+    [Test]
+    public void IdsWithTheDelimiterInThemAreAFieldCountErrorNotAValueError()
+    {
+        using var files = new TempFiles();
+        var path = files.Write("plays.txt", "user item plays\nann the beatles 3\nbob abba 2\n");
+        var result = Run("topn", "--train", path, "--all-users", "--out", files.PathOf("o.tsv"));
+        Assert.That(result.Code, Is.Not.Zero);
+        Assert.That(result.Err, Does.Contain("line 2").And.Contain("4 fields separated by spaces, where line 1 has 3"));
+        Assert.That(result.Err, Does.Not.Contain("not a number"));
+        Assert.That(result.Err, Does.Not.Contain("--algorithm A"), "not a usage error: no usage text");
+    }
+
     private static string ImplicitTestDataFile(TempFiles files)
     {
         var set = CrossRec.Tests.TopN.ImplicitTestData.Groups(users: 120, items: 60, perUser: 10, counts: true);

@@ -44,11 +44,11 @@ public sealed class TrainCommandTests
     {
         using var files = new TempFiles();
         var csv = DuplicateCsv(files, "café+1");
-        var refused = Run("--data", csv, "--format", "csv", "--epochs", "2", "--json");
+        var refused = Run("train", "--data", csv, "--format", "csv", "--epochs", "2", "--json");
         Assert.That(refused.Code, Is.EqualTo(2), "a data error is a user error: exit code 2 (issue 21)");
         Assert.That(refused.Err, Does.Contain("already appeared at line").And.Contain("--duplicates").And.Not.Contain("LoadOptions.Duplicates"));
 
-        var merged = Run("--data", csv, "--format", "csv", "--epochs", "2", "--duplicates", "sum", "--json");
+        var merged = Run("train", "--data", csv, "--format", "csv", "--epochs", "2", "--duplicates", "sum", "--json");
         Assert.That(merged.Code, Is.EqualTo(0), merged.Err);
         var json = merged.Out.TrimEnd().Split('\n')[^1];
         var summary = JsonDocument.Parse(json).RootElement;
@@ -66,7 +66,7 @@ public sealed class TrainCommandTests
     {
         using var files = new TempFiles();
         var model = files.PathOf("m.crossrec");
-        var trained = Run("--synthetic-ratings", "5000", "--epochs", "3", "--no-ranking", "--save", model, "--json");
+        var trained = Run("train", "--synthetic-ratings", "5000", "--epochs", "3", "--no-ranking", "--save", model, "--json");
         Assert.That(trained.Code, Is.EqualTo(0), trained.Err);
         Assert.That(trained.Out, Does.Not.Contain("\u001b"), "no ANSI escape codes when output is redirected");
         var history = LastJson(trained.Out).GetProperty("history");
@@ -74,7 +74,7 @@ public sealed class TrainCommandTests
         Assert.That(history[2].GetProperty("epoch").GetInt32(), Is.EqualTo(3));
         Assert.That(history[0].GetProperty("train_rmse").GetDouble(), Is.GreaterThan(0));
 
-        var loaded = Run("--synthetic-ratings", "5000", "--load", model, "--no-ranking", "--json");
+        var loaded = Run("train", "--synthetic-ratings", "5000", "--load", model, "--no-ranking", "--json");
         Assert.That(loaded.Code, Is.EqualTo(0), loaded.Err);
         var summary = LastJson(loaded.Out);
         Assert.That(summary.GetProperty("model").GetString(), Does.StartWith("loaded from"));

@@ -37,6 +37,37 @@ public class AutoTuningTests
         Assert.That(selection.Candidates, Has.Count.EqualTo(1));
     }
 
+    [Test]
+    public void ProgressNamesTheStageAndCandidateWithAPercentageThatOnlyGrowsTo100()
+    {
+        var reports = new List<TrainingProgress>();
+        var selection = Recommenders.Auto().Candidates(Recommenders.Popularity(), Recommenders.ImplicitAls().Factors(16).Iterations(4).Seed(3), Starved)
+            .Select(ImplicitTestData.Groups(), progress: new SynchronousProgress<TrainingProgress>(reports.Add));
+        Assert.That(reports, Is.Not.Empty);
+        Assert.That(reports.Select(r => r.Stage), Is.All.Not.Null);
+        Assert.That(reports.Select(r => r.Candidate), Is.All.Not.Null.And.All.Not.Empty);
+        var percents = reports.Select(r => r.Percent!.Value).ToList();
+        Assert.That(percents, Is.Ordered, "the percentage never goes back");
+        Assert.That(percents[^1], Is.EqualTo(100));
+        Assert.That(percents, Has.Some.InRange(1, 99));
+
+        // Auto's own reports: one as each candidate starts (selection, tuning steps, blend, refit) and one at the end.
+        var own = reports.Where(r => r.Algorithm == "auto").ToList();
+        var stages = own.Select(r => r.Stage).Distinct().ToList();
+        string[] order = [CandidateScore.SelectionStage, CandidateScore.TuningStage, CandidateScore.BlendStage, CandidateScore.RefitStage];
+        Assert.That(stages[0], Is.EqualTo(CandidateScore.SelectionStage));
+        Assert.That(stages[^1], Is.EqualTo(CandidateScore.RefitStage));
+        Assert.That(stages.Select(st => Array.IndexOf(order, st)), Is.Ordered.And.All.GreaterThanOrEqualTo(0), "stages come in their order, each once");
+        Assert.That(own.Where(r => r.Stage == CandidateScore.SelectionStage).Select(r => r.Candidate), Is.EqualTo(new[] { "popularity", "ials", "itemknn" }));
+        var tuningSteps = selection.Candidates.Count(c => c.Stage == CandidateScore.TuningStage);
+        Assert.That(own.Count(r => r.Stage == CandidateScore.TuningStage), Is.EqualTo(tuningSteps));
+        Assert.That(own.Where(r => r.Stage == CandidateScore.TuningStage).Select(r => r.Candidate), Has.All.StartWith("itemknn ").Or.All.StartWith("ials "), "a tuning step names what it changed");
+        Assert.That(own[^1].Iteration, Is.EqualTo(own[^1].TotalIterations), "the last report counts every fit done");
+
+        // The fits' own reports (ALS iterations) pass through, labelled.
+        Assert.That(reports.Where(r => r.Algorithm == "ials").Select(r => r.Candidate), Has.All.StartWith("ials"));
+    }
+
     private static AutoRecommenderBuilder ThreeCandidates() =>
         Recommenders.Auto().Candidates(Recommenders.Popularity(), Recommenders.ImplicitAls().Factors(16).Seed(3), Recommenders.ItemKnn()).Tune(false);
 

@@ -20,6 +20,9 @@ public sealed record CandidateScore(string Algorithm, IReadOnlyDictionary<string
     /// <summary><see cref="Stage"/> of a blend of the winner with the runner-up (<see cref="AutoRecommenderBuilder.Blend"/>).</summary>
     public const string BlendStage = "blend";
 
+    /// <summary>The last stage: the chosen model refitted on all of the training data (a progress stage only; no score is measured).</summary>
+    public const string RefitStage = "refit";
+
     /// <summary>"selection" for the candidates compared first, "tuning" for the steps that tuned the winner, "blend" for the blends of the winner with the runner-up.</summary>
     public string Stage { get; init; } = SelectionStage;
 }
@@ -145,7 +148,11 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
     /// <summary>Runs the selection and returns the winner with every candidate's validation score.</summary>
     /// <param name="train">Training interactions.</param>
     /// <param name="candidateProgress">Receives each candidate's score as it is measured.</param>
-    /// <param name="progress">Receives the training progress of every fit.</param>
+    /// <param name="progress">
+    /// Receives the training progress of every fit, each report labelled with its <see cref="TrainingProgress.Stage"/>,
+    /// <see cref="TrainingProgress.Candidate"/> and the <see cref="TrainingProgress.Percent"/> of the whole run done, plus
+    /// Auto's own report (algorithm "auto") as each candidate starts and when the run ends.
+    /// </param>
     /// <param name="cancellationToken">Cancels the selection.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (named).</exception>
     /// <exception cref="ArgumentException">The training set is empty.</exception>
@@ -160,6 +167,10 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
         var watch = Stopwatch.StartNew();
         var candidates = _candidates ?? DefaultCandidates();
         var scores = new List<CandidateScore>(candidates.Count);
+        // Progress: one unit per fit (with its validation), planned with the most tuning steps any candidate could take
+        // until the winner is known, then exactly; so the percentage only moves forward.
+        var plan = new AutoProgress(progress, watch);
+        plan.Plan(candidates.Count + (TuneWinner ? candidates.Max(AutoCandidates.TuningSteps) : 0) + (BlendRunnerUp ? 1 : 0) + 1);
         InteractionSet inner, validation;
         try
         {
@@ -170,23 +181,27 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
             // Every user has a single row: nothing to validate on; the first candidate is used as is.
             var only = candidates[0];
             scores.Add(new CandidateScore(only.Algorithm, only.Parameters, double.NaN, double.NaN, 0, "no user has two rows, so no validation split exists"));
-            return new AutoSelection(only.Fit(train, progress, cancellationToken), only.Algorithm, scores, 0, watch.Elapsed.TotalSeconds);
+            plan.Plan(1);
+            var single = only.Fit(train, plan.Begin(CandidateScore.RefitStage, only.Algorithm), cancellationToken);
+            plan.Finish();
+            return new AutoSelection(single, only.Algorithm, scores, 0, watch.Elapsed.TotalSeconds);
         }
 
         var best = -1;
         var bestNdcg = double.NegativeInfinity;
         var users = 0;
         RecommenderModel? lastModel = null;
-        double Score(IRecommenderBuilder candidate, string stage)
+        double Score(IRecommenderBuilder candidate, string stage, string label)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            var fitProgress = plan.Begin(stage, label);
             var start = watch.Elapsed.TotalSeconds;
             CandidateScore score;
             var ndcg = double.NaN;
             lastModel = null;
             try
             {
-                var model = candidate.Fit(inner, progress, cancellationToken);
+                var model = candidate.Fit(inner, fitProgress, cancellationToken);
                 var m = Evaluation.RankingCore(model, validation, new RankingOptions { K = K }, auc: false, cancellationToken);
                 lastModel = model;
                 users = m.Users;
@@ -199,6 +214,7 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
             }
 
             scores.Add(score);
+            plan.End();
             candidateProgress?.Report(score);
             return ndcg;
         }
@@ -207,7 +223,7 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
         var selectionNdcg = new double[candidates.Count];
         for (var c = 0; c < candidates.Count; c++)
         {
-            var ndcg = Score(candidates[c], CandidateScore.SelectionStage);
+            var ndcg = Score(candidates[c], CandidateScore.SelectionStage, candidates[c].Algorithm);
             selectionNdcg[c] = ndcg;
             validationModels[c] = BlendRunnerUp ? lastModel : null; // kept for the blend stage only
             if (ndcg > bestNdcg)
@@ -239,6 +255,7 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
 
         var runnerUpModel = runnerUp >= 0 ? validationModels[runnerUp] : null;
         Array.Clear(validationModels);
+        plan.Plan(candidates.Count + (TuneWinner ? AutoCandidates.TuningSteps(chosen) : 0) + (BlendRunnerUp && runnerUpModel is not null && chosen is not BlendBuilder ? 1 : 0) + 1);
         if (TuneWinner)
         {
             foreach (var axis in AutoCandidates.TuningAxes(chosen))
@@ -248,7 +265,7 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
                 RecommenderModel? stepModel = null;
                 foreach (var variant in axis(chosen))
                 {
-                    var ndcg = Score(variant, CandidateScore.TuningStage);
+                    var ndcg = Score(variant, CandidateScore.TuningStage, AutoCandidates.Describe(variant, chosen));
                     if (ndcg > stepNdcg)
                     {
                         stepNdcg = ndcg;
@@ -273,9 +290,11 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
                 BlendBuilder? bestBlend = null;
                 var blendNdcg = bestNdcg * (1 + AutoCandidates.TuningMargin);
                 var start = watch.Elapsed.TotalSeconds;
+                plan.Begin(CandidateScore.BlendStage, $"blend of {chosen.Algorithm} and {candidates[runnerUp].Algorithm}");
                 var weights = AutoCandidates.BlendWeights;
                 var metrics = BlendValidation.Evaluate(chosenModel, runnerUpModel, weights, validation, K, Internal.ThreadCount.Effective(ThreadCount), cancellationToken);
                 var seconds = (watch.Elapsed.TotalSeconds - start) / weights.Length; // one pass scored every weight
+                plan.End();
                 for (var v = 0; v < weights.Length; v++)
                 {
                     var builder = Recommenders.Blend(chosen, candidates[runnerUp]).Weights(weights[v], 1 - weights[v]);
@@ -297,7 +316,9 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
             }
         }
 
-        var winner = chosen.Fit(train, progress, cancellationToken);
+        var label = chosen.Parameters.TryGetValue("components", out var parts) && chosen.Parameters.TryGetValue("weights", out var w) ? $"blend of {parts} weights {w}" : chosen.Algorithm;
+        var winner = chosen.Fit(train, plan.Begin(CandidateScore.RefitStage, label), cancellationToken);
+        plan.Finish();
         return new AutoSelection(winner, chosen.Algorithm, scores, users, watch.Elapsed.TotalSeconds);
     }
 }
@@ -309,6 +330,16 @@ internal static class AutoCandidates
 
     /// <summary>Relative validation gain a tuning step (or a blend) must exceed to be kept (below it, the split's noise decides).</summary>
     public const double TuningMargin = 0.005;
+
+    /// <summary>How many tuning fits <see cref="TuningAxes"/> makes for a winner of this algorithm.</summary>
+    public static int TuningSteps(IRecommenderBuilder builder) => TuningAxes(builder).Sum(axis => axis(builder).Count);
+
+    /// <summary>A tuning variant for progress reports: its algorithm and the parameters that differ from the current winner's.</summary>
+    public static string Describe(IRecommenderBuilder variant, IRecommenderBuilder current)
+    {
+        var changed = variant.Parameters.Where(p => !current.Parameters.TryGetValue(p.Key, out var v) || v != p.Value).Select(p => $"{p.Key}={p.Value}");
+        return string.Join(" ", changed.Prepend(variant.Algorithm));
+    }
 
     /// <summary>The winner's weights tried by the blend stage (the runner-up gets the rest).</summary>
     public static readonly double[] BlendWeights = [0.8, 0.65, 0.5, 0.35, 0.2];
@@ -354,4 +385,56 @@ internal static class BlendValidation
             BlendModel.AddStandardised(scores, _b, _mb, 1 - firstWeights[variant]);
         }
     }
+}
+
+/// <summary>
+/// The progress of one <see cref="AutoRecommenderBuilder.Select"/>: counts its fits (units), labels every report of a fit
+/// with the stage, the candidate and the percentage of the run done, and reports each unit's start itself.
+/// </summary>
+internal sealed class AutoProgress(IProgress<TrainingProgress>? outer, Stopwatch watch)
+{
+    private int _done;
+    private int _total = 1;
+    private double _percent;
+    private string _stage = CandidateScore.SelectionStage;
+    private string _candidate = "";
+    private string _device = "auto";
+
+    /// <summary>Sets the units planned (only ever lowered once known exactly, so the percentage never goes back).</summary>
+    public void Plan(int units) => _total = Math.Max(units, _done + 1);
+
+    /// <summary>A unit starts: reports it and returns the progress its fit reports into (null without a listener).</summary>
+    public IProgress<TrainingProgress>? Begin(string stage, string candidate)
+    {
+        if (outer is null)
+        {
+            return null;
+        }
+
+        (_stage, _candidate) = (stage, candidate);
+        Own();
+        return new SynchronousProgress<TrainingProgress>(r =>
+        {
+            _device = r.Device;
+            var within = r.TotalIterations > 0 ? Math.Clamp((double)r.Iteration / r.TotalIterations, 0, 1) : 0;
+            outer.Report(r with { Stage = _stage, Candidate = _candidate, Percent = Advance(_done + within) });
+        });
+    }
+
+    /// <summary>The current unit is done.</summary>
+    public void End() => _done = Math.Min(_done + 1, _total);
+
+    /// <summary>The run is done: a last report at 100 %.</summary>
+    public void Finish()
+    {
+        _done = _total;
+        if (outer is not null)
+        {
+            Own();
+        }
+    }
+
+    private void Own() => outer!.Report(new TrainingProgress("auto", _done, _total, double.NaN, watch.Elapsed, _device) { Stage = _stage, Candidate = _candidate, Percent = Advance(_done) });
+
+    private double Advance(double units) => _percent = Math.Max(_percent, Math.Min(100, 100 * units / _total));
 }

@@ -55,6 +55,31 @@ internal static partial class InputFile
     };
 
     /// <summary>
+    /// Throws <see cref="IOException"/> naming <paramref name="path"/> unless it is missing or a regular file: a model or
+    /// output file is written to a temporary file and renamed over the target, which would replace a directory, a device
+    /// (run as root, <c>/dev/null</c> itself), a named pipe or a socket rather than write to it.
+    /// </summary>
+    public static void RequireReplaceable(string path)
+    {
+        var kind = Of(path);
+        if (kind is Kind.Missing or Kind.Regular)
+        {
+            return;
+        }
+
+        var what = kind switch
+        {
+            Kind.Directory => "is a directory",
+            Kind.CharacterDevice => "is a character device (such as /dev/null)",
+            Kind.BlockDevice => "is a block device",
+            Kind.Fifo => "is a named pipe (FIFO)",
+            Kind.Socket => "is a socket",
+            _ => "is not a regular file",
+        };
+        throw new IOException($"{path} {what}; files are written whole (a temporary file renamed over the target), which would replace it rather than write to it: give a regular file path.");
+    }
+
+    /// <summary>
     /// Throws unless <paramref name="path"/> is a regular file: <see cref="FileNotFoundException"/> when it
     /// does not exist, <see cref="DataFormatException"/> naming the path when it is a directory or a special file.
     /// </summary>

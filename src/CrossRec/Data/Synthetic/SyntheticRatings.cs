@@ -14,7 +14,11 @@ namespace CrossRec.Data.Synthetic;
 /// by default, rounded to whole stars.</para>
 /// <para>Who rates what. User activity and item popularity follow Zipf laws (long tails), each user rates
 /// distinct items, and each user's ratings carry increasing timestamps over one year, so temporal
-/// splits work.</para>
+/// splits work. By default the items a user rates are drawn by popularity alone (the taste shapes only
+/// the rating), which suits rating prediction but leaves nothing for a top-N recommender to find beyond
+/// popularity. With <see cref="SyntheticRatingsOptions.TasteClusters"/> and
+/// <see cref="SyntheticRatingsOptions.ChoiceStrength"/> users fall into taste groups and pick items with
+/// odds popularity × exp(β · group centre · item attributes), as audiences do in real implicit feedback.</para>
 /// <para>What a perfect model reaches. Even the true parameters cannot predict ε or the rounding, so the
 /// best achievable RMSE is about √(Noise² + 1/12) before clipping (≈ 0.58 with the defaults); a
 /// bias-only model sits near √(TasteStrength² + that).</para>
@@ -79,6 +83,46 @@ public static class SyntheticRatings
             userSeeds[u] = rng.Next();
         }
 
+        // Clustered tastes and taste-driven choice (off by default): their draws come from a stream of their own, so
+        // the datasets generated without them stay exactly as they were.
+        var clusterOf = o.TasteClusters > 0 ? new int[o.Users] : null;
+        double[][]? choice = null;
+        if (clusterOf is not null)
+        {
+            var crng = new Random(unchecked((o.Seed * 31) + 0x5EED_C1)); // not HashCode.Combine: randomised per process
+            var centres = new float[checked(o.TasteClusters * d)];
+            FillNormal(centres, scale, crng);
+            for (var u = 0; u < o.Users; u++)
+            {
+                var c = clusterOf[u] = crng.Next(o.TasteClusters);
+                for (var f = 0; f < d; f++)
+                {
+                    taste[(u * d) + f] = (0.8f * centres[(c * d) + f]) + (0.6f * taste[(u * d) + f]);
+                }
+            }
+
+            if (o.ChoiceStrength > 0)
+            {
+                choice = new double[o.TasteClusters][];
+                for (var c = 0; c < o.TasteClusters; c++)
+                {
+                    var w = new double[o.Items];
+                    for (var i = 0; i < o.Items; i++)
+                    {
+                        var dot = 0.0;
+                        for (var f = 0; f < d; f++)
+                        {
+                            dot += centres[(c * d) + f] * attributes[(i * d) + f];
+                        }
+
+                        w[i] = itemWeight[i] * Math.Exp(o.ChoiceStrength * dot);
+                    }
+
+                    choice[c] = Cumulative(w);
+                }
+            }
+        }
+
         Parallel.For(
             0,
             o.Users,
@@ -91,12 +135,22 @@ public static class SyntheticRatings
                 var count = counts[u];
                 var t = taste.AsSpan(u * d, d);
                 var time = Epoch + (long)(r.NextDouble() * YearSeconds / 2);
+                var odds = choice is null ? cumulative : choice[clusterOf![u]];
                 for (var k = 0; k < count; k++)
                 {
                     int item;
+                    var tries = 0;
                     do
                     {
-                        item = Sample(cumulative, r.NextDouble());
+                        item = Sample(odds, r.NextDouble());
+                        if (choice is not null && ++tries > 64 && seen.Contains(item))
+                        {
+                            // A heavy user of a narrow taste has taken most of its likely items: the next unseen one.
+                            while (seen.Contains(item))
+                            {
+                                item = (item + 1) % o.Items;
+                            }
+                        }
                     }
                     while (!seen.Add(item));
 

@@ -27,6 +27,20 @@ public sealed record SyntheticRatingsOptions
     /// <summary>Zipf exponent of user activity (0 = everyone rates equally often; 0..3).</summary>
     public double ActivitySkew { get; init; } = 0.6;
 
+    /// <summary>
+    /// Number of taste clusters (0..1000; 0 = every user's taste drawn on its own). With k ≥ 1 every user belongs to one
+    /// of k groups (drawn at random, equal odds) and their taste is 0.8 × the group's centre + 0.6 × an individual part,
+    /// so tastes cluster as audiences do (fans of a genre) while each user still differs.
+    /// </summary>
+    public int TasteClusters { get; init; }
+
+    /// <summary>
+    /// How strongly taste decides <em>which</em> items a user rates (0..10; 0 = by popularity alone, the taste only shaping
+    /// the rating). With β &gt; 0 a user of cluster c picks item i with odds popularity(i) × exp(β · centre_c · a_i), so
+    /// the interactions themselves carry the tastes, as in real implicit feedback. Needs <see cref="TasteClusters"/> ≥ 1.
+    /// </summary>
+    public double ChoiceStrength { get; init; }
+
     /// <summary>Rating scale; ratings are clipped to it.</summary>
     public RatingScale Scale { get; init; } = RatingScale.FiveStars;
 
@@ -46,6 +60,13 @@ public sealed record SyntheticRatingsOptions
         Check.Closed(Noise, 0, 10, nameof(Noise));
         Check.Closed(PopularitySkew, 0, 3, nameof(PopularitySkew));
         Check.Closed(ActivitySkew, 0, 3, nameof(ActivitySkew));
+        Check.Range(TasteClusters, 0, 1000, nameof(TasteClusters));
+        Check.Closed(ChoiceStrength, 0, 10, nameof(ChoiceStrength));
+        if (ChoiceStrength > 0 && TasteClusters == 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ChoiceStrength), ChoiceStrength, $"{nameof(ChoiceStrength)} needs {nameof(TasteClusters)} ≥ 1 (the choice follows the user's cluster).");
+        }
+
         Scale.Validate(nameof(Scale));
         if (Ratings > int.MaxValue)
         {
