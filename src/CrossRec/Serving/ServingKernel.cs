@@ -24,7 +24,9 @@ namespace CrossRec.Serving;
 /// ServingBenchmarks, same setting, one thread: 335–378 lists/s (load average 3.3–7.9, shared machine).
 /// AVX2-class machines run 16 users × 4 items of <see cref="Vector256{T}"/> per pass (so do blocks of up to
 /// 32 users on AVX-512: only the lanes that hold users are computed), SSE-only and Arm (AdvSimd) machines
-/// 16 users × 2 items of <see cref="Vector128{T}"/>, machines without SIMD a scalar loop.</para>
+/// 16 users × 2 items of <see cref="Vector128{T}"/>, machines without SIMD 4 users × 2 items of scalars. The kernel is
+/// written once over the vector width (<see cref="IVector{TSelf}"/>: one generic <c>Range</c>/<c>Micro</c>/<c>Finish</c>
+/// that the JIT specialises per width and register tile), not once per width.</para>
 /// <para><b>Exactness.</b> Every lane sums its dot in one order — f = 0, 1, …, k−1, one fused multiply-add
 /// each where the hardware has FMA, else a multiply then an add — which is also the order of the one-user
 /// <see cref="Dots"/> that <c>Recommend</c> and <c>ScoreItems</c> use. So the 512-, 256- and 128-bit and scalar
@@ -695,35 +697,45 @@ internal static unsafe class ServingKernel
 
             var w = TVec.Count;
             var bias = TVec.Create(_bias is null ? 0f : _bias[j]);
-            var o = _block.Offsets;
             var t = _block.Thresholds;
-            var lane = _block.Lane;
             var bits = 0UL;
             for (var v = 0; v < vectors; v++)
             {
-                var s = TVec.LoadAligned(dots + (v * w));
-                if (_bias is not null)
-                {
-                    s += bias;
-                }
-
-                if (_offsets)
-                {
-                    s += TVec.LoadAligned(o + (v * w));
-                }
-
-                var m = TVec.GreaterThanOrEqualBits(s, TVec.LoadAligned(t + (v * w)));
-                if (m != 0)
-                {
-                    TVec.StoreAligned(s, lane + (v * w));
-                    bits |= m << (v * w);
-                }
+                bits |= TVec.GreaterThanOrEqualBits(Score<TVec>(dots, v, bias), TVec.LoadAligned(t + (v * w))) << (v * w);
             }
 
-            if (bits != 0)
+            if (bits == 0)
             {
-                Offer(j, bits);
+                return; // the common case once the thresholds have risen: no stores, one branch per item
             }
+
+            var lane = _block.Lane;
+            for (var v = 0; v < vectors; v++)
+            {
+                TVec.StoreAligned(Score<TVec>(dots, v, bias), lane + (v * w));
+            }
+
+            Offer(j, bits);
+        }
+
+        /// <summary>Vector <paramref name="v"/> of an item's scores: its dots, plus b_j, plus μ + b_u (the per-user path's order).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private TVec Score<TVec>(float* dots, int v, TVec bias)
+            where TVec : unmanaged, IVector<TVec>
+        {
+            var at = v * TVec.Count;
+            var s = TVec.LoadAligned(dots + at);
+            if (_bias is not null)
+            {
+                s += bias;
+            }
+
+            if (_offsets)
+            {
+                s += TVec.LoadAligned(_block.Offsets + at);
+            }
+
+            return s;
         }
 
         /// <summary>The slow path: item <paramref name="j"/> reached the threshold of the users in <paramref name="bits"/> (scores in <see cref="Block.Lane"/>).</summary>

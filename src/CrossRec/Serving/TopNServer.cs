@@ -71,6 +71,24 @@ internal sealed class TopNServer
     private int CandidateCount => _candidates?.Length ?? _items.Count;
 
     /// <summary>
+    /// Checks a batch request's arguments and resolves every user id to its index before any work starts: an unknown id
+    /// raises <see cref="KeyNotFoundException"/> naming it, a null one <see cref="ArgumentException"/> naming its position.
+    /// </summary>
+    public static int[] BatchUsers(IdMap userIds, IReadOnlyList<string> users, int count, int threads)
+    {
+        ArgumentNullException.ThrowIfNull(users);
+        Check.Range(count, 1, int.MaxValue, nameof(count));
+        Check.Range(threads, 0, ThreadCount.Max, nameof(threads));
+        var index = new int[users.Count];
+        for (var n = 0; n < users.Count; n++)
+        {
+            index[n] = userIds.GetIndex(users[n] ?? throw new ArgumentException($"User {n} of the batch is null.", nameof(users)));
+        }
+
+        return index;
+    }
+
+    /// <summary>
     /// Resolves <paramref name="filter"/> (null: <see cref="RecommendFilter.Default"/>) for one request: the allowed-item
     /// mask of its lists and predicate, narrowed to the items of domain index <paramref name="domain"/> (-1: any; resolving
     /// the filter's domain name is the model's) and to the candidates. An unknown id raises <see cref="KeyNotFoundException"/>.

@@ -168,15 +168,7 @@ public sealed partial class CrossDomainModel
     /// <exception cref="KeyNotFoundException">A user is unknown (named).</exception>
     public IReadOnlyList<ScoredItem>[] RecommendMany(IReadOnlyList<string> users, int count, RecommendFilter? filter = null, int threads = 0, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(users);
-        Check.Range(count, 1, int.MaxValue, nameof(count));
-        Check.Range(threads, 0, ThreadCount.Max, nameof(threads));
-        var index = new int[users.Count];
-        for (var n = 0; n < users.Count; n++)
-        {
-            index[n] = UserIds.GetIndex(users[n] ?? throw new ArgumentException($"User {n} of the batch is null.", nameof(users)));
-        }
-
+        var index = TopNServer.BatchUsers(UserIds, users, count, threads);
         using var resolved = ResolveFilter(filter);
         return _serving.RecommendMany(index, count, resolved, threads, cancellationToken);
     }
