@@ -7,7 +7,7 @@ namespace CrossRec.Benchmarks;
 /// Serving throughput of the recommender interface: <see cref="RecommenderModel.RecommendMany"/> (exact
 /// top-N, every item scored, seen items excluded, one worker per core with its own buffers) for a batch of
 /// users, with 128 latent factors. Both models take the blocked path of factor models
-/// (<see cref="Engines.Cpu.ServingKernel"/>: 64 users per pass over the item factors, per-user thresholds;
+/// (<see cref="ServingKernel"/>: 64 users per pass over the item factors, per-user thresholds;
 /// a batch with fewer blocks than workers is also split across the catalogue). The time reported is per
 /// batch: lists/s = batch size / time, and recommendations/s = lists/s × <see cref="Count"/>.
 /// <list type="bullet">

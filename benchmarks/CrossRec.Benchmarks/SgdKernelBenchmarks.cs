@@ -2,6 +2,7 @@ using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using BenchmarkDotNet.Attributes;
 using CrossRec.Engines.Cpu;
+using CrossRec.Internal.Simd;
 
 namespace CrossRec.Benchmarks;
 
@@ -90,11 +91,11 @@ public unsafe class SgdKernelBenchmarks
     [Benchmark(OperationsPerInvoke = Pairs)]
     public float Specialised() => _kernel switch
     {
-        2 => Run<Fixed512Step<Two>>(),
-        4 => Run<Fixed512Step<Four>>(),
-        8 => Run<Fixed512Step<Eight>>(),
-        -4 => Run<Fixed256Step<Four>>(),
-        -8 => Run<Fixed256Step<Eight>>(),
+        2 => Run<FixedStep<Vec512, Two>>(),
+        4 => Run<FixedStep<Vec512, Four>>(),
+        8 => Run<FixedStep<Vec512, Eight>>(),
+        -4 => Run<FixedStep<Vec256, Four>>(),
+        -8 => Run<FixedStep<Vec256, Eight>>(),
         _ => Run<AnyLengthStep>(),
     };
 

@@ -37,16 +37,16 @@ public sealed record RecommendFilter
     internal bool NeedsMask => Domain is not null || AllowItems is not null || DenyItems is not null || Predicate is not null;
 
     /// <summary>
-    /// The allowed-item mask over a model's items: the allow-list (or every item), narrowed to the items of
-    /// domain index <paramref name="domain"/> (-1: any), less the deny-list, then the predicate on what is left.
-    /// An unknown id raises <see cref="KeyNotFoundException"/> naming it. Resolving <see cref="Domain"/> to an
-    /// index is the caller's (a cross-domain model has one target).
+    /// Writes the allowed-item mask over a model's items into <paramref name="mask"/> (one entry per item): the
+    /// allow-list (or every item), narrowed to the items of domain index <paramref name="domain"/> (-1: any), less the
+    /// deny-list, then the predicate on what is left. An unknown id raises <see cref="KeyNotFoundException"/> naming
+    /// it. Resolving <see cref="Domain"/> to an index is the caller's (a cross-domain model has one target).
     /// </summary>
-    internal bool[] AllowedItems(IdMap items, ReadOnlySpan<int> itemDomains, int domain)
+    internal void AllowedItems(IdMap items, ReadOnlySpan<int> itemDomains, int domain, Span<bool> mask)
     {
-        var mask = new bool[items.Count];
         if (AllowItems is { } allow)
         {
+            mask.Clear();
             foreach (var id in allow)
             {
                 mask[items.GetIndex(id)] = true;
@@ -54,7 +54,7 @@ public sealed record RecommendFilter
         }
         else
         {
-            Array.Fill(mask, true);
+            mask.Fill(true);
         }
 
         if (domain >= 0)
@@ -80,7 +80,5 @@ public sealed record RecommendFilter
                 mask[j] = mask[j] && predicate(items[j]);
             }
         }
-
-        return mask;
     }
 }

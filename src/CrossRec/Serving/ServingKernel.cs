@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using CrossRec.Internal;
+using CrossRec.Internal.Simd;
 
 namespace CrossRec.Serving;
 
@@ -23,7 +24,9 @@ namespace CrossRec.Serving;
 /// ServingBenchmarks, same setting, one thread: 335–378 lists/s (load average 3.3–7.9, shared machine).
 /// AVX2-class machines run 16 users × 4 items of <see cref="Vector256{T}"/> per pass (so do blocks of up to
 /// 32 users on AVX-512: only the lanes that hold users are computed), SSE-only and Arm (AdvSimd) machines
-/// 16 users × 2 items of <see cref="Vector128{T}"/>, machines without SIMD a scalar loop.</para>
+/// 16 users × 2 items of <see cref="Vector128{T}"/>, machines without SIMD 4 users × 2 items of scalars. The kernel is
+/// written once over the vector width (<see cref="IVector{TSelf}"/>: one generic <c>Range</c>/<c>Micro</c>/<c>Finish</c>
+/// that the JIT specialises per width and register tile), not once per width.</para>
 /// <para><b>Exactness.</b> Every lane sums its dot in one order — f = 0, 1, …, k−1, one fused multiply-add
 /// each where the hardware has FMA, else a multiply then an add — which is also the order of the one-user
 /// <see cref="Dots"/> that <c>Recommend</c> and <c>ScoreItems</c> use. So the 512-, 256- and 128-bit and scalar
@@ -68,11 +71,8 @@ internal static unsafe class ServingKernel
         : Force <= KernelPath.Vector128 && Vector128.IsHardwareAccelerated ? KernelPath.Vector128
         : KernelPath.Scalar;
 
-    /// <summary>
-    /// True where the fused multiply-add is a hardware instruction (chosen once for every path: a fused and
-    /// an unfused multiply-add round differently).
-    /// </summary>
-    private static bool HasFma => Fma.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported;
+    /// <summary>The multiply-add choice of every path (<see cref="Fused.IsHardware"/>): a fused and an unfused one round differently.</summary>
+    private static bool HasFma => Fused.IsHardware;
 
     /// <summary>
     /// <c>output[j] = Σ_f p[f]·q[j·k + f]</c> for every j (k = <c>p.Length</c>), in the fixed order of the block
@@ -161,10 +161,8 @@ internal static unsafe class ServingKernel
         for (; f < k; f++)
         {
             var x = Vector256.Create(p[f]);
-            var r = q0 + f;
-            acc0 = Madd(Vector256.Create(r[0], r[k], r[2 * k], r[3 * k], r[4 * k], r[5 * k], r[6 * k], r[7 * k]), x, acc0);
-            r += k8;
-            acc1 = Madd(Vector256.Create(r[0], r[k], r[2 * k], r[3 * k], r[4 * k], r[5 * k], r[6 * k], r[7 * k]), x, acc1);
+            acc0 = Madd(Column8(q0 + f, k), x, acc0);
+            acc1 = Madd(Column8(q0 + k8 + f, k), x, acc1);
         }
 
         acc0.Store(output);
@@ -214,51 +212,24 @@ internal static unsafe class ServingKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Dots8(float* p, float* q0, int k, float* output)
     {
-        var q1 = q0 + k;
-        var q2 = q1 + k;
-        var q3 = q2 + k;
-        var q4 = q3 + k;
-        var q5 = q4 + k;
-        var q6 = q5 + k;
-        var q7 = q6 + k;
         var acc = Vector256<float>.Zero;
         var f = 0;
         for (; f + 8 <= k; f += 8)
         {
-            var t0 = Avx.UnpackLow(Avx.LoadVector256(q0 + f), Avx.LoadVector256(q1 + f));
-            var t1 = Avx.UnpackHigh(Avx.LoadVector256(q0 + f), Avx.LoadVector256(q1 + f));
-            var t2 = Avx.UnpackLow(Avx.LoadVector256(q2 + f), Avx.LoadVector256(q3 + f));
-            var t3 = Avx.UnpackHigh(Avx.LoadVector256(q2 + f), Avx.LoadVector256(q3 + f));
-            var t4 = Avx.UnpackLow(Avx.LoadVector256(q4 + f), Avx.LoadVector256(q5 + f));
-            var t5 = Avx.UnpackHigh(Avx.LoadVector256(q4 + f), Avx.LoadVector256(q5 + f));
-            var t6 = Avx.UnpackLow(Avx.LoadVector256(q6 + f), Avx.LoadVector256(q7 + f));
-            var t7 = Avx.UnpackHigh(Avx.LoadVector256(q6 + f), Avx.LoadVector256(q7 + f));
-            var s0 = Avx.Shuffle(t0, t2, 0x44);
-            var s1 = Avx.Shuffle(t0, t2, 0xEE);
-            var s2 = Avx.Shuffle(t1, t3, 0x44);
-            var s3 = Avx.Shuffle(t1, t3, 0xEE);
-            var s4 = Avx.Shuffle(t4, t6, 0x44);
-            var s5 = Avx.Shuffle(t4, t6, 0xEE);
-            var s6 = Avx.Shuffle(t5, t7, 0x44);
-            var s7 = Avx.Shuffle(t5, t7, 0xEE);
-            var pf = p + f;
-            acc = Madd(Avx.Permute2x128(s0, s4, 0x20), Vector256.Create(pf[0]), acc);
-            acc = Madd(Avx.Permute2x128(s1, s5, 0x20), Vector256.Create(pf[1]), acc);
-            acc = Madd(Avx.Permute2x128(s2, s6, 0x20), Vector256.Create(pf[2]), acc);
-            acc = Madd(Avx.Permute2x128(s3, s7, 0x20), Vector256.Create(pf[3]), acc);
-            acc = Madd(Avx.Permute2x128(s0, s4, 0x31), Vector256.Create(pf[4]), acc);
-            acc = Madd(Avx.Permute2x128(s1, s5, 0x31), Vector256.Create(pf[5]), acc);
-            acc = Madd(Avx.Permute2x128(s2, s6, 0x31), Vector256.Create(pf[6]), acc);
-            acc = Madd(Avx.Permute2x128(s3, s7, 0x31), Vector256.Create(pf[7]), acc);
+            acc = Step8(q0 + f, k, p + f, acc);
         }
 
         for (; f < k; f++)
         {
-            acc = Madd(Vector256.Create(q0[f], q1[f], q2[f], q3[f], q4[f], q5[f], q6[f], q7[f]), Vector256.Create(p[f]), acc);
+            acc = Madd(Column8(q0 + f, k), Vector256.Create(p[f]), acc);
         }
 
         acc.Store(output);
     }
+
+    /// <summary>Factor f of eight items (<paramref name="r"/> = row 0 + f; rows <paramref name="k"/> apart) as one vector: the k mod 8 tail of <see cref="Dots8"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Column8(float* r, int k) => Vector256.Create(r[0], r[k], r[2 * k], r[3 * k], r[4 * k], r[5 * k], r[6 * k], r[7 * k]);
 
     /// <summary>
     /// Scores items <paramref name="lo"/>..<paramref name="hi"/> − 1 for <paramref name="users"/> (at most
@@ -292,17 +263,20 @@ internal static unsafe class ServingKernel
                 var end = (int)Math.Min(hi, (long)start + check);
                 switch (path)
                 {
+                    // Register tiles (rows × vectors of users) sized to the register file: AVX-512's 32 hold
+                    // 16 accumulators, 4 loads of Pᵀ and a broadcast; AVX2's and SSE's 16 hold 8 + 2 + 1 and
+                    // 8 + 4 + 1; the scalar path's lanes are x64's 16 floating-point registers too.
                     case KernelPath.Auto:
-                        run.Range512(q, start, end);
+                        run.Range<Vec512, Four, Four>(q, start, end, size);
                         break;
                     case KernelPath.Vector256:
-                        run.Range256(q, start, end, size);
+                        run.Range<Vec256, Four, Two>(q, start, end, size);
                         break;
                     case KernelPath.Vector128:
-                        run.Range128(q, start, end, size);
+                        run.Range<Vec128, Two, Four>(q, start, end, size);
                         break;
                     default:
-                        run.RangeScalar(q, start, end, size);
+                        run.Range<Vec1, Two, Four>(q, start, end, size);
                         break;
                 }
             }
@@ -401,13 +375,7 @@ internal static unsafe class ServingKernel
     private static float Madd(float a, float b, float c) => HasFma ? MathF.FusedMultiplyAdd(a, b, c) : (a * b) + c;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Madd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => HasFma ? Vector512.FusedMultiplyAdd(a, b, c) : (a * b) + c;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Madd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => HasFma ? Vector256.FusedMultiplyAdd(a, b, c) : (a * b) + c;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> Madd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => HasFma ? Vector128.FusedMultiplyAdd(a, b, c) : (a * b) + c;
 
     /// <summary>
     /// One worker's buffers for a block: the packed user factors (k × <see cref="BlockUsers"/>, cache-line
@@ -568,48 +536,34 @@ internal static unsafe class ServingKernel
         private readonly int[]? _seen = seenItems;
         private readonly Block _block = block;
 
-        /// <summary>Items start..end−1, four at a time, all 64 users per pass (512-bit).</summary>
-        public void Range512(float* q, int start, int end)
+        /// <summary>
+        /// Items start..end−1 in register tiles of <c>TRows</c> items × <c>TVectors</c> vectors of users (a group of
+        /// <c>TVectors · TVec.Count</c> users), only the groups that hold users; the last items one at a time.
+        /// </summary>
+        public void Range<TVec, TRows, TVectors>(float* q, int start, int end, int size)
+            where TVec : unmanaged, IVector<TVec>
+            where TRows : struct, ICount
+            where TVectors : struct, ICount
         {
             var k = _k;
+            var rows = TRows.Value;
+            var group = TVectors.Value * TVec.Count;
+            var groups = (size + group - 1) / group;
+            var vectors = groups * TVectors.Value;
             var packed = _block.Packed;
             var tile = _block.Tile;
             var j = start;
-            for (; j + 4 <= end; j += 4)
-            {
-                Micro512x4(q + ((long)j * k), k, packed, tile);
-                for (var r = 0; r < 4; r++)
-                {
-                    Finish512(j + r, tile + (r * BlockUsers));
-                }
-            }
-
-            for (; j < end; j++)
-            {
-                Micro512x1(q + ((long)j * k), k, packed, tile);
-                Finish512(j, tile);
-            }
-        }
-
-        /// <summary>Items start..end−1, four at a time, 16 users per pass (256-bit), only the groups that hold users.</summary>
-        public void Range256(float* q, int start, int end, int size)
-        {
-            var k = _k;
-            var groups = (size + 15) / 16;
-            var packed = _block.Packed;
-            var tile = _block.Tile;
-            var j = start;
-            for (; j + 4 <= end; j += 4)
+            for (; j + rows <= end; j += rows)
             {
                 var q0 = q + ((long)j * k);
                 for (var g = 0; g < groups; g++)
                 {
-                    Micro256x4(q0, k, packed + (g * 16), tile + (g * 16));
+                    Micro<TVec, TRows, TVectors>(q0, k, packed + (g * group), tile + (g * group));
                 }
 
-                for (var r = 0; r < 4; r++)
+                for (var r = 0; r < rows; r++)
                 {
-                    Finish256(j + r, tile + (r * BlockUsers), groups);
+                    Finish<TVec>(j + r, tile + (r * BlockUsers), vectors);
                 }
             }
 
@@ -618,441 +572,170 @@ internal static unsafe class ServingKernel
                 var q0 = q + ((long)j * k);
                 for (var g = 0; g < groups; g++)
                 {
-                    Micro256x1(q0, k, packed + (g * 16), tile + (g * 16));
+                    Micro<TVec, One, TVectors>(q0, k, packed + (g * group), tile + (g * group));
                 }
 
-                Finish256(j, tile, groups);
-            }
-        }
-
-        /// <summary>Items start..end−1, two at a time, 16 users per pass (128-bit: SSE, Arm AdvSimd), only the groups that hold users.</summary>
-        public void Range128(float* q, int start, int end, int size)
-        {
-            var k = _k;
-            var groups = (size + 15) / 16;
-            var packed = _block.Packed;
-            var tile = _block.Tile;
-            var j = start;
-            for (; j + 2 <= end; j += 2)
-            {
-                var q0 = q + ((long)j * k);
-                for (var g = 0; g < groups; g++)
-                {
-                    Micro128x2(q0, k, packed + (g * 16), tile + (g * 16));
-                }
-
-                Finish128(j, tile, groups);
-                Finish128(j + 1, tile + BlockUsers, groups);
-            }
-
-            if (j < end)
-            {
-                var q0 = q + ((long)j * k);
-                for (var g = 0; g < groups; g++)
-                {
-                    Micro128x1(q0, k, packed + (g * 16), tile + (g * 16));
-                }
-
-                Finish128(j, tile, groups);
-            }
-        }
-
-        /// <summary>Items start..end−1 one (user, item) at a time: machines without SIMD.</summary>
-        public void RangeScalar(float* q, int start, int end, int size)
-        {
-            var k = _k;
-            var packed = _block.Packed;
-            var lane = _block.Lane;
-            var thresholds = _block.Thresholds;
-            var offsets = _block.Offsets;
-            for (var j = start; j < end; j++)
-            {
-                if (_mask is not null && !_mask[j])
-                {
-                    continue;
-                }
-
-                var q0 = q + ((long)j * k);
-                var hits = 0UL;
-                for (var b = 0; b < size; b++)
-                {
-                    var a = 0f;
-                    var p = packed + b;
-                    for (var f = 0; f < k; f++, p += BlockUsers)
-                    {
-                        a = Madd(*p, q0[f], a);
-                    }
-
-                    if (_bias is not null)
-                    {
-                        a += _bias[j];
-                    }
-
-                    if (_offsets)
-                    {
-                        a += offsets[b];
-                    }
-
-                    lane[b] = a;
-                    if (a >= thresholds[b])
-                    {
-                        hits |= 1UL << b;
-                    }
-                }
-
-                if (hits != 0)
-                {
-                    Offer(j, hits);
-                }
+                Finish<TVec>(j, tile, vectors);
             }
         }
 
         /// <summary>
-        /// The 4 items × 64 users micro-kernel: sixteen 512-bit accumulators, four loads of Pᵀ and four broadcasts
-        /// per factor. A method of its own with no calls, so the JIT keeps every accumulator in a register
-        /// (with the epilogue inlined here it spilled all sixteen on every step); the tile store is 1 KiB per 4 items.
+        /// The micro-kernel: the dots of <c>TRows</c> (≤ 4) items × <c>TVectors</c> (≤ 4) vectors of users, accumulated
+        /// factor by factor as broadcast(q_j[f]) × Pᵀ[f, users] — one load of Pᵀ per vector and one broadcast per item
+        /// per factor — into item r's row of the tile (<c>tile + r·64</c>). A method of its own with no calls, so the JIT
+        /// keeps every accumulator in a register (with the epilogue inlined it spilled them all on every step); the
+        /// accumulators and loads a smaller tile does not use are removed, the counts being constants.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Micro512x4(float* q0, int k, float* p, float* tile)
+        private static void Micro<TVec, TRows, TVectors>(float* q0, int k, float* p, float* tile)
+            where TVec : unmanaged, IVector<TVec>
+            where TRows : struct, ICount
+            where TVectors : struct, ICount
         {
+            var rows = TRows.Value;
+            var vectors = TVectors.Value;
+            var w = TVec.Count;
             var q1 = q0 + k;
             var q2 = q1 + k;
             var q3 = q2 + k;
-            var a00 = Vector512<float>.Zero;
-            var a01 = Vector512<float>.Zero;
-            var a02 = Vector512<float>.Zero;
-            var a03 = Vector512<float>.Zero;
-            var a10 = Vector512<float>.Zero;
-            var a11 = Vector512<float>.Zero;
-            var a12 = Vector512<float>.Zero;
-            var a13 = Vector512<float>.Zero;
-            var a20 = Vector512<float>.Zero;
-            var a21 = Vector512<float>.Zero;
-            var a22 = Vector512<float>.Zero;
-            var a23 = Vector512<float>.Zero;
-            var a30 = Vector512<float>.Zero;
-            var a31 = Vector512<float>.Zero;
-            var a32 = Vector512<float>.Zero;
-            var a33 = Vector512<float>.Zero;
+            TVec a00 = TVec.Zero, a01 = TVec.Zero, a02 = TVec.Zero, a03 = TVec.Zero;
+            TVec a10 = TVec.Zero, a11 = TVec.Zero, a12 = TVec.Zero, a13 = TVec.Zero;
+            TVec a20 = TVec.Zero, a21 = TVec.Zero, a22 = TVec.Zero, a23 = TVec.Zero;
+            TVec a30 = TVec.Zero, a31 = TVec.Zero, a32 = TVec.Zero, a33 = TVec.Zero;
             for (var f = 0; f < k; f++, p += BlockUsers)
             {
-                var u0 = Vector512.LoadAligned(p);
-                var u1 = Vector512.LoadAligned(p + 16);
-                var u2 = Vector512.LoadAligned(p + 32);
-                var u3 = Vector512.LoadAligned(p + 48);
-                var x = Vector512.Create(q0[f]);
-                a00 = Madd(u0, x, a00);
-                a01 = Madd(u1, x, a01);
-                a02 = Madd(u2, x, a02);
-                a03 = Madd(u3, x, a03);
-                x = Vector512.Create(q1[f]);
-                a10 = Madd(u0, x, a10);
-                a11 = Madd(u1, x, a11);
-                a12 = Madd(u2, x, a12);
-                a13 = Madd(u3, x, a13);
-                x = Vector512.Create(q2[f]);
-                a20 = Madd(u0, x, a20);
-                a21 = Madd(u1, x, a21);
-                a22 = Madd(u2, x, a22);
-                a23 = Madd(u3, x, a23);
-                x = Vector512.Create(q3[f]);
-                a30 = Madd(u0, x, a30);
-                a31 = Madd(u1, x, a31);
-                a32 = Madd(u2, x, a32);
-                a33 = Madd(u3, x, a33);
+                var u0 = TVec.LoadAligned(p);
+                var u1 = vectors > 1 ? TVec.LoadAligned(p + w) : TVec.Zero;
+                var u2 = vectors > 2 ? TVec.LoadAligned(p + (2 * w)) : TVec.Zero;
+                var u3 = vectors > 3 ? TVec.LoadAligned(p + (3 * w)) : TVec.Zero;
+                var x = TVec.Create(q0[f]);
+                a00 = TVec.MultiplyAdd(u0, x, a00);
+                a01 = vectors > 1 ? TVec.MultiplyAdd(u1, x, a01) : a01;
+                a02 = vectors > 2 ? TVec.MultiplyAdd(u2, x, a02) : a02;
+                a03 = vectors > 3 ? TVec.MultiplyAdd(u3, x, a03) : a03;
+                if (rows > 1)
+                {
+                    x = TVec.Create(q1[f]);
+                    a10 = TVec.MultiplyAdd(u0, x, a10);
+                    a11 = vectors > 1 ? TVec.MultiplyAdd(u1, x, a11) : a11;
+                    a12 = vectors > 2 ? TVec.MultiplyAdd(u2, x, a12) : a12;
+                    a13 = vectors > 3 ? TVec.MultiplyAdd(u3, x, a13) : a13;
+                }
+
+                if (rows > 2)
+                {
+                    x = TVec.Create(q2[f]);
+                    a20 = TVec.MultiplyAdd(u0, x, a20);
+                    a21 = vectors > 1 ? TVec.MultiplyAdd(u1, x, a21) : a21;
+                    a22 = vectors > 2 ? TVec.MultiplyAdd(u2, x, a22) : a22;
+                    a23 = vectors > 3 ? TVec.MultiplyAdd(u3, x, a23) : a23;
+                }
+
+                if (rows > 3)
+                {
+                    x = TVec.Create(q3[f]);
+                    a30 = TVec.MultiplyAdd(u0, x, a30);
+                    a31 = vectors > 1 ? TVec.MultiplyAdd(u1, x, a31) : a31;
+                    a32 = vectors > 2 ? TVec.MultiplyAdd(u2, x, a32) : a32;
+                    a33 = vectors > 3 ? TVec.MultiplyAdd(u3, x, a33) : a33;
+                }
             }
 
-            a00.StoreAligned(tile);
-            a01.StoreAligned(tile + 16);
-            a02.StoreAligned(tile + 32);
-            a03.StoreAligned(tile + 48);
-            a10.StoreAligned(tile + 64);
-            a11.StoreAligned(tile + 80);
-            a12.StoreAligned(tile + 96);
-            a13.StoreAligned(tile + 112);
-            a20.StoreAligned(tile + 128);
-            a21.StoreAligned(tile + 144);
-            a22.StoreAligned(tile + 160);
-            a23.StoreAligned(tile + 176);
-            a30.StoreAligned(tile + 192);
-            a31.StoreAligned(tile + 208);
-            a32.StoreAligned(tile + 224);
-            a33.StoreAligned(tile + 240);
+            StoreRow<TVec, TVectors>(tile, a00, a01, a02, a03);
+            if (rows > 1)
+            {
+                StoreRow<TVec, TVectors>(tile + BlockUsers, a10, a11, a12, a13);
+            }
+
+            if (rows > 2)
+            {
+                StoreRow<TVec, TVectors>(tile + (2 * BlockUsers), a20, a21, a22, a23);
+            }
+
+            if (rows > 3)
+            {
+                StoreRow<TVec, TVectors>(tile + (3 * BlockUsers), a30, a31, a32, a33);
+            }
         }
 
-        /// <summary>One item × 64 users (the catalogue's last items).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Micro512x1(float* q0, int k, float* p, float* tile)
+        /// <summary>Stores one item's accumulators (the first <c>TVectors</c>) to its row of the tile.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void StoreRow<TVec, TVectors>(float* row, TVec a0, TVec a1, TVec a2, TVec a3)
+            where TVec : unmanaged, IVector<TVec>
+            where TVectors : struct, ICount
         {
-            var a00 = Vector512<float>.Zero;
-            var a01 = Vector512<float>.Zero;
-            var a02 = Vector512<float>.Zero;
-            var a03 = Vector512<float>.Zero;
-            for (var f = 0; f < k; f++, p += BlockUsers)
+            var w = TVec.Count;
+            TVec.StoreAligned(a0, row);
+            if (TVectors.Value > 1)
             {
-                var x = Vector512.Create(q0[f]);
-                a00 = Madd(Vector512.LoadAligned(p), x, a00);
-                a01 = Madd(Vector512.LoadAligned(p + 16), x, a01);
-                a02 = Madd(Vector512.LoadAligned(p + 32), x, a02);
-                a03 = Madd(Vector512.LoadAligned(p + 48), x, a03);
+                TVec.StoreAligned(a1, row + w);
             }
 
-            a00.StoreAligned(tile);
-            a01.StoreAligned(tile + 16);
-            a02.StoreAligned(tile + 32);
-            a03.StoreAligned(tile + 48);
-        }
-
-        /// <summary>The 4 items × 16 users micro-kernel of the 256-bit path: eight accumulators (16 registers in all).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Micro256x4(float* q0, int k, float* p, float* tile)
-        {
-            var q1 = q0 + k;
-            var q2 = q1 + k;
-            var q3 = q2 + k;
-            var a00 = Vector256<float>.Zero;
-            var a01 = Vector256<float>.Zero;
-            var a10 = Vector256<float>.Zero;
-            var a11 = Vector256<float>.Zero;
-            var a20 = Vector256<float>.Zero;
-            var a21 = Vector256<float>.Zero;
-            var a30 = Vector256<float>.Zero;
-            var a31 = Vector256<float>.Zero;
-            for (var f = 0; f < k; f++, p += BlockUsers)
+            if (TVectors.Value > 2)
             {
-                var u0 = Vector256.LoadAligned(p);
-                var u1 = Vector256.LoadAligned(p + 8);
-                var x = Vector256.Create(q0[f]);
-                a00 = Madd(u0, x, a00);
-                a01 = Madd(u1, x, a01);
-                x = Vector256.Create(q1[f]);
-                a10 = Madd(u0, x, a10);
-                a11 = Madd(u1, x, a11);
-                x = Vector256.Create(q2[f]);
-                a20 = Madd(u0, x, a20);
-                a21 = Madd(u1, x, a21);
-                x = Vector256.Create(q3[f]);
-                a30 = Madd(u0, x, a30);
-                a31 = Madd(u1, x, a31);
+                TVec.StoreAligned(a2, row + (2 * w));
             }
 
-            a00.StoreAligned(tile);
-            a01.StoreAligned(tile + 8);
-            a10.StoreAligned(tile + 64);
-            a11.StoreAligned(tile + 72);
-            a20.StoreAligned(tile + 128);
-            a21.StoreAligned(tile + 136);
-            a30.StoreAligned(tile + 192);
-            a31.StoreAligned(tile + 200);
-        }
-
-        /// <summary>One item × 16 users (256-bit).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Micro256x1(float* q0, int k, float* p, float* tile)
-        {
-            var a00 = Vector256<float>.Zero;
-            var a01 = Vector256<float>.Zero;
-            for (var f = 0; f < k; f++, p += BlockUsers)
+            if (TVectors.Value > 3)
             {
-                var x = Vector256.Create(q0[f]);
-                a00 = Madd(Vector256.LoadAligned(p), x, a00);
-                a01 = Madd(Vector256.LoadAligned(p + 8), x, a01);
+                TVec.StoreAligned(a3, row + (3 * w));
             }
-
-            a00.StoreAligned(tile);
-            a01.StoreAligned(tile + 8);
         }
 
-        /// <summary>The 2 items × 16 users micro-kernel of the 128-bit path: eight accumulators (13 registers, so SSE's 16 suffice).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Micro128x2(float* q0, int k, float* p, float* tile)
-        {
-            var q1 = q0 + k;
-            var a00 = Vector128<float>.Zero;
-            var a01 = Vector128<float>.Zero;
-            var a02 = Vector128<float>.Zero;
-            var a03 = Vector128<float>.Zero;
-            var a10 = Vector128<float>.Zero;
-            var a11 = Vector128<float>.Zero;
-            var a12 = Vector128<float>.Zero;
-            var a13 = Vector128<float>.Zero;
-            for (var f = 0; f < k; f++, p += BlockUsers)
-            {
-                var u0 = Vector128.LoadAligned(p);
-                var u1 = Vector128.LoadAligned(p + 4);
-                var u2 = Vector128.LoadAligned(p + 8);
-                var u3 = Vector128.LoadAligned(p + 12);
-                var x = Vector128.Create(q0[f]);
-                a00 = Madd(u0, x, a00);
-                a01 = Madd(u1, x, a01);
-                a02 = Madd(u2, x, a02);
-                a03 = Madd(u3, x, a03);
-                x = Vector128.Create(q1[f]);
-                a10 = Madd(u0, x, a10);
-                a11 = Madd(u1, x, a11);
-                a12 = Madd(u2, x, a12);
-                a13 = Madd(u3, x, a13);
-            }
-
-            a00.StoreAligned(tile);
-            a01.StoreAligned(tile + 4);
-            a02.StoreAligned(tile + 8);
-            a03.StoreAligned(tile + 12);
-            a10.StoreAligned(tile + 64);
-            a11.StoreAligned(tile + 68);
-            a12.StoreAligned(tile + 72);
-            a13.StoreAligned(tile + 76);
-        }
-
-        /// <summary>One item × 16 users (128-bit).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Micro128x1(float* q0, int k, float* p, float* tile)
-        {
-            var a00 = Vector128<float>.Zero;
-            var a01 = Vector128<float>.Zero;
-            var a02 = Vector128<float>.Zero;
-            var a03 = Vector128<float>.Zero;
-            for (var f = 0; f < k; f++, p += BlockUsers)
-            {
-                var x = Vector128.Create(q0[f]);
-                a00 = Madd(Vector128.LoadAligned(p), x, a00);
-                a01 = Madd(Vector128.LoadAligned(p + 4), x, a01);
-                a02 = Madd(Vector128.LoadAligned(p + 8), x, a02);
-                a03 = Madd(Vector128.LoadAligned(p + 12), x, a03);
-            }
-
-            a00.StoreAligned(tile);
-            a01.StoreAligned(tile + 4);
-            a02.StoreAligned(tile + 8);
-            a03.StoreAligned(tile + 12);
-        }
-
-        /// <summary>Item j's dots for the 64 users (at <paramref name="dots"/>) to scores; the lanes at or above their threshold go to <see cref="Offer"/>.</summary>
-        private void Finish512(int j, float* dots)
+        /// <summary>
+        /// Item j's dots for the first <paramref name="vectors"/> vectors of users (at <paramref name="dots"/>) to scores
+        /// (dot + b_j, then + μ + b_u: the per-user path's order); the lanes at or above their threshold go to
+        /// <see cref="Offer"/>.
+        /// </summary>
+        private void Finish<TVec>(int j, float* dots, int vectors)
+            where TVec : unmanaged, IVector<TVec>
         {
             if (_mask is not null && !_mask[j])
             {
                 return;
             }
 
-            var s0 = Vector512.LoadAligned(dots);
-            var s1 = Vector512.LoadAligned(dots + 16);
-            var s2 = Vector512.LoadAligned(dots + 32);
-            var s3 = Vector512.LoadAligned(dots + 48);
+            var w = TVec.Count;
+            var bias = TVec.Create(_bias is null ? 0f : _bias[j]);
+            var t = _block.Thresholds;
+            var bits = 0UL;
+            for (var v = 0; v < vectors; v++)
+            {
+                bits |= TVec.GreaterThanOrEqualBits(Score<TVec>(dots, v, bias), TVec.LoadAligned(t + (v * w))) << (v * w);
+            }
+
+            if (bits == 0)
+            {
+                return; // the common case once the thresholds have risen: no stores, one branch per item
+            }
+
+            var lane = _block.Lane;
+            for (var v = 0; v < vectors; v++)
+            {
+                TVec.StoreAligned(Score<TVec>(dots, v, bias), lane + (v * w));
+            }
+
+            Offer(j, bits);
+        }
+
+        /// <summary>Vector <paramref name="v"/> of an item's scores: its dots, plus b_j, plus μ + b_u (the per-user path's order).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private TVec Score<TVec>(float* dots, int v, TVec bias)
+            where TVec : unmanaged, IVector<TVec>
+        {
+            var at = v * TVec.Count;
+            var s = TVec.LoadAligned(dots + at);
             if (_bias is not null)
             {
-                var b = Vector512.Create(_bias[j]);
-                s0 += b;
-                s1 += b;
-                s2 += b;
-                s3 += b;
+                s += bias;
             }
 
-            var o = _block.Offsets;
             if (_offsets)
             {
-                s0 += Vector512.LoadAligned(o);
-                s1 += Vector512.LoadAligned(o + 16);
-                s2 += Vector512.LoadAligned(o + 32);
-                s3 += Vector512.LoadAligned(o + 48);
+                s += TVec.LoadAligned(_block.Offsets + at);
             }
 
-            var t = _block.Thresholds;
-            var m0 = Vector512.GreaterThanOrEqual(s0, Vector512.LoadAligned(t));
-            var m1 = Vector512.GreaterThanOrEqual(s1, Vector512.LoadAligned(t + 16));
-            var m2 = Vector512.GreaterThanOrEqual(s2, Vector512.LoadAligned(t + 32));
-            var m3 = Vector512.GreaterThanOrEqual(s3, Vector512.LoadAligned(t + 48));
-            if ((m0 | m1 | m2 | m3) == Vector512<float>.Zero)
-            {
-                return;
-            }
-
-            var lane = _block.Lane;
-            s0.StoreAligned(lane);
-            s1.StoreAligned(lane + 16);
-            s2.StoreAligned(lane + 32);
-            s3.StoreAligned(lane + 48);
-            Offer(j, m0.ExtractMostSignificantBits() | (m1.ExtractMostSignificantBits() << 16) | (m2.ExtractMostSignificantBits() << 32) | (m3.ExtractMostSignificantBits() << 48));
-        }
-
-        /// <summary>As <see cref="Finish512"/> with 256-bit vectors, for the first <paramref name="groups"/> groups of 16 users.</summary>
-        private void Finish256(int j, float* dots, int groups)
-        {
-            if (_mask is not null && !_mask[j])
-            {
-                return;
-            }
-
-            var bias = Vector256.Create(_bias is null ? 0f : _bias[j]);
-            var o = _block.Offsets;
-            var t = _block.Thresholds;
-            var lane = _block.Lane;
-            var bits = 0UL;
-            for (var v = 0; v < groups * 2; v++)
-            {
-                var s = Vector256.LoadAligned(dots + (v * 8));
-                if (_bias is not null)
-                {
-                    s += bias;
-                }
-
-                if (_offsets)
-                {
-                    s += Vector256.LoadAligned(o + (v * 8));
-                }
-
-                var m = Vector256.GreaterThanOrEqual(s, Vector256.LoadAligned(t + (v * 8)));
-                if (m != Vector256<float>.Zero)
-                {
-                    s.StoreAligned(lane + (v * 8));
-                    bits |= (ulong)m.ExtractMostSignificantBits() << (v * 8);
-                }
-            }
-
-            if (bits != 0)
-            {
-                Offer(j, bits);
-            }
-        }
-
-        /// <summary>As <see cref="Finish256"/> with 128-bit vectors.</summary>
-        private void Finish128(int j, float* dots, int groups)
-        {
-            if (_mask is not null && !_mask[j])
-            {
-                return;
-            }
-
-            var bias = Vector128.Create(_bias is null ? 0f : _bias[j]);
-            var o = _block.Offsets;
-            var t = _block.Thresholds;
-            var lane = _block.Lane;
-            var bits = 0UL;
-            for (var v = 0; v < groups * 4; v++)
-            {
-                var s = Vector128.LoadAligned(dots + (v * 4));
-                if (_bias is not null)
-                {
-                    s += bias;
-                }
-
-                if (_offsets)
-                {
-                    s += Vector128.LoadAligned(o + (v * 4));
-                }
-
-                var m = Vector128.GreaterThanOrEqual(s, Vector128.LoadAligned(t + (v * 4)));
-                if (m != Vector128<float>.Zero)
-                {
-                    s.StoreAligned(lane + (v * 4));
-                    bits |= (ulong)m.ExtractMostSignificantBits() << (v * 4);
-                }
-            }
-
-            if (bits != 0)
-            {
-                Offer(j, bits);
-            }
+            return s;
         }
 
         /// <summary>The slow path: item <paramref name="j"/> reached the threshold of the users in <paramref name="bits"/> (scores in <see cref="Block.Lane"/>).</summary>

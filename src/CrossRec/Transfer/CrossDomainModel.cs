@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace CrossRec.Transfer;
 
 /// <summary>
@@ -22,6 +20,7 @@ public sealed partial class CrossDomainModel
     private readonly int[] _itemDomains;
     private readonly int[] _targetItems;
     private readonly int _target;
+    private readonly TopNServer _serving;
 
     internal CrossDomainModel(string method, IReadOnlyDictionary<string, string> parameters, TransferScorer scorer, InteractionSet train, int target, double seconds, CrossDomainSelection? selection)
     {
@@ -39,6 +38,7 @@ public sealed partial class CrossDomainModel
         Domains = train.Domains!;
         TrainSeconds = seconds;
         Selection = selection;
+        _serving = new TopNServer(scorer, ItemIds, _seenOffsets, _seenItems, _targetItems);
     }
 
     /// <summary>A model read from a file: every array already validated against the ids.</summary>
@@ -56,6 +56,7 @@ public sealed partial class CrossDomainModel
         ItemIds = items;
         Domains = domains;
         TrainSeconds = seconds;
+        _serving = new TopNServer(scorer, items, seenOffsets, seenItems, _targetItems);
     }
 
     /// <summary>The method, for example "joint-ials", "xd-itemknn", "emcdr-ials", with "+popularity(w)" when blended.</summary>
@@ -120,18 +121,8 @@ public sealed partial class CrossDomainModel
         ArgumentNullException.ThrowIfNull(user);
         Check.Range(count, 1, int.MaxValue, nameof(count));
         var u = UserIds.GetIndex(user);
-        var mask = Mask(filter);
-        var buffer = ArrayPool<float>.Shared.Rent(ItemIds.Count);
-        try
-        {
-            var scores = buffer.AsSpan(0, ItemIds.Count);
-            ScoreCore(u, scores);
-            return Select(scores, (filter ?? RecommendFilter.Default).ExcludeSeen ? SeenItems(u) : [], mask, count);
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(buffer);
-        }
+        using var resolved = ResolveFilter(filter);
+        return _serving.Recommend(u, count, resolved);
     }
 
     /// <summary>
@@ -163,42 +154,23 @@ public sealed partial class CrossDomainModel
         }
 
         var items = sums.Keys.ToArray();
-        var mask = Mask(filter);
-        var scores = new float[ItemIds.Count];
-        _scorer.ScoreNew(items, [.. sums.Values], scores);
-        MaskOtherDomains(scores);
-        return Select(scores, (filter ?? RecommendFilter.Default).ExcludeSeen ? items : [], mask, count);
+        using var resolved = ResolveFilter(filter);
+        return _serving.Recommend(
+            (Scorer: _scorer, Items: items, Values: sums.Values.ToArray()),
+            static (s, scores) => s.Scorer.ScoreNew(s.Items, s.Values, scores),
+            resolved.ExcludeSeen ? items : [],
+            -1,
+            count,
+            resolved);
     }
 
     /// <summary>Top-N target items for many training users, multi-threaded; one list per user, in input order.</summary>
     /// <exception cref="KeyNotFoundException">A user is unknown (named).</exception>
     public IReadOnlyList<ScoredItem>[] RecommendMany(IReadOnlyList<string> users, int count, RecommendFilter? filter = null, int threads = 0, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(users);
-        Check.Range(count, 1, int.MaxValue, nameof(count));
-        Check.Range(threads, 0, ThreadCount.Max, nameof(threads));
-        var index = new int[users.Count];
-        for (var n = 0; n < users.Count; n++)
-        {
-            index[n] = UserIds.GetIndex(users[n] ?? throw new ArgumentException($"User {n} of the batch is null.", nameof(users)));
-        }
-
-        var mask = Mask(filter);
-        var excludeSeen = (filter ?? RecommendFilter.Default).ExcludeSeen;
-        var results = new IReadOnlyList<ScoredItem>[users.Count];
-        Parallel.For(
-            0,
-            users.Count,
-            new ParallelOptions { MaxDegreeOfParallelism = Internal.ThreadCount.Effective(threads), CancellationToken = cancellationToken },
-            () => new float[ItemIds.Count],
-            (n, _, scores) =>
-            {
-                ScoreCore(index[n], scores);
-                results[n] = Select(scores, excludeSeen ? SeenItems(index[n]) : [], mask, count);
-                return scores;
-            },
-            _ => { });
-        return results;
+        var index = TopNServer.BatchUsers(UserIds, users, count, threads);
+        using var resolved = ResolveFilter(filter);
+        return _serving.RecommendMany(index, count, resolved, threads, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -257,55 +229,14 @@ public sealed partial class CrossDomainModel
         }
     }
 
-    private bool[]? Mask(RecommendFilter? filter)
+    /// <summary>A filter resolved for one request: its domain, if any, must be the target.</summary>
+    private ServingFilter ResolveFilter(RecommendFilter? filter)
     {
-        if (filter is null || !filter.NeedsMask)
-        {
-            return null;
-        }
-
-        if (filter.Domain is { } d && d != Target)
+        if (filter?.Domain is { } d && d != Target)
         {
             throw new ArgumentException($"This cross-domain model recommends '{Target}' items; the filter asks for domain '{d}'.", nameof(filter));
         }
 
-        return filter.AllowedItems(ItemIds, _itemDomains, _target);
-    }
-
-    private List<ScoredItem> Select(Span<float> scores, ReadOnlySpan<int> exclude, bool[]? mask, int count)
-    {
-        foreach (var j in exclude)
-        {
-            scores[j] = float.NaN;
-        }
-
-        if (mask is not null)
-        {
-            for (var j = 0; j < scores.Length; j++)
-            {
-                if (!mask[j])
-                {
-                    scores[j] = float.NaN;
-                }
-            }
-        }
-
-        var n = Math.Min(count, ItemIds.Count);
-        var idx = new int[n];
-        var sc = new float[n];
-        var top = new TopK(idx, sc);
-        foreach (var j in _targetItems)
-        {
-            top.Offer(j, scores[j]);
-        }
-
-        var kept = top.SortDescending();
-        var result = new List<ScoredItem>(kept);
-        for (var r = 0; r < kept; r++)
-        {
-            result.Add(new ScoredItem(ItemIds[idx[r]], idx[r], sc[r]));
-        }
-
-        return result;
+        return _serving.Resolve(filter, _itemDomains, _target);
     }
 }

@@ -4,19 +4,29 @@ namespace CrossRec.Transfer;
 /// How a trained cross-domain method scores the items for one user. Implementations are immutable and
 /// thread-safe; the caller masks everything outside the target domain and the user's seen items.
 /// </summary>
-internal abstract partial class TransferScorer
+internal abstract partial class TransferScorer : IItemScorer
 {
+    /// <summary>
+    /// The factor arrays of a plain factor model whose scores are <see cref="Score"/>'s, for the blocked batch path
+    /// (<see cref="IItemScorer.BlockScoring"/>); null for other methods.
+    /// </summary>
+    public virtual FactorScoring? BlockScoring => null;
+
     /// <summary>Scores every item for a training user (dense index of the joint training set).</summary>
     public abstract void Score(int user, Span<float> scores);
 
     /// <summary>Scores every item for a user the model was not trained on, from distinct sorted items and their values.</summary>
     public abstract void ScoreNew(int[] items, float[] values, Span<float> scores);
+
+    void IItemScorer.ScoreUser(int user, Span<float> scores) => Score(user, scores);
 }
 
 /// <summary>A recommender trained on every domain at once: its own user representation (trained, or folded in) scores the target items.</summary>
 internal sealed partial class JointScorer(RecommenderModel model) : TransferScorer
 {
     public RecommenderModel Model { get; } = model;
+
+    public override FactorScoring? BlockScoring => Model.BlockScoring;
 
     public override void Score(int user, Span<float> scores) => Model.ScoreUser(user, scores);
 

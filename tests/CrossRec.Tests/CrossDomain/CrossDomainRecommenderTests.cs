@@ -60,6 +60,37 @@ public class CrossDomainRecommenderTests
         Assert.That(many[0].Select(r => r.ItemId), Is.EqualTo(recs.Take(4).Select(r => r.ItemId)));
     }
 
+    /// <summary>
+    /// A batch gives every user the list one request gives, bit for bit, whichever serving path it takes (joint factor
+    /// models take the blocked kernel with the target domain as a mask; the others score one user at a time).
+    /// </summary>
+    [TestCaseSource(nameof(Methods))]
+    public void EveryMethodServesABatchWithTheListsOfOneRequestAtATime(string method)
+    {
+        var model = Builder(method).Fit(Split.Train, "film");
+        var itemDomains = Split.Train.ItemDomains.ToArray();
+        var film = Split.Train.Domains!.GetIndex("film");
+        var films = Split.Train.ItemsOfDomain("film").Select(i => Split.Train.ItemIds[i]).ToArray();
+        var users = model.UserIds.AsSpan().ToArray();
+        var filters = new RecommendFilter?[]
+        {
+            null,
+            new() { ExcludeSeen = false },
+            new() { DenyItems = [.. films.Where((_, n) => n % 3 == 0)] },
+            new() { AllowItems = [.. films.Where((_, n) => n % 2 == 0)], Predicate = id => !id.EndsWith('7') },
+        };
+        foreach (var filter in filters)
+        {
+            var batch = model.RecommendMany(users, 7, filter, threads: 2);
+            for (var u = 0; u < users.Length; u++)
+            {
+                var single = model.Recommend(users[u], 7, filter);
+                Assert.That(batch[u].Select(r => (r.Index, r.Score)), Is.EqualTo(single.Select(r => (r.Index, r.Score))), $"{method}: user {users[u]}");
+                Assert.That(batch[u].Select(r => itemDomains[r.Index]), Is.All.EqualTo(film), $"{method}: user {users[u]}");
+            }
+        }
+    }
+
     [Test]
     public void CrossDomainItemKnnScoresAreSummedCosinesOverTrainingUsers()
     {

@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using CrossRec.Engines.Cpu;
+using CrossRec.Internal.Simd;
 
 namespace CrossRec.Tests.Factorization;
 
@@ -105,22 +106,22 @@ public unsafe class SgdKernelTests
 
     private static float StepWith(int kernel, float* p, float* q, int stride, float residual, float keep, float rate) => kernel switch
     {
-        1 => Fixed512Step<One>.Step(p, q, stride, residual, keep, rate),
-        2 => Fixed512Step<Two>.Step(p, q, stride, residual, keep, rate),
-        3 => Fixed512Step<Three>.Step(p, q, stride, residual, keep, rate),
-        4 => Fixed512Step<Four>.Step(p, q, stride, residual, keep, rate),
-        5 => Fixed512Step<Five>.Step(p, q, stride, residual, keep, rate),
-        6 => Fixed512Step<Six>.Step(p, q, stride, residual, keep, rate),
-        7 => Fixed512Step<Seven>.Step(p, q, stride, residual, keep, rate),
-        8 => Fixed512Step<Eight>.Step(p, q, stride, residual, keep, rate),
-        -1 => Fixed256Step<One>.Step(p, q, stride, residual, keep, rate),
-        -2 => Fixed256Step<Two>.Step(p, q, stride, residual, keep, rate),
-        -3 => Fixed256Step<Three>.Step(p, q, stride, residual, keep, rate),
-        -4 => Fixed256Step<Four>.Step(p, q, stride, residual, keep, rate),
-        -5 => Fixed256Step<Five>.Step(p, q, stride, residual, keep, rate),
-        -6 => Fixed256Step<Six>.Step(p, q, stride, residual, keep, rate),
-        -7 => Fixed256Step<Seven>.Step(p, q, stride, residual, keep, rate),
-        -8 => Fixed256Step<Eight>.Step(p, q, stride, residual, keep, rate),
+        1 => FixedStep<Vec512, One>.Step(p, q, stride, residual, keep, rate),
+        2 => FixedStep<Vec512, Two>.Step(p, q, stride, residual, keep, rate),
+        3 => FixedStep<Vec512, Three>.Step(p, q, stride, residual, keep, rate),
+        4 => FixedStep<Vec512, Four>.Step(p, q, stride, residual, keep, rate),
+        5 => FixedStep<Vec512, Five>.Step(p, q, stride, residual, keep, rate),
+        6 => FixedStep<Vec512, Six>.Step(p, q, stride, residual, keep, rate),
+        7 => FixedStep<Vec512, Seven>.Step(p, q, stride, residual, keep, rate),
+        8 => FixedStep<Vec512, Eight>.Step(p, q, stride, residual, keep, rate),
+        -1 => FixedStep<Vec256, One>.Step(p, q, stride, residual, keep, rate),
+        -2 => FixedStep<Vec256, Two>.Step(p, q, stride, residual, keep, rate),
+        -3 => FixedStep<Vec256, Three>.Step(p, q, stride, residual, keep, rate),
+        -4 => FixedStep<Vec256, Four>.Step(p, q, stride, residual, keep, rate),
+        -5 => FixedStep<Vec256, Five>.Step(p, q, stride, residual, keep, rate),
+        -6 => FixedStep<Vec256, Six>.Step(p, q, stride, residual, keep, rate),
+        -7 => FixedStep<Vec256, Seven>.Step(p, q, stride, residual, keep, rate),
+        -8 => FixedStep<Vec256, Eight>.Step(p, q, stride, residual, keep, rate),
         _ => AnyLengthStep.Step(p, q, stride, residual, keep, rate),
     };
 

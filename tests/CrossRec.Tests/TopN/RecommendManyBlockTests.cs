@@ -47,6 +47,38 @@ public class RecommendManyBlockTests
             k, 3f, Enumerable.Range(0, users).Select(_ => Next()).ToArray(), bias, uf, itf, offsets, [.. seen], Enumerable.Repeat(1f, seen.Count).ToArray(), null, null, null, null);
     }
 
+    /// <summary>
+    /// A filtered request rents its score buffer and its allowed-item mask (per thread, reused call after call), so on a
+    /// large catalogue it allocates only the result list, never a buffer per item.
+    /// </summary>
+    [Test]
+    public void AFilteredRequestAllocatesNoBufferPerItem()
+    {
+        const int items = 50_000;
+        var model = Synthetic(3, items);
+        var filter = new RecommendFilter { DenyItems = ["i7", "i4100"], Predicate = id => id.Length < 6 };
+        var folded = model.FoldIn([new KeyValuePair<string, float>("i3", 1f)]);
+        for (var warm = 0; warm < 3; warm++)
+        {
+            model.Recommend("u1", 300, filter);
+            model.Recommend(folded, 300, filter);
+            model.SimilarItems("i5", 300, filter);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var list = model.Recommend("u1", 300, filter);
+        var afterUser = GC.GetAllocatedBytesForCurrentThread();
+        model.Recommend(folded, 300, filter);
+        var afterFolded = GC.GetAllocatedBytesForCurrentThread();
+        model.SimilarItems("i5", 300, filter);
+        var afterSimilar = GC.GetAllocatedBytesForCurrentThread();
+        Assert.That(list, Has.Count.EqualTo(300));
+        // The result: a list of 300 ScoredItems (about 7 KiB); one bool or float per item would be 50 or 200 KB.
+        Assert.That(afterUser - before, Is.LessThan(12_000), "a request for a known user");
+        Assert.That(afterSimilar - afterFolded, Is.LessThan(12_000), "similar items");
+        Assert.That(afterFolded - afterUser, Is.LessThan(12_000 + (2 * 16 * sizeof(float))), "a folded-in user");
+    }
+
     [Test]
     public void ImplicitAlsAndBprBatchesMatchToo()
     {

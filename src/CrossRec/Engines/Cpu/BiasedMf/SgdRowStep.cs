@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
+using CrossRec.Internal.Simd;
 
 namespace CrossRec.Engines.Cpu.BiasedMf;
 
@@ -30,294 +30,132 @@ internal readonly unsafe struct AnyLengthStep : ISgdRowStep
     }
 }
 
-/// <summary>Number of vectors in a row, as a type (so the JIT folds it to a constant).</summary>
-internal interface IVectorCount
-{
-    static abstract int Count { get; }
-}
-
-internal readonly struct One : IVectorCount
-{
-    public static int Count => 1;
-}
-
-internal readonly struct Two : IVectorCount
-{
-    public static int Count => 2;
-}
-
-internal readonly struct Three : IVectorCount
-{
-    public static int Count => 3;
-}
-
-internal readonly struct Four : IVectorCount
-{
-    public static int Count => 4;
-}
-
-internal readonly struct Five : IVectorCount
-{
-    public static int Count => 5;
-}
-
-internal readonly struct Six : IVectorCount
-{
-    public static int Count => 6;
-}
-
-internal readonly struct Seven : IVectorCount
-{
-    public static int Count => 7;
-}
-
-internal readonly struct Eight : IVectorCount
-{
-    public static int Count => 8;
-}
-
 /// <summary>
-/// Rows of exactly <c>TCount</c> 512-bit vectors (k ≤ 128): both rows are loaded into registers once,
-/// used for the dot product and again for the update, and stored once.
+/// Rows of exactly <c>TCount</c> vectors of <c>TVec</c> (k ≤ 8 vectors: 128 floats with AVX-512, 64 with AVX2): both
+/// rows are loaded into registers once, used for the dot product and again for the update, and stored once.
 /// </summary>
 /// <remarks>
-/// Implementation note: this is the hand-unrolled twin of <see cref="AnyLengthStep"/>. Keeping the rows in
+/// Implementation note: this is the register-resident twin of <see cref="AnyLengthStep"/>. Keeping the rows in
 /// registers between the dot product and the update saves the reloads and the loop/tail control of the
 /// generic kernels; measured +15% updates/s at k = 64 on MovieLens 100K (in-cache) on this project's
-/// AVX-512 machine (see <c>SgdKernelBenchmarks</c>). The unused registers of a smaller count are dead code
-/// the JIT removes, because <c>TCount.Count</c> is a constant in each instantiation.
+/// AVX-512 machine (see <c>SgdKernelBenchmarks</c>). Written once over the vector width: the JIT compiles one copy
+/// per (<c>TVec</c>, <c>TCount</c>), in which the registers of a smaller count are dead code it removes. It runs only
+/// at the machine's widest width, <see cref="Vec512"/> or else <see cref="Vec256"/> (16 registers: 8 per row).
 /// </remarks>
-internal readonly unsafe struct Fixed512Step<TCount> : ISgdRowStep
-    where TCount : struct, IVectorCount
+internal readonly unsafe struct FixedStep<TVec, TCount> : ISgdRowStep
+    where TVec : unmanaged, IVector<TVec>
+    where TCount : struct, ICount
 {
-    public static bool Supports(int stride) => Vector512.IsHardwareAccelerated && stride == TCount.Count * Vector512<float>.Count;
+    public static bool Supports(int stride) =>
+        TVec.IsHardwareAccelerated && (TVec.Count == Vec512.Count || !Vec512.IsHardwareAccelerated) && TVec.Count >= Vec256.Count
+        && stride == TCount.Value * TVec.Count;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Step(float* p, float* q, int stride, float residual, float keep, float rate)
     {
-        const int W = 16;
-        var n = TCount.Count;
-        Vector512<float> p0 = Vector512.Load(p), q0 = Vector512.Load(q);
-        Vector512<float> p1 = default, q1 = default, p2 = default, q2 = default, p3 = default, q3 = default;
-        Vector512<float> p4 = default, q4 = default, p5 = default, q5 = default, p6 = default, q6 = default, p7 = default, q7 = default;
+        var w = TVec.Count;
+        var n = TCount.Value;
+        TVec p0 = TVec.Load(p), q0 = TVec.Load(q);
+        TVec p1 = default, q1 = default, p2 = default, q2 = default, p3 = default, q3 = default;
+        TVec p4 = default, q4 = default, p5 = default, q5 = default, p6 = default, q6 = default, p7 = default, q7 = default;
         var acc0 = p0 * q0;
-        var acc1 = Vector512<float>.Zero;
+        var acc1 = TVec.Zero;
         if (n > 1)
         {
-            p1 = Vector512.Load(p + W);
-            q1 = Vector512.Load(q + W);
+            p1 = TVec.Load(p + w);
+            q1 = TVec.Load(q + w);
             acc1 = p1 * q1;
         }
 
         if (n > 2)
         {
-            p2 = Vector512.Load(p + (2 * W));
-            q2 = Vector512.Load(q + (2 * W));
-            acc0 = Vector512.MultiplyAddEstimate(p2, q2, acc0);
+            p2 = TVec.Load(p + (2 * w));
+            q2 = TVec.Load(q + (2 * w));
+            acc0 = TVec.MultiplyAddEstimate(p2, q2, acc0);
         }
 
         if (n > 3)
         {
-            p3 = Vector512.Load(p + (3 * W));
-            q3 = Vector512.Load(q + (3 * W));
-            acc1 = Vector512.MultiplyAddEstimate(p3, q3, acc1);
+            p3 = TVec.Load(p + (3 * w));
+            q3 = TVec.Load(q + (3 * w));
+            acc1 = TVec.MultiplyAddEstimate(p3, q3, acc1);
         }
 
         if (n > 4)
         {
-            p4 = Vector512.Load(p + (4 * W));
-            q4 = Vector512.Load(q + (4 * W));
-            acc0 = Vector512.MultiplyAddEstimate(p4, q4, acc0);
+            p4 = TVec.Load(p + (4 * w));
+            q4 = TVec.Load(q + (4 * w));
+            acc0 = TVec.MultiplyAddEstimate(p4, q4, acc0);
         }
 
         if (n > 5)
         {
-            p5 = Vector512.Load(p + (5 * W));
-            q5 = Vector512.Load(q + (5 * W));
-            acc1 = Vector512.MultiplyAddEstimate(p5, q5, acc1);
+            p5 = TVec.Load(p + (5 * w));
+            q5 = TVec.Load(q + (5 * w));
+            acc1 = TVec.MultiplyAddEstimate(p5, q5, acc1);
         }
 
         if (n > 6)
         {
-            p6 = Vector512.Load(p + (6 * W));
-            q6 = Vector512.Load(q + (6 * W));
-            acc0 = Vector512.MultiplyAddEstimate(p6, q6, acc0);
+            p6 = TVec.Load(p + (6 * w));
+            q6 = TVec.Load(q + (6 * w));
+            acc0 = TVec.MultiplyAddEstimate(p6, q6, acc0);
         }
 
         if (n > 7)
         {
-            p7 = Vector512.Load(p + (7 * W));
-            q7 = Vector512.Load(q + (7 * W));
-            acc1 = Vector512.MultiplyAddEstimate(p7, q7, acc1);
+            p7 = TVec.Load(p + (7 * w));
+            q7 = TVec.Load(q + (7 * w));
+            acc1 = TVec.MultiplyAddEstimate(p7, q7, acc1);
         }
 
-        var e = residual - SgdKernel.Sum(acc0 + acc1);
-        var a = Vector512.Create(keep);
-        var g = Vector512.Create(rate * e);
-        Vector512.MultiplyAddEstimate(g, q0, a * p0).Store(p);
-        Vector512.MultiplyAddEstimate(g, p0, a * q0).Store(q);
+        var e = residual - TVec.Sum(acc0 + acc1);
+        var a = TVec.Create(keep);
+        var g = TVec.Create(rate * e);
+        Update(p, q, 0, a, g, p0, q0);
         if (n > 1)
         {
-            Vector512.MultiplyAddEstimate(g, q1, a * p1).Store(p + W);
-            Vector512.MultiplyAddEstimate(g, p1, a * q1).Store(q + W);
+            Update(p, q, w, a, g, p1, q1);
         }
 
         if (n > 2)
         {
-            Vector512.MultiplyAddEstimate(g, q2, a * p2).Store(p + (2 * W));
-            Vector512.MultiplyAddEstimate(g, p2, a * q2).Store(q + (2 * W));
+            Update(p, q, 2 * w, a, g, p2, q2);
         }
 
         if (n > 3)
         {
-            Vector512.MultiplyAddEstimate(g, q3, a * p3).Store(p + (3 * W));
-            Vector512.MultiplyAddEstimate(g, p3, a * q3).Store(q + (3 * W));
+            Update(p, q, 3 * w, a, g, p3, q3);
         }
 
         if (n > 4)
         {
-            Vector512.MultiplyAddEstimate(g, q4, a * p4).Store(p + (4 * W));
-            Vector512.MultiplyAddEstimate(g, p4, a * q4).Store(q + (4 * W));
+            Update(p, q, 4 * w, a, g, p4, q4);
         }
 
         if (n > 5)
         {
-            Vector512.MultiplyAddEstimate(g, q5, a * p5).Store(p + (5 * W));
-            Vector512.MultiplyAddEstimate(g, p5, a * q5).Store(q + (5 * W));
+            Update(p, q, 5 * w, a, g, p5, q5);
         }
 
         if (n > 6)
         {
-            Vector512.MultiplyAddEstimate(g, q6, a * p6).Store(p + (6 * W));
-            Vector512.MultiplyAddEstimate(g, p6, a * q6).Store(q + (6 * W));
+            Update(p, q, 6 * w, a, g, p6, q6);
         }
 
         if (n > 7)
         {
-            Vector512.MultiplyAddEstimate(g, q7, a * p7).Store(p + (7 * W));
-            Vector512.MultiplyAddEstimate(g, p7, a * q7).Store(q + (7 * W));
+            Update(p, q, 7 * w, a, g, p7, q7);
         }
 
         return e;
     }
-}
 
-/// <summary>
-/// Rows of exactly <c>TCount</c> 256-bit vectors (k ≤ 64): the AVX2 twin of <see cref="Fixed512Step{TCount}"/>
-/// for CPUs without AVX-512 (16 vector registers: 8 per row).
-/// </summary>
-internal readonly unsafe struct Fixed256Step<TCount> : ISgdRowStep
-    where TCount : struct, IVectorCount
-{
-    public static bool Supports(int stride) =>
-        !Vector512.IsHardwareAccelerated && Vector256.IsHardwareAccelerated && stride == TCount.Count * Vector256<float>.Count;
-
+    /// <summary>p ← a·p + g·q and q ← a·q + g·p at offset <paramref name="at"/>, from the old values in registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Step(float* p, float* q, int stride, float residual, float keep, float rate)
+    private static void Update(float* p, float* q, int at, TVec a, TVec g, TVec pv, TVec qv)
     {
-        const int W = 8;
-        var n = TCount.Count;
-        Vector256<float> p0 = Vector256.Load(p), q0 = Vector256.Load(q);
-        Vector256<float> p1 = default, q1 = default, p2 = default, q2 = default, p3 = default, q3 = default;
-        Vector256<float> p4 = default, q4 = default, p5 = default, q5 = default, p6 = default, q6 = default, p7 = default, q7 = default;
-        var acc0 = p0 * q0;
-        var acc1 = Vector256<float>.Zero;
-        if (n > 1)
-        {
-            p1 = Vector256.Load(p + W);
-            q1 = Vector256.Load(q + W);
-            acc1 = p1 * q1;
-        }
-
-        if (n > 2)
-        {
-            p2 = Vector256.Load(p + (2 * W));
-            q2 = Vector256.Load(q + (2 * W));
-            acc0 = Vector256.MultiplyAddEstimate(p2, q2, acc0);
-        }
-
-        if (n > 3)
-        {
-            p3 = Vector256.Load(p + (3 * W));
-            q3 = Vector256.Load(q + (3 * W));
-            acc1 = Vector256.MultiplyAddEstimate(p3, q3, acc1);
-        }
-
-        if (n > 4)
-        {
-            p4 = Vector256.Load(p + (4 * W));
-            q4 = Vector256.Load(q + (4 * W));
-            acc0 = Vector256.MultiplyAddEstimate(p4, q4, acc0);
-        }
-
-        if (n > 5)
-        {
-            p5 = Vector256.Load(p + (5 * W));
-            q5 = Vector256.Load(q + (5 * W));
-            acc1 = Vector256.MultiplyAddEstimate(p5, q5, acc1);
-        }
-
-        if (n > 6)
-        {
-            p6 = Vector256.Load(p + (6 * W));
-            q6 = Vector256.Load(q + (6 * W));
-            acc0 = Vector256.MultiplyAddEstimate(p6, q6, acc0);
-        }
-
-        if (n > 7)
-        {
-            p7 = Vector256.Load(p + (7 * W));
-            q7 = Vector256.Load(q + (7 * W));
-            acc1 = Vector256.MultiplyAddEstimate(p7, q7, acc1);
-        }
-
-        var e = residual - SgdKernel.Sum(acc0 + acc1);
-        var a = Vector256.Create(keep);
-        var g = Vector256.Create(rate * e);
-        Vector256.MultiplyAddEstimate(g, q0, a * p0).Store(p);
-        Vector256.MultiplyAddEstimate(g, p0, a * q0).Store(q);
-        if (n > 1)
-        {
-            Vector256.MultiplyAddEstimate(g, q1, a * p1).Store(p + W);
-            Vector256.MultiplyAddEstimate(g, p1, a * q1).Store(q + W);
-        }
-
-        if (n > 2)
-        {
-            Vector256.MultiplyAddEstimate(g, q2, a * p2).Store(p + (2 * W));
-            Vector256.MultiplyAddEstimate(g, p2, a * q2).Store(q + (2 * W));
-        }
-
-        if (n > 3)
-        {
-            Vector256.MultiplyAddEstimate(g, q3, a * p3).Store(p + (3 * W));
-            Vector256.MultiplyAddEstimate(g, p3, a * q3).Store(q + (3 * W));
-        }
-
-        if (n > 4)
-        {
-            Vector256.MultiplyAddEstimate(g, q4, a * p4).Store(p + (4 * W));
-            Vector256.MultiplyAddEstimate(g, p4, a * q4).Store(q + (4 * W));
-        }
-
-        if (n > 5)
-        {
-            Vector256.MultiplyAddEstimate(g, q5, a * p5).Store(p + (5 * W));
-            Vector256.MultiplyAddEstimate(g, p5, a * q5).Store(q + (5 * W));
-        }
-
-        if (n > 6)
-        {
-            Vector256.MultiplyAddEstimate(g, q6, a * p6).Store(p + (6 * W));
-            Vector256.MultiplyAddEstimate(g, p6, a * q6).Store(q + (6 * W));
-        }
-
-        if (n > 7)
-        {
-            Vector256.MultiplyAddEstimate(g, q7, a * p7).Store(p + (7 * W));
-            Vector256.MultiplyAddEstimate(g, p7, a * q7).Store(q + (7 * W));
-        }
-
-        return e;
+        TVec.Store(TVec.MultiplyAddEstimate(g, qv, a * pv), p + at);
+        TVec.Store(TVec.MultiplyAddEstimate(g, pv, a * qv), q + at);
     }
 }

@@ -2,6 +2,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
+using CrossRec.Internal.Simd;
 using MathNet.Numerics.Distributions;
 using MathNet.Numerics.Random;
 
@@ -69,22 +70,22 @@ internal sealed unsafe partial class SgdSession
             var count = Math.Min(Chunk, end - c);
             se += _kernel switch
             {
-                1 => Sweep<TWeights, Fixed512Step<One>>(entries, count, step, weights),
-                2 => Sweep<TWeights, Fixed512Step<Two>>(entries, count, step, weights),
-                3 => Sweep<TWeights, Fixed512Step<Three>>(entries, count, step, weights),
-                4 => Sweep<TWeights, Fixed512Step<Four>>(entries, count, step, weights),
-                5 => Sweep<TWeights, Fixed512Step<Five>>(entries, count, step, weights),
-                6 => Sweep<TWeights, Fixed512Step<Six>>(entries, count, step, weights),
-                7 => Sweep<TWeights, Fixed512Step<Seven>>(entries, count, step, weights),
-                8 => Sweep<TWeights, Fixed512Step<Eight>>(entries, count, step, weights),
-                -1 => Sweep<TWeights, Fixed256Step<One>>(entries, count, step, weights),
-                -2 => Sweep<TWeights, Fixed256Step<Two>>(entries, count, step, weights),
-                -3 => Sweep<TWeights, Fixed256Step<Three>>(entries, count, step, weights),
-                -4 => Sweep<TWeights, Fixed256Step<Four>>(entries, count, step, weights),
-                -5 => Sweep<TWeights, Fixed256Step<Five>>(entries, count, step, weights),
-                -6 => Sweep<TWeights, Fixed256Step<Six>>(entries, count, step, weights),
-                -7 => Sweep<TWeights, Fixed256Step<Seven>>(entries, count, step, weights),
-                -8 => Sweep<TWeights, Fixed256Step<Eight>>(entries, count, step, weights),
+                1 => Sweep<TWeights, FixedStep<Vec512, One>>(entries, count, step, weights),
+                2 => Sweep<TWeights, FixedStep<Vec512, Two>>(entries, count, step, weights),
+                3 => Sweep<TWeights, FixedStep<Vec512, Three>>(entries, count, step, weights),
+                4 => Sweep<TWeights, FixedStep<Vec512, Four>>(entries, count, step, weights),
+                5 => Sweep<TWeights, FixedStep<Vec512, Five>>(entries, count, step, weights),
+                6 => Sweep<TWeights, FixedStep<Vec512, Six>>(entries, count, step, weights),
+                7 => Sweep<TWeights, FixedStep<Vec512, Seven>>(entries, count, step, weights),
+                8 => Sweep<TWeights, FixedStep<Vec512, Eight>>(entries, count, step, weights),
+                -1 => Sweep<TWeights, FixedStep<Vec256, One>>(entries, count, step, weights),
+                -2 => Sweep<TWeights, FixedStep<Vec256, Two>>(entries, count, step, weights),
+                -3 => Sweep<TWeights, FixedStep<Vec256, Three>>(entries, count, step, weights),
+                -4 => Sweep<TWeights, FixedStep<Vec256, Four>>(entries, count, step, weights),
+                -5 => Sweep<TWeights, FixedStep<Vec256, Five>>(entries, count, step, weights),
+                -6 => Sweep<TWeights, FixedStep<Vec256, Six>>(entries, count, step, weights),
+                -7 => Sweep<TWeights, FixedStep<Vec256, Seven>>(entries, count, step, weights),
+                -8 => Sweep<TWeights, FixedStep<Vec256, Eight>>(entries, count, step, weights),
                 _ => Sweep<TWeights, AnyLengthStep>(entries, count, step, weights),
             };
             if (!double.IsFinite(se))
@@ -102,10 +103,10 @@ internal sealed unsafe partial class SgdSession
     /// </summary>
     internal static int ChooseKernel(int stride)
     {
-        return Pick<Fixed512Step<One>>(1) ?? Pick<Fixed512Step<Two>>(2) ?? Pick<Fixed512Step<Three>>(3) ?? Pick<Fixed512Step<Four>>(4)
-            ?? Pick<Fixed512Step<Five>>(5) ?? Pick<Fixed512Step<Six>>(6) ?? Pick<Fixed512Step<Seven>>(7) ?? Pick<Fixed512Step<Eight>>(8)
-            ?? Pick<Fixed256Step<One>>(-1) ?? Pick<Fixed256Step<Two>>(-2) ?? Pick<Fixed256Step<Three>>(-3) ?? Pick<Fixed256Step<Four>>(-4)
-            ?? Pick<Fixed256Step<Five>>(-5) ?? Pick<Fixed256Step<Six>>(-6) ?? Pick<Fixed256Step<Seven>>(-7) ?? Pick<Fixed256Step<Eight>>(-8)
+        return Pick<FixedStep<Vec512, One>>(1) ?? Pick<FixedStep<Vec512, Two>>(2) ?? Pick<FixedStep<Vec512, Three>>(3) ?? Pick<FixedStep<Vec512, Four>>(4)
+            ?? Pick<FixedStep<Vec512, Five>>(5) ?? Pick<FixedStep<Vec512, Six>>(6) ?? Pick<FixedStep<Vec512, Seven>>(7) ?? Pick<FixedStep<Vec512, Eight>>(8)
+            ?? Pick<FixedStep<Vec256, One>>(-1) ?? Pick<FixedStep<Vec256, Two>>(-2) ?? Pick<FixedStep<Vec256, Three>>(-3) ?? Pick<FixedStep<Vec256, Four>>(-4)
+            ?? Pick<FixedStep<Vec256, Five>>(-5) ?? Pick<FixedStep<Vec256, Six>>(-6) ?? Pick<FixedStep<Vec256, Seven>>(-7) ?? Pick<FixedStep<Vec256, Eight>>(-8)
             ?? 0;
 
         int? Pick<TStep>(int id)

@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
+using CrossRec.Internal.Simd;
 
 namespace CrossRec.Engines.Cpu.Bpr;
 
@@ -16,7 +16,8 @@ namespace CrossRec.Engines.Cpu.Bpr;
 /// passes over the rows plus per-call overhead, against one read and one write of each row here. The
 /// difference dot is one pass with two accumulators instead of two <c>Dot</c> calls.</para>
 /// <para>Each operation steps down 512 → 256 → 128 bits and ends with a scalar tail, so any k works on
-/// any CPU, with or without AVX-512, AVX2 or SIMD at all.</para>
+/// any CPU, with or without AVX-512, AVX2 or SIMD at all; each step is one generic method over the vector
+/// width (<see cref="IVector{TSelf}"/>), instantiated per width.</para>
 /// </remarks>
 internal static unsafe class BprStep
 {
@@ -26,56 +27,20 @@ internal static unsafe class BprStep
     {
         var f = 0;
         var sum = 0f;
-        if (Vector512.IsHardwareAccelerated && length >= Vector512<float>.Count)
+        if (Vec512.IsHardwareAccelerated && length >= Vec512.Count)
         {
-            // Two accumulators halve the FMA dependency chain at k ≥ 32.
-            var acc0 = Vector512<float>.Zero;
-            var acc1 = Vector512<float>.Zero;
-            const int w = 16;
-            for (; f <= length - (2 * w); f += 2 * w)
-            {
-                acc0 = Vector512.MultiplyAddEstimate(Vector512.Load(p + f), Vector512.Load(qi + f) - Vector512.Load(qj + f), acc0);
-                acc1 = Vector512.MultiplyAddEstimate(Vector512.Load(p + f + w), Vector512.Load(qi + f + w) - Vector512.Load(qj + f + w), acc1);
-            }
-
-            if (f <= length - w)
-            {
-                acc0 = Vector512.MultiplyAddEstimate(Vector512.Load(p + f), Vector512.Load(qi + f) - Vector512.Load(qj + f), acc0);
-                f += w;
-            }
-
-            sum = SgdKernel.Sum(acc0 + acc1);
+            // Two accumulators halve the FMA dependency chain at k ≥ 32 (and at k ≥ 16 on AVX2).
+            sum += DotDifference<Vec512, Two>(p, qi, qj, length, ref f);
         }
 
-        if (Vector256.IsHardwareAccelerated && length - f >= Vector256<float>.Count)
+        if (Vec256.IsHardwareAccelerated && length - f >= Vec256.Count)
         {
-            var acc0 = Vector256<float>.Zero;
-            var acc1 = Vector256<float>.Zero;
-            const int w = 8;
-            for (; f <= length - (2 * w); f += 2 * w)
-            {
-                acc0 = Vector256.MultiplyAddEstimate(Vector256.Load(p + f), Vector256.Load(qi + f) - Vector256.Load(qj + f), acc0);
-                acc1 = Vector256.MultiplyAddEstimate(Vector256.Load(p + f + w), Vector256.Load(qi + f + w) - Vector256.Load(qj + f + w), acc1);
-            }
-
-            if (f <= length - w)
-            {
-                acc0 = Vector256.MultiplyAddEstimate(Vector256.Load(p + f), Vector256.Load(qi + f) - Vector256.Load(qj + f), acc0);
-                f += w;
-            }
-
-            sum += SgdKernel.Sum(acc0 + acc1);
+            sum += DotDifference<Vec256, Two>(p, qi, qj, length, ref f);
         }
 
-        if (Vector128.IsHardwareAccelerated && length - f >= Vector128<float>.Count)
+        if (Vec128.IsHardwareAccelerated && length - f >= Vec128.Count)
         {
-            var acc = Vector128<float>.Zero;
-            for (; f <= length - Vector128<float>.Count; f += Vector128<float>.Count)
-            {
-                acc = Vector128.MultiplyAddEstimate(Vector128.Load(p + f), Vector128.Load(qi + f) - Vector128.Load(qj + f), acc);
-            }
-
-            sum += SgdKernel.Sum(acc);
+            sum += DotDifference<Vec128, One>(p, qi, qj, length, ref f);
         }
 
         for (; f < length; f++)
@@ -91,58 +56,19 @@ internal static unsafe class BprStep
     public static void Update(float* p, float* qi, float* qj, int length, float g, float au, float ai, float aj)
     {
         var f = 0;
-        if (Vector512.IsHardwareAccelerated && length >= Vector512<float>.Count)
+        if (Vec512.IsHardwareAccelerated && length >= Vec512.Count)
         {
-            var vg = Vector512.Create(g);
-            var vu = Vector512.Create(au);
-            var vi = Vector512.Create(ai);
-            var vj = Vector512.Create(aj);
-            for (; f <= length - Vector512<float>.Count; f += Vector512<float>.Count)
-            {
-                var pv = Vector512.Load(p + f);
-                var iv = Vector512.Load(qi + f);
-                var jv = Vector512.Load(qj + f);
-                var gp = vg * pv;
-                Vector512.MultiplyAddEstimate(vg, iv - jv, vu * pv).Store(p + f);
-                Vector512.MultiplyAddEstimate(vi, iv, gp).Store(qi + f);
-                Vector512.MultiplyAddEstimate(vj, jv, -gp).Store(qj + f);
-            }
+            Update<Vec512>(p, qi, qj, length, ref f, g, au, ai, aj);
         }
 
-        if (Vector256.IsHardwareAccelerated && length - f >= Vector256<float>.Count)
+        if (Vec256.IsHardwareAccelerated && length - f >= Vec256.Count)
         {
-            var vg = Vector256.Create(g);
-            var vu = Vector256.Create(au);
-            var vi = Vector256.Create(ai);
-            var vj = Vector256.Create(aj);
-            for (; f <= length - Vector256<float>.Count; f += Vector256<float>.Count)
-            {
-                var pv = Vector256.Load(p + f);
-                var iv = Vector256.Load(qi + f);
-                var jv = Vector256.Load(qj + f);
-                var gp = vg * pv;
-                Vector256.MultiplyAddEstimate(vg, iv - jv, vu * pv).Store(p + f);
-                Vector256.MultiplyAddEstimate(vi, iv, gp).Store(qi + f);
-                Vector256.MultiplyAddEstimate(vj, jv, -gp).Store(qj + f);
-            }
+            Update<Vec256>(p, qi, qj, length, ref f, g, au, ai, aj);
         }
 
-        if (Vector128.IsHardwareAccelerated && length - f >= Vector128<float>.Count)
+        if (Vec128.IsHardwareAccelerated && length - f >= Vec128.Count)
         {
-            var vg = Vector128.Create(g);
-            var vu = Vector128.Create(au);
-            var vi = Vector128.Create(ai);
-            var vj = Vector128.Create(aj);
-            for (; f <= length - Vector128<float>.Count; f += Vector128<float>.Count)
-            {
-                var pv = Vector128.Load(p + f);
-                var iv = Vector128.Load(qi + f);
-                var jv = Vector128.Load(qj + f);
-                var gp = vg * pv;
-                Vector128.MultiplyAddEstimate(vg, iv - jv, vu * pv).Store(p + f);
-                Vector128.MultiplyAddEstimate(vi, iv, gp).Store(qi + f);
-                Vector128.MultiplyAddEstimate(vj, jv, -gp).Store(qj + f);
-            }
+            Update<Vec128>(p, qi, qj, length, ref f, g, au, ai, aj);
         }
 
         for (; f < length; f++)
@@ -159,19 +85,70 @@ internal static unsafe class BprStep
     public static void UpdateUser(float* p, float* qi, float* qj, int length, float g, float au)
     {
         var f = 0;
-        if (Vector256.IsHardwareAccelerated && length >= Vector256<float>.Count)
+        if (Vec256.IsHardwareAccelerated && length >= Vec256.Count)
         {
-            var vg = Vector256.Create(g);
-            var vu = Vector256.Create(au);
-            for (; f <= length - Vector256<float>.Count; f += Vector256<float>.Count)
+            var vg = Vec256.Create(g);
+            var vu = Vec256.Create(au);
+            for (; f <= length - Vec256.Count; f += Vec256.Count)
             {
-                Vector256.MultiplyAddEstimate(vg, Vector256.Load(qi + f) - Vector256.Load(qj + f), vu * Vector256.Load(p + f)).Store(p + f);
+                Vec256.Store(Vec256.MultiplyAddEstimate(vg, Vec256.Load(qi + f) - Vec256.Load(qj + f), vu * Vec256.Load(p + f)), p + f);
             }
         }
 
         for (; f < length; f++)
         {
             p[f] = (au * p[f]) + (g * (qi[f] - qj[f]));
+        }
+    }
+
+    /// <summary>
+    /// The vectors of <see cref="DotDifference(float*, float*, float*, int)"/> at one width, from <paramref name="f"/> on
+    /// (advanced past them), with <c>TAccumulators</c> (1 or 2) accumulators.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float DotDifference<TVec, TAccumulators>(float* p, float* qi, float* qj, int length, ref int f)
+        where TVec : unmanaged, IVector<TVec>
+        where TAccumulators : struct, ICount
+    {
+        var w = TVec.Count;
+        var acc0 = TVec.Zero;
+        var acc1 = TVec.Zero;
+        if (TAccumulators.Value > 1)
+        {
+            for (; f <= length - (2 * w); f += 2 * w)
+            {
+                acc0 = TVec.MultiplyAddEstimate(TVec.Load(p + f), TVec.Load(qi + f) - TVec.Load(qj + f), acc0);
+                acc1 = TVec.MultiplyAddEstimate(TVec.Load(p + f + w), TVec.Load(qi + f + w) - TVec.Load(qj + f + w), acc1);
+            }
+        }
+
+        for (; f <= length - w; f += w)
+        {
+            acc0 = TVec.MultiplyAddEstimate(TVec.Load(p + f), TVec.Load(qi + f) - TVec.Load(qj + f), acc0);
+        }
+
+        return TVec.Sum(acc0 + acc1);
+    }
+
+    /// <summary>The vectors of <see cref="Update(float*, float*, float*, int, float, float, float, float)"/> at one width, from <paramref name="f"/> on (advanced past them).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Update<TVec>(float* p, float* qi, float* qj, int length, ref int f, float g, float au, float ai, float aj)
+        where TVec : unmanaged, IVector<TVec>
+    {
+        var w = TVec.Count;
+        var vg = TVec.Create(g);
+        var vu = TVec.Create(au);
+        var vi = TVec.Create(ai);
+        var vj = TVec.Create(aj);
+        for (; f <= length - w; f += w)
+        {
+            var pv = TVec.Load(p + f);
+            var iv = TVec.Load(qi + f);
+            var jv = TVec.Load(qj + f);
+            var gp = vg * pv;
+            TVec.Store(TVec.MultiplyAddEstimate(vg, iv - jv, vu * pv), p + f);
+            TVec.Store(TVec.MultiplyAddEstimate(vi, iv, gp), qi + f);
+            TVec.Store(TVec.MultiplyAddEstimate(vj, jv, -gp), qj + f);
         }
     }
 
