@@ -14,6 +14,7 @@ public static class AlgorithmRegistry
         Ease.EaseRegistration.Entry,
         ItemKnn.ItemKnnRegistration.Entry,
         Bpr.BprRegistration.Entry,
+        Hybrid.HybridRegistration.Entry,
         BiasedMf.BiasedMfRegistration.Entry,
         Blend.BlendRegistration.Entry,
         Auto.AutoRegistration.Entry,
