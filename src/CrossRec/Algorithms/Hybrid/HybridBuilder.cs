@@ -68,6 +68,9 @@ public sealed class HybridBuilder : IRecommenderBuilder
     /// <summary>Identity features for training users (true) or attributes alone.</summary>
     public HybridBuilder UserIdentity(bool identity = true) => With(Options with { UserIdentity = identity });
 
+    /// <summary>Probability that a training step leaves out an item's identity feature (see <see cref="HybridOptions.IdentityDropout"/>).</summary>
+    public HybridBuilder IdentityDropout(float probability) => With(Options with { IdentityDropout = probability });
+
     /// <summary>Fold-in passes over a new user's items.</summary>
     public HybridBuilder FoldInEpochs(int epochs) => With(Options with { FoldInEpochs = epochs });
 
@@ -152,7 +155,7 @@ public sealed class HybridBuilder : IRecommenderBuilder
 
         var problem = new HybridProblem(
             users.Columns, users.Offsets, users.Features, users.Weights,
-            items.Columns, items.Offsets, items.Features, items.Weights,
+            items.Columns, items.Names.Count, items.Offsets, items.Features, items.Weights,
             seenOffsets, seenItems, [.. candidates]);
         var (engine, kernel, note) = EngineResolver.ResolveKernel<IHybridKernel>(_device, _engine, "hybrid");
         using var session = kernel.Start(problem, o);
@@ -278,6 +281,7 @@ public sealed class HybridBuilder : IRecommenderBuilder
         ["user-regularization"] = RecommenderModel.Invariant(o.UserRegularization),
         ["item-identity"] = o.ItemIdentity ? "true" : "false",
         ["user-identity"] = o.UserIdentity ? "true" : "false",
+        ["identity-dropout"] = RecommenderModel.Invariant(o.IdentityDropout),
         ["normalize-features"] = o.NormalizeFeatures ? "true" : "false",
         ["fold-in-epochs"] = RecommenderModel.Invariant(o.FoldInEpochs),
         ["seed"] = RecommenderModel.Invariant(o.Seed),

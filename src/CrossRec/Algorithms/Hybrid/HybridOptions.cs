@@ -56,6 +56,15 @@ public sealed record HybridOptions
     /// </summary>
     public bool ItemIdentity { get; init; } = true;
 
+    /// <summary>
+    /// Probability (0 ≤ ρ &lt; 1) that a training step represents its positive and its negative item without their
+    /// identity features (the other features' weights rescaled to the same total), each item drawn on its own. The
+    /// item's side features must then rank it alone, which is how an item without interactions is served, while warm
+    /// items keep their identity the rest of the time (the dropout idea of Volkovs, Yu and Poutanen 2017,
+    /// "DropoutNet", applied to LightFM's identity features). Unused without <see cref="ItemIdentity"/>.
+    /// </summary>
+    public float IdentityDropout { get; init; } = 0.5f;
+
     /// <summary>Give every user with training interactions its own identity feature next to its attributes (true), or represent users by their attributes alone.</summary>
     public bool UserIdentity { get; init; } = true;
 
@@ -84,5 +93,9 @@ public sealed record HybridOptions
         Check.Closed(ItemRegularization, 0, 10, nameof(ItemRegularization));
         Check.Closed(UserRegularization, 0, 10, nameof(UserRegularization));
         Check.Range(FoldInEpochs, 1, 10_000, nameof(FoldInEpochs));
+        if (!float.IsFinite(IdentityDropout) || IdentityDropout < 0 || IdentityDropout >= 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(IdentityDropout), IdentityDropout, $"{nameof(IdentityDropout)} must be at least 0 and below 1; got {IdentityDropout}.");
+        }
     }
 }

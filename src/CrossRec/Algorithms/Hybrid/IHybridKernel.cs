@@ -42,6 +42,7 @@ internal interface IHybridSession : IDisposable
 /// <param name="UserFeatures">Feature index of each user-row entry.</param>
 /// <param name="UserWeights">Weight of each user-row entry.</param>
 /// <param name="ItemFeatureCount">Columns of the item rows.</param>
+/// <param name="ItemIdentityStart">The first identity column of the item rows (the named features come before it).</param>
 /// <param name="ItemOffsets">CSR offsets of the item rows (items + 1).</param>
 /// <param name="ItemFeatures">Feature index of each item-row entry.</param>
 /// <param name="ItemWeights">Weight of each item-row entry.</param>
@@ -54,6 +55,7 @@ internal sealed record HybridProblem(
     int[] UserFeatures,
     float[] UserWeights,
     int ItemFeatureCount,
+    int ItemIdentityStart,
     int[] ItemOffsets,
     int[] ItemFeatures,
     float[] ItemWeights,

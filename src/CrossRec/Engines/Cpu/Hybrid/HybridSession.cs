@@ -105,12 +105,14 @@ internal sealed class HybridSession : IHybridSession
             var i = _p.PositiveItems[r];
             var positives = _p.PositiveItems.AsSpan(_p.PositiveOffsets[u], _p.PositiveOffsets[u + 1] - _p.PositiveOffsets[u]);
             RepresentUser(u, _pu);
-            var biasI = RepresentItem(i, _qi);
+            var scaleI = DropIdentity(ref rng, i);
+            var biasI = RepresentItem(i, scaleI, _qi);
             var si = HybridMath.Dot(_pu, _qi) + biasI;
             var draws = 0;
             var first = true;
             var j = -1;
             var sj = 0f;
+            var scaleJ = 1f;
             var limit = warp ? _o.MaxSampled : BprMaxDraws;
             while (draws < limit)
             {
@@ -121,7 +123,8 @@ internal sealed class HybridSession : IHybridSession
                     continue;
                 }
 
-                var bias = RepresentItem(c, _qj);
+                var scale = DropIdentity(ref rng, c);
+                var bias = RepresentItem(c, scale, _qj);
                 var s = HybridMath.Dot(_pu, _qj) + bias;
                 if (first)
                 {
@@ -134,6 +137,7 @@ internal sealed class HybridSession : IHybridSession
                 {
                     j = c;
                     sj = s;
+                    scaleJ = scale;
                     break;
                 }
             }
@@ -157,7 +161,7 @@ internal sealed class HybridSession : IHybridSession
 
             if (coefficient > 0)
             {
-                Update(u, i, j, coefficient);
+                Update(u, i, scaleI, j, scaleJ, coefficient);
                 updates++;
             }
         }
@@ -197,10 +201,74 @@ internal sealed class HybridSession : IHybridSession
         HybridMath.Represent(_p.UserFeatures.AsSpan(start, end - start), _p.UserWeights.AsSpan(start, end - start), _userEmbeddings, [], destination);
     }
 
-    private float RepresentItem(int i, Span<float> destination)
+    /// <summary>
+    /// Whether this step leaves out the identity of item <paramref name="i"/> (<see cref="HybridOptions.IdentityDropout"/>):
+    /// 1 keeps it; otherwise the factor that rescales the other weights (0 marks "dropped" when they are not normalised
+    /// and keep their weights: see <see cref="Weight"/>).
+    /// </summary>
+    private float DropIdentity(ref BprRandom rng, int i)
+    {
+        if (_o.IdentityDropout <= 0)
+        {
+            return 1f;
+        }
+
+        var identity = 0f;
+        var total = 0f;
+        var has = false;
+        for (var e = _p.ItemOffsets[i]; e < _p.ItemOffsets[i + 1]; e++)
+        {
+            total += _p.ItemWeights[e];
+            if (_p.ItemFeatures[e] >= _p.ItemIdentityStart)
+            {
+                identity = _p.ItemWeights[e];
+                has = true;
+            }
+        }
+
+        // An item with nothing but its identity keeps it: dropping it would leave nothing to learn from.
+        if (!has || total <= identity || rng.NextDouble() >= _o.IdentityDropout)
+        {
+            return 1f;
+        }
+
+        return _o.NormalizeFeatures ? -total / (total - identity) : -1f;
+    }
+
+    /// <summary>The weight an entry has in this step: dropped identity 0, the others rescaled (a negative scale marks a dropped identity).</summary>
+    private float Weight(int entry, float scale)
+    {
+        if (scale > 0)
+        {
+            return _p.ItemWeights[entry];
+        }
+
+        return _p.ItemFeatures[entry] >= _p.ItemIdentityStart ? 0f : -scale * _p.ItemWeights[entry];
+    }
+
+    private float RepresentItem(int i, float scale, Span<float> destination)
     {
         var (start, end) = (_p.ItemOffsets[i], _p.ItemOffsets[i + 1]);
-        return HybridMath.Represent(_p.ItemFeatures.AsSpan(start, end - start), _p.ItemWeights.AsSpan(start, end - start), _itemEmbeddings, _itemBiases, destination);
+        if (scale > 0)
+        {
+            return HybridMath.Represent(_p.ItemFeatures.AsSpan(start, end - start), _p.ItemWeights.AsSpan(start, end - start), _itemEmbeddings, _itemBiases, destination);
+        }
+
+        var k = _k;
+        destination.Clear();
+        var bias = 0f;
+        for (var e = start; e < end; e++)
+        {
+            var w = Weight(e, scale);
+            if (w != 0)
+            {
+                var f = _p.ItemFeatures[e];
+                HybridMath.AddScaled(destination, w, _itemEmbeddings.AsSpan(f * k, k));
+                bias += w * _itemBiases[f];
+            }
+        }
+
+        return bias;
     }
 
     /// <summary>
@@ -208,7 +276,7 @@ internal sealed class HybridSession : IHybridSession
     /// (<see cref="_pu"/>, <see cref="_qi"/>, <see cref="_qj"/>): item features of i move along +p_u, those of j along
     /// −p_u, user features along q_i − q_j, each scaled by its weight in its row.
     /// </summary>
-    private void Update(int u, int i, int j, float c)
+    private void Update(int u, int i, float scaleI, int j, float scaleJ, float c)
     {
         var k = _k;
         var rate = _o.LearningRate;
@@ -221,7 +289,12 @@ internal sealed class HybridSession : IHybridSession
         for (var e = _p.ItemOffsets[i]; e < _p.ItemOffsets[i + 1]; e++)
         {
             var f = _p.ItemFeatures[e];
-            var w = _p.ItemWeights[e];
+            var w = Weight(e, scaleI);
+            if (w == 0)
+            {
+                continue;
+            }
+
             HybridMath.AdagradStep(_itemEmbeddings.AsSpan(f * k, k), _itemAccumulated.AsSpan(f * k, k), -c * w, _pu, rate, itemReg);
             HybridMath.AdagradStep(ref _itemBiases[f], ref _biasAccumulated[f], -c * w, rate, itemReg);
         }
@@ -229,7 +302,12 @@ internal sealed class HybridSession : IHybridSession
         for (var e = _p.ItemOffsets[j]; e < _p.ItemOffsets[j + 1]; e++)
         {
             var f = _p.ItemFeatures[e];
-            var w = _p.ItemWeights[e];
+            var w = Weight(e, scaleJ);
+            if (w == 0)
+            {
+                continue;
+            }
+
             HybridMath.AdagradStep(_itemEmbeddings.AsSpan(f * k, k), _itemAccumulated.AsSpan(f * k, k), c * w, _pu, rate, itemReg);
             HybridMath.AdagradStep(ref _itemBiases[f], ref _biasAccumulated[f], c * w, rate, itemReg);
         }
