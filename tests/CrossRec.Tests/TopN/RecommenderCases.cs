@@ -10,7 +10,8 @@ public static class RecommenderCases
         yield return new RecommenderCase("ials (Cholesky) on cpu", d => Recommenders.ImplicitAls().Factors(16).Solver(AlsSolver.Cholesky).Seed(3).Fit(d), 1.0);
         yield return new RecommenderCase("bpr on cpu (deterministic)", d => Recommenders.Bpr().Factors(16).Epochs(60).Seed(3).Deterministic().Fit(d), 0.6);
         yield return new RecommenderCase("hybrid (WARP, identity features only) on cpu", d => Recommenders.Hybrid().Factors(16).Epochs(30).Seed(3).Fit(d), 0.8);
-        yield return new RecommenderCase("hybrid (BPR, item features and identities) on cpu", d => Recommenders.Hybrid().Loss(global::CrossRec.Algorithms.Hybrid.HybridLoss.Bpr).Factors(16).Epochs(30).Seed(3).ItemFeatures(DomainFeatures(d)).Fit(d), 0.8);
+        yield return new RecommenderCase("hybrid (WARP, item features, identity dropout) on cpu", d => Recommenders.Hybrid().Factors(16).Epochs(30).Seed(3).ItemFeatures(DomainFeatures(d)).Fit(d), 0.8);
+        yield return new RecommenderCase("hybrid (BPR, item features, no dropout) on cpu", d => Recommenders.Hybrid().Loss(global::CrossRec.Algorithms.Hybrid.HybridLoss.Bpr).IdentityDropout(0).Factors(16).Epochs(30).Seed(3).ItemFeatures(DomainFeatures(d)).Fit(d), 0.8);
         yield return new RecommenderCase("ease on cpu", d => Recommenders.Ease().Fit(d), 1.0);
         yield return new RecommenderCase("itemknn on cpu", d => Recommenders.ItemKnn().Fit(d), 1.0);
         yield return new RecommenderCase("blend (ials + ease) on cpu", d => Recommenders.Blend(Recommenders.ImplicitAls().Factors(16).Seed(3), Recommenders.Ease()).Weights(0.6, 0.4).Fit(d), 0.9);

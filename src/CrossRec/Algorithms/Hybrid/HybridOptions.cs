@@ -61,7 +61,9 @@ public sealed record HybridOptions
     /// identity features (the other features' weights rescaled to the same total), each item drawn on its own. The
     /// item's side features must then rank it alone, which is how an item without interactions is served, while warm
     /// items keep their identity the rest of the time (the dropout idea of Volkovs, Yu and Poutanen 2017,
-    /// "DropoutNet", applied to LightFM's identity features). Unused without <see cref="ItemIdentity"/>.
+    /// "DropoutNet", applied to LightFM's identity features). Unused without <see cref="ItemIdentity"/>. Use it with
+    /// <see cref="HybridLoss.Warp"/>: with <see cref="HybridLoss.Bpr"/>, whose every step moves the shared feature rows,
+    /// set it to 0 (docs/decisions/hybrid.md has the measurements).
     /// </summary>
     public float IdentityDropout { get; init; } = 0.5f;
 
