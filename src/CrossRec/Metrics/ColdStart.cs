@@ -6,6 +6,12 @@ namespace CrossRec.Metrics;
 /// <param name="NewItems">The held-out item ids.</param>
 public sealed record ColdItemSplit(InteractionSet Train, InteractionSet Test, IReadOnlyList<string> NewItems);
 
+/// <summary>A user cold-start split: a share of the users held out with every interaction they have.</summary>
+/// <param name="Train">The interactions of the other users (the id maps are the full data's).</param>
+/// <param name="Test">Every interaction of the held-out users.</param>
+/// <param name="NewUsers">The held-out user ids.</param>
+public sealed record ColdUserSplit(InteractionSet Train, InteractionSet Test, IReadOnlyList<string> NewUsers);
+
 /// <summary>Which items a cold-start evaluation ranks.</summary>
 public enum ColdItemCandidates
 {
@@ -74,6 +80,102 @@ public static class ColdStart
             data.Subset(trainRows.ToArray(), data.SourceName + " (warm items)"),
             data.Subset(testRows.ToArray(), data.SourceName + " (new items)"),
             [.. newIds.Select(i => data.ItemIds[i])]);
+    }
+
+    /// <summary>Holds out round(<paramref name="newUserFraction"/> × n) of the n users that have interactions, chosen by a seeded shuffle, with every interaction they have.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The fraction is not strictly between 0 and 1.</exception>
+    /// <exception cref="ArgumentException">The data has fewer than two users with interactions.</exception>
+    public static ColdUserSplit SplitUsers(InteractionSet data, double newUserFraction, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        Check.Open(newUserFraction, 0, 1, nameof(newUserFraction));
+        var counts = data.CountsPerUser();
+        var users = Enumerable.Range(0, counts.Length).Where(u => counts[u] > 0).ToArray();
+        if (users.Length < 2)
+        {
+            throw new ArgumentException($"{data.SourceName}: a user split needs at least two users with interactions.", nameof(data));
+        }
+
+        new Random(seed).Shuffle(users);
+        var take = Math.Clamp((int)Math.Round(newUserFraction * users.Length), 1, users.Length - 1);
+        var isNew = new bool[counts.Length];
+        foreach (var u in users.AsSpan(0, take))
+        {
+            isNew[u] = true;
+        }
+
+        var trainRows = new List<int>();
+        var testRows = new List<int>();
+        var rowUsers = data.Users;
+        for (var r = 0; r < data.Count; r++)
+        {
+            (isNew[rowUsers[r]] ? testRows : trainRows).Add(r);
+        }
+
+        var newIds = users.AsSpan(0, take).ToArray();
+        Array.Sort(newIds);
+        return new ColdUserSplit(
+            data.Subset(trainRows.ToArray(), data.SourceName + " (known users)"),
+            data.Subset(testRows.ToArray(), data.SourceName + " (new users)"),
+            [.. newIds.Select(u => data.UserIds[u])]);
+    }
+
+    /// <summary>
+    /// The user cold-start protocol: every held-out user is ranked the whole catalogue <paramref name="items"/> by
+    /// <paramref name="score"/>, which gets the user's id (and nothing of their interactions) and writes one score per
+    /// item (NaN leaves an item out); every held-out interaction is relevant. For a hybrid model the scorer folds the
+    /// user in from their attributes (<see cref="Algorithms.Hybrid.HybridModel.FoldInAttributes"/>); for a baseline it may
+    /// ignore the id. <paramref name="score"/> is called from several threads at once.
+    /// </summary>
+    public static ColdStartResult EvaluateUsers(ColdUserSplit split, IdMap items, Action<string, Span<float>> score, int k = 10)
+    {
+        ArgumentNullException.ThrowIfNull(split);
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(score);
+        Check.Range(k, 1, 10_000, nameof(k));
+        var test = split.Test;
+        if (test.Count == 0)
+        {
+            throw new ArgumentException($"{test.SourceName}: the test set is empty.", nameof(split));
+        }
+
+        var itemMap = items.Translate(test.ItemIds);
+        var relevant = new SortedDictionary<int, HashSet<int>>();
+        for (var r = 0; r < test.Count; r++)
+        {
+            var t = test.Users[r];
+            if (!relevant.TryGetValue(t, out var set))
+            {
+                relevant[t] = set = [];
+            }
+
+            if (itemMap[test.Items[r]] is var i and >= 0)
+            {
+                set.Add(i);
+            }
+        }
+
+        var testUsers = relevant.Keys.ToArray();
+        var cases = new List<RankingEvaluator.Case>();
+        var caseOf = new int[testUsers.Length];
+        for (var n = 0; n < testUsers.Length; n++)
+        {
+            caseOf[n] = relevant[testUsers[n]].Count == 0 ? -1 : cases.Count;
+            if (caseOf[n] >= 0)
+            {
+                cases.Add(new RankingEvaluator.Case(testUsers[n], [.. relevant[testUsers[n]].Order()], []));
+            }
+        }
+
+        var perUser = new RankingEvaluator.PerUserMetrics(cases.Count);
+        var metrics = RankingEvaluator.Evaluate(cases, items.Count, k, (t, scores) => score(test.UserIds[t], scores), Environment.ProcessorCount, perUser, false, CancellationToken.None);
+        var ndcg = new double[testUsers.Length];
+        for (var n = 0; n < testUsers.Length; n++)
+        {
+            ndcg[n] = caseOf[n] < 0 ? double.NaN : perUser.Ndcg[caseOf[n]];
+        }
+
+        return new ColdStartResult(metrics, [.. testUsers.Select(t => test.UserIds[t])], ndcg);
     }
 
     /// <summary>Ranks for every test user the model knows (see <see cref="ColdStart"/>); held-out items the model does not know are left out of the relevant sets.</summary>
