@@ -258,7 +258,7 @@ public sealed class FeatureSet
             return this;
         }
 
-        /// <summary>The immutable feature set of everything added.</summary>
+        /// <summary>The immutable feature set of everything added so far (the builder stays usable).</summary>
         /// <param name="sourceName">A description of where the features came from, for messages.</param>
         /// <exception cref="InvalidOperationException">Nothing was added.</exception>
         public FeatureSet Build(string? sourceName = null)
@@ -285,7 +285,10 @@ public sealed class FeatureSet
                 offsets[r + 1] = at;
             }
 
-            return new FeatureSet(_kind, sourceName ?? $"{_kind} features built in code", _ids.Build(), _featureIds.Build(), offsets, features, weights);
+            // Fresh maps each call (an IdMap.Builder builds once), so Build can be called again after more Adds.
+            var ids = IdMap.Create(_kind, Enumerable.Range(0, _ids.Count).Select(i => _ids[i]));
+            var names = IdMap.Create("feature", Enumerable.Range(0, _featureIds.Count).Select(f => _featureIds[f]));
+            return new FeatureSet(_kind, sourceName ?? $"{_kind} features built in code", ids, names, offsets, features, weights);
         }
 
         /// <summary>Adds a pair, or returns the line where it was first added (0 in code) when it is already there.</summary>

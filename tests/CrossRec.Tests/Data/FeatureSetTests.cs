@@ -77,7 +77,9 @@ public sealed class FeatureSetTests
         Assert.Throws<ArgumentException>(() => builder.Add("i1", ""));
         Assert.Throws<ArgumentException>(() => builder.Add("", "b"));
         Assert.Throws<InvalidOperationException>(() => FeatureSet.CreateBuilder("user").Build());
+        var first = builder.Build();
         var set = builder.Add("i2", ["b", "a"]).Build();
+        Assert.That(first.Ids, Is.EqualTo(new[] { "i1" }), "a set built earlier is not changed by later additions");
         Assert.That(set.FeaturesOf("i2").Select(p => p.Key), Is.EquivalentTo(new[] { "a", "b" }));
     }
 
