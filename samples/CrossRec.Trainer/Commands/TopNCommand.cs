@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using CrossRec.Algorithms.Hybrid;
 using CrossRec.Trainer.Cli;
 
 namespace CrossRec.Trainer.Commands;
@@ -28,11 +29,17 @@ public static class TopNCommand
                               is chosen by a cold-start validation inside the training file; with --algorithm A
                               other than auto, A is trained jointly on every domain). Users with no history in D
                               get D's items from their other domains' history.
+          --item-features FILE  item<TAB>feature[<TAB>weight] lines: trains the hybrid recommender (--algorithm
+                              hybrid, or auto, which then means hybrid); items only in this file are recommendable
+          --user-features FILE  user<TAB>feature[<TAB>weight] lines: users absent from --train but listed here are
+                              served from their attributes (counted in the summary as attribute_users)
+          --candidates FILE   item ids that may be recommended, one a line (for example only new items)
           --seed S            seed of the algorithm and of auto's validation split (default 7)
           --threads T         worker threads (default all cores)
           --save PATH         also save the trained model (Recommender.Load, or CrossDomainModel.Load with --domain)
           --json              print a JSON summary as the last line of stdout
-        Users absent from the training file get the most popular items (counted in the summary as cold_users).
+        Users absent from the training file (and from --user-features) get the most popular items (counted in the
+        summary as cold_users).
         """;
 
     private static readonly HashSet<string> Flags = ["json", "help", "all-users"];
@@ -62,14 +69,34 @@ public static class TopNCommand
         var threads = args.Int("threads", 0, 1024) ?? 0;
         var json = args.Flag("json");
         var savePath = args.String("save");
+        var itemFeaturesPath = args.String("item-features");
+        var userFeaturesPath = args.String("user-features");
+        var candidatesPath = args.String("candidates");
         args.RejectUnknown();
+        var withFeatures = itemFeaturesPath is not null || userFeaturesPath is not null;
+        if (withFeatures && algorithm is not ("auto" or "hybrid"))
+        {
+            throw new UsageException($"--item-features and --user-features train the hybrid recommender: use --algorithm hybrid (or auto), not '{algorithm}'.");
+        }
+
+        if (withFeatures && domain is not null)
+        {
+            throw new UsageException("--item-features and --user-features do not combine with --domain.");
+        }
         if (domain is not null && domainsPath is null)
         {
             throw new UsageException("--domain needs --item-domains FILE.");
         }
 
-        var builder = TopNAlgorithms.Create(algorithm, seed, threads);
+        var builder = TopNAlgorithms.Create(withFeatures ? "hybrid" : algorithm, seed, threads);
         CheckPaths(trainPath, usersPath, outPath, domainsPath, savePath);
+        FeatureSet? userFeatures = null;
+        if (withFeatures)
+        {
+            userFeatures = userFeaturesPath is null ? null : FeatureSet.Load(CliFiles.Input("user-features", userFeaturesPath), "user");
+            builder = ((HybridBuilder)builder).ItemFeatures(itemFeaturesPath is null ? null : FeatureSet.Load(CliFiles.Input("item-features", itemFeaturesPath), "item")).UserFeatures(userFeatures);
+        }
+
         var (train, layout) = TopNInput.LoadTrain(trainPath);
         if (domainsPath is not null)
         {
@@ -111,6 +138,20 @@ public static class TopNCommand
         }
 
         var filter = domain is null ? RecommendFilter.Default : RecommendFilter.ForDomain(domain);
+        if (candidatesPath is not null)
+        {
+            var candidates = TopNInput.LoadUsers(candidatesPath);
+            for (var n = 0; n < candidates.Count; n++)
+            {
+                if (!model.ItemIds.Contains(candidates[n]))
+                {
+                    throw new DataFormatException(candidatesPath, n + 1, 1, $"unknown item '{candidates[n]}': it is neither in --train nor in --item-features.");
+                }
+            }
+
+            filter = filter with { AllowItems = candidates };
+        }
+
         var recWatch = Stopwatch.StartNew();
         var known = new List<string>(users.Count);
         foreach (var u in users)
@@ -122,25 +163,38 @@ public static class TopNCommand
         }
 
         var lists = model.RecommendMany(known, count, filter, threads);
-        IReadOnlyList<ScoredItem>? cold = null;
-        var coldUsers = users.Count - known.Count;
-        if (coldUsers > 0)
-        {
-            var popularity = Recommenders.Popularity().Fit(train);
-            var unfiltered = new RecommendFilter { ExcludeSeen = false, Domain = domain };
-            cold = popularity.Recommend(popularity.UserIds[0], count, unfiltered);
-        }
-
         var byUser = new Dictionary<string, IReadOnlyList<ScoredItem>>(StringComparer.Ordinal);
         for (var n = 0; n < known.Count; n++)
         {
             byUser[known[n]] = lists[n];
         }
 
+        var attributeUsers = 0;
+        if (model is HybridModel hybrid && userFeatures is not null && hybrid.UserFeatures.Count > 0)
+        {
+            foreach (var u in users)
+            {
+                if (!byUser.ContainsKey(u) && userFeatures.Ids.Contains(u))
+                {
+                    byUser[u] = hybrid.Recommend(hybrid.FoldInAttributes(userFeatures.FeaturesOf(u)), count, filter);
+                    attributeUsers++;
+                }
+            }
+        }
+
+        IReadOnlyList<ScoredItem>? cold = null;
+        var coldUsers = users.Count - byUser.Count;
+        if (users.Any(u => !byUser.ContainsKey(u)))
+        {
+            var popularity = Recommenders.Popularity().Fit(train);
+            var unfiltered = new RecommendFilter { ExcludeSeen = false, Domain = domain, AllowItems = filter.AllowItems?.Where(popularity.ItemIds.Contains).ToList() };
+            cold = unfiltered.AllowItems is { Count: 0 } ? [] : popularity.Recommend(popularity.UserIds[0], count, unfiltered);
+        }
+
         Write(outPath, users, byUser, cold);
 
         var recommendSeconds = recWatch.Elapsed.TotalSeconds;
-        Console.Error.WriteLine($"topn: {model.Algorithm} fitted in {fitSeconds:F2}s; {users.Count} users ({coldUsers} cold) scored in {recommendSeconds:F2}s -> {outPath}");
+        Console.Error.WriteLine($"topn: {model.Algorithm} fitted in {fitSeconds:F2}s; {users.Count} users ({attributeUsers} by attributes, {coldUsers} cold) scored in {recommendSeconds:F2}s -> {outPath}");
         if (model.Training?.Note is { } note)
         {
             Console.Error.WriteLine($"topn: note: {note}");
@@ -155,10 +209,12 @@ public static class TopNCommand
                 ["fit_seconds"] = Math.Round(fitSeconds, 4),
                 ["users"] = users.Count,
                 ["cold_users"] = coldUsers,
+                ["attribute_users"] = attributeUsers,
+                ["candidates_file"] = candidatesPath,
                 ["recommend_seconds"] = Math.Round(recommendSeconds, 4),
                 ["count"] = count,
                 ["interactions"] = train.Count,
-                ["items"] = train.ItemCount,
+                ["items"] = model.ItemIds.Count,
                 ["hyperparameters"] = model.Training?.Parameters,
                 ["note"] = model.Training?.Note,
                 ["beyond_accuracy"] = BeyondAccuracyJson(Evaluation.BeyondAccuracy(model, lists)),

@@ -15,6 +15,7 @@ public static class AlgorithmRegistry
         ItemKnn.ItemKnnRegistration.Entry,
         Rp3Beta.Rp3BetaRegistration.Entry,
         Bpr.BprRegistration.Entry,
+        Hybrid.HybridRegistration.Entry,
         BiasedMf.BiasedMfRegistration.Entry,
         Blend.BlendRegistration.Entry,
         Auto.AutoRegistration.Entry,

@@ -254,6 +254,60 @@ public sealed class TopNCommandTests
         Assert.That(result.Err, Does.Not.Contain("--algorithm A"), "not a usage error: no usage text");
     }
 
+    [Test]
+    public void TopNWithFeaturesRecommendsNewItemsAndServesUsersByAttributes()
+    {
+        using var files = new TempFiles();
+        var data = ImplicitTestDataFile(files);
+        var itemLines = Enumerable.Range(0, 60).Select(i => $"i{i}\tblock:{i / 15}").Concat(Enumerable.Range(0, 4).Select(g => $"new{g}\tblock:{g}"));
+        var items = files.Write("items.tsv", string.Join('\n', itemLines) + "\n");
+        var userLines = Enumerable.Range(0, 120).Select(u => $"u{u}\tgroup:{u % 4}").Append("visitor\tgroup:2");
+        var userFeatures = files.Write("users.tsv", string.Join('\n', userLines) + "\n");
+        var candidates = files.Write("candidates.txt", "new0\nnew1\nnew2\nnew3\n");
+        var users = files.Write("list.txt", "u1\nvisitor\nnobody\n");
+        var output = new StringWriter();
+        var previous = Console.Out;
+        int code;
+        try
+        {
+            Console.SetOut(output);
+            code = CrossRec.Trainer.Program.Main(["topn", "--train", data, "--users", users, "--out", files.PathOf("out.tsv"), "--item-features", items, "--user-features", userFeatures, "--candidates", candidates, "--count", "2", "--json"]);
+        }
+        finally
+        {
+            Console.SetOut(previous);
+        }
+
+        Assert.That(code, Is.EqualTo(0), output.ToString());
+        var lines = File.ReadAllLines(files.PathOf("out.tsv")).Select(l => l.Split('\t')).ToArray();
+        Assert.That(lines.Select(l => l[0]), Is.EqualTo(new[] { "u1", "visitor", "nobody" }));
+        Assert.That(lines[0][1].Split(','), Has.Length.EqualTo(2).And.All.StartsWith("new"));
+        Assert.That(lines[0][1].Split(',')[0], Is.EqualTo("new1"), "a user of group 1 gets block 1's new item first");
+        Assert.That(lines[1][1].Split(',')[0], Is.EqualTo("new2"), "a visitor of group 2, known by attributes only, gets block 2's new item first");
+        Assert.That(lines[2][1], Is.Empty, "popularity has no new item to offer a user known by nothing");
+        var summary = JsonDocument.Parse(output.ToString().TrimEnd().Split('\n')[^1]).RootElement;
+        Assert.That(summary.GetProperty("algorithm").GetString(), Is.EqualTo("hybrid"));
+        Assert.That(summary.GetProperty("attribute_users").GetInt32(), Is.EqualTo(1));
+        Assert.That(summary.GetProperty("cold_users").GetInt32(), Is.EqualTo(1));
+        Assert.That(summary.GetProperty("items").GetInt32(), Is.EqualTo(64));
+
+        var unknown = files.Write("bad-candidates.txt", "new0\nnope\n");
+        var error = new StringWriter();
+        var previousError = Console.Error;
+        try
+        {
+            Console.SetError(error);
+            code = CrossRec.Trainer.Program.Main(["topn", "--train", data, "--users", users, "--out", files.PathOf("out2.tsv"), "--item-features", items, "--candidates", unknown]);
+        }
+        finally
+        {
+            Console.SetError(previousError);
+        }
+
+        Assert.That(code, Is.Not.Zero);
+        Assert.That(error.ToString(), Does.Contain("line 2").And.Contain("nope"));
+    }
+
     private static string ImplicitTestDataFile(TempFiles files)
     {
         var set = CrossRec.Tests.TopN.ImplicitTestData.Groups(users: 120, items: 60, perUser: 10, counts: true);

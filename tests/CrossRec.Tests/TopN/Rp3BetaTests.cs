@@ -265,8 +265,8 @@ public class Rp3BetaTests
             AssertBitIdentical(model, loaded);
             AssertSameWeights(model.Weights, loaded.Weights);
             Assert.That((loaded.Values, loaded.Alpha, loaded.Beta, loaded.NormalizeRows), Is.EqualTo((options.Values, options.Alpha, options.Beta, options.NormalizeRows)));
-            Assert.That(loaded.Training!.Parameters["Neighbors"], Is.EqualTo(options.Neighbors.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-            Assert.That(loaded.Training.Parameters["Beta"], Is.EqualTo(options.Beta.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            Assert.That(loaded.Training!.Parameters["neighbors"], Is.EqualTo(options.Neighbors.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            Assert.That(loaded.Training.Parameters["beta"], Is.EqualTo(options.Beta.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             Assert.That(loaded.Training.Device, Is.EqualTo("cpu"));
             Assert.That(loaded.Recommend("u4", 5, "film").Select(r => r.ItemId), Is.EqualTo(model.Recommend("u4", 5, "film").Select(r => r.ItemId)));
 
@@ -413,9 +413,9 @@ public class Rp3BetaTests
         var model = b.Fit(Tiny(), new SyncProgress(reports));
         Assert.That(reports, Has.Count.EqualTo(1));
         Assert.That(model.Training!.Parameters, Is.EquivalentTo(b.Parameters));
-        Assert.That(model.Training.Parameters["Alpha"], Is.EqualTo("0.5"));
-        Assert.That(model.Training.Parameters["Values"], Is.EqualTo("Log"));
-        Assert.That(model.Training.Parameters["NormalizeRows"], Is.EqualTo("false"));
+        Assert.That(model.Training.Parameters["alpha"], Is.EqualTo("0.5"));
+        Assert.That(model.Training.Parameters["values"], Is.EqualTo("Log"));
+        Assert.That(model.Training.Parameters["normalizeRows"], Is.EqualTo("false"));
         Assert.That(model.Algorithm, Is.EqualTo("rp3beta"));
         Assert.That(b.Algorithm, Is.EqualTo("rp3beta"));
         Assert.That(model.Training.Note, Is.Null);
@@ -455,7 +455,7 @@ public class Rp3BetaTests
         Assert.That(((Rp3BetaBuilder)entry.Create(threads: 1)).Options.Threads, Is.EqualTo(1));
         Assert.That(AlgorithmRegistry.ForModelKind("rp3beta"), Is.SameAs(entry));
         Assert.That(AlgorithmRegistry.CreatableNames, Has.Member("rp3beta"));
-        var steps = AutoCandidates.TuningAxes(Recommenders.Rp3Beta()).SelectMany(axis => axis(Recommenders.Rp3Beta())).Select(b => b.Parameters["Beta"] + "/" + b.Parameters["Neighbors"]).ToList();
+        var steps = AutoCandidates.TuningAxes(Recommenders.Rp3Beta()).SelectMany(axis => axis(Recommenders.Rp3Beta())).Select(b => b.Parameters["beta"] + "/" + b.Parameters["neighbors"]).ToList();
         Assert.That(steps, Is.Unique);
         Assert.That(steps, Has.Count.EqualTo(4));
     }

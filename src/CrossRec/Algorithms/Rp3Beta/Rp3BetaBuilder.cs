@@ -78,10 +78,7 @@ public sealed class Rp3BetaBuilder : IRecommenderBuilder
         ArgumentNullException.ThrowIfNull(train);
         var o = Options;
         o.Validate();
-        if (train.Count == 0)
-        {
-            throw new ArgumentException($"{train.SourceName}: the training set is empty.", nameof(train));
-        }
+        Check.NotEmpty(train, "training");
 
         cancellationToken.ThrowIfCancellationRequested();
         var (engine, kernel, note) = EngineResolver.ResolveKernel<IRp3BetaKernel>(_device, _engine, Algorithm);

@@ -72,14 +72,5 @@ public sealed record Rp3BetaOptions
     }
 
     /// <summary>The options by name, as <see cref="IRecommenderBuilder.Parameters"/> and the model's training info record them.</summary>
-    internal Dictionary<string, string> ToParameters() => new(StringComparer.Ordinal)
-    {
-        [nameof(Neighbors)] = RecommenderModel.Invariant(Neighbors),
-        [nameof(Alpha)] = RecommenderModel.Invariant(Alpha),
-        [nameof(Beta)] = RecommenderModel.Invariant(Beta),
-        [nameof(Values)] = Values.ToString(),
-        [nameof(NormalizeRows)] = NormalizeRows ? "true" : "false",
-        [nameof(Threads)] = RecommenderModel.Invariant(Threads),
-        [nameof(Deterministic)] = Deterministic ? "true" : "false",
-    };
+    internal Dictionary<string, string> ToParameters() => OptionParameters.Of(this);
 }
