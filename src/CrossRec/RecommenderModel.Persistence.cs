@@ -66,7 +66,9 @@ public abstract partial class RecommenderModel
 
         if (Training is { } t)
         {
-            file.Add("TINF", new PayloadWriter().String(t.Algorithm).String(t.Device).Int32(t.Iterations).Double(t.Seconds).String(t.Note).Parameters(t.Parameters));
+            // The training seconds are a fact of the run, not of the model: written as 0 so that the same data, options and
+            // seed give byte-identical files (a loaded model reports 0 s).
+            file.Add("TINF", new PayloadWriter().String(t.Algorithm).String(t.Device).Int32(t.Iterations).Double(0).String(t.Note).Parameters(t.Parameters));
         }
     }
 

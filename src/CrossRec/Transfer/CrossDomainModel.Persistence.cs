@@ -65,7 +65,8 @@ public sealed partial class CrossDomainModel
     {
         var file = new ModelFileWriter(FileKind);
         file.Add("KVER", new PayloadWriter().Int32(1));
-        file.Add("CDHD", new PayloadWriter().String(Method).Int32(_target).Double(TrainSeconds).Parameters(Parameters));
+        // Training seconds are not saved (0): the same data, options and seed give byte-identical files.
+        file.Add("CDHD", new PayloadWriter().String(Method).Int32(_target).Double(0).Parameters(Parameters));
         file.Add("UIDS", new PayloadWriter().Strings(UserIds.AsSpan().ToArray()));
         file.Add("IIDS", new PayloadWriter().Strings(ItemIds.AsSpan().ToArray()));
         file.Add("DOMS", new PayloadWriter().Strings(Domains.AsSpan().ToArray()).Int32s(_itemDomains));

@@ -179,7 +179,7 @@ public class ModelFileFuzzTests
         return b.Build();
     }
 
-    private static Dictionary<string, byte[]> BuildModels()
+    internal static Dictionary<string, byte[]> BuildModels()
     {
         var ratings = Ratings(false);
         var withDomains = Ratings(true);

@@ -103,7 +103,9 @@ public sealed partial class FactorizationModel
     {
         var o = info.Options;
         var w = new PayloadWriter()
-            .String(info.Device).Int32(info.EpochsRun).Int32(info.BestEpoch).Double(info.TrainSeconds).Double(info.UpdatesPerSecond)
+            // Timings (seconds, updates per second) are facts of the run, not of the model: written as 0 so that the same
+            // data, options and seed give byte-identical files.
+            .String(info.Device).Int32(info.EpochsRun).Int32(info.BestEpoch).Double(0).Double(0)
             .Int32(o.Factors).Int32(o.Epochs).Single(o.LearningRate).Single(o.BiasLearningRate ?? float.NaN)
             .Single(o.Regularization).Single(o.BiasRegularization ?? float.NaN).Single(o.LearningRateDecay)
             .Single(o.InitStandardDeviation).Int32(o.Seed).Int32(o.Threads).Boolean(o.Deterministic)
@@ -119,7 +121,7 @@ public sealed partial class FactorizationModel
         foreach (var e in info.History)
         {
             w.Int32(e.Epoch).Int32(e.TotalEpochs).Double(e.TrainRmse).Double(e.ValidationRmse ?? double.NaN)
-                .Double(e.Elapsed.TotalSeconds).Double(e.UpdatesPerSecond).Single(e.LearningRate).String(e.Device);
+                .Double(0).Double(0).Single(e.LearningRate).String(e.Device);
         }
 
         return w;
