@@ -38,11 +38,11 @@ public interface IRecommender
     /// <summary>Writes the ranking score of every item for a folded-in user into <paramref name="scores"/>.</summary>
     void ScoreItems(FoldedUser user, Span<float> scores);
 
-    /// <summary>Top-N for a known user, best first; by default the user's training items are left out.</summary>
-    IReadOnlyList<ScoredItem> Recommend(string user, int count, RecommendFilter? filter = null);
+    /// <summary>The top <paramref name="count"/> items (10 by default) for a known user, best first; by default the user's training items are left out.</summary>
+    IReadOnlyList<ScoredItem> Recommend(string user, int count = 10, RecommendFilter? filter = null);
 
     /// <summary>Top-N for a folded-in user; the items it was folded in from are left out by default.</summary>
-    IReadOnlyList<ScoredItem> Recommend(FoldedUser user, int count, RecommendFilter? filter = null);
+    IReadOnlyList<ScoredItem> Recommend(FoldedUser user, int count = 10, RecommendFilter? filter = null);
 
     /// <summary>Top-N for many known users at once, multi-threaded; one list per user, in input order.</summary>
     IReadOnlyList<ScoredItem>[] RecommendMany(IReadOnlyList<string> users, int count, RecommendFilter? filter = null, int threads = 0, CancellationToken cancellationToken = default);

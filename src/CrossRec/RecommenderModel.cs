@@ -122,7 +122,7 @@ public abstract partial class RecommenderModel : IRecommender, IItemScorer
     }
 
     /// <inheritdoc />
-    public IReadOnlyList<ScoredItem> Recommend(string user, int count, RecommendFilter? filter = null)
+    public IReadOnlyList<ScoredItem> Recommend(string user, int count = 10, RecommendFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(user);
         Check.Range(count, 1, int.MaxValue, nameof(count));
@@ -140,7 +140,7 @@ public abstract partial class RecommenderModel : IRecommender, IItemScorer
     }
 
     /// <inheritdoc />
-    public IReadOnlyList<ScoredItem> Recommend(FoldedUser user, int count, RecommendFilter? filter = null)
+    public IReadOnlyList<ScoredItem> Recommend(FoldedUser user, int count = 10, RecommendFilter? filter = null)
     {
         CheckFolded(user);
         Check.Range(count, 1, int.MaxValue, nameof(count));

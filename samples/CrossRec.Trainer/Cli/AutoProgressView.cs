@@ -17,7 +17,7 @@ public static class AutoProgressView
     {
         if (!ConsoleSetup.UsesAnsi(Console.Error))
         {
-            var plain = new SyncProgress<TrainingProgress>(r =>
+            var plain = new SynchronousProgress<TrainingProgress>(r =>
             {
                 if (r.Algorithm == "auto")
                 {
@@ -41,7 +41,7 @@ public static class AutoProgressView
             .Start(ctx =>
             {
                 var task = ctx.AddTask("auto: starting", maxValue: 100);
-                var bar = new SyncProgress<TrainingProgress>(r =>
+                var bar = new SynchronousProgress<TrainingProgress>(r =>
                 {
                     var step = r.Algorithm == "auto" ? "" : $" {r.Algorithm} {r.Iteration}/{r.TotalIterations}";
                     task.Description = Markup.Escape($"auto {r.Stage,-9} {r.Candidate}{step}");

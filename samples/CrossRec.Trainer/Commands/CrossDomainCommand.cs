@@ -76,7 +76,7 @@ public static class CrossDomainCommand
             WarmHiddenFraction = warmHidden,
             Threads = threads,
         });
-        var result = protocol.Compare(data, CrossDomain.Auto().Mode(mode, warmHidden).Threads(threads), progress: new SyncProgress<string>(line =>
+        var result = protocol.Compare(data, CrossDomain.Auto().Mode(mode, warmHidden).Threads(threads), progress: new SynchronousProgress<string>(line =>
             Console.Error.WriteLine(FormattableString.Invariant($"crossdomain [{watch.Elapsed.TotalSeconds,6:F1}s] {line}"))));
         Console.Write(result.ToTable());
         Console.WriteLine($"chosen method: {result.ChosenMethod} (by validation NDCG@10 on {result.Selection?.ValidationUsers} training users held out inside the training part)");

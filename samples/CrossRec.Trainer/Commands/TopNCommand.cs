@@ -118,7 +118,7 @@ public static class TopNCommand
         if (builder is AutoRecommenderBuilder auto)
         {
             // A progress bar on a terminal, plain lines when standard error is redirected; each candidate's score either way.
-            selection = AutoProgressView.Run("topn", (progress, log) => auto.Select(train, new SyncProgress<CandidateScore>(s =>
+            selection = AutoProgressView.Run("topn", (progress, log) => auto.Select(train, new SynchronousProgress<CandidateScore>(s =>
                 log(s.Skipped is null
                     ? $"topn: auto {s.Stage,-9} {s.Algorithm,-11}{(s.Parameters.TryGetValue("weights", out var w) ? $" {s.Parameters["components"]} {w}" : "")} validation NDCG@10 {s.Ndcg:F4} Recall@10 {s.Recall:F4} ({s.Seconds:F1}s)"
                     : $"topn: auto {s.Stage,-9} {s.Algorithm,-11} skipped: {s.Skipped}")), progress));
@@ -275,7 +275,7 @@ public static class TopNCommand
         CrossDomainModel model;
         if (algorithm == "auto")
         {
-            model = CrossDomain.Auto().Seed(seed).Threads(threads).Fit(train, domain, new SyncProgress<CrossDomainCandidateScore>(s =>
+            model = CrossDomain.Auto().Seed(seed).Threads(threads).Fit(train, domain, new SynchronousProgress<CrossDomainCandidateScore>(s =>
                 Console.Error.WriteLine(s.Skipped is null
                     ? $"topn: cross-domain candidate {s.Method,-44} validation NDCG@10 {s.Ndcg:F4} Recall@10 {s.Recall:F4} ({s.Seconds:F1}s)"
                     : $"topn: cross-domain candidate {s.Method,-44} skipped: {s.Skipped}")));

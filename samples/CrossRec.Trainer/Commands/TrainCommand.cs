@@ -108,7 +108,7 @@ public static class TrainCommand
             .Start(ctx =>
             {
                 var task = ctx.AddTask("epoch 0", maxValue: options.Epochs);
-                var progress = new SyncProgress<EpochReport>(e =>
+                var progress = new SynchronousProgress<EpochReport>(e =>
                 {
                     task.Description = $"epoch {e.Epoch}/{e.TotalEpochs}  train RMSE {e.TrainRmse:F4}  {e.UpdatesPerSecond / 1e6:F1}M upd/s";
                     task.Value = e.Epoch;
