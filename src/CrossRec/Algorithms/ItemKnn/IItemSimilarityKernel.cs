@@ -100,6 +100,76 @@ public sealed class ItemNeighbors
         return k >= 0 ? _weights[_offsets[item] + k] : 0f;
     }
 
+    /// <summary>Writes <paramref name="item"/>'s row into <paramref name="scores"/> (zero elsewhere): its similar items.</summary>
+    internal void CopyRow(int item, Span<float> scores)
+    {
+        scores.Clear();
+        var neighbors = NeighborsOf(item);
+        var weights = WeightsOf(item);
+        for (var k = 0; k < neighbors.Length; k++)
+        {
+            scores[neighbors[k]] = weights[k];
+        }
+    }
+
+    /// <summary>
+    /// Scores = Σ_k s_k · row(items[k]) (s = 1 when <paramref name="strengths"/> is empty), the sparse rows scattered in
+    /// item order: how item-kNN and RP3beta score a user from the items they have.
+    /// </summary>
+    /// <remarks>
+    /// A scatter-add by index, so scalar (no SIMD scatter on AVX2); O(|u| · K). The fixed order (the user's items
+    /// ascending, each row ascending) is what makes <see cref="Explain"/> and a fold-in of the same items give
+    /// bit-identical scores.
+    /// </remarks>
+    internal void ScatterRows(ReadOnlySpan<int> items, ReadOnlySpan<float> strengths, Span<float> scores)
+    {
+        scores.Clear();
+        var weighted = !strengths.IsEmpty;
+        for (var k = 0; k < items.Length; k++)
+        {
+            var j = items[k];
+            var end = _offsets[j + 1];
+            if (weighted)
+            {
+                var s = strengths[k];
+                if (s == 0f)
+                {
+                    continue;
+                }
+
+                for (var p = _offsets[j]; p < end; p++)
+                {
+                    scores[_items[p]] += s * _weights[p];
+                }
+            }
+            else
+            {
+                for (var p = _offsets[j]; p < end; p++)
+                {
+                    scores[_items[p]] += _weights[p];
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Each of <paramref name="items"/>' term <c>s_k · W[items[k], item]</c> in <paramref name="contributions"/>, summed in
+    /// the order <see cref="ScatterRows"/> sums them, so the returned score is identical to the scored one.
+    /// </summary>
+    internal float Explain(ReadOnlySpan<int> items, ReadOnlySpan<float> strengths, int item, Span<float> contributions)
+    {
+        var score = 0f;
+        for (var k = 0; k < items.Length; k++)
+        {
+            var w = Weight(items[k], item);
+            var term = w == 0f ? 0f : (strengths.IsEmpty ? w : strengths[k] * w);
+            contributions[k] = term;
+            score += term;
+        }
+
+        return score;
+    }
+
     internal int[] OffsetsArray => _offsets;
 
     internal int[] ItemsArray => _items;

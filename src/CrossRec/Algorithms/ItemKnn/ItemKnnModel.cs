@@ -153,14 +153,14 @@ public sealed class ItemKnnModel : RecommenderModel
     {
         var start = SeenOffsetsArray[user];
         var items = SeenItemsArray.AsSpan(start, SeenOffsetsArray[user + 1] - start);
-        Accumulate(items, _userWeights is null ? default : _userWeights.AsSpan(start, items.Length), scores);
+        _neighbors.ScatterRows(items, _userWeights is null ? default : _userWeights.AsSpan(start, items.Length), scores);
     }
 
     internal override void ScoreFolded(FoldedUser user, Span<float> scores)
     {
         if (Scoring == ItemKnnScoring.Binary)
         {
-            Accumulate(user.SeenItems, default, scores);
+            _neighbors.ScatterRows(user.SeenItems, default, scores);
             return;
         }
 
@@ -170,7 +170,7 @@ public sealed class ItemKnnModel : RecommenderModel
         {
             var weights = buffer.AsSpan(0, n);
             _weighter.Weigh(user.SeenItems, user.Values, weights);
-            Accumulate(user.SeenItems, weights, scores);
+            _neighbors.ScatterRows(user.SeenItems, weights, scores);
         }
         finally
         {
@@ -178,16 +178,7 @@ public sealed class ItemKnnModel : RecommenderModel
         }
     }
 
-    internal override void ItemSimilarities(int item, Span<float> scores)
-    {
-        scores.Clear();
-        var neighbors = _neighbors.NeighborsOf(item);
-        var weights = _neighbors.WeightsOf(item);
-        for (var k = 0; k < neighbors.Length; k++)
-        {
-            scores[neighbors[k]] = weights[k];
-        }
-    }
+    internal override void ItemSimilarities(int item, Span<float> scores) => _neighbors.CopyRow(item, scores);
 
     /// <summary>The user's items as given; scoring reads the neighbour lists of those items.</summary>
     internal override FoldedUser FoldInCore(int[] items, float[] values) => new(this, Algorithm, ItemIds.Count, 0f, [], items, values);
@@ -197,55 +188,6 @@ public sealed class ItemKnnModel : RecommenderModel
     {
         var start = SeenOffsetsArray[user];
         var items = SeenItemsArray.AsSpan(start, SeenOffsetsArray[user + 1] - start);
-        var score = 0f;
-        for (var k = 0; k < items.Length; k++)
-        {
-            var s = _neighbors.Weight(items[k], item);
-            var term = s == 0f ? 0f : (_userWeights is null ? s : _userWeights[start + k] * s);
-            contributions[k] = term;
-            score += term;
-        }
-
-        return score;
-    }
-
-    /// <summary>Scores = Σ_k w_k · S[items[k], ·] (w = 1 when <paramref name="weights"/> is empty), sparse rows scattered in item order.</summary>
-    /// <remarks>
-    /// A scatter-add by index, so scalar (no SIMD scatter on AVX2); O(|u| · K). The fixed order (the user's
-    /// items ascending, each row ascending) is what makes <see cref="ExplainCore"/> and a fold-in of the
-    /// same items give bit-identical scores.
-    /// </remarks>
-    private void Accumulate(ReadOnlySpan<int> items, ReadOnlySpan<float> weights, Span<float> scores)
-    {
-        scores.Clear();
-        var offsets = _neighbors.OffsetsArray;
-        var neighbors = _neighbors.ItemsArray;
-        var sims = _neighbors.WeightsArray;
-        var weighted = !weights.IsEmpty;
-        for (var k = 0; k < items.Length; k++)
-        {
-            var j = items[k];
-            var end = offsets[j + 1];
-            if (weighted)
-            {
-                var w = weights[k];
-                if (w == 0f)
-                {
-                    continue;
-                }
-
-                for (var p = offsets[j]; p < end; p++)
-                {
-                    scores[neighbors[p]] += w * sims[p];
-                }
-            }
-            else
-            {
-                for (var p = offsets[j]; p < end; p++)
-                {
-                    scores[neighbors[p]] += sims[p];
-                }
-            }
-        }
+        return _neighbors.Explain(items, _userWeights is null ? default : _userWeights.AsSpan(start, items.Length), item, contributions);
     }
 }

@@ -149,14 +149,14 @@ public sealed class Rp3BetaModel : RecommenderModel
     {
         var start = SeenOffsetsArray[user];
         var items = SeenItemsArray.AsSpan(start, SeenOffsetsArray[user + 1] - start);
-        Accumulate(items, _userStrengths is null ? default : _userStrengths.AsSpan(start, items.Length), scores);
+        _weights.ScatterRows(items, _userStrengths is null ? default : _userStrengths.AsSpan(start, items.Length), scores);
     }
 
     internal override void ScoreFolded(FoldedUser user, Span<float> scores)
     {
         if (_settings.Values == Rp3BetaValues.Binary)
         {
-            Accumulate(user.SeenItems, default, scores);
+            _weights.ScatterRows(user.SeenItems, default, scores);
             return;
         }
 
@@ -170,7 +170,7 @@ public sealed class Rp3BetaModel : RecommenderModel
                 strengths[k] = Rp3BetaStrength.Of(_settings.Values, user.Values[k]);
             }
 
-            Accumulate(user.SeenItems, strengths, scores);
+            _weights.ScatterRows(user.SeenItems, strengths, scores);
         }
         finally
         {
@@ -178,16 +178,7 @@ public sealed class Rp3BetaModel : RecommenderModel
         }
     }
 
-    internal override void ItemSimilarities(int item, Span<float> scores)
-    {
-        scores.Clear();
-        var neighbors = _weights.NeighborsOf(item);
-        var weights = _weights.WeightsOf(item);
-        for (var k = 0; k < neighbors.Length; k++)
-        {
-            scores[neighbors[k]] = weights[k];
-        }
-    }
+    internal override void ItemSimilarities(int item, Span<float> scores) => _weights.CopyRow(item, scores);
 
     /// <summary>The user's items as given; scoring reads the weight rows of those items.</summary>
     internal override FoldedUser FoldInCore(int[] items, float[] values) => new(this, Algorithm, ItemIds.Count, 0f, [], items, values);
@@ -197,55 +188,7 @@ public sealed class Rp3BetaModel : RecommenderModel
     {
         var start = SeenOffsetsArray[user];
         var items = SeenItemsArray.AsSpan(start, SeenOffsetsArray[user + 1] - start);
-        var score = 0f;
-        for (var k = 0; k < items.Length; k++)
-        {
-            var w = _weights.Weight(items[k], item);
-            var term = w == 0f ? 0f : (_userStrengths is null ? w : _userStrengths[start + k] * w);
-            contributions[k] = term;
-            score += term;
-        }
-
-        return score;
-    }
-
-    /// <summary>Scores = Σ_k s_k · W[items[k], ·] (s = 1 when <paramref name="strengths"/> is empty), sparse rows scattered in item order.</summary>
-    /// <remarks>
-    /// A scatter-add by index, so scalar; O(|u| · K). The fixed order (the user's items ascending, each row ascending)
-    /// is what makes <see cref="ExplainCore"/> and a fold-in of the same items give bit-identical scores.
-    /// </remarks>
-    private void Accumulate(ReadOnlySpan<int> items, ReadOnlySpan<float> strengths, Span<float> scores)
-    {
-        scores.Clear();
-        var offsets = _weights.OffsetsArray;
-        var neighbors = _weights.ItemsArray;
-        var weights = _weights.WeightsArray;
-        var weighted = !strengths.IsEmpty;
-        for (var k = 0; k < items.Length; k++)
-        {
-            var j = items[k];
-            var end = offsets[j + 1];
-            var s = weighted ? strengths[k] : 1f;
-            if (s == 0f)
-            {
-                continue;
-            }
-
-            if (weighted)
-            {
-                for (var p = offsets[j]; p < end; p++)
-                {
-                    scores[neighbors[p]] += s * weights[p];
-                }
-            }
-            else
-            {
-                for (var p = offsets[j]; p < end; p++)
-                {
-                    scores[neighbors[p]] += weights[p];
-                }
-            }
-        }
+        return _weights.Explain(items, _userStrengths is null ? default : _userStrengths.AsSpan(start, items.Length), item, contributions);
     }
 
     /// <summary>What the model keeps of its options: what scoring, explanations and readers of the file need.</summary>

@@ -27,7 +27,7 @@ internal sealed class CpuEngine : IComputeEngine
     /// <summary>The managed engine's kernel of type <typeparamref name="T"/> (tests and benchmarks call kernels directly).</summary>
     /// <exception cref="NotSupportedException">No registered algorithm provides <typeparamref name="T"/> on this engine.</exception>
     public static T Kernel<T>()
-        where T : class => ((IComputeEngine)Default).TryGetKernel<T>() ?? throw new NotSupportedException($"The managed engine has no {typeof(T).Name}.");
+        where T : class => EngineKernels.Kernel<T>(Default);
 
     /// <inheritdoc />
     T? IComputeEngine.TryGetKernel<T>()
