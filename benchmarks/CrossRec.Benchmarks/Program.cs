@@ -6,6 +6,7 @@ namespace CrossRec.Benchmarks;
 /// Runs CrossRec's BenchmarkDotNet suites. Examples:
 /// <c>dotnet run -c Release --project benchmarks/CrossRec.Benchmarks -- --filter '*Sgd*'</c>,
 /// <c>... -- --list flat</c>. Data-bound benchmarks read <c>CROSSREC_DATA</c> (the folder holding <c>ml-100k/</c>).
+/// <c>... -- auto-budget DATASET [CAP ...]</c> compares Auto's selection caps (see <see cref="AutoBudgetStudy"/>).
 /// <c>... -- export-libmf DIR</c> writes the LIBMF comparison files (see <see cref="LibmfExport"/>).
 /// </summary>
 public static class Program
@@ -15,6 +16,12 @@ public static class Program
         if (args is ["export-libmf", var directory])
         {
             LibmfExport.Run(directory);
+            return;
+        }
+
+        if (args is ["auto-budget", var dataset, .. var caps])
+        {
+            AutoBudgetStudy.Run(dataset, caps.Select(c => long.Parse(c, System.Globalization.CultureInfo.InvariantCulture)));
             return;
         }
 

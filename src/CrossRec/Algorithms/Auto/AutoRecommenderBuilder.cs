@@ -33,7 +33,11 @@ public sealed record CandidateScore(string Algorithm, IReadOnlyDictionary<string
 /// <param name="Candidates">Every candidate's validation scores, in the order tried.</param>
 /// <param name="ValidationUsers">Users evaluated on the validation split.</param>
 /// <param name="Seconds">Total seconds (validation and refit).</param>
-public sealed record AutoSelection(RecommenderModel Model, string Algorithm, IReadOnlyList<CandidateScore> Candidates, int ValidationUsers, double Seconds);
+public sealed record AutoSelection(RecommenderModel Model, string Algorithm, IReadOnlyList<CandidateScore> Candidates, int ValidationUsers, double Seconds)
+{
+    /// <summary>Training rows that selection, tuning and the blend search used (all of them unless <see cref="AutoRecommenderBuilder.SelectionRows"/> sampled users).</summary>
+    public int SelectionRows { get; init; }
+}
 
 /// <summary>
 /// Model selection for top-N ranking by validation inside the training data. Immutable fluent builder.
@@ -50,44 +54,72 @@ public sealed record AutoSelection(RecommenderModel Model, string Algorithm, IRe
 /// </remarks>
 public sealed class AutoRecommenderBuilder : IRecommenderBuilder
 {
-    private readonly IReadOnlyList<IRecommenderBuilder>? _candidates;
+    /// <summary>Default of <see cref="MaxSelectionRows"/>.</summary>
+    public const long DefaultMaxSelectionRows = 1_000_000;
 
-    internal AutoRecommenderBuilder(IReadOnlyList<IRecommenderBuilder>? candidates, double validationFraction, int seed, int k, int threads, bool tune, bool blend)
+    private readonly Settings _settings;
+
+    internal AutoRecommenderBuilder()
+        : this(new Settings(null, 0.2, 7, 10, 0, true, true, DefaultMaxSelectionRows, null))
     {
-        TuneWinner = tune;
-        BlendRunnerUp = blend;
-        _candidates = candidates;
-        ValidationFraction = validationFraction;
-        SeedValue = seed;
-        K = k;
-        ThreadCount = threads;
     }
 
-    /// <summary>Share of each user's training rows held out for validation (default 0.2).</summary>
-    public double ValidationFraction { get; }
+    private AutoRecommenderBuilder(Settings settings) => _settings = settings;
 
-    /// <summary>Seed of the validation split (default 7).</summary>
-    public int SeedValue { get; }
+    /// <summary>Share of each user's training rows held out for validation (default 0.2).</summary>
+    public double ValidationFraction => _settings.ValidationFraction;
+
+    /// <summary>Seed of the validation split and of the selection sample (default 7).</summary>
+    public int SeedValue => _settings.Seed;
 
     /// <summary>Cut-off of the validation metric NDCG@K (default 10).</summary>
-    public int K { get; }
+    public int K => _settings.K;
 
     /// <summary>Threads for evaluation (0 = all cores; 0..1024). More than the core count is clamped to it (these threads only evaluate; nothing is trained differently).</summary>
-    public int ThreadCount { get; }
+    public int ThreadCount => _settings.Threads;
+
+    /// <summary>
+    /// The most training rows selection, tuning and the blend search use (default <see cref="DefaultMaxSelectionRows"/>; 0 = no limit).
+    /// A larger training set is sampled by whole users (seeded by <see cref="SeedValue"/>) until the sample holds this many rows;
+    /// only the final refit sees all the data. See <see cref="SelectionRows"/>.
+    /// </summary>
+    public long MaxSelectionRows => _settings.MaxSelectionRows;
+
+    /// <summary>The time budget of selection, tuning and the blend search, or null (no budget). See <see cref="Budget"/>.</summary>
+    public TimeSpan? TimeBudget => _settings.Budget;
+
+    /// <summary>Whether <see cref="Blend"/> is on.</summary>
+    public bool BlendRunnerUp => _settings.Blend;
+
+    /// <summary>Whether <see cref="Tune"/> is on.</summary>
+    public bool TuneWinner => _settings.Tune;
 
     /// <inheritdoc />
     public string Algorithm => "auto";
 
     /// <inheritdoc />
-    public IReadOnlyDictionary<string, string> Parameters => new Dictionary<string, string>(StringComparer.Ordinal)
+    public IReadOnlyDictionary<string, string> Parameters
     {
-        ["validation_fraction"] = RecommenderModel.Invariant(ValidationFraction),
-        ["seed"] = RecommenderModel.Invariant(SeedValue),
-        ["k"] = RecommenderModel.Invariant(K),
-        ["candidates"] = string.Join(",", (_candidates ?? DefaultCandidates()).Select(c => c.Algorithm)),
-        ["tune"] = TuneWinner ? "true" : "false",
-        ["blend"] = BlendRunnerUp ? "true" : "false",
-    };
+        get
+        {
+            var parameters = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["validation_fraction"] = RecommenderModel.Invariant(ValidationFraction),
+                ["seed"] = RecommenderModel.Invariant(SeedValue),
+                ["k"] = RecommenderModel.Invariant(K),
+                ["candidates"] = string.Join(",", (_settings.Candidates ?? DefaultCandidates()).Select(c => c.Algorithm)),
+                ["tune"] = TuneWinner ? "true" : "false",
+                ["blend"] = BlendRunnerUp ? "true" : "false",
+                ["max_selection_rows"] = RecommenderModel.Invariant(MaxSelectionRows),
+            };
+            if (TimeBudget is { } budget)
+            {
+                parameters["time_budget_seconds"] = RecommenderModel.Invariant(budget.TotalSeconds);
+            }
+
+            return parameters;
+        }
+    }
 
     /// <summary>The candidates tried when none are given, in order.</summary>
     public static IReadOnlyList<IRecommenderBuilder> DefaultCandidates() => [.. AutoCandidates.Defaults()];
@@ -101,20 +133,20 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
             throw new ArgumentException("Auto needs at least one candidate.", nameof(candidates));
         }
 
-        return new(candidates.ToArray(), ValidationFraction, SeedValue, K, ThreadCount, TuneWinner, BlendRunnerUp);
+        return new(_settings with { Candidates = candidates.ToArray() });
     }
 
     /// <summary>Share of each user's rows held out for validation, in (0, 0.5].</summary>
-    public AutoRecommenderBuilder ValidationShare(double fraction) => new(_candidates, fraction, SeedValue, K, ThreadCount, TuneWinner, BlendRunnerUp);
+    public AutoRecommenderBuilder ValidationShare(double fraction) => new(_settings with { ValidationFraction = fraction });
 
-    /// <summary>Seed of the validation split.</summary>
-    public AutoRecommenderBuilder Seed(int seed) => new(_candidates, ValidationFraction, seed, K, ThreadCount, TuneWinner, BlendRunnerUp);
+    /// <summary>Seed of the validation split and of the selection sample.</summary>
+    public AutoRecommenderBuilder Seed(int seed) => new(_settings with { Seed = seed });
 
     /// <summary>Cut-off K of the validation NDCG@K.</summary>
-    public AutoRecommenderBuilder Cutoff(int k) => new(_candidates, ValidationFraction, SeedValue, k, ThreadCount, TuneWinner, BlendRunnerUp);
+    public AutoRecommenderBuilder Cutoff(int k) => new(_settings with { K = k });
 
     /// <summary>Evaluation threads (0 = all cores; 0..1024). More than the core count is clamped to it (these threads only evaluate; nothing is trained differently).</summary>
-    public AutoRecommenderBuilder Threads(int threads) => new(_candidates, ValidationFraction, SeedValue, K, threads, TuneWinner, BlendRunnerUp);
+    public AutoRecommenderBuilder Threads(int threads) => new(_settings with { Threads = threads });
 
     /// <summary>
     /// Whether the winning candidate's main hyperparameters are then tuned on the same validation split (on by
@@ -123,7 +155,7 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
     /// shrinkage ÷/× 4, asymmetry ∓ 0.3), a step kept only when it lifts the validation NDCG by more than 0.5 %.
     /// The scores of every step are in <see cref="AutoSelection.Candidates"/> with <see cref="CandidateScore.Stage"/> "tuning".
     /// </summary>
-    public AutoRecommenderBuilder Tune(bool tune = true) => new(_candidates, ValidationFraction, SeedValue, K, ThreadCount, tune, BlendRunnerUp);
+    public AutoRecommenderBuilder Tune(bool tune = true) => new(_settings with { Tune = tune });
 
     /// <summary>
     /// Whether the (tuned) winner is then blended with the runner-up (on by default): the best candidate of another
@@ -133,13 +165,25 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
     /// (two fits instead of one). The scores are in <see cref="AutoSelection.Candidates"/> with
     /// <see cref="CandidateScore.Stage"/> "blend".
     /// </summary>
-    public AutoRecommenderBuilder Blend(bool blend = true) => new(_candidates, ValidationFraction, SeedValue, K, ThreadCount, TuneWinner, blend);
+    public AutoRecommenderBuilder Blend(bool blend = true) => new(_settings with { Blend = blend });
 
-    /// <summary>Whether <see cref="Blend"/> is on.</summary>
-    public bool BlendRunnerUp { get; }
+    /// <summary>
+    /// Caps the rows that selection, tuning and the blend search train on (0 = no cap; otherwise at least 1,000).
+    /// When the training set is larger, whole users are drawn in a seeded random order until the sample holds
+    /// <paramref name="rows"/> rows, and every validation fit uses that sample; the winner is refitted on all the
+    /// data. The rows used are in <see cref="AutoSelection.SelectionRows"/>; what the sample costs in accuracy is
+    /// measured in docs/decisions/auto-budget.md.
+    /// </summary>
+    public AutoRecommenderBuilder SelectionRows(long rows) => new(_settings with { MaxSelectionRows = rows });
 
-    /// <summary>Whether <see cref="Tune"/> is on.</summary>
-    public bool TuneWinner { get; }
+    /// <summary>
+    /// A wall-clock budget for selection, tuning and the blend search: once it is spent, the candidates and tuning
+    /// steps not yet started are skipped (recorded in <see cref="AutoSelection.Candidates"/> with the reason) and the
+    /// best model so far is refitted on all of the training data. The first candidate always runs, and the final
+    /// refit is not part of the budget, so a whole fit can take longer by up to one fit of the winner.
+    /// </summary>
+    /// <param name="budget">Positive, at most 30 days.</param>
+    public AutoRecommenderBuilder Budget(TimeSpan budget) => new(_settings with { Budget = budget });
 
     /// <inheritdoc />
     public RecommenderModel Fit(InteractionSet train, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -163,9 +207,20 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
         Check.Range(K, 1, 1000, nameof(K));
         Check.Range(ThreadCount, 0, Internal.ThreadCount.Max, nameof(ThreadCount));
         Check.NotEmpty(train, "training");
+        if (MaxSelectionRows != 0)
+        {
+            Check.Range(MaxSelectionRows, 1_000, long.MaxValue, nameof(MaxSelectionRows));
+        }
+
+        if (TimeBudget is { } limit && (limit <= TimeSpan.Zero || limit > TimeSpan.FromDays(30)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(TimeBudget), limit, "The time budget must be positive and at most 30 days.");
+        }
 
         var watch = Stopwatch.StartNew();
-        var candidates = _candidates ?? DefaultCandidates();
+        var full = train;
+        train = SelectionSample(train, MaxSelectionRows, SeedValue);
+        var candidates = _settings.Candidates ?? DefaultCandidates();
         var scores = new List<CandidateScore>(candidates.Count);
         // Progress: one unit per fit (with its validation), planned with the most tuning steps any candidate could take
         // until the winner is known, then exactly; so the percentage only moves forward.
@@ -182,9 +237,9 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
             var only = candidates[0];
             scores.Add(new CandidateScore(only.Algorithm, only.Parameters, double.NaN, double.NaN, 0, "no user has two rows, so no validation split exists"));
             plan.Plan(1);
-            var single = only.Fit(train, plan.Begin(CandidateScore.RefitStage, only.Algorithm), cancellationToken);
+            var single = only.Fit(full, plan.Begin(CandidateScore.RefitStage, only.Algorithm), cancellationToken);
             plan.Finish();
-            return new AutoSelection(single, only.Algorithm, scores, 0, watch.Elapsed.TotalSeconds);
+            return new AutoSelection(single, only.Algorithm, scores, 0, watch.Elapsed.TotalSeconds) { SelectionRows = train.Count };
         }
 
         var best = -1;
@@ -194,6 +249,16 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
         double Score(IRecommenderBuilder candidate, string stage, string label)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (TimeBudget is { } budget && scores.Count > 0 && watch.Elapsed > budget)
+            {
+                lastModel = null;
+                var skipped = new CandidateScore(candidate.Algorithm, candidate.Parameters, double.NaN, double.NaN, 0, $"the time budget of {budget.TotalSeconds:0.#} s was spent") { Stage = stage };
+                scores.Add(skipped);
+                plan.End();
+                candidateProgress?.Report(skipped);
+                return double.NaN;
+            }
+
             var fitProgress = plan.Begin(stage, label);
             var start = watch.Elapsed.TotalSeconds;
             CandidateScore score;
@@ -283,7 +348,7 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
             }
         }
 
-        if (BlendRunnerUp && chosenModel is not null && chosen is not BlendBuilder)
+        if (BlendRunnerUp && chosenModel is not null && chosen is not BlendBuilder && !(TimeBudget is { } spent && watch.Elapsed > spent))
         {
             if (runnerUpModel is not null)
             {
@@ -317,10 +382,57 @@ public sealed class AutoRecommenderBuilder : IRecommenderBuilder
         }
 
         var label = chosen.Parameters.TryGetValue("components", out var parts) && chosen.Parameters.TryGetValue("weights", out var w) ? $"blend of {parts} weights {w}" : chosen.Algorithm;
-        var winner = chosen.Fit(train, plan.Begin(CandidateScore.RefitStage, label), cancellationToken);
+        var winner = chosen.Fit(full, plan.Begin(CandidateScore.RefitStage, label), cancellationToken);
         plan.Finish();
-        return new AutoSelection(winner, chosen.Algorithm, scores, users, watch.Elapsed.TotalSeconds);
+        return new AutoSelection(winner, chosen.Algorithm, scores, users, watch.Elapsed.TotalSeconds) { SelectionRows = train.Count };
     }
+
+    /// <summary>
+    /// The rows selection trains on: all of <paramref name="train"/> when it holds at most <paramref name="maxRows"/> rows
+    /// (or the cap is 0), otherwise whole users in a seeded random order until the sample reaches the cap. The sample keeps
+    /// the set's id maps, so its models score the same catalogue.
+    /// </summary>
+    internal static InteractionSet SelectionSample(InteractionSet train, long maxRows, int seed)
+    {
+        if (maxRows == 0 || train.Count <= maxRows)
+        {
+            return train;
+        }
+
+        var order = new int[train.UserCount];
+        for (var u = 0; u < order.Length; u++)
+        {
+            order[u] = u;
+        }
+
+        new Random(seed).Shuffle(order);
+        var rows = new List<int>((int)Math.Min(maxRows + 1_000, train.Count));
+        var users = 0;
+        foreach (var u in order)
+        {
+            var own = train.RowsOfUser(u);
+            if (own.Length == 0)
+            {
+                continue;
+            }
+
+            foreach (var r in own)
+            {
+                rows.Add(r);
+            }
+
+            users++;
+            if (rows.Count >= maxRows)
+            {
+                break;
+            }
+        }
+
+        rows.Sort(); // the sample keeps the set's row order
+        return train.Subset(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(rows), $"{train.SourceName} (selection sample: {users} users, {rows.Count} rows, seed {seed})");
+    }
+
+    private sealed record Settings(IReadOnlyList<IRecommenderBuilder>? Candidates, double ValidationFraction, int Seed, int K, int Threads, bool Tune, bool Blend, long MaxSelectionRows, TimeSpan? Budget);
 }
 
 /// <summary>The default candidate list of <see cref="Recommenders.Auto"/>.</summary>

@@ -9,5 +9,5 @@ public static partial class Recommenders
     /// defaults on a validation split made inside the training data (never on held-out data), keeps
     /// the one with the best NDCG@10, and refits it on all of the training data.
     /// </summary>
-    public static AutoRecommenderBuilder Auto() => new(null, 0.2, 7, 10, 0, true, true);
+    public static AutoRecommenderBuilder Auto() => new();
 }
