@@ -131,7 +131,7 @@ internal static class CampaignPipeline
         return seconds;
     }
 
-    private static Callback<EpochReport> Epochs(ProgressTask task) => new(_ => task.Increment(1));
+    private static Callback<TrainingProgress> Epochs(ProgressTask task) => new(_ => task.Increment(1));
 
     /// <summary>Reports synchronously on the calling thread (System.Progress posts to the thread pool).</summary>
     private sealed class Callback<T>(Action<T> action) : IProgress<T>

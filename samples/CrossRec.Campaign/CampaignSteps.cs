@@ -10,7 +10,7 @@ namespace CrossRec.Samples.Campaign;
 internal static class CampaignSteps
 {
     /// <summary>k-means over the user factors plus behaviour features (activity, mean rating, domain shares).</summary>
-    public static SegmentsResult Segment(CampaignData data, FactorizationModel model, CampaignArguments a, IProgress<IterationReport>? progress, CancellationToken ct)
+    public static SegmentsResult Segment(CampaignData data, FactorizationModel model, CampaignArguments a, IProgress<TrainingProgress>? progress, CancellationToken ct)
     {
         var behaviour = DropConstantColumns(UserFeatures.FromInteractions(data.Ratings));
         var features = UserFeatures.Combine((model.UserFactors, 1f), (behaviour, 1f));

@@ -76,8 +76,8 @@ public static class CrossDomainCommand
             WarmHiddenFraction = warmHidden,
             Threads = threads,
         });
-        var result = protocol.Compare(data, CrossDomain.Auto().Mode(mode, warmHidden).Threads(threads), progress: new SynchronousProgress<string>(line =>
-            Console.Error.WriteLine(FormattableString.Invariant($"crossdomain [{watch.Elapsed.TotalSeconds,6:F1}s] {line}"))));
+        var result = protocol.Compare(data, CrossDomain.Auto().Mode(mode, warmHidden).Threads(threads), progress: new SynchronousProgress<TrainingProgress>(step =>
+            Console.Error.WriteLine(FormattableString.Invariant($"crossdomain [{watch.Elapsed.TotalSeconds,6:F1}s] {step.Stage} {step.Candidate}"))));
         Console.Write(result.ToTable());
         Console.WriteLine($"chosen method: {result.ChosenMethod} (by validation NDCG@10 on {result.Selection?.ValidationUsers} training users held out inside the training part)");
         var json = new Dictionary<string, object?>

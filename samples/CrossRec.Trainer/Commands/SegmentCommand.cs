@@ -76,7 +76,7 @@ public static class SegmentCommand
         var watch = Stopwatch.StartNew();
         AnsiConsole.Status().Start("clustering…", ctx =>
         {
-            var progress = new SynchronousProgress<IterationReport>(r => ctx.Status($"restart {r.Restart + 1}, iteration {r.Iteration}: inertia {r.Inertia:N0}"));
+            var progress = new SynchronousProgress<TrainingProgress>(r => ctx.Status($"restart {r.Metrics[TrainingProgress.RestartMetric] + 1}, iteration {r.Iteration}: inertia {r.Loss:N0}"));
             model = Segmentation.KMeans(k).WithOptions(options).Standardize(standardize).Fit(points, json ? null : progress);
         });
         var seconds = watch.Elapsed.TotalSeconds;

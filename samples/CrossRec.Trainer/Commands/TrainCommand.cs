@@ -108,10 +108,10 @@ public static class TrainCommand
             .Start(ctx =>
             {
                 var task = ctx.AddTask("epoch 0", maxValue: options.Epochs);
-                var progress = new SynchronousProgress<EpochReport>(e =>
+                var progress = new SynchronousProgress<TrainingProgress>(e =>
                 {
-                    task.Description = $"epoch {e.Epoch}/{e.TotalEpochs}  train RMSE {e.TrainRmse:F4}  {e.UpdatesPerSecond / 1e6:F1}M upd/s";
-                    task.Value = e.Epoch;
+                    task.Description = $"epoch {e.Iteration}/{e.TotalIterations}  train RMSE {e.Loss:F4}  {e.Metrics[TrainingProgress.UpdatesPerSecondMetric] / 1e6:F1}M upd/s";
+                    task.Value = e.Iteration;
                 });
                 fitWatch.Start();
                 model = implicitFeedback ? builder.FitImplicit(dataset.Train, negatives, progress) : builder.Fit(dataset.Train, progress);

@@ -8,22 +8,21 @@ namespace CrossRec.Metrics;
 /// <param name="MeanMae">Mean test MAE over the folds.</param>
 public sealed record CrossValidationResult(FactorizationOptions Options, IReadOnlyList<RatingMetrics> Folds, double MeanRmse, double StdRmse, double MeanMae);
 
-/// <summary>Progress of a cross-validation or grid search: one report per trained fold.</summary>
-/// <param name="Configuration">0-based index of the configuration being evaluated.</param>
-/// <param name="Configurations">Number of configurations.</param>
-/// <param name="Fold">1-based fold just finished.</param>
-/// <param name="Folds">Folds per configuration.</param>
-/// <param name="Rmse">Test RMSE of that fold.</param>
-public sealed record CrossValidationProgress(int Configuration, int Configurations, int Fold, int Folds, double Rmse);
-
 /// <summary>k-fold cross-validation and a small grid search over factorization options.</summary>
 public static class CrossValidation
 {
     /// <summary>
+    /// <see cref="TrainingProgress.Stage"/> of the progress reports: one per trained fold, with the fold in
+    /// <see cref="TrainingProgress.Iteration"/> of <see cref="TrainingProgress.TotalIterations"/>, its test RMSE as the loss,
+    /// "configuration c of n" as <see cref="TrainingProgress.Candidate"/> and the share of all folds done in <see cref="TrainingProgress.Percent"/>.
+    /// </summary>
+    public const string Stage = "cross-validation";
+
+    /// <summary>
     /// Trains the builder's configuration on k−1 folds and tests on the remaining one, k times
     /// (seeded folds from <see cref="InteractionSetSplits.KFold"/>).
     /// </summary>
-    public static CrossValidationResult Run(BiasedFactorizationBuilder builder, InteractionSet data, int folds = 5, int seed = 42, IProgress<CrossValidationProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static CrossValidationResult Run(BiasedFactorizationBuilder builder, InteractionSet data, int folds = 5, int seed = 42, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(data);
@@ -46,7 +45,7 @@ public static class CrossValidation
         IReadOnlyList<int>? epochs = null,
         int folds = 3,
         int seed = 42,
-        IProgress<CrossValidationProgress>? progress = null,
+        IProgress<TrainingProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -93,17 +92,25 @@ public static class CrossValidation
         return results.OrderBy(r => r.MeanRmse).ToArray();
     }
 
-    private static CrossValidationResult RunOne(BiasedFactorizationBuilder builder, InteractionSet data, int folds, int seed, int configuration, int configurations, IProgress<CrossValidationProgress>? progress, CancellationToken ct)
+    private static CrossValidationResult RunOne(BiasedFactorizationBuilder builder, InteractionSet data, int folds, int seed, int configuration, int configurations, IProgress<TrainingProgress>? progress, CancellationToken ct)
     {
         var metrics = new List<RatingMetrics>(folds);
         var f = 0;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         foreach (var (train, test) in data.KFold(folds, seed))
         {
             ct.ThrowIfCancellationRequested();
             var model = builder.Fit(train, null, null, ct);
             var m = model.Evaluate(test);
             metrics.Add(m);
-            progress?.Report(new CrossValidationProgress(configuration, configurations, ++f, folds, m.Rmse));
+            f++;
+            progress?.Report(new TrainingProgress("biased-mf", f, folds, m.Rmse, watch.Elapsed, model.Info?.Device ?? "cpu")
+            {
+                Stage = Stage,
+                Candidate = $"configuration {configuration + 1} of {configurations}",
+                Percent = 100.0 * ((configuration * folds) + f) / (configurations * folds),
+                Metrics = new Dictionary<string, double>(1, StringComparer.Ordinal) { [TrainingProgress.RmseMetric] = m.Rmse },
+            });
         }
 
         var mean = metrics.Average(m => m.Rmse);

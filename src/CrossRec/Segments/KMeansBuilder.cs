@@ -61,7 +61,7 @@ public sealed class KMeansBuilder
     /// <summary>Clusters the rows of <paramref name="points"/> (users × features).</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range, or k exceeds the number of rows.</exception>
     /// <exception cref="ArgumentException">The matrix is empty or holds NaN/∞, or a column is constant when standardising.</exception>
-    public SegmentationModel Fit(ReadOnlyMatrix points, IProgress<IterationReport>? progress = null, CancellationToken cancellationToken = default)
+    public SegmentationModel Fit(ReadOnlyMatrix points, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(points);
         Options.Validate();
@@ -83,7 +83,7 @@ public sealed class KMeansBuilder
             input = Scaling.Apply(points, means, scales);
         }
 
-        var result = (_engine ?? CpuEngine.Default).Cluster(input, Options, progress, cancellationToken);
+        var result = (_engine ?? CpuEngine.Default).Cluster(input, Options, ProgressAdapters.KMeans(progress, Options.MaxIterations), cancellationToken);
         result.Note = ThreadCount.Join(result.Note, ThreadCount.ClampWarning(Options.Threads, "KMeansOptions.Threads"));
         var sizes = new int[Options.Clusters];
         foreach (var a in result.Assignments)

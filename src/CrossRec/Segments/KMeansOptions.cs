@@ -86,7 +86,7 @@ public sealed record KMeansOptions
 /// <param name="CentroidShift">Total squared movement of the centroids in this iteration.</param>
 /// <param name="Elapsed">Time since the fit started.</param>
 /// <param name="Device">Engine that ran it.</param>
-public sealed record IterationReport(int Restart, int Iteration, double Inertia, double CentroidShift, TimeSpan Elapsed, string Device);
+internal sealed record IterationReport(int Restart, int Iteration, double Inertia, double CentroidShift, TimeSpan Elapsed, string Device);
 
 /// <summary>A k-means clustering: centroids, the cluster of every point and the inertia. Immutable.</summary>
 public sealed class KMeansResult

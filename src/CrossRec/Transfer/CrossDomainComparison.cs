@@ -22,7 +22,7 @@ public sealed record CrossDomainComparisonRow(
     double TrainSeconds);
 
 /// <summary>
-/// Result of <see cref="CrossDomainProtocolBuilder.Compare(InteractionSet, ICrossDomainBuilder?, IRecommenderBuilder?, IReadOnlyList{ICrossDomainBuilder}?, IProgress{string}?, CancellationToken)"/>:
+/// Result of <see cref="CrossDomainProtocolBuilder.Compare(InteractionSet, ICrossDomainBuilder?, IRecommenderBuilder?, IReadOnlyList{ICrossDomainBuilder}?, IProgress{TrainingProgress}?, CancellationToken)"/>:
 /// the recommender under test and every baseline on the same held-out users, with per-user results and
 /// paired tests of each baseline against the first row. Immutable.
 /// </summary>
@@ -96,21 +96,22 @@ public sealed partial class CrossDomainProtocolBuilder
     /// <param name="targetOnly">The single-domain model trained on the target domain alone; null: <see cref="Recommenders.ImplicitAls()"/>.
     /// A held-out cold user has no target history, so it ranks by its non-personalised score (its mean training user's scores).</param>
     /// <param name="extra">Further methods to add as rows (for example <c>CrossDomain.Transfer(Recommenders.ImplicitAls())</c>).</param>
-    /// <param name="progress">A line per stage.</param>
+    /// <param name="progress">A report (algorithm "cross-domain") as each step starts: <see cref="TrainingProgress.Stage"/> "split", "train" or
+    /// "evaluate" with <see cref="TrainingProgress.Candidate"/> naming the method, and "selection" with each of Auto's scored candidates.</param>
     /// <param name="cancellationToken">Cancels the run.</param>
     /// <exception cref="InvalidOperationException">The data has no domains, or no user is active in both.</exception>
     /// <exception cref="KeyNotFoundException">A domain is unknown.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
-    public CrossDomainComparison Compare(InteractionSet data, ICrossDomainBuilder? recommender = null, IRecommenderBuilder? targetOnly = null, IReadOnlyList<ICrossDomainBuilder>? extra = null, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    public CrossDomainComparison Compare(InteractionSet data, ICrossDomainBuilder? recommender = null, IRecommenderBuilder? targetOnly = null, IReadOnlyList<ICrossDomainBuilder>? extra = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
-        progress?.Report("split");
+        progress?.Report(Step("split", "held-out users", TimeSpan.Zero));
         var split = Split(data);
         return Compare(split, recommender, targetOnly, extra, progress, cancellationToken);
     }
 
-    /// <summary>As <see cref="Compare(InteractionSet, ICrossDomainBuilder?, IRecommenderBuilder?, IReadOnlyList{ICrossDomainBuilder}?, IProgress{string}?, CancellationToken)"/>, on an existing split.</summary>
-    public CrossDomainComparison Compare(CrossDomainSplit split, ICrossDomainBuilder? recommender = null, IRecommenderBuilder? targetOnly = null, IReadOnlyList<ICrossDomainBuilder>? extra = null, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    /// <summary>As <see cref="Compare(InteractionSet, ICrossDomainBuilder?, IRecommenderBuilder?, IReadOnlyList{ICrossDomainBuilder}?, IProgress{TrainingProgress}?, CancellationToken)"/>, on an existing split.</summary>
+    public CrossDomainComparison Compare(CrossDomainSplit split, ICrossDomainBuilder? recommender = null, IRecommenderBuilder? targetOnly = null, IReadOnlyList<ICrossDomainBuilder>? extra = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(split);
         var o = Options with { Source = split.Source, Target = split.Target };
@@ -125,26 +126,29 @@ public sealed partial class CrossDomainProtocolBuilder
         var cases = CrossDomainScoring.Cases(split, o.RelevanceThreshold);
         var rows = new List<(string Name, string Method, RankingMetrics M, RankingEvaluator.PerUserMetrics P, double Seconds)>();
         var watch = Stopwatch.StartNew();
+        var total = Stopwatch.StartNew();
 
         void AddModel(string name, string method, CrossDomainModel model)
         {
-            progress?.Report($"evaluate {name}");
+            progress?.Report(Step("evaluate", name, total.Elapsed));
             var (m, p) = CrossDomainScoring.Evaluate(cases, itemCount, o.K, model.ScoreCore, threads, cancellationToken);
             rows.Add((name, method, m, p, model.TrainSeconds));
         }
 
-        progress?.Report($"train {recommender.Method}");
+        progress?.Report(Step("train", recommender.Method, total.Elapsed));
         // Auto's nested validation never uses the held-out users (in warm and leave-one-out modes they keep
         // target rows in the training data, so they would otherwise be eligible).
         var main = recommender is CrossDomainAutoBuilder outer && outer.Excluding(split.HeldOutUsers) is var auto
-            ? auto.Fit(train, split.Target, new SynchronousProgress<CrossDomainCandidateScore>(c => progress?.Report(
-                c.Skipped is null ? System.FormattableString.Invariant($"  candidate {c.Method}: validation NDCG@{auto.K} {c.Ndcg:F4}, Recall@{auto.K} {c.Recall:F4}") : $"  candidate {c.Method}: skipped ({c.Skipped})")), null, cancellationToken)
+            ? auto.Fit(train, split.Target, new SynchronousProgress<CrossDomainCandidateScore>(c => progress?.Report(Step(
+                CandidateScore.SelectionStage,
+                c.Skipped is null ? System.FormattableString.Invariant($"{c.Method}: validation NDCG@{auto.K} {c.Ndcg:F4}, Recall@{auto.K} {c.Recall:F4}") : $"{c.Method}: skipped ({c.Skipped})",
+                total.Elapsed))), null, cancellationToken)
             : recommender.Fit(train, split.Target, null, cancellationToken);
         var chosen = main.Method;
         AddModel(recommender is CrossDomainAutoBuilder ? $"default: auto → {chosen}" : chosen, recommender is CrossDomainAutoBuilder ? $"auto→{chosen}" : chosen, main);
 
         // Target popularity: training interactions (distinct users) of each target item.
-        progress?.Report("evaluate popularity");
+        progress?.Report(Step("evaluate", "popularity", total.Elapsed));
         watch.Restart();
         var matrix = train.ToMatrix();
         var popularity = new float[itemCount];
@@ -158,7 +162,7 @@ public sealed partial class CrossDomainProtocolBuilder
         rows.Add(($"popularity ({split.Target})", "popularity", pm, pp, popSeconds));
 
         // Target-only model: the same id space, trained on the target rows alone.
-        progress?.Report($"train {split.Target}-only {targetOnly.Algorithm}");
+        progress?.Report(Step("train", $"{split.Target}-only {targetOnly.Algorithm}", total.Elapsed));
         watch.Restart();
         var targetTrain = train.OfDomain(split.Target);
         var single = targetOnly.Fit(targetTrain, null, cancellationToken);
@@ -183,11 +187,11 @@ public sealed partial class CrossDomainProtocolBuilder
         }, itemDomains, t), threads, cancellationToken);
         rows.Add(($"{split.Target} only ({targetOnly.Algorithm})", $"target-only-{targetOnly.Algorithm}", sm, sp, singleSeconds));
 
-        progress?.Report("train cross-domain item-kNN");
+        progress?.Report(Step("train", "cross-domain item-kNN", total.Elapsed));
         AddModel("cross-domain item-kNN", "xd-itemknn", CrossDomain.ItemKnn().Fit(train, split.Target, null, cancellationToken));
         foreach (var e in extra ?? [])
         {
-            progress?.Report($"train {e.Method}");
+            progress?.Report(Step("train", e.Method, total.Elapsed));
             var model = e.Fit(train, split.Target, null, cancellationToken);
             AddModel(model.Method, model.Method, model);
         }
@@ -222,4 +226,6 @@ public sealed partial class CrossDomainProtocolBuilder
     }
 
     private static float[] NonPersonalised(RecommenderModel model, bool[] hasTarget) => TargetOnlyScorer.MeanUserScores(model, hasTarget);
+
+    private static TrainingProgress Step(string stage, string what, TimeSpan elapsed) => new("cross-domain", 0, 0, double.NaN, elapsed, "cpu") { Stage = stage, Candidate = what };
 }

@@ -71,30 +71,6 @@ public sealed record CrossDomainProtocolOptions
     }
 }
 
-/// <summary>Where the protocol is: a stage, and the training epoch while a model trains.</summary>
-/// <param name="Stage">What is running.</param>
-/// <param name="Epoch">The epoch just finished, while <paramref name="Stage"/> is a training stage; otherwise null.</param>
-public sealed record CrossDomainProgress(CrossDomainStage Stage, EpochReport? Epoch);
-
-/// <summary>Stages of the cross-domain protocol, in order.</summary>
-public enum CrossDomainStage
-{
-    /// <summary>Choosing the held-out users and hiding their target interactions.</summary>
-    Split = 0,
-
-    /// <summary>Training the joint model on every domain.</summary>
-    JointTraining = 1,
-
-    /// <summary>Training the baseline model on the target domain alone.</summary>
-    TargetOnlyTraining = 2,
-
-    /// <summary>Ranking the target catalogue for every held-out user with each recommender.</summary>
-    Evaluation = 3,
-
-    /// <summary>Finished.</summary>
-    Done = 4,
-}
-
 /// <summary>
 /// Immutable fluent builder of the cross-domain cold-start protocol: choose held-out users active in
 /// both domains, hide all their target interactions, train on the rest, and score the hidden items with
@@ -116,6 +92,21 @@ public enum CrossDomainStage
 /// </remarks>
 public sealed partial class CrossDomainProtocolBuilder
 {
+    /// <summary><see cref="TrainingProgress.Stage"/> while held-out users are chosen and their target interactions hidden.</summary>
+    public const string SplitStage = "split";
+
+    /// <summary><see cref="TrainingProgress.Stage"/> while the joint model trains on every domain.</summary>
+    public const string JointTrainingStage = "joint-training";
+
+    /// <summary><see cref="TrainingProgress.Stage"/> while the baseline trains on the target domain alone.</summary>
+    public const string TargetOnlyTrainingStage = "target-only-training";
+
+    /// <summary><see cref="TrainingProgress.Stage"/> while every recommender ranks the target catalogue for the held-out users.</summary>
+    public const string EvaluationStage = "evaluation";
+
+    /// <summary><see cref="TrainingProgress.Stage"/> of the last report.</summary>
+    public const string DoneStage = "done";
+
     internal CrossDomainProtocolBuilder(CrossDomainProtocolOptions options)
     {
         Options = options;
@@ -161,22 +152,22 @@ public sealed partial class CrossDomainProtocolBuilder
     /// <summary>Splits the data, trains the joint and the target-only model, and evaluates all three recommenders.</summary>
     /// <param name="data">Interactions with item domains, including both <see cref="CrossDomainProtocolOptions.Source"/> and <see cref="CrossDomainProtocolOptions.Target"/>.</param>
     /// <param name="joint">How to train (both the joint and the target-only model use it).</param>
-    /// <param name="progress">Stage and epoch progress.</param>
+    /// <param name="progress">A report as each stage starts (<see cref="TrainingProgress.Stage"/> one of the <c>…Stage</c> constants, algorithm "cross-domain"), and each training epoch with the stage set.</param>
     /// <param name="cancellationToken">Cancels the run.</param>
     /// <exception cref="InvalidOperationException">The data has no domains, or no user is active in both.</exception>
     /// <exception cref="KeyNotFoundException">A domain is unknown.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
-    public CrossDomainEvaluation Run(InteractionSet data, JointFactorizationBuilder joint, IProgress<CrossDomainProgress>? progress = null, CancellationToken cancellationToken = default)
+    public CrossDomainEvaluation Run(InteractionSet data, JointFactorizationBuilder joint, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(joint);
-        progress?.Report(new CrossDomainProgress(CrossDomainStage.Split, null));
+        progress?.Report(StageReport(SplitStage, TimeSpan.Zero));
         var split = Split(data);
         return Run(split, joint, progress, cancellationToken);
     }
 
     /// <summary>Trains and evaluates on an existing split (its source and target override the options').</summary>
-    public CrossDomainEvaluation Run(CrossDomainSplit split, JointFactorizationBuilder joint, IProgress<CrossDomainProgress>? progress = null, CancellationToken cancellationToken = default)
+    public CrossDomainEvaluation Run(CrossDomainSplit split, JointFactorizationBuilder joint, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(split);
         ArgumentNullException.ThrowIfNull(joint);
@@ -186,23 +177,23 @@ public sealed partial class CrossDomainProtocolBuilder
         joint.Factorization.Options.Validate();
 
         var stopwatch = Stopwatch.StartNew();
-        progress?.Report(new CrossDomainProgress(CrossDomainStage.JointTraining, null));
-        var jointModel = joint.Fit(split.Train, Forward(progress, CrossDomainStage.JointTraining), cancellationToken);
+        progress?.Report(StageReport(JointTrainingStage, stopwatch.Elapsed));
+        var jointModel = joint.Fit(split.Train, ProgressAdapters.WithStage(progress, JointTrainingStage), cancellationToken);
         var jointSeconds = stopwatch.Elapsed.TotalSeconds;
 
         stopwatch.Restart();
-        progress?.Report(new CrossDomainProgress(CrossDomainStage.TargetOnlyTraining, null));
+        progress?.Report(StageReport(TargetOnlyTrainingStage, stopwatch.Elapsed));
         var targetTrain = split.Train.OfDomain(split.Target);
-        var targetModel = joint.FitUnchecked(targetTrain, Forward(progress, CrossDomainStage.TargetOnlyTraining), cancellationToken);
+        var targetModel = joint.FitUnchecked(targetTrain, ProgressAdapters.WithStage(progress, TargetOnlyTrainingStage), cancellationToken);
         var targetSeconds = stopwatch.Elapsed.TotalSeconds;
 
-        progress?.Report(new CrossDomainProgress(CrossDomainStage.Evaluation, null));
+        progress?.Report(StageReport(EvaluationStage, stopwatch.Elapsed));
         var result = Evaluate(split, jointModel, targetModel, targetTrain, options, cancellationToken) with
         {
             JointTrainSeconds = jointSeconds,
             TargetOnlyTrainSeconds = targetSeconds,
         };
-        progress?.Report(new CrossDomainProgress(CrossDomainStage.Done, null));
+        progress?.Report(StageReport(DoneStage, stopwatch.Elapsed));
         return result;
     }
 
@@ -348,11 +339,5 @@ public sealed partial class CrossDomainProtocolBuilder
         return a.Count == b.Count && a.AsSpan().SequenceEqual(b.AsSpan());
     }
 
-    private static Progress? Forward(IProgress<CrossDomainProgress>? progress, CrossDomainStage stage) => progress is null ? null : new Progress(progress, stage);
-
-    /// <summary>Forwards epoch reports synchronously (System.Progress would post to a thread pool).</summary>
-    private sealed class Progress(IProgress<CrossDomainProgress> inner, CrossDomainStage stage) : IProgress<EpochReport>
-    {
-        public void Report(EpochReport value) => inner.Report(new CrossDomainProgress(stage, value));
-    }
+    private static TrainingProgress StageReport(string stage, TimeSpan elapsed) => new("cross-domain", 0, 0, double.NaN, elapsed, "cpu") { Stage = stage };
 }

@@ -121,12 +121,12 @@ public sealed class JointFactorizationBuilder
     /// stay recommendable) and its scores lie on a 0..1 propensity scale.
     /// </summary>
     /// <param name="data">Interactions of every domain; items must carry domains.</param>
-    /// <param name="progress">Per-epoch progress of the factorization.</param>
+    /// <param name="progress">Per-epoch progress of the factorization (algorithm "biased-mf"; RMSE and learning rate in <see cref="TrainingProgress.Metrics"/>).</param>
     /// <param name="cancellationToken">Cancels training.</param>
     /// <exception cref="InvalidOperationException">The data has no item domains.</exception>
     /// <exception cref="ArgumentException">A domain weight names a domain the data does not have.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the message names it).</exception>
-    public FactorizationModel Fit(InteractionSet data, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default)
+    public FactorizationModel Fit(InteractionSet data, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
         var domains = DomainExtensions.RequireDomains(data);
@@ -149,7 +149,7 @@ public sealed class JointFactorizationBuilder
     }
 
     /// <summary>Trains without the domain checks (the protocol's single-domain baseline uses it).</summary>
-    internal FactorizationModel FitUnchecked(InteractionSet data, IProgress<EpochReport>? progress, CancellationToken cancellationToken)
+    internal FactorizationModel FitUnchecked(InteractionSet data, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         Options.Validate();
         if (Options.Feedback == FeedbackKind.Explicit)
@@ -178,7 +178,7 @@ public sealed class JointFactorizationBuilder
     /// (<c>r − (μ_d − μ)</c>, whose overall mean is still μ), then adds each domain's offset back onto the
     /// item biases of its items. Centring rather than a separate trained term keeps the engines unchanged.
     /// </summary>
-    private FactorizationModel FitWithDomainBaselines(InteractionSet data, IProgress<EpochReport>? progress, CancellationToken cancellationToken)
+    private FactorizationModel FitWithDomainBaselines(InteractionSet data, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         var offsets = DomainOffsets(data);
         var itemDomains = data.ItemDomainsArray!;

@@ -50,10 +50,8 @@ public class AmazonCrossDomainAccuracyTests
         ]);
     }
 
-    private sealed class Line(TextWriter writer) : IProgress<string>
+    private sealed class Line(TextWriter writer) : IProgress<TrainingProgress>
     {
-        private readonly Stopwatch _watch = Stopwatch.StartNew();
-
-        public void Report(string value) => writer.WriteLine($"[{_watch.Elapsed.TotalSeconds,6:F1}s] {value}");
+        public void Report(TrainingProgress value) => writer.WriteLine($"[{value.Elapsed.TotalSeconds,6:F1}s] {value.Stage} {value.Candidate}");
     }
 }

@@ -10,17 +10,18 @@ public class CrossDomainProtocolTests
     [Test]
     public void JointModelBeatsBothBaselinesOnTasteDrivenData()
     {
-        var stages = new List<CrossDomainStage>();
+        var stages = new List<string?>();
         var epochs = 0;
         var result = CrossRec.CrossDomain.Protocol("course", "film").HoldOut(0.2).K(10).Seed(5)
-            .Run(Data.Ratings, Joint(), new SyncProgress<CrossDomainProgress>(p =>
+            .Run(Data.Ratings, Joint(), new SyncProgress<TrainingProgress>(p =>
             {
-                if (p.Epoch is null)
+                if (p.Iteration == 0)
                 {
                     stages.Add(p.Stage);
                 }
                 else
                 {
+                    Assert.That(p.Stage, Is.EqualTo(CrossDomainProtocolBuilder.JointTrainingStage).Or.EqualTo(CrossDomainProtocolBuilder.TargetOnlyTrainingStage), "an epoch names the model that trains");
                     epochs++;
                 }
             }));
@@ -28,7 +29,7 @@ public class CrossDomainProtocolTests
         TestContext.Out.WriteLine(result);
         Assert.Multiple(() =>
         {
-            Assert.That(stages, Is.EqualTo(new[] { CrossDomainStage.Split, CrossDomainStage.JointTraining, CrossDomainStage.TargetOnlyTraining, CrossDomainStage.Evaluation, CrossDomainStage.Done }));
+            Assert.That(stages, Is.EqualTo(new[] { CrossDomainProtocolBuilder.SplitStage, CrossDomainProtocolBuilder.JointTrainingStage, CrossDomainProtocolBuilder.TargetOnlyTrainingStage, CrossDomainProtocolBuilder.EvaluationStage, CrossDomainProtocolBuilder.DoneStage }));
             Assert.That(epochs, Is.EqualTo(24));
             Assert.That(result.K, Is.EqualTo(10));
             Assert.That(result.TargetItems, Is.EqualTo(Small.Options.Films));

@@ -7,12 +7,15 @@ public class CrossValidationTests
     [Test]
     public void CrossValidationTrainsEveryFoldAndAverages()
     {
-        var reports = new List<CrossValidationProgress>();
-        var result = CrossValidation.Run(CrossRec.Factorization.Biased().Factors(8).Epochs(10).Deterministic(), Data, folds: 3, seed: 1, new SyncProgress(reports.Add));
+        var reports = new List<TrainingProgress>();
+        var result = CrossValidation.Run(CrossRec.Factorization.Biased().Factors(8).Epochs(10).Deterministic(), Data, folds: 3, seed: 1, new SynchronousProgress<TrainingProgress>(reports.Add));
         Assert.That(result.Folds, Has.Count.EqualTo(3));
         Assert.That(result.Folds.Sum(f => f.Count), Is.EqualTo(Data.Count));
         Assert.That(result.MeanRmse, Is.EqualTo(result.Folds.Average(f => f.Rmse)).Within(1e-12));
-        Assert.That(reports.Select(r => r.Fold), Is.EqualTo(new[] { 1, 2, 3 }));
+        Assert.That(reports.Select(r => r.Iteration), Is.EqualTo(new[] { 1, 2, 3 }));
+        Assert.That(reports.Select(r => r.Loss), Is.EqualTo(result.Folds.Select(f => f.Rmse)), "each fold's test RMSE is its loss");
+        Assert.That(reports.Select(r => r.Stage), Is.All.EqualTo(CrossValidation.Stage));
+        Assert.That(reports.Select(r => r.Percent), Is.EqualTo(new double?[] { 100.0 / 3, 200.0 / 3, 100 }).Within(1e-9));
     }
 
     [Test]
@@ -24,10 +27,5 @@ public class CrossValidationTests
         Assert.That(results[^1].Options.Regularization, Is.EqualTo(5f), "an absurd penalty should rank last");
         Assert.That(() => CrossValidation.GridSearch(CrossRec.Factorization.Biased(), Data, factors: []), Throws.ArgumentException.With.Message.Contains("factors"));
         Assert.That(() => CrossValidation.GridSearch(CrossRec.Factorization.Biased(), Data, learningRates: [-1f]), Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains("LearningRate"));
-    }
-
-    private sealed class SyncProgress(Action<CrossValidationProgress> handler) : IProgress<CrossValidationProgress>
-    {
-        public void Report(CrossValidationProgress value) => handler(value);
     }
 }

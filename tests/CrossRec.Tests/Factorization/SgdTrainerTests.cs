@@ -89,38 +89,41 @@ public class SgdTrainerTests
     public void ReportsProgressOncePerEpoch()
     {
         var (train, validation) = SgdTestData.Split(Small.Value, 0.2, seed: 1);
-        var progress = new RecordingProgress<EpochReport>();
+        var progress = new RecordingProgress<TrainingProgress>();
         var model = Quick().Epochs(7).Fit(train, validation, progress);
 
-        Assert.That(progress.Reports.Select(r => r.Epoch), Is.EqualTo(Enumerable.Range(1, 7)));
+        Assert.That(progress.Reports.Select(r => r.Iteration), Is.EqualTo(Enumerable.Range(1, 7)));
         foreach (var r in progress.Reports)
         {
-            Assert.That(r.TotalEpochs, Is.EqualTo(7));
-            Assert.That(double.IsFinite(r.TrainRmse), Is.True);
-            Assert.That(r.ValidationRmse, Is.GreaterThan(0));
-            Assert.That(r.UpdatesPerSecond, Is.GreaterThan(0));
+            Assert.That(r.Algorithm, Is.EqualTo("biased-mf"));
+            Assert.That(r.TotalIterations, Is.EqualTo(7));
+            Assert.That(double.IsFinite(r.Loss), Is.True);
+            Assert.That(r.Metrics[TrainingProgress.TrainRmseMetric], Is.EqualTo(r.Loss));
+            Assert.That(r.Metrics[TrainingProgress.ValidationRmseMetric], Is.GreaterThan(0));
+            Assert.That(r.Metrics[TrainingProgress.UpdatesPerSecondMetric], Is.GreaterThan(0));
             Assert.That(r.Device, Is.EqualTo("cpu"));
         }
 
         Assert.That(progress.Reports.Select(r => r.Elapsed), Is.Ordered);
-        Assert.That(model.Info!.History, Is.EqualTo(progress.Reports));
+        Assert.That(model.Info!.History.Select(e => e.TrainRmse), Is.EqualTo(progress.Reports.Select(r => r.Loss)));
+        Assert.That(model.Info.History.Select(e => e.ValidationRmse), Is.EqualTo(progress.Reports.Select(r => (double?)r.Metrics[TrainingProgress.ValidationRmseMetric])));
         Assert.That(model.Info.EpochsRun, Is.EqualTo(7));
     }
 
     [Test]
     public void LearningRateDecaysEveryEpoch()
     {
-        var progress = new RecordingProgress<EpochReport>();
+        var progress = new RecordingProgress<TrainingProgress>();
         Quick().Epochs(4).LearningRate(0.02f).LearningRateDecay(0.5f).Fit(Small.Value, progress);
-        Assert.That(progress.Reports.Select(r => r.LearningRate), Is.EqualTo(new[] { 0.02f, 0.01f, 0.005f, 0.0025f }).Within(1e-7f));
+        Assert.That(progress.Reports.Select(r => r.Metrics[TrainingProgress.LearningRateMetric]), Is.EqualTo(new[] { 0.02, 0.01, 0.005, 0.0025 }).Within(1e-7));
     }
 
     [Test]
     public void TrainingErrorFallsOnLearnableData()
     {
-        var progress = new RecordingProgress<EpochReport>();
+        var progress = new RecordingProgress<TrainingProgress>();
         Quick().Epochs(20).Fit(Small.Value, progress);
-        Assert.That(progress.Reports[^1].TrainRmse, Is.LessThan(progress.Reports[0].TrainRmse * 0.8));
+        Assert.That(progress.Reports[^1].Loss, Is.LessThan(progress.Reports[0].Loss * 0.8));
     }
 
     [Test]
@@ -135,9 +138,9 @@ public class SgdTrainerTests
     public void CancellationBetweenEpochsStopsTraining()
     {
         using var cts = new CancellationTokenSource();
-        var progress = new RecordingProgress<EpochReport>(r =>
+        var progress = new RecordingProgress<TrainingProgress>(r =>
         {
-            if (r.Epoch == 2)
+            if (r.Iteration == 2)
             {
                 cts.Cancel();
             }
@@ -172,11 +175,10 @@ public class SgdTrainerTests
     {
         // No regularisation and a large step: validation error bottoms out early, then rises.
         var (train, validation) = SgdTestData.Split(Small.Value, 0.2, seed: 2);
-        var progress = new RecordingProgress<EpochReport>();
         var model = CrossRec.Factorization.Biased().OnDevice(Device.Cpu).Factors(32).Epochs(200).LearningRate(0.05f).Regularization(0f)
-            .InitStandardDeviation(0.1f).Deterministic().EarlyStopping(3).Fit(train, validation, progress);
+            .InitStandardDeviation(0.1f).Deterministic().EarlyStopping(3).Fit(train, validation);
 
-        var history = progress.Reports;
+        var history = model.Info!.History;
         var best = history.MinBy(r => r.ValidationRmse!.Value)!;
         Assert.That(history, Has.Count.LessThan(200), "training stopped early");
         Assert.That(model.Info!.BestEpoch, Is.EqualTo(best.Epoch));

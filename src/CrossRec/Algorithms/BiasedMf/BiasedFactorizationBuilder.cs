@@ -94,10 +94,10 @@ public sealed class BiasedFactorizationBuilder : IRecommenderBuilder
     /// </summary>
     /// <param name="interactions">Observed interactions (values are ignored).</param>
     /// <param name="negativesPerPositive">Sampled negatives per positive (1..1000).</param>
-    /// <param name="progress">Optional per-epoch progress.</param>
+    /// <param name="progress">Optional per-epoch progress (RMSE, learning rate and throughput in <see cref="TrainingProgress.Metrics"/>).</param>
     /// <param name="cancellationToken">Cancels training.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the message names it).</exception>
-    public FactorizationModel FitImplicit(InteractionSet interactions, int negativesPerPositive = 4, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default)
+    public FactorizationModel FitImplicit(InteractionSet interactions, int negativesPerPositive = 4, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(interactions);
         return new JointFactorizationBuilder(this, new JointTrainingOptions { Feedback = FeedbackKind.Implicit, NegativesPerPositive = negativesPerPositive })
@@ -106,20 +106,20 @@ public sealed class BiasedFactorizationBuilder : IRecommenderBuilder
 
     /// <summary>Validates the options and trains a model.</summary>
     /// <param name="train">Training interactions.</param>
-    /// <param name="progress">Optional per-epoch progress.</param>
+    /// <param name="progress">Optional per-epoch progress (RMSE, learning rate and throughput in <see cref="TrainingProgress.Metrics"/>).</param>
     /// <param name="cancellationToken">Cancels training.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the message names it).</exception>
     /// <exception cref="TrainingDivergedException">The loss became NaN/∞ (learning rate too large).</exception>
-    public FactorizationModel Fit(InteractionSet train, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default)
+    public FactorizationModel Fit(InteractionSet train, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
         => Fit(train, null, progress, cancellationToken);
 
     /// <summary>Validates the options and trains a model, reporting validation RMSE (and early stopping when configured).</summary>
-    public FactorizationModel Fit(InteractionSet train, InteractionSet? validation, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default)
+    public FactorizationModel Fit(InteractionSet train, InteractionSet? validation, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
         Options.Validate();
         var (_, kernel, fallback) = EngineResolver.ResolveKernel<IFactorizationKernel>(_device, _engine, "biased MF");
-        var model = kernel.Factorize(train, validation, Options, progress, cancellationToken);
+        var model = kernel.Factorize(train, validation, Options, ProgressAdapters.Epochs(progress, "biased-mf"), cancellationToken);
         var note = ThreadCount.Join(fallback, Options.Deterministic ? null : ThreadCount.ClampWarning(Options.Threads, "FactorizationOptions.Threads"));
         return note is not null && model.Info is { } info ? model.WithInfo(info with { Note = ThreadCount.Join(info.Note, note) }) : model;
     }
@@ -132,10 +132,7 @@ public sealed class BiasedFactorizationBuilder : IRecommenderBuilder
 
     /// <inheritdoc />
     RecommenderModel IRecommenderBuilder.Fit(InteractionSet train, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
-    {
-        var epochs = progress is null ? null : new SynchronousProgress<EpochReport>(e => progress.Report(new TrainingProgress("biased-mf", e.Epoch, e.TotalEpochs, e.TrainRmse, e.Elapsed, e.Device)));
-        return Fit(train, epochs, cancellationToken);
-    }
+        => Fit(train, progress, cancellationToken);
 
     private BiasedFactorizationBuilder With(FactorizationOptions options) => new(options, _device, _engine);
 }

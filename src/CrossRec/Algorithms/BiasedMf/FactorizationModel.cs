@@ -194,7 +194,7 @@ public sealed partial class FactorizationModel : RecommenderModel
         var history = new List<TrainingProgress>(info.History.Count);
         foreach (var e in info.History)
         {
-            history.Add(new TrainingProgress("biased-mf", e.Epoch, e.TotalEpochs, e.TrainRmse, e.Elapsed, e.Device));
+            history.Add(ProgressAdapters.FromEpoch(e, "biased-mf"));
         }
 
         return new RecommenderTrainingInfo("biased-mf", info.Device, parameters, info.EpochsRun, info.TrainSeconds, history, info.Note);
