@@ -34,6 +34,8 @@ public static class TopNCommand
           --user-features FILE  user<TAB>feature[<TAB>weight] lines: users absent from --train but listed here are
                               served from their attributes (counted in the summary as attribute_users)
           --candidates FILE   item ids that may be recommended, one a line (for example only new items)
+          --budget SECONDS    auto only: a time budget for selection and tuning; candidates not started when it
+                              is spent are skipped (the final refit on all the data always runs)
           --seed S            seed of the algorithm and of auto's validation split (default 7)
           --threads T         worker threads (default all cores)
           --save PATH         also save the trained model (Recommender.Load, or CrossDomainModel.Load with --domain)
@@ -72,7 +74,13 @@ public static class TopNCommand
         var itemFeaturesPath = args.String("item-features");
         var userFeaturesPath = args.String("user-features");
         var candidatesPath = args.String("candidates");
+        var budget = args.Int("budget", 1, 2_592_000);
         args.RejectUnknown();
+        if (budget is not null && algorithm != "auto")
+        {
+            throw new UsageException($"--budget limits Auto's selection: use it with --algorithm auto, not '{algorithm}'.");
+        }
+
         var withFeatures = itemFeaturesPath is not null || userFeaturesPath is not null;
         if (withFeatures && algorithm is not ("auto" or "hybrid"))
         {
@@ -89,6 +97,11 @@ public static class TopNCommand
         }
 
         var builder = TopNAlgorithms.Create(withFeatures ? "hybrid" : algorithm, seed, threads);
+        if (builder is AutoRecommenderBuilder budgeted && budget is { } seconds)
+        {
+            builder = budgeted.Budget(TimeSpan.FromSeconds(seconds));
+        }
+
         CheckPaths(trainPath, usersPath, outPath, domainsPath, savePath);
         FeatureSet? userFeatures = null;
         if (withFeatures)
@@ -218,6 +231,7 @@ public static class TopNCommand
                 ["hyperparameters"] = model.Training?.Parameters,
                 ["note"] = model.Training?.Note,
                 ["beyond_accuracy"] = BeyondAccuracyJson(Evaluation.BeyondAccuracy(model, lists)),
+                ["selection_rows"] = selection?.SelectionRows,
                 ["candidates"] = selection?.Candidates.Select(c => new Dictionary<string, object?>
                 {
                     ["algorithm"] = c.Algorithm,
