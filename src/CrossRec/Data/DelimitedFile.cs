@@ -241,7 +241,7 @@ public static class DelimitedFile
             warnings.AddRange(_ids.Warnings());
             if (reader.LastLineUnterminated)
             {
-                warnings.Add($"The last line ({reader.LineNumber:N0}) has no line end: if the file was still being written when it was read, that row may be incomplete.");
+                warnings.Add(LoadReport.UnterminatedLastLine(_path, reader.LineNumber));
             }
 
             set.LoadReport = new LoadReport(_path, reader.LineNumber, set.Count, _skipped, _problems.ToArray())
@@ -251,6 +251,7 @@ public static class DelimitedFile
                 Duplicates = _options.Duplicates,
                 DuplicateRows = duplicates,
                 NormalizedIds = _ids.NormalizedIds,
+                LastLineUnterminated = reader.LastLineUnterminated,
                 ScaleSource = scaleSource,
                 Warnings = warnings,
             };

@@ -123,6 +123,14 @@ public sealed class LoadReport
     /// <summary>Where the set's rating scale came from.</summary>
     public ScaleSource ScaleSource { get; internal init; }
 
+    /// <summary>
+    /// True when the file's last line had no line end. That is what a row cut short by a writer that has not
+    /// finished looks like (a file that changes while it is read is refused, but a paused writer cannot be
+    /// seen), so <see cref="Warnings"/> names it; an application that loads files still being written can
+    /// refuse such a load.
+    /// </summary>
+    public bool LastLineUnterminated { get; internal init; }
+
     /// <summary>Distinct ids whose text was changed by Unicode NFC normalisation (<see cref="LoadOptions.NormalizeIds"/>).</summary>
     public long NormalizedIds { get; internal init; }
 
@@ -146,6 +154,9 @@ public sealed class LoadReport
 
     /// <summary>The first skipped rows, each with its line, column and problem.</summary>
     public IReadOnlyList<DataFormatException> Problems { get; }
+
+    internal static string UnterminatedLastLine(string path, long line) =>
+        $"The last line of {path} (line {line:N0}) has no line end: if the file was still being written when it was read, that row may be incomplete.";
 
     /// <inheritdoc />
     public override string ToString()
