@@ -251,6 +251,8 @@ public static class DelimitedFile
                 Duplicates = _options.Duplicates,
                 DuplicateRows = duplicates,
                 NormalizedIds = _ids.NormalizedIds,
+                UnicodeSpaceIds = _ids.UnicodeSpaceIds,
+                ControlCharacterIds = _ids.ControlCharacterIds,
                 LastLineUnterminated = reader.LastLineUnterminated,
                 ScaleSource = scaleSource,
                 Warnings = warnings,

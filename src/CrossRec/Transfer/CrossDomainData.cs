@@ -138,6 +138,8 @@ public static class CrossDomainData
         {
             Duplicates = DuplicatePolicy.KeepAll,
             NormalizedIds = ids.NormalizedIds,
+            UnicodeSpaceIds = ids.UnicodeSpaceIds,
+            ControlCharacterIds = ids.ControlCharacterIds,
             LastLineUnterminated = warnings.Count > 0,
             ScaleSource = set.Scale is null ? ScaleSource.None : ScaleSource.Inferred,
             Warnings = [.. ids.Warnings(), .. warnings],
