@@ -229,7 +229,7 @@ public abstract partial class RecommenderModel : IRecommender, IItemScorer
 
     /// <inheritdoc />
     /// <remarks>
-    /// Repeated items are summed. Every item must be known to the model and every value finite (and valid
+    /// Repeated items are summed (a rating model, whose values are ratings, refuses them instead). Every item must be known to the model and every value finite (and valid
     /// for the algorithm: implicit models refuse negative values); the first bad pair is named.
     /// </remarks>
     /// <exception cref="ArgumentException">No interactions, or a value is not valid.</exception>
@@ -276,6 +276,16 @@ public abstract partial class RecommenderModel : IRecommender, IItemScorer
 
     /// <summary>Refuses a fold-in value the algorithm cannot use; the default accepts any finite value.</summary>
     internal virtual string? CheckFoldInValue(float value) => null;
+
+    /// <summary>
+    /// True when repeated fold-in items are summed (interaction counts); false for rating models, where a sum of
+    /// two ratings is no rating: a repeated item is then refused, naming it.
+    /// </summary>
+    internal virtual bool FoldInSumsRepeats => true;
+
+    /// <summary>The message for an item given twice to a rating model's fold-in.</summary>
+    internal static string RepeatedFoldInRating(string item, float first, float second) =>
+        $"Item '{item}' is rated twice ({first.ToString(CultureInfo.InvariantCulture)} and {second.ToString(CultureInfo.InvariantCulture)}); a rating model takes one rating per item. Pass each item once (the latest rating, or their mean).";
 
     /// <summary>The common sections of a model trained on <paramref name="train"/>.</summary>
     internal static CommonSections CommonFrom(InteractionSet train, RecommenderTrainingInfo? training)
@@ -331,7 +341,12 @@ public abstract partial class RecommenderModel : IRecommender, IItemScorer
             }
 
             var i = ItemIds.GetIndex(item);
-            sums[i] = sums.TryGetValue(i, out var s) ? s + value : value;
+            if (sums.TryGetValue(i, out var s) && !FoldInSumsRepeats)
+            {
+                throw new ArgumentException(RepeatedFoldInRating(item, s, value), nameof(interactions));
+            }
+
+            sums[i] = sums.TryGetValue(i, out s) ? s + value : value;
         }
 
         if (sums.Count == 0)

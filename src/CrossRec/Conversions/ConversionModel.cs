@@ -56,6 +56,8 @@ public sealed class ConversionModel
     }
 
     /// <summary>Conversion probability of every row of a table that holds the model's feature columns.</summary>
+    /// <exception cref="KeyNotFoundException">A feature column is missing from the table.</exception>
+    /// <exception cref="DataFormatException">A numeric column holds text, or a value so far from the training mean that its standardised form leaves the float range (column and row named).</exception>
     public double[] Score(TabularData data)
     {
         var x = Encoder.Encode(data);
@@ -157,7 +159,8 @@ public sealed class ConversionModel
             var sd = e.Double();
             var indicator = e.Boolean();
             var levels = e.Strings();
-            if (!double.IsFinite(mean) || !(sd > 0) || !double.IsFinite(sd) || (!numeric && levels.Length < 2) || (numeric && levels.Length > 0))
+            // The learner refuses a numeric column whose deviation is below 1e-12 of its magnitude (constant): such a scale is not one it writes.
+            if (!double.IsFinite(mean) || !(sd > 0) || !double.IsFinite(sd) || (numeric && sd < 1e-12 * Math.Max(1, Math.Abs(mean))) || (!numeric && levels.Length < 2) || (numeric && levels.Length > 0))
             {
                 throw e.Fail($"invalid encoding of column '{name}'");
             }

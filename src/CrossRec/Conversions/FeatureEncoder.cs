@@ -108,12 +108,63 @@ public sealed class FeatureEncoder
         }
 
         var sd = Math.Sqrt(sumSq / present);
+        if (!double.IsFinite(mean) || !double.IsFinite(sd))
+        {
+            // Values near the double range (±3e307) overflow the sums: compute on values divided by the largest
+            // magnitude instead (only then, so ordinary columns keep their exact encoding).
+            (mean, sd) = ScaledMoments(column.Numbers, present);
+            if (!double.IsFinite(mean) || !double.IsFinite(sd))
+            {
+                throw new ArgumentException($"{source}: column '{column.Name}' cannot be standardised: its mean or standard deviation is not a finite number even after rescaling (values up to {MaxMagnitude(column.Numbers).ToString("G3", CultureInfo.InvariantCulture)}). Rescale the column or drop it.");
+            }
+        }
+
         if (sd == 0 || sd < 1e-12 * Math.Max(1, Math.Abs(mean)))
         {
             throw new ArgumentException($"{source}: column '{column.Name}' is constant ({mean.ToString(CultureInfo.InvariantCulture)}) in the training rows and carries no information; drop it.");
         }
 
         return new ColumnEncoding(column.Name, true, mean, sd, missing, []);
+    }
+
+    private static double MaxMagnitude(ReadOnlySpan<double> values)
+    {
+        var max = 0.0;
+        foreach (var v in values)
+        {
+            if (!double.IsNaN(v))
+            {
+                max = Math.Max(max, Math.Abs(v));
+            }
+        }
+
+        return max;
+    }
+
+    /// <summary>Mean and population standard deviation computed on values divided by their largest magnitude, then scaled back.</summary>
+    private static (double Mean, double Sd) ScaledMoments(ReadOnlySpan<double> values, int present)
+    {
+        var scale = MaxMagnitude(values);
+        double sum = 0, sumSq = 0;
+        foreach (var v in values)
+        {
+            if (!double.IsNaN(v))
+            {
+                sum += v / scale;
+            }
+        }
+
+        var mean = sum / present;
+        foreach (var v in values)
+        {
+            if (!double.IsNaN(v))
+            {
+                var d = (v / scale) - mean;
+                sumSq += d * d;
+            }
+        }
+
+        return (mean * scale, Math.Sqrt(sumSq / present) * scale);
     }
 
     private static ColumnEncoding LearnCategorical(TabularColumn column, string source)
@@ -181,7 +232,7 @@ public sealed class FeatureEncoder
                 {
                     var v = numbers[r];
                     var cell = (r * width) + offset;
-                    values[cell] = double.IsNaN(v) ? 0f : (float)((v - Mean) / StandardDeviation);
+                    values[cell] = double.IsNaN(v) ? 0f : Standardize(v, r, source);
                     if (MissingIndicator)
                     {
                         values[cell + 1] = double.IsNaN(v) ? 1f : 0f;
@@ -200,6 +251,23 @@ public sealed class FeatureEncoder
                     values[(r * width) + offset + level] = 1f;
                 }
             }
+        }
+
+        /// <summary>(v − mean) / sd as a float; refuses, naming the column and row, a value that leaves the float range (it would make every score NaN or ±1).</summary>
+        private float Standardize(double v, int row, string source)
+        {
+            var z = (v - Mean) / StandardDeviation;
+            if (!double.IsFinite(z))
+            {
+                z = (v / StandardDeviation) - (Mean / StandardDeviation); // v − mean overflowed: the same quotient without it
+            }
+
+            if (!(Math.Abs(z) <= float.MaxValue))
+            {
+                throw new DataFormatException(source, row + 2, 0, $"column '{Column}' holds {v.ToString("G6", CultureInfo.InvariantCulture)} in data row {row}, {z.ToString("G3", CultureInfo.InvariantCulture)} standard deviations from the training mean {Mean.ToString("G6", CultureInfo.InvariantCulture)}: beyond float range, so the score would not be a number. Check the value or its unit.");
+            }
+
+            return (float)z;
         }
 
         private double[] ParseNumbers(TabularColumn column, string source)

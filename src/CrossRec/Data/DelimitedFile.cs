@@ -26,6 +26,19 @@ public static class DelimitedFile
     }
 
     /// <summary>
+    /// Loads a plain interactions file (TSV, CSV, ...) whose format is detected from its first lines by
+    /// <see cref="DelimitedFormat.Detect"/>; the detected format is named in <see cref="LoadReport.Warnings"/>.
+    /// A file whose layout cannot be detected without guessing is refused; pass a <see cref="DelimitedFormat"/> then.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="DataFormatException">The layout cannot be detected, a row is malformed (strict mode), or the file holds no valid row.</exception>
+    public static InteractionSet Load(string path, LoadOptions? options = null)
+    {
+        var format = DelimitedFormat.Detect(path, options);
+        return new Loader(path, format, options ?? new LoadOptions(), FormatDetector.Describe(format)).Run();
+    }
+
+    /// <summary>
     /// The lines of a text file, read as every loader reads them: strict UTF-8 (or
     /// <see cref="LoadOptions.Encoding"/>), at most <see cref="LoadOptions.MaxLineBytes"/> per line, CRLF or LF,
     /// directories and special files (devices, FIFOs) refused by name. Lazily enumerated.
@@ -125,8 +138,11 @@ public static class DelimitedFile
         private int _referenceFields = -1; // without FieldCount: every row has as many fields as the header, or as the first row
         private string _reference = "";
 
-        public Loader(string path, DelimitedFormat format, LoadOptions options)
+        private readonly string? _detected;
+
+        public Loader(string path, DelimitedFormat format, LoadOptions options, string? detected = null)
         {
+            _detected = detected;
             _path = path;
             _format = format;
             _options = options;
@@ -222,6 +238,11 @@ public static class DelimitedFile
 
             var set = _builder.Build(_path);
             var warnings = new List<string>();
+            if (_detected is not null)
+            {
+                warnings.Add($"The format was detected from the first lines (DelimitedFormat.Detect): {_detected}. Pass a DelimitedFormat to state it.");
+            }
+
             if (_headerGuessed)
             {
                 warnings.Add($"Line 1 was taken as a header (guessed: its fields are not numbers): {_header}. Set LoadOptions.HasHeader to say so explicitly.");
@@ -241,7 +262,7 @@ public static class DelimitedFile
             warnings.AddRange(_ids.Warnings());
             if (reader.LastLineUnterminated)
             {
-                warnings.Add($"The last line ({reader.LineNumber:N0}) has no line end: if the file was still being written when it was read, that row may be incomplete.");
+                warnings.Add(LoadReport.UnterminatedLastLine(_path, reader.LineNumber));
             }
 
             set.LoadReport = new LoadReport(_path, reader.LineNumber, set.Count, _skipped, _problems.ToArray())
@@ -251,6 +272,9 @@ public static class DelimitedFile
                 Duplicates = _options.Duplicates,
                 DuplicateRows = duplicates,
                 NormalizedIds = _ids.NormalizedIds,
+                UnicodeSpaceIds = _ids.UnicodeSpaceIds,
+                ControlCharacterIds = _ids.ControlCharacterIds,
+                LastLineUnterminated = reader.LastLineUnterminated,
                 ScaleSource = scaleSource,
                 Warnings = warnings,
             };

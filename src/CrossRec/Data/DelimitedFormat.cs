@@ -127,5 +127,29 @@ public sealed record DelimitedFormat
         }
     }
 
+    /// <summary>
+    /// Detects the format of a plain interactions file from its first lines (up to 20 non-empty ones): the delimiter
+    /// (a tab or <c>::</c> wherever they occur; otherwise the one of ',', ';' and '|' that splits every sampled line
+    /// into the same number of fields; otherwise a space), whether line 1 is a header (with three or more columns:
+    /// its third field is not a number while the next line's is; with two: its first field names a user column, or
+    /// it is the only non-numeric line above numeric ids), and the columns: user, item, then a numeric value when
+    /// there is a third column, and a Unix-seconds timestamp as a fourth (as MovieLens' <c>u.data</c>); a header's
+    /// names (user, userId, item, movieId, rating, timestamp, ...) place them. The result states the header
+    /// explicitly (<see cref="HeaderMode.Present"/> or <see cref="HeaderMode.Absent"/>).
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="DataFormatException">
+    /// The layout cannot be told without guessing, naming the file and line: lines with different field counts, more
+    /// than one delimiter that splits every line alike, a single field per line, a third column that is not numeric,
+    /// an empty file; or the file is not readable text.
+    /// </exception>
+    public static DelimitedFormat Detect(string path, LoadOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        options ??= new LoadOptions();
+        options.Validate();
+        return Parsing.FormatDetector.Detect(path, options);
+    }
+
     internal bool HasNamedColumns => User.Name is not null || Item.Name is not null || Rating?.Name is not null || Timestamp?.Name is not null || Domain?.Name is not null;
 }

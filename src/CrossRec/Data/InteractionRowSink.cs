@@ -216,6 +216,8 @@ internal sealed class InteractionRowSink
             Duplicates = _options.Duplicates,
             DuplicateRows = duplicates,
             NormalizedIds = _ids.NormalizedIds,
+                UnicodeSpaceIds = _ids.UnicodeSpaceIds,
+                ControlCharacterIds = _ids.ControlCharacterIds,
             ScaleSource = _builder.DeclaredScale is not null ? ScaleSource.Declared : set.Scale is null ? ScaleSource.None : ScaleSource.Inferred,
             Warnings = warnings,
         };

@@ -56,8 +56,8 @@ public sealed record LoadOptions
     /// <summary>
     /// Normalise user, item and domain ids to Unicode NFC (default true), so that a composed and a decomposed
     /// spelling (<c>José</c> with U+00E9, or with e + U+0301) are one id. The number of distinct ids changed is in
-    /// <see cref="LoadReport.NormalizedIds"/>. (A process in globalization-invariant mode has no normalisation
-    /// data: ids with combining marks are then kept as read and a warning says so.)
+    /// <see cref="LoadReport.NormalizedIds"/>. The library uses its own Unicode tables, so the outcome is the same
+    /// whatever the application's globalization mode (invariant mode included).
     /// </summary>
     public bool NormalizeIds { get; init; } = true;
 
@@ -67,6 +67,14 @@ public sealed record LoadOptions
     /// another id and is not.
     /// </summary>
     public bool AllowControlCharactersInIds { get; init; }
+
+    /// <summary>
+    /// Trim every Unicode space (<see cref="char.IsWhiteSpace(char)"/>: the no-break space U+00A0, U+2000..U+200A,
+    /// the ideographic space U+3000, ...) from both ends of ids, not only ASCII whitespace. False by default: such
+    /// a space is part of the id, so <c>alice\u00A0</c> and <c>alice</c> stay two ids; either way the ids
+    /// concerned are counted in <see cref="LoadReport.UnicodeSpaceIds"/> with a warning.
+    /// </summary>
+    public bool TrimUnicodeWhitespace { get; init; }
 
     internal void Validate()
     {
@@ -123,6 +131,23 @@ public sealed class LoadReport
     /// <summary>Where the set's rating scale came from.</summary>
     public ScaleSource ScaleSource { get; internal init; }
 
+    /// <summary>
+    /// True when the file's last line had no line end. That is what a row cut short by a writer that has not
+    /// finished looks like (a file that changes while it is read is refused, but a paused writer cannot be
+    /// seen), so <see cref="Warnings"/> names it; an application that loads files still being written can
+    /// refuse such a load.
+    /// </summary>
+    public bool LastLineUnterminated { get; internal init; }
+
+    /// <summary>
+    /// Distinct ids that began or ended with a Unicode space other than ASCII whitespace: kept as part of the id,
+    /// or trimmed under <see cref="LoadOptions.TrimUnicodeWhitespace"/>.
+    /// </summary>
+    public long UnicodeSpaceIds { get; internal init; }
+
+    /// <summary>Distinct ids kept with control or format characters (<see cref="LoadOptions.AllowControlCharactersInIds"/>; 0 otherwise, as such ids are refused).</summary>
+    public long ControlCharacterIds { get; internal init; }
+
     /// <summary>Distinct ids whose text was changed by Unicode NFC normalisation (<see cref="LoadOptions.NormalizeIds"/>).</summary>
     public long NormalizedIds { get; internal init; }
 
@@ -146,6 +171,9 @@ public sealed class LoadReport
 
     /// <summary>The first skipped rows, each with its line, column and problem.</summary>
     public IReadOnlyList<DataFormatException> Problems { get; }
+
+    internal static string UnterminatedLastLine(string path, long line) =>
+        $"The last line of {path} (line {line:N0}) has no line end: if the file was still being written when it was read, that row may be incomplete.";
 
     /// <inheritdoc />
     public override string ToString()

@@ -151,6 +151,9 @@ public sealed class TabularLoadReport
     /// <summary>One entry per column, in order.</summary>
     public IReadOnlyList<TabularColumnReport> Columns { get; }
 
+    /// <summary>Things the caller may not expect, each a sentence (a last line without a line end: possibly a row cut short by a writer). Empty when none.</summary>
+    public IReadOnlyList<string> Warnings { get; internal init; } = [];
+
     /// <inheritdoc />
     public override string ToString() =>
         $"{Source}: {Rows:N0} rows; {Columns.Count(c => c.IsNumeric)} numeric and {Columns.Count(c => !c.IsNumeric)} categorical columns ({string.Join(", ", Columns.Select(c => $"{c.Name} {(c.IsNumeric ? "numeric" : "categorical")}{(c.Declared ? "" : "?")}"))}; '?' marks an inferred type)";
@@ -424,7 +427,7 @@ public sealed class TabularData
             reports[c] = new TabularColumnReport(names[c], isNumeric, declared, numberCount[c], textCount[c], missingCount[c]);
         }
 
-        return new TabularData(columns, path) { LoadReport = new TabularLoadReport(path, cells[0].Count, reports) };
+        return new TabularData(columns, path) { LoadReport = new TabularLoadReport(path, cells[0].Count, reports) { Warnings = reader.LastLineUnterminated ? [Data.LoadReport.UnterminatedLastLine(path, reader.LineNumber)] : [] } };
     }
 
     private static void CheckUtf8(LineReader reader, string path)

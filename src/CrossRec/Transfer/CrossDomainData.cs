@@ -25,6 +25,7 @@ public static class CrossDomainData
         var builder = new InteractionSetBuilder();
         var ids = new IdPolicy(new LoadOptions());
         var owner = new Dictionary<string, (string Domain, long Line)>(StringComparer.Ordinal);
+        var warnings = new List<string>();
         var lines = Read(path, 4, (fields, line) =>
         {
             var value = Value(path, line, fields[2], 3);
@@ -36,8 +37,8 @@ public static class CrossDomainData
 
             owner.TryAdd(fields[1], (domain, line));
             builder.Add(fields[0], fields[1], value, null, domain);
-        }, ids);
-        return Build(builder, path, ids, lines);
+        }, ids, warnings);
+        return Build(builder, path, ids, lines, warnings);
     }
 
     /// <summary>Loads one <c>user item [value]</c> file per domain; items are named <c>domain:item</c>, users are shared by id.</summary>
@@ -62,13 +63,14 @@ public static class CrossDomainData
         var builder = new InteractionSetBuilder();
         var ids = new IdPolicy(new LoadOptions());
         long lines = 0;
+        var warnings = new List<string>();
         foreach (var (path, domain) in files)
         {
             lines += Read(path, 2, (fields, line) =>
             {
                 var value = fields.Length > 2 ? Value(path, line, fields[2], 3) : 1f;
                 builder.Add(fields[0], $"{domain}:{fields[1]}", value, null, domain);
-            }, ids);
+            }, ids, warnings);
             domains.Add(domain);
         }
 
@@ -77,7 +79,7 @@ public static class CrossDomainData
             throw new ArgumentException($"Cross-domain data needs files of at least two domains; got {string.Join(", ", domains)}.", nameof(files));
         }
 
-        return Build(builder, string.Join(" + ", files.Select(f => $"{f.Path} ({f.Domain})")), ids, lines);
+        return Build(builder, string.Join(" + ", files.Select(f => $"{f.Path} ({f.Domain})")), ids, lines, warnings);
     }
 
     /// <summary>
@@ -124,7 +126,7 @@ public static class CrossDomainData
         return (argument[..at], argument[(at + 1)..]);
     }
 
-    private static InteractionSet Build(InteractionSetBuilder builder, string name, IdPolicy ids, long lines)
+    private static InteractionSet Build(InteractionSetBuilder builder, string name, IdPolicy ids, long lines, List<string> warnings)
     {
         if (builder.Count == 0)
         {
@@ -136,8 +138,11 @@ public static class CrossDomainData
         {
             Duplicates = DuplicatePolicy.KeepAll,
             NormalizedIds = ids.NormalizedIds,
+            UnicodeSpaceIds = ids.UnicodeSpaceIds,
+            ControlCharacterIds = ids.ControlCharacterIds,
+            LastLineUnterminated = warnings.Count > 0,
             ScaleSource = set.Scale is null ? ScaleSource.None : ScaleSource.Inferred,
-            Warnings = ids.Warnings().ToList(),
+            Warnings = [.. ids.Warnings(), .. warnings],
         };
         return set;
     }
@@ -152,7 +157,7 @@ public static class CrossDomainData
         return v;
     }
 
-    private static long Read(string path, int minFields, Action<string[], long> row, IdPolicy ids)
+    private static long Read(string path, int minFields, Action<string[], long> row, IdPolicy ids, List<string> warnings)
     {
         if (InputFile.Of(path) == InputFile.Kind.Missing)
         {
@@ -209,6 +214,11 @@ public static class CrossDomainData
 
             dataLines = Math.Max(dataLines, 0) + 1;
             row(fields, lineNo);
+        }
+
+        if (reader.LastLineUnterminated)
+        {
+            warnings.Add(LoadReport.UnterminatedLastLine(path, reader.LineNumber));
         }
 
         return reader.LineNumber;

@@ -100,6 +100,65 @@ public class ModelInputBadInputTests
     }
 
     [Test]
+    public void FoldInWithTheSameItemTwiceNamesTheRepeatedItemNotASummedRating()
+    {
+        // Issue 21, finding 12: the item given twice at 4 was summed to 8 and reported as "rating 8, outside [1, 5]".
+        var b = new InteractionSetBuilder().WithScale(RatingScale.FiveStars);
+        var rng = new Random(2);
+        for (var u = 0; u < 20; u++)
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                b.Add($"u{u}", $"i{i}", 1 + rng.Next(5));
+            }
+        }
+
+        var data = b.Build();
+        var model = global::CrossRec.Factorization.Biased().Factors(3).Epochs(3).Seed(1).Deterministic().Fit(data);
+        KeyValuePair<string, float>[] twice = [new("i2", 4f), new("i1", 4f), new("i2", 4f)];
+        var direct = Assert.Throws<ArgumentException>(() => model.FoldIn(twice))!;
+        var general = Assert.Throws<ArgumentException>(() => ((IRecommender)model).FoldIn(twice))!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(direct.Message, Does.Contain("Item 'i2' is rated twice (4 and 4)").And.Not.Contain("8"));
+            Assert.That(general.Message, Does.Contain("Item 'i2' is rated twice (4 and 4)").And.Not.Contain("outside"));
+        });
+
+        // Implicit models still sum repeated interactions (counts).
+        var implicitModel = global::CrossRec.Recommenders.ImplicitAls().Factors(3).Iterations(2).Seed(1).Fit(data);
+        Assert.That(() => implicitModel.FoldIn(twice), Throws.Nothing);
+    }
+
+    [Test]
+    public void ConversionDataNearTheDoubleRangeFitsOrNamesItsColumnNeverAMatrixMessage()
+    {
+        // Issue 21, finding 12: a column of ±3e307 overflowed the standardisation (its variance is 9e614) and the fit
+        // died with "Matrix must be positive definite." naming nothing. The moments are now computed on rescaled
+        // values when the plain sums overflow, so the column standardises like any other.
+        var rows = 200;
+        var rng = new Random(5);
+        var big = new double[rows];
+        var age = new double[rows];
+        var bought = new string?[rows];
+        for (var r = 0; r < rows; r++)
+        {
+            age[r] = 20 + rng.Next(50);
+            big[r] = (r < rows / 2 ? 3e307 : -3e307) * (0.5 + rng.NextDouble()); // the running sum overflows
+            bought[r] = age[r] + (rng.NextDouble() * 20) > 50 ? "yes" : "no";
+        }
+
+        var table = new TabularData([TabularColumn.Numeric("big", big), TabularColumn.Numeric("age", age), TabularColumn.Categorical("bought", bought)]);
+        var model = global::CrossRec.Conversion.Logistic().Fit(table, "bought", positive: "yes");
+        var scores = model.Score(table);
+        Assert.That(scores, Has.All.Matches<double>(double.IsFinite));
+
+        // At scoring time a value far outside the training spread (1e300 years of age) is refused naming the column.
+        var outlier = new TabularData([TabularColumn.Numeric("big", [1e307]), TabularColumn.Numeric("age", [1e300]), TabularColumn.Categorical("bought", ["no"])], "scoring.csv");
+        var e = Assert.Throws<DataFormatException>(() => model.Score(outlier))!;
+        Assert.That(e.Problem, Does.Contain("column 'age'").And.Contain("beyond float range"));
+    }
+
+    [Test]
     public void ThreadsAboveTheCoreCountAreClampedToIt()
     {
         var options = new FactorizationOptions { Threads = 1000 };

@@ -29,7 +29,7 @@ public class LoaderFuzzTests
 
     private static readonly byte[][] RawBytes = [[0xE9], [0xFF], [0xC3], [0xE2, 0x82], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xEF, 0xBB, 0xBF], [0xFF, 0xFE]];
 
-    public static IEnumerable<string> Targets() => ["csv-named", "csv-auto", "csv-implicit", "ml100k", "ml-dat", "ml-csv", "ml-items", "tabular", "cross-domain"];
+    public static IEnumerable<string> Targets() => ["csv-named", "csv-auto", "csv-detect", "csv-implicit", "ml100k", "ml-dat", "ml-csv", "ml-items", "tabular", "cross-domain"];
 
     private static string BaseText(string target)
     {
@@ -46,6 +46,7 @@ public class LoaderFuzzTests
 
                 break;
             case "csv-auto":
+            case "csv-detect":
             case "ml-csv":
                 sb.Append(target == "ml-csv" ? "userId,movieId,rating,timestamp\n" : "u,i,r,t\n");
                 for (var r = 0; r < 40; r++)
@@ -127,6 +128,9 @@ public class LoaderFuzzTests
                 break;
             case "cross-domain":
                 CrossDomainData.Load(path);
+                break;
+            case "csv-detect":
+                DelimitedFile.Load(path, options); // the format detected from the first lines (DelimitedFormat.Detect)
                 break;
             default:
                 TabularData.LoadCsv(path);

@@ -137,6 +137,11 @@ public class ModelFileFuzzTests
                     {
                         // The table does not match the (mutated) encoding: a documented input error.
                     }
+                    catch (DataFormatException e) when (e.Problem.Contains("beyond float range", StringComparison.Ordinal))
+                    {
+                        // A table value standardises beyond float range under the (mutated) mean and deviation: the
+                        // documented refusal naming the column, instead of NaN scores.
+                    }
 
                     break;
             }

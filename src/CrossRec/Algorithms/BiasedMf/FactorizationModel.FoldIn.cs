@@ -15,7 +15,7 @@ public sealed partial class FactorizationModel
     /// </summary>
     /// <param name="ratings">The user's (item id, rating) pairs; at least one.</param>
     /// <param name="regularization">Factor penalty λ; null uses the training value (or 0.05 when unknown).</param>
-    /// <exception cref="ArgumentException">No ratings, or a rating is NaN/∞ or outside the model's <see cref="Scale"/>.</exception>
+    /// <exception cref="ArgumentException">No ratings, an item rated twice, or a rating is NaN/∞ or outside the model's <see cref="Scale"/>.</exception>
     /// <exception cref="KeyNotFoundException">An item is unknown to the model.</exception>
     public FoldedUser FoldIn(IEnumerable<KeyValuePair<string, float>> ratings, float? regularization = null)
     {
@@ -23,6 +23,7 @@ public sealed partial class FactorizationModel
         var items = new List<int>();
         var residuals = new List<double>();
         var ratingsList = new List<float>();
+        var given = new Dictionary<int, float>();
         foreach (var (item, rating) in ratings)
         {
             if (!float.IsFinite(rating))
@@ -36,6 +37,11 @@ public sealed partial class FactorizationModel
             }
 
             var i = ItemIds.GetIndex(item);
+            if (!given.TryAdd(i, rating))
+            {
+                throw new ArgumentException(RepeatedFoldInRating(item, given[i], rating), nameof(ratings));
+            }
+
             items.Add(i);
             ratingsList.Add(rating);
             residuals.Add(rating - GlobalMean - _itemBias[i]);
@@ -100,6 +106,9 @@ public sealed partial class FactorizationModel
     /// <summary>Refuses a fold-in rating outside the model's scale (500 on a 1..5 model would score around 458).</summary>
     internal override string? CheckFoldInValue(float value) =>
         Scale is { } scale && !scale.Contains(value) ? $"outside the model's rating scale {scale}" : null;
+
+    /// <summary>Ratings are not summed: an item rated twice is refused, naming it.</summary>
+    internal override bool FoldInSumsRepeats => false;
 
     /// <summary>Fold-in by the ridge solve of <see cref="FoldIn(IEnumerable{KeyValuePair{string, float}}, float?)"/> with the training penalty.</summary>
     internal override FoldedUser FoldInCore(int[] items, float[] values)

@@ -20,8 +20,12 @@ namespace CrossRec.Data.Parsing;
 /// sets another) is a <see cref="DataFormatException"/> naming the file and line <b>before</b> the buffer
 /// grows past it, so an endless line (<c>/dev/zero</c>, a binary file, a file with CR-only line ends)
 /// costs at most a few MB and milliseconds. Directories and special files (devices, FIFOs) are refused by
-/// name before they are opened. A file that grows while it is read (a writer still appending) is refused
-/// at its end, and a last line without a line end is flagged (<see cref="LastLineUnterminated"/>).
+/// name before they are opened. A file that changed while it was read (a writer still appending, or
+/// rewriting it in place) is refused at its end: its length and last-write time, taken from the open
+/// handle when it was opened, must be unchanged and every byte of that length read. A last line without a
+/// line end is flagged (<see cref="LastLineUnterminated"/>): a half-written row in a file whose writer is
+/// paused looks exactly like that, and nothing else can tell it from a file that simply lacks the final
+/// newline, so the loaders name it in their reports.
 /// </para>
 /// </remarks>
 internal sealed class LineReader : IDisposable
@@ -37,6 +41,8 @@ internal sealed class LineReader : IDisposable
     private int _start;
     private int _end;
     private bool _eof;
+    private readonly long _lengthAtOpen;
+    private readonly DateTime _writtenAtOpen;
 
     // Strict UTF-8 mode.
     private byte[] _bytes = [];
@@ -51,7 +57,8 @@ internal sealed class LineReader : IDisposable
         InputFile.RequireRegular(path);
         _path = path;
         _maxLine = maxLineBytes;
-        _stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        _stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16, FileOptions.SequentialScan);
+        (_lengthAtOpen, _writtenAtOpen) = Stamp();
         if (encoding is null)
         {
             var head = new byte[2];
@@ -69,6 +76,12 @@ internal sealed class LineReader : IDisposable
 
         _reader = new StreamReader(_stream, encoding, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
     }
+
+    /// <summary>
+    /// Test hook: called with the path when the reader first meets the end of the file, before it returns the
+    /// file's last line. Async-local, so a test that sets it affects only its own reads.
+    /// </summary>
+    internal static AsyncLocal<Action<string>?> EndOfFileReached { get; } = new();
 
     /// <summary>True when the line last returned was the file's last and had no line end (possibly cut short by a writer).</summary>
     public bool LastLineUnterminated { get; private set; }
@@ -187,6 +200,7 @@ internal sealed class LineReader : IDisposable
         if (read == 0)
         {
             _eof = true;
+            EndOfFileReached.Value?.Invoke(_path);
         }
 
         _byteEnd += read;
@@ -251,6 +265,7 @@ internal sealed class LineReader : IDisposable
         if (read == 0)
         {
             _eof = true;
+            EndOfFileReached.Value?.Invoke(_path);
         }
 
         _end += read;
@@ -259,22 +274,40 @@ internal sealed class LineReader : IDisposable
     private DataFormatException TooLong() => new(_path, LineNumber + 1, 0,
         $"the line is longer than {_maxLine:N0} {(_reader is null ? "bytes" : "characters")} (LoadOptions.MaxLineBytes) without a line end: not a text file of rows (a device, a binary or compressed file, CR-only line ends?).");
 
-    /// <summary>At the end of the file: refuses a file that grew while it was read (a writer still appending).</summary>
-    private void CheckNotGrown()
+    /// <summary>The file's length and last-write time, from the open handle (not the path: a file renamed over the path is another file).</summary>
+    private (long Length, DateTime Written) Stamp()
     {
-        long length;
         try
         {
-            length = _stream.Length;
+            var handle = _stream is FileStream f ? f.SafeFileHandle : null;
+            return handle is null ? (-1, default) : (RandomAccess.GetLength(handle), File.GetLastWriteTimeUtc(handle));
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            return (-1, default);
+        }
+    }
+
+    /// <summary>
+    /// At the end of the file: refuses a file that changed while it was read (a writer still appending, or
+    /// rewriting it in place), comparing its length and last-write time now with those at open and with the
+    /// bytes read.
+    /// </summary>
+    private void CheckNotGrown()
+    {
+        var (length, written) = Stamp();
+        if (length < 0 || _lengthAtOpen < 0)
         {
             return;
         }
 
-        if (length > _stream.Position)
+        var read = _stream.Position;
+        if (length != read || length != _lengthAtOpen || written != _writtenAtOpen)
         {
-            throw new DataFormatException(_path, LineNumber, 0, $"the file grew while it was read ({_stream.Position:N0} bytes read, {length:N0} now): it is still being written, so its last rows may be incomplete. Load it once the writer has finished (write to a temporary name and rename when done).");
+            var what = length > read ? "grew" : length < read ? "shrank" : "was rewritten";
+            throw new DataFormatException(_path, LineNumber, 0, $"the file changed while it was read ({what}: {_lengthAtOpen:N0} bytes when opened, {read:N0} bytes read, {length:N0} bytes now"
+                + (written != _writtenAtOpen ? $", last written {written:O}, after it was opened" : "")
+                + "): it is still being written, so its last rows may be incomplete. Load it once the writer has finished (a writer should write to a temporary name and rename when done).");
         }
     }
 
