@@ -105,6 +105,6 @@ public class ServingBenchmarks
     public int RecommendMany()
     {
         var lists = _model.RecommendMany(_batch, Count, null, Threads);
-        return lists.Length;
+        return lists.Count;
     }
 }

@@ -44,8 +44,8 @@ public interface IRecommender
     /// <summary>Top-N for a folded-in user; the items it was folded in from are left out by default.</summary>
     IReadOnlyList<ScoredItem> Recommend(FoldedUser user, int count = 10, RecommendFilter? filter = null);
 
-    /// <summary>Top-N for many known users at once, multi-threaded; one list per user, in input order.</summary>
-    IReadOnlyList<ScoredItem>[] RecommendMany(IReadOnlyList<string> users, int count, RecommendFilter? filter = null, int threads = 0, CancellationToken cancellationToken = default);
+    /// <summary>The top <paramref name="count"/> items (10 by default) for many known users at once, multi-threaded; one list per user, in input order, each as <see cref="Recommend(string, int, RecommendFilter?)"/> would return it.</summary>
+    IReadOnlyList<IReadOnlyList<ScoredItem>> RecommendMany(IReadOnlyList<string> users, int count = 10, RecommendFilter? filter = null, int threads = 0, CancellationToken cancellationToken = default);
 
     /// <summary>Items most similar to an item (the item itself left out), most similar first.</summary>
     IReadOnlyList<ScoredItem> SimilarItems(string item, int count, RecommendFilter? filter = null);

@@ -163,7 +163,7 @@ public abstract partial class RecommenderModel : IRecommender, IItemScorer
     /// 2 users or more a block of 64 users at a time, in one pass over the item factors per block, with the
     /// scores and lists of <see cref="Recommend(string, int, RecommendFilter?)"/> bit for bit.
     /// </remarks>
-    public IReadOnlyList<ScoredItem>[] RecommendMany(IReadOnlyList<string> users, int count, RecommendFilter? filter = null, int threads = 0, CancellationToken cancellationToken = default)
+    public IReadOnlyList<IReadOnlyList<ScoredItem>> RecommendMany(IReadOnlyList<string> users, int count = 10, RecommendFilter? filter = null, int threads = 0, CancellationToken cancellationToken = default)
     {
         var index = TopNServer.BatchUsers(UserIds, users, count, threads);
         using var resolved = ResolveFilter(filter);

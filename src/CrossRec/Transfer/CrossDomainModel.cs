@@ -166,7 +166,7 @@ public sealed partial class CrossDomainModel
 
     /// <summary>Top-N target items for many training users, multi-threaded; one list per user, in input order.</summary>
     /// <exception cref="KeyNotFoundException">A user is unknown (named).</exception>
-    public IReadOnlyList<ScoredItem>[] RecommendMany(IReadOnlyList<string> users, int count, RecommendFilter? filter = null, int threads = 0, CancellationToken cancellationToken = default)
+    public IReadOnlyList<IReadOnlyList<ScoredItem>> RecommendMany(IReadOnlyList<string> users, int count = 10, RecommendFilter? filter = null, int threads = 0, CancellationToken cancellationToken = default)
     {
         var index = TopNServer.BatchUsers(UserIds, users, count, threads);
         using var resolved = ResolveFilter(filter);

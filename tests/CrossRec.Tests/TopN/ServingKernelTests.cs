@@ -195,9 +195,9 @@ public class ServingKernelTests
         Assert.That(() => model.RecommendMany(model.UserIds.AsSpan().ToArray(), 5, null, 1, cancel.Token), Throws.InstanceOf<OperationCanceledException>());
     }
 
-    private static void AssertSameAsPerUser(RecommenderModel model, IReadOnlyList<ScoredItem>[] batch, int count, RecommendFilter? filter, string what)
+    private static void AssertSameAsPerUser(RecommenderModel model, IReadOnlyList<IReadOnlyList<ScoredItem>> batch, int count, RecommendFilter? filter, string what)
     {
-        for (var u = 0; u < batch.Length; u++)
+        for (var u = 0; u < batch.Count; u++)
         {
             var single = model.Recommend(model.UserIds[u], count, filter);
             Assert.That(batch[u].Select(s => (s.Index, s.Score)), Is.EqualTo(single.Select(s => (s.Index, s.Score))), $"{what}: user {u} differs from the per-user path");
