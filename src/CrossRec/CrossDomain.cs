@@ -33,11 +33,8 @@ public static class CrossDomain
     /// factors and biases without decay, L2 penalty 0.02 on factors and biases, initial factor σ = 0.1.
     /// </summary>
     /// <remarks>
-    /// Chosen for implicit-feedback cross-domain ranking by running the cold-start protocol nested inside the
-    /// training part of the MovieLens 100K drama/other split (k ∈ {32, 64, 128}, λ ∈ {0.01, 0.02, 0.04},
-    /// η ∈ {0.01, 0.03}, 30 or 60 epochs): λ = 0.02 was best at every k; the rest was within noise, so the
-    /// cheapest setting was kept. They differ from <see cref="Factorization.Biased()"/>'s defaults, which were
-    /// chosen for rating RMSE.
+    /// Chosen for implicit-feedback cross-domain ranking by validation inside training data, so they differ from
+    /// <see cref="Factorization.Biased()"/>'s defaults, which were chosen for rating RMSE (docs/decisions/cross-domain-defaults.md).
     /// </remarks>
     public static FactorizationOptions DefaultFactorizationOptions { get; } = new()
     {

@@ -14,8 +14,8 @@ public enum KMeansAlgorithm
 
     /// <summary>
     /// Elkan's bounds: k lower bounds per point (n × k floats, at most 1 GB) and the centroid-pair test; same
-    /// assignments as Lloyd. Measured slower than <see cref="Hamerly"/> at k = 8…256, d = 8…128 on the CPU
-    /// engine (the blocked distance kernel is cheaper than maintaining the bounds), so Auto does not use it.
+    /// assignments as Lloyd. <see cref="Auto"/> does not use it (slower than <see cref="Hamerly"/> on the CPU engine:
+    /// docs/performance.md).
     /// </summary>
     Elkan = 3,
 
