@@ -47,7 +47,7 @@ public sealed class MappedBuilder : IRecommenderBuilder
         }
     }
 
-    /// <summary>Item features (required). Items that appear here but not in the training data join the catalogue, scored through the map.</summary>
+    /// <summary>Item features. Items that appear here but not in the training data join the catalogue, scored through the map.</summary>
     public MappedBuilder ItemFeatures(FeatureSet? features) => new(BaseBuilder, Options, features, UserFeatureSet);
 
     /// <summary>User attributes, for users known only by them (<see cref="MappedModel.FoldInAttributes"/>).</summary>
@@ -70,15 +70,15 @@ public sealed class MappedBuilder : IRecommenderBuilder
     }
 
     /// <summary>Trains the base model on <paramref name="train"/> and maps it (<see cref="MappedModel.Create"/>).</summary>
-    /// <exception cref="ArgumentException">No item features were given, or the base builder's own refusal (named by it).</exception>
+    /// <exception cref="ArgumentException">Neither item nor user features were given, or the base builder's own refusal (named by it).</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public MappedModel Fit(InteractionSet train, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
         Options.Validate();
-        if (ItemFeatureSet is null)
+        if (ItemFeatureSet is null && UserFeatureSet is null)
         {
-            throw new ArgumentException("A mapped model maps item features: give ItemFeatures.", nameof(train));
+            throw new ArgumentException("A mapped model maps features: give ItemFeatures, UserFeatures or both.", nameof(train));
         }
 
         var model = BaseBuilder.Fit(train, progress, cancellationToken);

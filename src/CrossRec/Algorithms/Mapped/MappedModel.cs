@@ -28,7 +28,7 @@ namespace CrossRec.Algorithms.Mapped;
 /// holding the base model's own file and the maps. Immutable and thread-safe; build one with
 /// <see cref="Recommenders.Mapped"/> or <see cref="Create"/>.</para>
 /// </remarks>
-public sealed class MappedModel : RecommenderModel
+public sealed class MappedModel : RecommenderModel, IAttributeRecommender
 {
     internal const string Kind = "mapped";
     private const int FormatVersion = 1;
@@ -62,7 +62,7 @@ public sealed class MappedModel : RecommenderModel
         _userMap = userMap;
         _cold = ColdItems(baseModel, common.ItemIds.Count);
         _coldItems = [.. Enumerable.Range(0, _cold.Length).Where(i => _cold[i])];
-        _fitItems = [.. Enumerable.Range(0, _baseItems).Where(i => !_cold[i] && rowOffsets[i + 1] > rowOffsets[i])];
+        _fitItems = FitItems(_cold, rowOffsets, _baseItems, itemFeatureNames.Count == 0);
     }
 
     /// <inheritdoc />
@@ -100,15 +100,14 @@ public sealed class MappedModel : RecommenderModel
     /// the user map (when <paramref name="userFeatures"/> is given) on the training users that have attributes.
     /// </summary>
     /// <param name="baseModel">Any fitted top-N model except a mapped one.</param>
-    /// <param name="itemFeatures">Item features (required: the map is from them).</param>
+    /// <param name="itemFeatures">Item features, or null (then only the base model's items without training interactions are new, scored at the user's mean warm score plus the shift).</param>
     /// <param name="userFeatures">User attributes, or null (then <see cref="FoldInAttributes"/> is not available).</param>
     /// <param name="options">The map's options, or null for the defaults.</param>
     /// <exception cref="ArgumentException">The base model is mapped already, no warm item has features, or no training user has attributes.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
-    public static MappedModel Create(RecommenderModel baseModel, FeatureSet itemFeatures, FeatureSet? userFeatures = null, MappedOptions? options = null)
+    public static MappedModel Create(RecommenderModel baseModel, FeatureSet? itemFeatures, FeatureSet? userFeatures = null, MappedOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(baseModel);
-        ArgumentNullException.ThrowIfNull(itemFeatures);
         options ??= new MappedOptions();
         options.Validate();
         if (baseModel is MappedModel)
@@ -117,7 +116,7 @@ public sealed class MappedModel : RecommenderModel
         }
 
         var builder = baseModel.ItemIds.ToBuilder();
-        foreach (var id in itemFeatures.Ids)
+        foreach (var id in itemFeatures?.Ids ?? IdMap.Empty("item"))
         {
             builder.GetOrAdd(id);
         }
@@ -129,7 +128,7 @@ public sealed class MappedModel : RecommenderModel
         var weights = new List<float>();
         for (var i = 0; i < n; i++)
         {
-            if (itemFeatures.Ids.TryGetIndex(catalogue[i], out var row))
+            if (itemFeatures is not null && itemFeatures.Ids.TryGetIndex(catalogue[i], out var row))
             {
                 features.AddRange(itemFeatures.FeatureIndices(row));
                 weights.AddRange(itemFeatures.Weights(row));
@@ -141,13 +140,14 @@ public sealed class MappedModel : RecommenderModel
         var cold = ColdItems(baseModel, n);
         var rowFeatures = features.ToArray();
         var rowWeights = weights.ToArray();
-        var fit = Enumerable.Range(0, baseModel.ItemIds.Count).Where(i => !cold[i] && offsets[i + 1] > offsets[i]).ToArray();
+        var fit = FitItems(cold, offsets, baseModel.ItemIds.Count, itemFeatures is null);
         if (fit.Length == 0)
         {
-            throw new ArgumentException($"No item of {itemFeatures.SourceName} has training interactions in the base model, so there is nothing to map features from.", nameof(itemFeatures));
+            throw new ArgumentException($"No item of {itemFeatures?.SourceName} has training interactions in the base model, so there is nothing to map features from.", nameof(itemFeatures));
         }
 
-        var itemInverse = RidgeInverse(itemFeatures.Features.Count, fit, (i, into) =>
+        var itemNames = itemFeatures?.Features ?? IdMap.Empty("item feature");
+        var itemInverse = RidgeInverse(itemNames.Count, fit, (i, into) =>
         {
             for (var p = offsets[i]; p < offsets[i + 1]; p++)
             {
@@ -177,7 +177,7 @@ public sealed class MappedModel : RecommenderModel
             ["itemRegularization"] = Invariant(options.ItemRegularization),
             ["userRegularization"] = Invariant(options.UserRegularization),
             ["newItemShift"] = Invariant(options.NewItemShift),
-            ["itemFeatures"] = Invariant(itemFeatures.Features.Count),
+            ["itemFeatures"] = itemFeatures is null ? "none" : Invariant(itemFeatures.Features.Count),
             ["userFeatures"] = userFeatures is null ? "none" : Invariant(userFeatures.Features.Count),
             ["new-items"] = Invariant(cold.Count(c => c)),
         };
@@ -192,7 +192,7 @@ public sealed class MappedModel : RecommenderModel
 
         var info = new RecommenderTrainingInfo(Kind, t?.Device ?? "cpu", parameters, t?.Iterations ?? 0, t?.Seconds ?? 0, t?.History ?? [], t?.Note);
         var common = new CommonSections(baseModel.UserIds, catalogue, baseModel.SeenOffsetsArray, baseModel.SeenItemsArray, baseModel.SeenValuesArray, baseModel.Domains, itemDomains, info);
-        return new MappedModel(common, baseModel, options, itemFeatures.Features, offsets, rowFeatures, rowWeights, itemInverse, userNames, userMap);
+        return new MappedModel(common, baseModel, options, itemNames, offsets, rowFeatures, rowWeights, itemInverse, userNames, userMap);
     }
 
     /// <summary>Loads a mapped model saved by <see cref="RecommenderModel.Save(string)"/>.</summary>
@@ -535,6 +535,10 @@ public sealed class MappedModel : RecommenderModel
 
         return Math.Sqrt(s);
     }
+
+    /// <summary>The warm items the item map is fitted on: those with features, or every warm item when there are no item features (an intercept-only map).</summary>
+    private static int[] FitItems(bool[] cold, int[] offsets, int baseItems, bool noFeatures) =>
+        [.. Enumerable.Range(0, baseItems).Where(i => !cold[i] && (noFeatures || offsets[i + 1] > offsets[i]))];
 
     /// <summary>Items with no training interactions in the base model, and the catalogue items beyond the base's.</summary>
     private static bool[] ColdItems(RecommenderModel baseModel, int catalogue)
