@@ -44,8 +44,9 @@ public sealed record FeatureAutoSelection(RecommenderModel Model, string Choice,
 /// default candidates except popularity) with the item map's ridge penalty at 10, 30 and 100, and for the whole
 /// catalogue the new items' shift at 0, 1, 2 and 3; NDCG@K of the held-out items.</para>
 /// <para><see cref="AutoRequest.NewUsers"/>: 20 % of the training users held out (<see cref="ColdStart.SplitUsers"/>); the
-/// hybrid and every mapped base (popularity included, which ignores attributes) with the user map's penalty at 3, 10
-/// and 30; NDCG@K over the whole catalogue.</para>
+/// hybrid and every mapped base (popularity included, which ignores attributes) with the user map's penalty at 3, 10,
+/// 30 and 100 regressing the base model's scores, and once (with the first base) regressing the users' own items
+/// (<see cref="MappedUserTarget.Interactions"/>, a ridge form of segment popularity); NDCG@K over the whole catalogue.</para>
 /// </remarks>
 public sealed class FeatureAutoBuilder : IRecommenderBuilder
 {
@@ -53,7 +54,7 @@ public sealed class FeatureAutoBuilder : IRecommenderBuilder
     public const double ColdValidationFraction = 0.2;
 
     private static readonly float[] ItemPenalties = [10f, 30f, 100f];
-    private static readonly float[] UserPenalties = [3f, 10f, 30f];
+    private static readonly float[] UserPenalties = [3f, 10f, 30f, 100f];
     private static readonly float[] Shifts = [0f, 1f, 2f, 3f];
 
     internal FeatureAutoBuilder(AutoRecommenderBuilder auto, FeatureSet? itemFeatures, FeatureSet? userFeatures, AutoRequest request)
@@ -236,6 +237,7 @@ public sealed class FeatureAutoBuilder : IRecommenderBuilder
         }
 
         // Each collaborative base, fitted once, mapped with every map setting.
+        var interactionsTried = false;
         var bases = AutoRecommenderBuilder.DefaultCandidates().Where(b => users || b.Algorithm != "popularity").ToList();
         foreach (var baseBuilder in bases)
         {
@@ -253,12 +255,19 @@ public sealed class FeatureAutoBuilder : IRecommenderBuilder
 
             foreach (var options in MapSettings(users))
             {
+                if (options.UserTarget == MappedUserTarget.Interactions && interactionsTried)
+                {
+                    continue; // the users' own items do not depend on the base model: tried once, with the first base
+                }
+
                 var mapStart = watch.Elapsed.TotalSeconds;
                 var builder = Recommenders.Mapped(baseBuilder).ItemFeatures(ItemFeatureSet).UserFeatures(UserFeatureSet).WithOptions(options);
                 var ndcg = Evaluate(MappedModel.Create(model, ItemFeatureSet, UserFeatureSet, options));
                 var name = $"mapped {baseBuilder.Algorithm} ({Describe(options, users)})";
                 Record(name, builder.Parameters, ndcg, watch.Elapsed.TotalSeconds - mapStart, null, () => builder.Fit(train, progress, cancellationToken));
             }
+
+            interactionsTried = users;
         }
 
         if (refit is null)
@@ -274,9 +283,12 @@ public sealed class FeatureAutoBuilder : IRecommenderBuilder
     {
         if (users)
         {
-            foreach (var lambda in UserPenalties)
+            foreach (var target in new[] { MappedUserTarget.Scores, MappedUserTarget.Interactions })
             {
-                yield return new MappedOptions { UserRegularization = lambda };
+                foreach (var lambda in UserPenalties)
+                {
+                    yield return new MappedOptions { UserRegularization = lambda, UserTarget = target };
+                }
             }
 
             yield break;
@@ -292,6 +304,6 @@ public sealed class FeatureAutoBuilder : IRecommenderBuilder
     }
 
     private static string Describe(MappedOptions o, bool users) => users
-        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"user λ {o.UserRegularization}")
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"user λ {o.UserRegularization}{(o.UserTarget == MappedUserTarget.Interactions ? ", interactions" : "")}")
         : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"item λ {o.ItemRegularization}, shift {o.NewItemShift}");
 }

@@ -18,8 +18,8 @@ namespace CrossRec.Algorithms.Mapped;
 /// the warm items: centred on the fitted values' mean and scaled by the ratio of the spread of the user's warm
 /// scores to that of the fitted values (a regression to the mean otherwise ranks every new item in the middle of
 /// the list), plus <see cref="MappedOptions.NewItemShift"/> standard deviations.</para>
-/// <para><b>Users known by attributes.</b> Each training user's base scores of the warm items, standardised per user,
-/// are regressed on the user's attributes (ridge, <see cref="MappedOptions.UserRegularization"/>, intercept
+/// <para><b>Users known by attributes.</b> Each training user's base scores of the warm items, standardised per user
+/// (or, with <see cref="MappedUserTarget.Interactions"/>, the user's own items), are regressed on the user's attributes (ridge, <see cref="MappedOptions.UserRegularization"/>, intercept
 /// unpenalised); a new user's warm-item scores are the prediction from their attributes
 /// (<see cref="FoldInAttributes"/>), and new items are then scored for them as for any user.</para>
 /// <para>Items of the base model that had no training interactions count as new (their base scores carry nothing).
@@ -159,7 +159,7 @@ public sealed class MappedModel : RecommenderModel, IAttributeRecommender
         if (userFeatures is not null)
         {
             userNames = userFeatures.Features;
-            userMap = UserMap(baseModel, cold, userFeatures, options.UserRegularization);
+            userMap = UserMap(baseModel, cold, userFeatures, options.UserRegularization, options.UserTarget);
         }
 
         var itemDomains = baseModel.ItemDomainsArray;
@@ -177,6 +177,7 @@ public sealed class MappedModel : RecommenderModel, IAttributeRecommender
             ["itemRegularization"] = Invariant(options.ItemRegularization),
             ["userRegularization"] = Invariant(options.UserRegularization),
             ["newItemShift"] = Invariant(options.NewItemShift),
+            ["userTarget"] = options.UserTarget.ToString(),
             ["itemFeatures"] = itemFeatures is null ? "none" : Invariant(itemFeatures.Features.Count),
             ["userFeatures"] = userFeatures is null ? "none" : Invariant(userFeatures.Features.Count),
             ["new-items"] = Invariant(cold.Count(c => c)),
@@ -245,6 +246,7 @@ public sealed class MappedModel : RecommenderModel, IAttributeRecommender
         var common = ReadCommon(file, FormatVersion);
         var o = file.Section("MAPO");
         var options = new MappedOptions { ItemRegularization = o.FiniteSingle("item regularization"), UserRegularization = o.FiniteSingle("user regularization"), NewItemShift = o.FiniteSingle("new-item shift") };
+        options = options with { UserTarget = (MappedUserTarget)o.Int32() };
         var baseItems = o.Int32In(1, common.ItemIds.Count, "base items");
         o.End();
         try
@@ -254,6 +256,11 @@ public sealed class MappedModel : RecommenderModel, IAttributeRecommender
         catch (ArgumentOutOfRangeException e)
         {
             throw o.Fail(e.Message);
+        }
+
+        if (!Enum.IsDefined(options.UserTarget))
+        {
+            throw o.Fail($"unknown user target {(int)options.UserTarget}");
         }
 
         var b = file.Section("MBAS");
@@ -319,7 +326,7 @@ public sealed class MappedModel : RecommenderModel, IAttributeRecommender
 
     internal override void WriteModel(ModelFileWriter file)
     {
-        file.Add("MAPO", new PayloadWriter().Single(Options.ItemRegularization).Single(Options.UserRegularization).Single(Options.NewItemShift).Int32(_baseItems));
+        file.Add("MAPO", new PayloadWriter().Single(Options.ItemRegularization).Single(Options.UserRegularization).Single(Options.NewItemShift).Int32((int)Options.UserTarget).Int32(_baseItems));
         using (var nested = new MemoryStream())
         {
             _base.Save(nested);
@@ -596,7 +603,7 @@ public sealed class MappedModel : RecommenderModel, IAttributeRecommender
     /// The user map N = (AᵀA + λI′)⁻¹ Aᵀ Z, where Z holds each training user's base scores of the warm items standardised
     /// over them (cold items 0): (attributes + 1) × base items, row-major.
     /// </summary>
-    private static float[] UserMap(RecommenderModel baseModel, bool[] cold, FeatureSet userFeatures, double lambda)
+    private static float[] UserMap(RecommenderModel baseModel, bool[] cold, FeatureSet userFeatures, double lambda, MappedUserTarget target)
     {
         var users = baseModel.UserIds;
         var rowOf = new int[users.Count];
@@ -640,6 +647,26 @@ public sealed class MappedModel : RecommenderModel, IAttributeRecommender
             for (var n = start; n < end; n++)
             {
                 var u = fitUsers[n];
+                if (target == MappedUserTarget.Interactions)
+                {
+                    // The user's own items, unstandardised: every interaction counts once, as in segment popularity.
+                    scores.AsSpan().Clear();
+                    foreach (var i in baseModel.SeenItems(u))
+                    {
+                        scores[i] = 1f;
+                    }
+
+                    Accumulate(sums.AsSpan(0, m), 1, scores, cold, 0, 1);
+                    var fi = userFeatures.FeatureIndices(rowOf[u]);
+                    var wi = userFeatures.Weights(rowOf[u]);
+                    for (var k = 0; k < fi.Length; k++)
+                    {
+                        Accumulate(sums.AsSpan((fi[k] + 1) * m, m), wi[k], scores, cold, 0, 1);
+                    }
+
+                    continue;
+                }
+
                 baseModel.ScoreUser(u, scores);
                 double sum = 0, squares = 0;
                 var count = 0;

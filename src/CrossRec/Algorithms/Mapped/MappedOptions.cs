@@ -1,5 +1,15 @@
 namespace CrossRec.Algorithms.Mapped;
 
+/// <summary>What the user map of a <see cref="MappedModel"/> regresses on the training users' attributes.</summary>
+public enum MappedUserTarget
+{
+    /// <summary>Each training user's base-model scores of the warm items, standardised per user: a new user gets what the collaborative model would predict for people like them.</summary>
+    Scores = 0,
+
+    /// <summary>Each training user's own items (1 each, not standardised): a ridge form of popularity within the user's attribute segments.</summary>
+    Interactions = 1,
+}
+
 /// <summary>
 /// Hyperparameters of the feature→score map that lets a collaborative model serve new items and users known only by
 /// attributes (<see cref="MappedModel"/>). Immutable; every value is checked by <see cref="Validate"/>, which names the
@@ -31,6 +41,9 @@ public sealed record MappedOptions
     /// </summary>
     public float NewItemShift { get; init; }
 
+    /// <summary>What the user map regresses on attributes (<see cref="MappedUserTarget.Scores"/> by default).</summary>
+    public MappedUserTarget UserTarget { get; init; }
+
     /// <summary>Checks every option.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the message names it).</exception>
     public void Validate()
@@ -38,5 +51,9 @@ public sealed record MappedOptions
         Check.OpenClosed(ItemRegularization, 0, 1e6, nameof(ItemRegularization));
         Check.OpenClosed(UserRegularization, 0, 1e6, nameof(UserRegularization));
         Check.Closed(NewItemShift, -10, 10, nameof(NewItemShift));
+        if (!Enum.IsDefined(UserTarget))
+        {
+            throw new ArgumentOutOfRangeException(nameof(UserTarget), UserTarget, "UserTarget must be Scores or Interactions.");
+        }
     }
 }
