@@ -144,6 +144,23 @@ public sealed class MappedTests
     }
 
     [Test]
+    public void OnlyTheMostFrequentFeaturesAreReadAndEveryFeatureItemStaysInTheCatalogue()
+    {
+        var features = FeatureSet.CreateBuilder("item");
+        for (var i = 0; i < 160; i++)
+        {
+            features.Add($"i{i}", [$"block:{i / 40}", $"parity:{i % 2}", $"tag:{i}"]);
+        }
+
+        features.Add("rare", "tag:only-here");
+        var capped = MappedModel.Create(Als.Value, features.Build(), null, new MappedOptions { MaxFeatures = 6 });
+        Assert.That(capped.ItemFeatures, Is.EquivalentTo(new[] { "block:0", "block:1", "block:2", "block:3", "parity:0", "parity:1" }));
+        Assert.That(capped.ItemIds.Contains("rare"), Is.True, "an item whose features were all dropped is still recommendable");
+        var split = Split.Value;
+        Assert.That(ColdStart.EvaluateItems(capped, split).Metrics.Ndcg, Is.EqualTo(ColdStart.EvaluateItems(MappedModel.Create(Als.Value, ItemFeatures.Value), split).Metrics.Ndcg).Within(0.02));
+    }
+
+    [Test]
     public void BadInputIsRefusedByName()
     {
         Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => MappedModel.Create(Als.Value, ItemFeatures.Value, null, new MappedOptions { ItemRegularization = 0 }))!.ParamName, Is.EqualTo("ItemRegularization"));

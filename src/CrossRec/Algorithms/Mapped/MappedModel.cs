@@ -115,8 +115,12 @@ public sealed class MappedModel : RecommenderModel, IAttributeRecommender
             throw new ArgumentException("The base model is a mapped model already; map its base instead.", nameof(baseModel));
         }
 
+        // Every item of the features joins the catalogue, even one whose features are all beyond MaxFeatures.
+        var featureItems = itemFeatures?.Ids ?? IdMap.Empty("item");
+        itemFeatures = MostFrequent(itemFeatures, options.MaxFeatures);
+        userFeatures = MostFrequent(userFeatures, options.MaxFeatures);
         var builder = baseModel.ItemIds.ToBuilder();
-        foreach (var id in itemFeatures?.Ids ?? IdMap.Empty("item"))
+        foreach (var id in featureItems)
         {
             builder.GetOrAdd(id);
         }
@@ -177,6 +181,7 @@ public sealed class MappedModel : RecommenderModel, IAttributeRecommender
             ["itemRegularization"] = Invariant(options.ItemRegularization),
             ["userRegularization"] = Invariant(options.UserRegularization),
             ["newItemShift"] = Invariant(options.NewItemShift),
+            ["maxFeatures"] = Invariant(options.MaxFeatures),
             ["userTarget"] = options.UserTarget.ToString(),
             ["itemFeatures"] = itemFeatures is null ? "none" : Invariant(itemFeatures.Features.Count),
             ["userFeatures"] = userFeatures is null ? "none" : Invariant(userFeatures.Features.Count),
@@ -246,7 +251,7 @@ public sealed class MappedModel : RecommenderModel, IAttributeRecommender
         var common = ReadCommon(file, FormatVersion);
         var o = file.Section("MAPO");
         var options = new MappedOptions { ItemRegularization = o.FiniteSingle("item regularization"), UserRegularization = o.FiniteSingle("user regularization"), NewItemShift = o.FiniteSingle("new-item shift") };
-        options = options with { UserTarget = (MappedUserTarget)o.Int32() };
+        options = options with { UserTarget = (MappedUserTarget)o.Int32(), MaxFeatures = o.Int32() };
         var baseItems = o.Int32In(1, common.ItemIds.Count, "base items");
         o.End();
         try
@@ -326,7 +331,7 @@ public sealed class MappedModel : RecommenderModel, IAttributeRecommender
 
     internal override void WriteModel(ModelFileWriter file)
     {
-        file.Add("MAPO", new PayloadWriter().Single(Options.ItemRegularization).Single(Options.UserRegularization).Single(Options.NewItemShift).Int32((int)Options.UserTarget).Int32(_baseItems));
+        file.Add("MAPO", new PayloadWriter().Single(Options.ItemRegularization).Single(Options.UserRegularization).Single(Options.NewItemShift).Int32((int)Options.UserTarget).Int32(Options.MaxFeatures).Int32(_baseItems));
         using (var nested = new MemoryStream())
         {
             _base.Save(nested);
@@ -541,6 +546,46 @@ public sealed class MappedModel : RecommenderModel, IAttributeRecommender
         }
 
         return Math.Sqrt(s);
+    }
+
+    /// <summary>The set restricted to its <paramref name="max"/> most frequent features (ties by first appearance), or the set itself when it has no more.</summary>
+    private static FeatureSet? MostFrequent(FeatureSet? set, int max)
+    {
+        if (set is null || set.Features.Count <= max)
+        {
+            return set;
+        }
+
+        var counts = new int[set.Features.Count];
+        for (var r = 0; r < set.Count; r++)
+        {
+            foreach (var f in set.FeatureIndices(r))
+            {
+                counts[f]++;
+            }
+        }
+
+        var keep = new bool[counts.Length];
+        foreach (var f in Enumerable.Range(0, counts.Length).OrderByDescending(f => counts[f]).ThenBy(f => f).Take(max))
+        {
+            keep[f] = true;
+        }
+
+        var builder = FeatureSet.CreateBuilder(set.Kind);
+        for (var r = 0; r < set.Count; r++)
+        {
+            var f = set.FeatureIndices(r);
+            var w = set.Weights(r);
+            for (var n = 0; n < f.Length; n++)
+            {
+                if (keep[f[n]])
+                {
+                    builder.Add(set.Ids[r], set.Features[f[n]], w[n]);
+                }
+            }
+        }
+
+        return builder.Build($"{set.SourceName} (its {max} most frequent features)");
     }
 
     /// <summary>The warm items the item map is fitted on: those with features, or every warm item when there are no item features (an intercept-only map).</summary>

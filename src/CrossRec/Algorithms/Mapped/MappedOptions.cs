@@ -41,6 +41,16 @@ public sealed record MappedOptions
     /// </summary>
     public float NewItemShift { get; init; }
 
+    /// <summary>Default of <see cref="MaxFeatures"/>.</summary>
+    public const int DefaultMaxFeatures = 1000;
+
+    /// <summary>
+    /// The most item features (and, separately, user attributes) a map reads: the most frequent ones are kept, the rest
+    /// ignored. A map stores a (features + 1)² matrix and costs (features + 1)² per user scored, so this bounds memory and
+    /// time on catalogues with thousands of tags. 1 ≤ value ≤ 20,000.
+    /// </summary>
+    public int MaxFeatures { get; init; } = DefaultMaxFeatures;
+
     /// <summary>What the user map regresses on attributes (<see cref="MappedUserTarget.Scores"/> by default).</summary>
     public MappedUserTarget UserTarget { get; init; }
 
@@ -51,6 +61,7 @@ public sealed record MappedOptions
         Check.OpenClosed(ItemRegularization, 0, 1e6, nameof(ItemRegularization));
         Check.OpenClosed(UserRegularization, 0, 1e6, nameof(UserRegularization));
         Check.Closed(NewItemShift, -10, 10, nameof(NewItemShift));
+        Check.Range(MaxFeatures, 1, 20_000, nameof(MaxFeatures));
         if (!Enum.IsDefined(UserTarget))
         {
             throw new ArgumentOutOfRangeException(nameof(UserTarget), UserTarget, "UserTarget must be Scores or Interactions.");
