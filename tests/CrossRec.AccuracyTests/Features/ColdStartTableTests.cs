@@ -139,7 +139,7 @@ public sealed class ColdStartTableTests
         var plain = TopNData.Evaluate(selection.Warm!.Model, test);
         var hybrid = selection.Candidates.Single(c => c.Stage == "warm");
         TestContext.Out.WriteLine($"warm: Auto with features chose {selection.Choice}: NDCG@10 {withFeatures.Ndcg:F4}; Auto alone {plain.Ndcg:F4}; validation: hybrid {hybrid.Ndcg:F4}, best CF {selection.Warm.Candidates.Max(c => double.IsFinite(c.Ndcg) ? c.Ndcg : 0):F4}");
-        Assert.That(withFeatures.Ndcg, Is.EqualTo(plain.Ndcg));
+        Assert.That(withFeatures.Ndcg, Is.EqualTo(plain.Ndcg).Within(1e-9)); // the same warm scores; the mean differs in the last bit (summation order)
         Assert.That(selection.Model, Is.InstanceOf<MappedModel>());
     }
 
