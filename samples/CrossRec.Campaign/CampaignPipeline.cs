@@ -71,9 +71,12 @@ internal static class CampaignPipeline
                 report.Recommender = winner.Fit(data.Ratings, data.Target, null, ct);
                 report.ChosenSeconds = Step(chosenTask, clock);
 
-                // 3. The joint factor model on everyone (segments and conversion scoring need user factors).
+                // 3. The joint factor model on everyone (segments and conversion scoring need user factors). On the
+                // synthetic platform the film the campaign will offer premieres now: every interaction it has is removed
+                // first, so the model has never seen it and must place it from its metadata alone (step 5).
                 final.StartTask();
-                report.Model = joint.Fit(data.Ratings, Epochs(final), ct);
+                var newFilm = campaign is null ? -1 : CampaignSteps.NewFilm(data);
+                report.Model = joint.Fit(newFilm < 0 ? data.Ratings : CampaignSteps.Without(data.Ratings, newFilm), Epochs(final), ct);
                 report.TrainSeconds = Step(final, clock);
 
                 // 3. Segments of everyone, from the production model's factors and behaviour.
@@ -90,7 +93,7 @@ internal static class CampaignPipeline
                     campaign.StartTask();
                     report.Conversion = CampaignSteps.ScoreConversion(data, report.Model, report.Segments, a, ct);
                     campaign.Increment(1);
-                    report.Targeting = CampaignSteps.Target(data, report.Model, report.Segments, report.Conversion, a);
+                    report.Targeting = CampaignSteps.Target(data, newFilm, report.Model, report.Segments, report.Conversion, a);
                     campaign.Increment(1);
                     report.Ab = CampaignSteps.RunAbTest(data, report.Targeting, a);
                     report.CampaignSeconds = Step(campaign, clock);

@@ -178,6 +178,10 @@ internal sealed class CampaignReport
         if (r.Targeting is { } t && r.Ab is { } ab)
         {
             console.Write(new Rule($"[bold]Campaign: offer {Markup.Escape(t.FilmLabel)}[/]").LeftJustified());
+            console.MarkupLine(
+                $"A premiere: the models were trained with {N(t.TrainingInteractions)} interactions of this film (all of them removed), so nobody's history says who likes it. " +
+                $"Its metadata ({Markup.Escape(t.Metadata)}) place it among the films the joint model learned (a ridge map from films' metadata to their factors); " +
+                "each user's affinity for it, with their activity and segment, goes through the conversion model learned from past offers, and the budget buys the users with the highest expected value.");
             var plan = t.Plan;
             console.MarkupLine(
                 $"{N(plan.Candidates)} users have not watched it; the budget buys {N(plan.Selected.Count)} contacts at {r.Arguments.Price.ToString("G", CultureInfo.InvariantCulture)} per conversion. " +
@@ -250,6 +254,9 @@ internal sealed class CampaignReport
             json["campaign"] = new Dictionary<string, object>
             {
                 ["offer"] = r.Data!.Ratings.ItemIds[t.Film],
+                ["offer_training_interactions"] = t.TrainingInteractions,
+                ["offer_metadata"] = t.Metadata,
+                ["audience_method"] = "metadata->factor ridge map of the new film, relative affinity, conversion model from past offers, top expected value under the budget",
                 ["candidates"] = t.Plan.Candidates,
                 ["contacts"] = t.Plan.Selected.Count,
                 ["expected_conversions"] = t.Plan.ExpectedConversions,

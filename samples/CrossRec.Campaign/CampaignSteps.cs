@@ -78,29 +78,164 @@ internal static class CampaignSteps
     }
 
     /// <summary>
-    /// The new offer: the most popular film no past campaign promoted. Every user who has not watched it is
-    /// a candidate; the best <see cref="CampaignArguments.Budget"/> by expected value (probability × price)
-    /// form the audience.
+    /// The new offer: the most popular film no past campaign promoted (popular, so worth a campaign), treated as a
+    /// premiere: <see cref="Without"/> removes every interaction it has before the models are trained.
     /// </summary>
-    public static TargetingResult Target(CampaignData data, FactorizationModel model, SegmentsResult segments, ConversionResult conversion, CampaignArguments a)
+    public static int NewFilm(CampaignData data)
     {
-        var synthetic = data.Synthetic!;
-        var offered = new HashSet<int>(synthetic.OfferedFilms.ToArray());
+        var offered = new HashSet<int>(data.Synthetic!.OfferedFilms.ToArray());
         var filmDomain = data.Ratings.Domains!.GetIndex(data.Target);
         var counts = data.Ratings.CountsPerItem();
-        var film = Enumerable.Range(0, data.Ratings.ItemCount)
+        return Enumerable.Range(0, data.Ratings.ItemCount)
             .Where(i => data.Ratings.ItemDomains[i] == filmDomain && !offered.Contains(i))
             .OrderByDescending(i => counts[i]).ThenBy(i => i)
             .First();
+    }
+
+    /// <summary>The interactions without any of <paramref name="item"/>'s (the item stays in the catalogue, with no history).</summary>
+    public static InteractionSet Without(InteractionSet data, int item)
+    {
+        var rows = Enumerable.Range(0, data.Count).Where(r => data.Items[r] != item).ToArray();
+        return data.Subset(rows, data.SourceName + " (the new film's interactions removed)");
+    }
+
+    /// <summary>
+    /// The new film's metadata: its two strongest themes and its domain, as categorical features (what a catalogue
+    /// would carry: genre tags), for every film.
+    /// </summary>
+    public static FeatureSet FilmMetadata(CampaignData data)
+    {
+        var s = data.Synthetic!;
+        var filmDomain = data.Ratings.Domains!.GetIndex(data.Target);
+        var builder = FeatureSet.CreateBuilder("item");
+        for (var i = 0; i < data.Ratings.ItemCount; i++)
+        {
+            if (data.Ratings.ItemDomains[i] != filmDomain)
+            {
+                continue;
+            }
+
+            var a = s.ItemAttributes.Row(i).ToArray();
+            var order = Enumerable.Range(0, a.Length).OrderByDescending(d => a[d]).ThenBy(d => d).Take(2);
+            builder.Add(data.Ratings.ItemIds[i], order.Select(d => "theme:" + s.ThemeNames[d]));
+        }
+
+        return builder.Build("film themes");
+    }
+
+    /// <summary>
+    /// The audience of the new film, which has no interactions: the joint model never saw it, so its factors are placed
+    /// from its metadata by a ridge map from the other films' metadata to their learned factors (Gantner et al. 2010's
+    /// attribute-to-feature mapping, as <c>Recommenders.Mapped</c> does for top-N models); the relative affinity of every
+    /// candidate for it then feeds the conversion model learned from past offers, and the best
+    /// <see cref="CampaignArguments.Budget"/> users by expected value (probability × price) form the audience.
+    /// </summary>
+    public static TargetingResult Target(CampaignData data, int film, FactorizationModel model, SegmentsResult segments, ConversionResult conversion, CampaignArguments a)
+    {
+        var synthetic = data.Synthetic!;
         var filmId = data.Ratings.ItemIds[film];
+        var metadata = FilmMetadata(data);
+        var placed = PlaceFromMetadata(model, metadata, film);
         var candidates = Enumerable.Range(0, data.Ratings.UserCount).Where(u => !synthetic.HasConsumed(u, film)).ToArray();
         var ids = candidates.Select(u => data.Ratings.UserIds[u]).ToArray();
-        var table = Features(data, model, segments, ids, Enumerable.Repeat(filmId, ids.Length).ToArray());
+        var table = Features(data, model, segments, ids, Enumerable.Repeat(filmId, ids.Length).ToArray(), (film, placed));
         var probabilities = conversion.Model.Score(table);
         var plan = CrossRec.Conversions.Campaign.TargetByCount(ids.Select((id, k) => new CampaignCandidate(id, probabilities[k], a.Price)), a.Budget);
         var (probability, contributions) = conversion.Model.Explain(table, Array.IndexOf(ids, plan.Selected[0].Id), top: 4);
-        return new TargetingResult(film, data.Label(film), candidates, probabilities, plan, plan.Selected[0].Id, probability, contributions);
+        var themes = string.Join(", ", metadata.FeaturesOf(filmId).Select(f => f.Key));
+        return new TargetingResult(film, data.Label(film), candidates, probabilities, plan, plan.Selected[0].Id, probability, contributions, themes, TrainingCounts(model)[film]);
     }
+
+    /// <summary>How many training users had each item.</summary>
+    private static int[] TrainingCounts(FactorizationModel model)
+    {
+        var counts = new int[model.ItemIds.Count];
+        for (var u = 0; u < model.UserIds.Count; u++)
+        {
+            foreach (var i in model.SeenItems(u))
+            {
+                counts[i]++;
+            }
+        }
+
+        return counts;
+    }
+
+    /// <summary>
+    /// Ridge regression (λ = <see cref="MetadataPenalty"/> items, intercept unpenalised) from the metadata of the films
+    /// the model learned to their factors, evaluated at <paramref name="film"/>'s metadata.
+    /// </summary>
+    private static float[] PlaceFromMetadata(FactorizationModel model, FeatureSet metadata, int film)
+    {
+        var k = model.Factors;
+        var d = metadata.Features.Count + 1;
+        var gram = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(d, d);
+        var rhs = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(d, k);
+        var row = new double[d];
+        var counts = TrainingCounts(model);
+        for (var r = 0; r < metadata.Count; r++)
+        {
+            var item = model.ItemIds.GetIndex(metadata.Ids[r]);
+            if (item == film || counts[item] == 0)
+            {
+                continue;
+            }
+
+            Array.Clear(row);
+            row[0] = 1;
+            var f = metadata.FeatureIndices(r);
+            var w = metadata.Weights(r);
+            for (var n = 0; n < f.Length; n++)
+            {
+                row[f[n] + 1] = w[n];
+            }
+
+            var q = model.ItemFactors.Row(item);
+            for (var x = 0; x < d; x++)
+            {
+                if (row[x] == 0)
+                {
+                    continue;
+                }
+
+                for (var y = 0; y < d; y++)
+                {
+                    gram[x, y] += row[x] * row[y];
+                }
+
+                for (var c = 0; c < k; c++)
+                {
+                    rhs[x, c] += row[x] * q[c];
+                }
+            }
+        }
+
+        for (var x = 1; x < d; x++)
+        {
+            gram[x, x] += MetadataPenalty;
+        }
+
+        var map = gram.Cholesky().Solve(rhs);
+        var at = metadata.Ids.GetIndex(model.ItemIds[film]);
+        var placed = new float[k];
+        for (var c = 0; c < k; c++)
+        {
+            var v = map[0, c];
+            var f = metadata.FeatureIndices(at);
+            var w = metadata.Weights(at);
+            for (var n = 0; n < f.Length; n++)
+            {
+                v += map[f[n] + 1, c] * w[n];
+            }
+
+            placed[c] = (float)v;
+        }
+
+        return placed;
+    }
+
+    /// <summary>Ridge penalty of the metadata map, in films (the library's <c>MappedOptions</c> default, chosen by validation).</summary>
+    private const double MetadataPenalty = 30;
 
     /// <summary>
     /// Treatment: the targeted audience. Control: as many candidates drawn at random. Each contacted user
@@ -144,8 +279,26 @@ internal static class CampaignSteps
     /// popularity (its item bias): a model fitted on the past offers' films would otherwise read a more
     /// popular new film as a more likely sale for everyone and overstate the campaign's conversions.
     /// </summary>
-    private static TabularData Features(CampaignData data, FactorizationModel model, SegmentsResult segments, string[] users, string[] films)
+    private static TabularData Features(CampaignData data, FactorizationModel model, SegmentsResult segments, string[] users, string[] films, (int Film, float[] Factors)? placed = null)
     {
+        // A premiere's score is p_u·q̂ from its placed factors; its bias, the same for every user, cancels in the relative affinity.
+        float Score(int u, int item)
+        {
+            if (placed is not { } p || item != p.Film)
+            {
+                return model.Score(u, item);
+            }
+
+            var pu = model.UserFactors.Row(u);
+            var s = 0f;
+            for (var c = 0; c < pu.Length; c++)
+            {
+                s += pu[c] * p.Factors[c];
+            }
+
+            return s;
+        }
+
         var segmentOfUser = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var r = 0; r < segments.RowIds.Count; r++)
         {
@@ -173,13 +326,13 @@ internal static class CampaignSteps
                 var sum = 0.0;
                 for (var v = 0; v < model.UserIds.Count; v++)
                 {
-                    sum += model.Score(v, item);
+                    sum += Score(v, item);
                 }
 
                 filmMean[item] = mean = sum / model.UserIds.Count;
             }
 
-            affinity[k] = u < 0 ? double.NaN : model.Score(u, item) - mean;
+            affinity[k] = u < 0 ? double.NaN : Score(u, item) - mean;
             if (!perUser.TryGetValue(users[k], out var count))
             {
                 count = 0;
@@ -252,7 +405,9 @@ internal sealed record TargetingResult(
     CampaignPlan Plan,
     string TopUser,
     double TopProbability,
-    IReadOnlyList<FeatureContribution> TopContributions);
+    IReadOnlyList<FeatureContribution> TopContributions,
+    string Metadata,
+    int TrainingInteractions);
 
 /// <summary>Simulated A/B outcome of the campaign.</summary>
 internal sealed record AbResult(AbTestResult Test, double TrueExpectedConversions, double MinimumDetectableEffect, int RequiredPerArm);

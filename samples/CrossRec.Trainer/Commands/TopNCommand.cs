@@ -29,10 +29,14 @@ public static class TopNCommand
                               is chosen by a cold-start validation inside the training file; with --algorithm A
                               other than auto, A is trained jointly on every domain). Users with no history in D
                               get D's items from their other domains' history.
-          --item-features FILE  item<TAB>feature[<TAB>weight] lines: trains the hybrid recommender (--algorithm
-                              hybrid, or auto, which then means hybrid); items only in this file are recommendable
+          --item-features FILE  item<TAB>feature[<TAB>weight] lines; items only in this file are recommendable.
+                              With auto, the hybrid, mapped collaborative models and auto's usual choice are
+                              validated for --request; with hybrid, the hybrid; with another algorithm, that
+                              algorithm mapped to the features (Recommenders.Mapped)
           --user-features FILE  user<TAB>feature[<TAB>weight] lines: users absent from --train but listed here are
                               served from their attributes (counted in the summary as attribute_users)
+          --request R         what auto with features validates for: warm (default), new-items (ranked among
+                              themselves, e.g. with --candidates), new-items-in-catalogue, new-users
           --candidates FILE   item ids that may be recommended, one a line (for example only new items)
           --budget SECONDS    auto only: a time budget for selection and tuning; candidates not started when it
                               is spent are skipped (the final refit on all the data always runs)
@@ -74,6 +78,7 @@ public static class TopNCommand
         var itemFeaturesPath = args.String("item-features");
         var userFeaturesPath = args.String("user-features");
         var candidatesPath = args.String("candidates");
+        var requestName = args.String("request");
         var budget = args.Int("budget", 1, 2_592_000);
         args.RejectUnknown();
         if (budget is not null && algorithm != "auto")
@@ -82,10 +87,19 @@ public static class TopNCommand
         }
 
         var withFeatures = itemFeaturesPath is not null || userFeaturesPath is not null;
-        if (withFeatures && algorithm is not ("auto" or "hybrid"))
+        if (requestName is not null && !(withFeatures && algorithm == "auto"))
         {
-            throw new UsageException($"--item-features and --user-features train the hybrid recommender: use --algorithm hybrid (or auto), not '{algorithm}'.");
+            throw new UsageException("--request is for --algorithm auto with --item-features or --user-features.");
         }
+
+        var request = requestName switch
+        {
+            null or "warm" => AutoRequest.WarmUsers,
+            "new-items" => AutoRequest.NewItems,
+            "new-items-in-catalogue" => AutoRequest.NewItemsInCatalogue,
+            "new-users" => AutoRequest.NewUsers,
+            _ => throw new UsageException($"--request must be warm, new-items, new-items-in-catalogue or new-users, not '{requestName}'."),
+        };
 
         if (withFeatures && domain is not null)
         {
@@ -96,7 +110,7 @@ public static class TopNCommand
             throw new UsageException("--domain needs --item-domains FILE.");
         }
 
-        var builder = TopNAlgorithms.Create(withFeatures ? "hybrid" : algorithm, seed, threads);
+        var builder = TopNAlgorithms.Create(algorithm, seed, threads);
         if (builder is AutoRecommenderBuilder budgeted && budget is { } seconds)
         {
             builder = budgeted.Budget(TimeSpan.FromSeconds(seconds));
@@ -107,7 +121,13 @@ public static class TopNCommand
         if (withFeatures)
         {
             userFeatures = userFeaturesPath is null ? null : FeatureSet.Load(CliFiles.Input("user-features", userFeaturesPath), "user");
-            builder = ((HybridBuilder)builder).ItemFeatures(itemFeaturesPath is null ? null : FeatureSet.Load(CliFiles.Input("item-features", itemFeaturesPath), "item")).UserFeatures(userFeatures);
+            var itemFeatures = itemFeaturesPath is null ? null : FeatureSet.Load(CliFiles.Input("item-features", itemFeaturesPath), "item");
+            builder = builder switch
+            {
+                HybridBuilder hybridBuilder => hybridBuilder.ItemFeatures(itemFeatures).UserFeatures(userFeatures),
+                AutoRecommenderBuilder autoBuilder => autoBuilder.ItemFeatures(itemFeatures).UserFeatures(userFeatures).For(request),
+                _ => Recommenders.Mapped(builder).ItemFeatures(itemFeatures).UserFeatures(userFeatures),
+            };
         }
 
         var (train, layout) = TopNInput.LoadTrain(trainPath);
@@ -127,16 +147,29 @@ public static class TopNCommand
 
         var fitWatch = Stopwatch.StartNew();
         RecommenderModel model;
-        AutoSelection? selection = null;
+        IReadOnlyList<CandidateScore>? scores = null;
+        int? selectionRows = null;
         if (builder is AutoRecommenderBuilder auto)
         {
             // A progress bar on a terminal, plain lines when standard error is redirected; each candidate's score either way.
-            selection = AutoProgressView.Run("topn", (progress, log) => auto.Select(train, new SynchronousProgress<CandidateScore>(s =>
+            var selection = AutoProgressView.Run("topn", (progress, log) => auto.Select(train, new SynchronousProgress<CandidateScore>(s =>
                 log(s.Skipped is null
                     ? $"topn: auto {s.Stage,-9} {s.Algorithm,-11}{(s.Parameters.TryGetValue("weights", out var w) ? $" {s.Parameters["components"]} {w}" : "")} validation NDCG@10 {s.Ndcg:F4} Recall@10 {s.Recall:F4} ({s.Seconds:F1}s)"
                     : $"topn: auto {s.Stage,-9} {s.Algorithm,-11} skipped: {s.Skipped}")), progress));
             model = selection.Model;
+            scores = selection.Candidates;
+            selectionRows = selection.SelectionRows;
             Console.Error.WriteLine($"topn: auto chose {model}");
+        }
+        else if (builder is FeatureAutoBuilder featureAuto)
+        {
+            var chosen = AutoProgressView.Run("topn", (progress, log) => featureAuto.Select(train, new SynchronousProgress<CandidateScore>(s =>
+                log(s.Skipped is null
+                    ? $"topn: auto {s.Stage,-9} {s.Algorithm,-11} validation NDCG@10 {s.Ndcg:F4} ({s.Seconds:F1}s)"
+                    : $"topn: auto {s.Stage,-9} {s.Algorithm,-11} skipped: {s.Skipped}")), progress));
+            model = chosen.Model;
+            scores = chosen.Candidates;
+            Console.Error.WriteLine($"topn: auto ({chosen.Request}) chose {chosen.Choice}: {model}");
         }
         else
         {
@@ -183,13 +216,13 @@ public static class TopNCommand
         }
 
         var attributeUsers = 0;
-        if (model is HybridModel hybrid && userFeatures is not null && hybrid.UserFeatures.Count > 0)
+        if (model is IAttributeRecommender attributeModel && userFeatures is not null && attributeModel.UserFeatures.Count > 0)
         {
             foreach (var u in users)
             {
                 if (!byUser.ContainsKey(u) && userFeatures.Ids.Contains(u))
                 {
-                    byUser[u] = hybrid.Recommend(hybrid.FoldInAttributes(userFeatures.FeaturesOf(u)), count, filter);
+                    byUser[u] = attributeModel.Recommend(attributeModel.FoldInAttributes(userFeatures.FeaturesOf(u)), count, filter);
                     attributeUsers++;
                 }
             }
@@ -231,8 +264,9 @@ public static class TopNCommand
                 ["hyperparameters"] = model.Training?.Parameters,
                 ["note"] = model.Training?.Note,
                 ["beyond_accuracy"] = BeyondAccuracyJson(Evaluation.BeyondAccuracy(model, lists)),
-                ["selection_rows"] = selection?.SelectionRows,
-                ["candidates"] = selection?.Candidates.Select(c => new Dictionary<string, object?>
+                ["request"] = builder is FeatureAutoBuilder ? requestName ?? "warm" : null,
+                ["selection_rows"] = selectionRows,
+                ["candidates"] = scores?.Select(c => new Dictionary<string, object?>
                 {
                     ["algorithm"] = c.Algorithm,
                     ["validation_ndcg_at_10"] = double.IsFinite(c.Ndcg) ? Math.Round(c.Ndcg, 5) : null,

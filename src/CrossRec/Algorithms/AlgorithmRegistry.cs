@@ -18,6 +18,7 @@ public static class AlgorithmRegistry
         Hybrid.HybridRegistration.Entry,
         BiasedMf.BiasedMfRegistration.Entry,
         Blend.BlendRegistration.Entry,
+        Mapped.MappedRegistration.Entry,
         Auto.AutoRegistration.Entry,
     ];
 

@@ -13,7 +13,7 @@ namespace CrossRec.Data;
 /// Ids need not match an interaction set: item ids that appear only here are new items a feature-aware model
 /// can recommend, user ids that appear only here are users known by their attributes alone.
 /// </remarks>
-public sealed class FeatureSet
+public sealed partial class FeatureSet
 {
     private readonly int[] _offsets;
     private readonly int[] _features;

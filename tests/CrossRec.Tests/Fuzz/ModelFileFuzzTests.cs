@@ -18,7 +18,7 @@ public class ModelFileFuzzTests
 {
     private static readonly Lazy<Dictionary<string, byte[]>> Models = new(BuildModels);
 
-    public static IEnumerable<string> Kinds() => ["factorization", "factorization-implicit", "popularity", "ials", "bpr", "ease", "itemknn", "itemknn-domains", "rp3beta", "blend", "crossdomain-emcdr", "crossdomain-itemknn", "segmentation", "conversion"];
+    public static IEnumerable<string> Kinds() => ["factorization", "factorization-implicit", "popularity", "ials", "bpr", "ease", "itemknn", "itemknn-domains", "rp3beta", "blend", "mapped", "crossdomain-emcdr", "crossdomain-itemknn", "segmentation", "conversion"];
 
     [TestCaseSource(nameof(Kinds))]
     public void OnlyModelFormatExceptionEscapesAMutatedModelFile(string kind)
@@ -184,6 +184,28 @@ public class ModelFileFuzzTests
         return b.Build();
     }
 
+    private static FeatureSet MappedItemFeatures()
+    {
+        var b = FeatureSet.CreateBuilder("item");
+        for (var i = 0; i < 25; i++)
+        {
+            b.Add($"i{i}", [$"parity:{i % 2}", $"third:{i % 3}"]);
+        }
+
+        return b.Add("premiere", "parity:0").Build();
+    }
+
+    private static FeatureSet MappedUserFeatures()
+    {
+        var b = FeatureSet.CreateBuilder("user");
+        for (var u = 0; u < 30; u++)
+        {
+            b.Add($"u{u}", $"group:{u % 3}");
+        }
+
+        return b.Build();
+    }
+
     internal static Dictionary<string, byte[]> BuildModels()
     {
         var ratings = Ratings(false);
@@ -208,6 +230,7 @@ public class ModelFileFuzzTests
             ["itemknn-domains"] = Bytes(Recommenders.ItemKnn().Fit(withDomains).Save),
             ["rp3beta"] = Bytes(Recommenders.Rp3Beta().Values(CrossRec.Algorithms.Rp3Beta.Rp3BetaValues.Log).Fit(withDomains).Save),
             ["blend"] = Bytes(Recommenders.Blend(Recommenders.ImplicitAls().Factors(3).Iterations(2).Seed(1), Recommenders.Popularity()).Weights(0.7, 0.3).Fit(ratings).Save),
+            ["mapped"] = Bytes(Recommenders.Mapped(Recommenders.ImplicitAls().Factors(3).Iterations(2).Seed(1)).ItemFeatures(MappedItemFeatures()).UserFeatures(MappedUserFeatures()).Fit(ratings).Save),
             ["crossdomain-emcdr"] = Bytes(CrossRec.CrossDomain.Emcdr(Recommenders.ImplicitAls().Factors(3).Iterations(2).Seed(1)).BlendPopularity(0.2).Fit(withDomains, "films").Save),
             ["crossdomain-itemknn"] = Bytes(CrossRec.CrossDomain.ItemKnn().Fit(withDomains, "films").Save),
             ["segmentation"] = Bytes(global::CrossRec.Segmentation.KMeans(3).Seed(1).Standardize().Fit(points).Save),

@@ -247,8 +247,10 @@ public sealed class TopNCommandTests
         Assert.That(result.Err, Does.Not.Contain("--algorithm A"), "not a usage error: no usage text");
     }
 
-    [Test]
-    public void TopNWithFeaturesRecommendsNewItemsAndServesUsersByAttributes()
+    [TestCase("hybrid", null, "hybrid")]
+    [TestCase("auto", "new-items", null)]
+    [TestCase("ials", null, "mapped")]
+    public void TopNWithFeaturesRecommendsNewItemsAndServesUsersByAttributes(string algorithm, string? request, string? expectedModel)
     {
         using var files = new TempFiles();
         var data = ImplicitTestDataFile(files);
@@ -264,7 +266,8 @@ public sealed class TopNCommandTests
         try
         {
             Console.SetOut(output);
-            code = CrossRec.Trainer.Program.Main(["topn", "--train", data, "--users", users, "--out", files.PathOf("out.tsv"), "--item-features", items, "--user-features", userFeatures, "--candidates", candidates, "--count", "2", "--json"]);
+            string[] extra = request is null ? [] : ["--request", request];
+            code = CrossRec.Trainer.Program.Main(["topn", "--train", data, "--users", users, "--out", files.PathOf("out.tsv"), "--item-features", items, "--user-features", userFeatures, "--candidates", candidates, "--count", "2", "--json", "--algorithm", algorithm, .. extra]);
         }
         finally
         {
@@ -279,7 +282,16 @@ public sealed class TopNCommandTests
         Assert.That(lines[1][1].Split(',')[0], Is.EqualTo("new2"), "a visitor of group 2, known by attributes only, gets block 2's new item first");
         Assert.That(lines[2][1], Is.Empty, "popularity has no new item to offer a user known by nothing");
         var summary = JsonDocument.Parse(output.ToString().TrimEnd().Split('\n')[^1]).RootElement;
-        Assert.That(summary.GetProperty("algorithm").GetString(), Is.EqualTo("hybrid"));
+        if (expectedModel is not null)
+        {
+            Assert.That(summary.GetProperty("algorithm").GetString(), Is.EqualTo(expectedModel));
+        }
+        else
+        {
+            Assert.That(summary.GetProperty("request").GetString(), Is.EqualTo(request));
+            Assert.That(summary.GetProperty("candidates").GetArrayLength(), Is.GreaterThan(3), "the hybrid and the mapped candidates, each with a validation score");
+        }
+
         Assert.That(summary.GetProperty("attribute_users").GetInt32(), Is.EqualTo(1));
         Assert.That(summary.GetProperty("cold_users").GetInt32(), Is.EqualTo(1));
         Assert.That(summary.GetProperty("items").GetInt32(), Is.EqualTo(64));

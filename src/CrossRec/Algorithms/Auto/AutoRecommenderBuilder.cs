@@ -52,7 +52,7 @@ public sealed record AutoSelection(RecommenderModel Model, string Algorithm, IRe
 /// chosen by validation on the training parts of the accuracy datasets, so the selection is between
 /// tuned methods, not a hyperparameter search.</para>
 /// </remarks>
-public sealed class AutoRecommenderBuilder : IRecommenderBuilder
+public sealed partial class AutoRecommenderBuilder : IRecommenderBuilder
 {
     /// <summary>Default of <see cref="MaxSelectionRows"/>.</summary>
     public const long DefaultMaxSelectionRows = 1_000_000;

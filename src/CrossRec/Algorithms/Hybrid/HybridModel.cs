@@ -20,7 +20,7 @@ namespace CrossRec.Algorithms.Hybrid;
 /// <see cref="FoldInEpochs"/> passes over its items, the item side fixed and seeded by the model's seed, so the same
 /// items always give the same user, on the trained model and on one loaded from its file.</para>
 /// </remarks>
-public sealed class HybridModel : FactorRecommender
+public sealed class HybridModel : FactorRecommender, IAttributeRecommender
 {
     internal const string Kind = "hybrid";
     private const int FormatVersion = 1;
@@ -118,6 +118,9 @@ public sealed class HybridModel : FactorRecommender
         var (items, values) = ResolveFoldIn(interactions);
         return Fold(p, items, values);
     }
+
+    /// <inheritdoc />
+    FoldedUser IAttributeRecommender.FoldInAttributes(IEnumerable<KeyValuePair<string, float>> attributes) => FoldInAttributes(attributes);
 
     /// <summary>
     /// Why the model scored an item for a known user: the score split over every (user feature, item feature) pair,

@@ -1,0 +1,309 @@
+using System.Diagnostics;
+using CrossRec.Algorithms.Hybrid;
+using CrossRec.Algorithms.Mapped;
+
+namespace CrossRec.Algorithms.Auto;
+
+/// <summary>What a model chosen by <see cref="FeatureAutoBuilder"/> will mostly be asked, which decides how candidates are validated.</summary>
+public enum AutoRequest
+{
+    /// <summary>Top-N for users with history, over the whole catalogue (Auto's usual per-user validation split).</summary>
+    WarmUsers = 0,
+
+    /// <summary>Rank items that have no interactions yet, among themselves (an allow-list of new items): an item cold-start split, new items only.</summary>
+    NewItems = 1,
+
+    /// <summary>Rank new items against the whole catalogue: an item cold-start split, whole catalogue.</summary>
+    NewItemsInCatalogue = 2,
+
+    /// <summary>Serve users known only by attributes: a user cold-start split.</summary>
+    NewUsers = 3,
+}
+
+/// <summary>What <see cref="FeatureAutoBuilder.Select"/> chose and why.</summary>
+/// <param name="Model">The chosen model refitted on all of the training data.</param>
+/// <param name="Choice">The chosen candidate, as listed in <paramref name="Candidates"/>.</param>
+/// <param name="Request">The request it was validated for.</param>
+/// <param name="Candidates">Every candidate's validation score (<see cref="CandidateScore.Stage"/> names the protocol).</param>
+/// <param name="Warm">Auto's own collaborative selection, for <see cref="AutoRequest.WarmUsers"/>; otherwise null.</param>
+/// <param name="Seconds">Total seconds.</param>
+public sealed record FeatureAutoSelection(RecommenderModel Model, string Choice, AutoRequest Request, IReadOnlyList<CandidateScore> Candidates, AutoSelection? Warm, double Seconds);
+
+/// <summary>
+/// <see cref="Recommenders.Auto"/> with side features: chooses between the hybrid model (<see cref="Recommenders.Hybrid()"/>),
+/// collaborative models mapped to features (<see cref="Recommenders.Mapped"/>) and Auto's own collaborative selection
+/// by the validation protocol that fits the request, on a split made inside the training data (seeded with Auto's seed).
+/// Immutable fluent builder.
+/// </summary>
+/// <remarks>
+/// <para><see cref="AutoRequest.WarmUsers"/>: Auto's usual selection on its per-user split, against the hybrid on the same
+/// split; when a collaborative model wins it is returned mapped to the features (warm scores unchanged, new items and
+/// attribute users served through the map), so features never cost warm users anything.</para>
+/// <para><see cref="AutoRequest.NewItems"/> and <see cref="AutoRequest.NewItemsInCatalogue"/>: 20 % of the training items
+/// held out with all their interactions (<see cref="ColdStart.SplitItems"/>); the hybrid and every mapped base (Auto's
+/// default candidates except popularity) with the item map's ridge penalty at 10, 30 and 100, and for the whole
+/// catalogue the new items' shift at 0, 1, 2 and 3; NDCG@K of the held-out items.</para>
+/// <para><see cref="AutoRequest.NewUsers"/>: 20 % of the training users held out (<see cref="ColdStart.SplitUsers"/>); the
+/// hybrid and every mapped base (popularity included, which ignores attributes) with the user map's penalty at 3, 10,
+/// 30 and 100 regressing the base model's scores, and once (with the first base) regressing the users' own items
+/// (<see cref="MappedUserTarget.Interactions"/>, a ridge form of segment popularity); NDCG@K over the whole catalogue.</para>
+/// </remarks>
+public sealed class FeatureAutoBuilder : IRecommenderBuilder
+{
+    /// <summary>Share of items or users a cold-start validation split holds out.</summary>
+    public const double ColdValidationFraction = 0.2;
+
+    private static readonly float[] ItemPenalties = [10f, 30f, 100f];
+    private static readonly float[] UserPenalties = [3f, 10f, 30f, 100f];
+    private static readonly float[] Shifts = [0f, 1f, 2f, 3f];
+
+    internal FeatureAutoBuilder(AutoRecommenderBuilder auto, FeatureSet? itemFeatures, FeatureSet? userFeatures, AutoRequest request)
+    {
+        Auto = auto;
+        ItemFeatureSet = itemFeatures;
+        UserFeatureSet = userFeatures;
+        Request = request;
+    }
+
+    /// <summary>The Auto settings (seed, cut-off, candidates) the selection uses.</summary>
+    public AutoRecommenderBuilder Auto { get; }
+
+    /// <summary>The item features, or null.</summary>
+    public FeatureSet? ItemFeatureSet { get; }
+
+    /// <summary>The user attributes, or null.</summary>
+    public FeatureSet? UserFeatureSet { get; }
+
+    /// <summary>The request the candidates are validated for.</summary>
+    public AutoRequest Request { get; }
+
+    /// <inheritdoc />
+    public string Algorithm => "auto";
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, string> Parameters => new Dictionary<string, string>(Auto.Parameters, StringComparer.Ordinal)
+    {
+        ["request"] = Request.ToString(),
+        ["itemFeatures"] = ItemFeatureSet is null ? "none" : RecommenderModel.Invariant(ItemFeatureSet.Features.Count),
+        ["userFeatures"] = UserFeatureSet is null ? "none" : RecommenderModel.Invariant(UserFeatureSet.Features.Count),
+    };
+
+    /// <summary>Item features.</summary>
+    public FeatureAutoBuilder ItemFeatures(FeatureSet? features) => new(Auto, features, UserFeatureSet, Request);
+
+    /// <summary>User attributes.</summary>
+    public FeatureAutoBuilder UserFeatures(FeatureSet? features) => new(Auto, ItemFeatureSet, features, Request);
+
+    /// <summary>The request to validate for (<see cref="AutoRequest.WarmUsers"/> by default).</summary>
+    public FeatureAutoBuilder For(AutoRequest request) => new(Auto, ItemFeatureSet, UserFeatureSet, request);
+
+    /// <inheritdoc />
+    public RecommenderModel Fit(InteractionSet train, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Select(train, null, progress, cancellationToken).Model;
+
+    /// <summary>Runs the selection for <see cref="Request"/> and returns the winner with every candidate's validation score.</summary>
+    /// <exception cref="ArgumentException">The training set is empty, or the request needs features that were not given (item features for new items, user attributes for new users).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The request is not defined.</exception>
+    /// <exception cref="InvalidOperationException">No candidate could be trained.</exception>
+    public FeatureAutoSelection Select(InteractionSet train, IProgress<CandidateScore>? candidateProgress = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        Check.NotEmpty(train, "training");
+        if (!Enum.IsDefined(Request))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Request), Request, "Unknown request.");
+        }
+
+        if (ItemFeatureSet is null && UserFeatureSet is null)
+        {
+            throw new ArgumentException("Auto with features needs ItemFeatures, UserFeatures or both; without them use Recommenders.Auto() alone.", nameof(train));
+        }
+
+        if (Request is AutoRequest.NewItems or AutoRequest.NewItemsInCatalogue && ItemFeatureSet is null)
+        {
+            throw new ArgumentException($"The {Request} request ranks items by their features: give ItemFeatures.", nameof(train));
+        }
+
+        if (Request == AutoRequest.NewUsers && UserFeatureSet is null)
+        {
+            throw new ArgumentException("The NewUsers request serves users by their attributes: give UserFeatures.", nameof(train));
+        }
+
+        var watch = Stopwatch.StartNew();
+        return Request switch
+        {
+            AutoRequest.WarmUsers => SelectWarm(train, candidateProgress, progress, watch, cancellationToken),
+            AutoRequest.NewUsers => SelectCold(train, candidateProgress, progress, watch, cancellationToken, users: true),
+            _ => SelectCold(train, candidateProgress, progress, watch, cancellationToken, users: false),
+        };
+    }
+
+    private HybridBuilder Hybrid() => Recommenders.Hybrid().ItemFeatures(ItemFeatureSet).UserFeatures(UserFeatureSet).Seed(Auto.SeedValue);
+
+    private FeatureAutoSelection SelectWarm(InteractionSet train, IProgress<CandidateScore>? candidateProgress, IProgress<TrainingProgress>? progress, Stopwatch watch, CancellationToken cancellationToken)
+    {
+        var warm = Auto.Select(train, candidateProgress, progress, cancellationToken);
+        var scores = new List<CandidateScore>(warm.Candidates);
+        var best = warm.Candidates.Where(c => double.IsFinite(c.Ndcg)).Select(c => c.Ndcg).DefaultIfEmpty(double.NegativeInfinity).Max();
+        var hybridNdcg = double.NaN;
+        if (warm.ValidationUsers > 0)
+        {
+            var start = watch.Elapsed.TotalSeconds;
+            var (inner, validation) = train.SplitPerUser(Auto.ValidationFraction, Auto.SeedValue);
+            var hybrid = Hybrid();
+            var model = hybrid.Fit(inner, null, cancellationToken);
+            var m = Evaluation.RankingCore(model, validation, new RankingOptions { K = Auto.K }, auc: false, cancellationToken);
+            hybridNdcg = m.Ndcg;
+            var score = new CandidateScore(hybrid.Algorithm, hybrid.Parameters, m.Ndcg, m.Recall, watch.Elapsed.TotalSeconds - start, null) { Stage = "warm" };
+            scores.Add(score);
+            candidateProgress?.Report(score);
+        }
+
+        if (hybridNdcg > best)
+        {
+            return new FeatureAutoSelection(Hybrid().Fit(train, progress, cancellationToken), "hybrid", AutoRequest.WarmUsers, scores, warm, watch.Elapsed.TotalSeconds);
+        }
+
+        var mapped = MappedModel.Create(warm.Model, ItemFeatureSet, UserFeatureSet);
+        return new FeatureAutoSelection(mapped, "mapped " + warm.Algorithm, AutoRequest.WarmUsers, scores, warm, watch.Elapsed.TotalSeconds);
+    }
+
+    private FeatureAutoSelection SelectCold(InteractionSet train, IProgress<CandidateScore>? candidateProgress, IProgress<TrainingProgress>? progress, Stopwatch watch, CancellationToken cancellationToken, bool users)
+    {
+        ColdItemSplit? itemSplit = null;
+        ColdUserSplit? userSplit = null;
+        if (users)
+        {
+            userSplit = ColdStart.SplitUsers(train, ColdValidationFraction, Auto.SeedValue);
+        }
+        else
+        {
+            itemSplit = ColdStart.SplitItems(train, ColdValidationFraction, Auto.SeedValue);
+        }
+
+        var inner = users ? userSplit!.Train : itemSplit!.Train;
+        var stage = users ? "cold-users" : Request == AutoRequest.NewItems ? "cold-items" : "cold-items-catalogue";
+        var scores = new List<CandidateScore>();
+        var bestNdcg = double.NegativeInfinity;
+        Func<RecommenderModel>? refit = null;
+        var choice = "";
+
+        double Evaluate(RecommenderModel model)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (users)
+            {
+                var attributes = (IAttributeRecommender)model;
+                var features = UserFeatureSet!;
+                return ColdStart.EvaluateUsers(userSplit!, model.ItemIds, (id, s) =>
+                {
+                    if (features.Ids.Contains(id))
+                    {
+                        model.ScoreItems(attributes.FoldInAttributes(features.FeaturesOf(id)), s);
+                    }
+                    else
+                    {
+                        s.Fill(float.NaN); // a user without attributes cannot be served from them
+                    }
+                }, Auto.K).Metrics.Ndcg;
+            }
+
+            return ColdStart.EvaluateItems(model, itemSplit!, Request == AutoRequest.NewItems ? ColdItemCandidates.NewItems : ColdItemCandidates.WholeCatalogue, Auto.K).Metrics.Ndcg;
+        }
+
+        void Record(string name, IReadOnlyDictionary<string, string> parameters, double ndcg, double seconds, string? skipped, Func<RecommenderModel> refitWinner)
+        {
+            var score = new CandidateScore(name, parameters, ndcg, double.NaN, seconds, skipped) { Stage = stage };
+            scores.Add(score);
+            candidateProgress?.Report(score);
+            if (ndcg > bestNdcg)
+            {
+                bestNdcg = ndcg;
+                refit = refitWinner;
+                choice = name;
+            }
+        }
+
+        // The hybrid.
+        var start = watch.Elapsed.TotalSeconds;
+        var hybrid = Hybrid();
+        try
+        {
+            Record("hybrid", hybrid.Parameters, Evaluate(hybrid.Fit(inner, null, cancellationToken)), watch.Elapsed.TotalSeconds - start, null, () => hybrid.Fit(train, progress, cancellationToken));
+        }
+        catch (Exception e) when (e is ArgumentException or TrainingDivergedException)
+        {
+            Record("hybrid", hybrid.Parameters, double.NaN, watch.Elapsed.TotalSeconds - start, e.Message, () => hybrid.Fit(train, progress, cancellationToken));
+        }
+
+        // Each collaborative base, fitted once, mapped with every map setting.
+        var interactionsTried = false;
+        var bases = AutoRecommenderBuilder.DefaultCandidates().Where(b => users || b.Algorithm != "popularity").ToList();
+        foreach (var baseBuilder in bases)
+        {
+            start = watch.Elapsed.TotalSeconds;
+            RecommenderModel model;
+            try
+            {
+                model = baseBuilder.Fit(inner, null, cancellationToken);
+            }
+            catch (Exception e) when (e is ArgumentException or InsufficientMemoryException or NotSupportedException or TrainingDivergedException)
+            {
+                Record("mapped " + baseBuilder.Algorithm, baseBuilder.Parameters, double.NaN, watch.Elapsed.TotalSeconds - start, e.Message, () => throw new InvalidOperationException(e.Message));
+                continue;
+            }
+
+            foreach (var options in MapSettings(users))
+            {
+                if (options.UserTarget == MappedUserTarget.Interactions && interactionsTried)
+                {
+                    continue; // the users' own items do not depend on the base model: tried once, with the first base
+                }
+
+                var mapStart = watch.Elapsed.TotalSeconds;
+                var builder = Recommenders.Mapped(baseBuilder).ItemFeatures(ItemFeatureSet).UserFeatures(UserFeatureSet).WithOptions(options);
+                var ndcg = Evaluate(MappedModel.Create(model, ItemFeatureSet, UserFeatureSet, options));
+                var name = $"mapped {baseBuilder.Algorithm} ({Describe(options, users)})";
+                Record(name, builder.Parameters, ndcg, watch.Elapsed.TotalSeconds - mapStart, null, () => builder.Fit(train, progress, cancellationToken));
+            }
+
+            interactionsTried = users;
+        }
+
+        if (refit is null)
+        {
+            throw new InvalidOperationException($"No candidate could be trained on {train.SourceName}: " + string.Join("; ", scores.Select(s => $"{s.Algorithm}: {s.Skipped}")));
+        }
+
+        var winner = refit();
+        return new FeatureAutoSelection(winner, choice, Request, scores, null, watch.Elapsed.TotalSeconds);
+    }
+
+    private IEnumerable<MappedOptions> MapSettings(bool users)
+    {
+        if (users)
+        {
+            foreach (var target in new[] { MappedUserTarget.Scores, MappedUserTarget.Interactions })
+            {
+                foreach (var lambda in UserPenalties)
+                {
+                    yield return new MappedOptions { UserRegularization = lambda, UserTarget = target };
+                }
+            }
+
+            yield break;
+        }
+
+        foreach (var lambda in ItemPenalties)
+        {
+            foreach (var shift in Request == AutoRequest.NewItemsInCatalogue ? Shifts : [0f])
+            {
+                yield return new MappedOptions { ItemRegularization = lambda, NewItemShift = shift };
+            }
+        }
+    }
+
+    private static string Describe(MappedOptions o, bool users) => users
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"user λ {o.UserRegularization}{(o.UserTarget == MappedUserTarget.Interactions ? ", interactions" : "")}")
+        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"item λ {o.ItemRegularization}, shift {o.NewItemShift}");
+}

@@ -1,0 +1,90 @@
+using CrossRec.Algorithms.Mapped;
+
+namespace CrossRec.Tests.Hybrid;
+
+/// <summary>
+/// Auto given features chooses by the validation protocol of the request, inside the training data: warm users keep
+/// the collaborative selection (mapped, so new items can still be served), new items and new users are decided on
+/// cold splits. Planted structure as in <see cref="MappedTests"/>.
+/// </summary>
+[TestFixture]
+public sealed class FeatureAutoTests
+{
+    private static readonly Lazy<InteractionSet> Data = new(() => global::CrossRec.Tests.TopN.ImplicitTestData.Groups());
+
+    private static FeatureSet ItemFeatures()
+    {
+        var b = FeatureSet.CreateBuilder("item");
+        for (var i = 0; i < 160; i++)
+        {
+            b.Add($"i{i}", [$"block:{i / 40}", $"parity:{i % 2}"]);
+        }
+
+        return b.Build();
+    }
+
+    private static FeatureSet UserFeatures()
+    {
+        var b = FeatureSet.CreateBuilder("user");
+        for (var u = 0; u < 400; u++)
+        {
+            b.Add($"u{u}", $"group:{u % 4}");
+        }
+
+        return b.Build();
+    }
+
+    [Test]
+    public void ForWarmUsersACollaborativeWinnerIsReturnedMappedWithItsScoresUnchanged()
+    {
+        var selection = Recommenders.Auto().Tune(false).Blend(false).ItemFeatures(ItemFeatures()).UserFeatures(UserFeatures()).Select(Data.Value);
+        Assert.That(selection.Warm, Is.Not.Null);
+        Assert.That(selection.Candidates.Select(c => c.Stage), Does.Contain("warm"));
+        var best = selection.Candidates.Where(c => double.IsFinite(c.Ndcg)).MaxBy(c => c.Ndcg)!;
+        TestContext.Out.WriteLine($"chose {selection.Choice}; best candidate {best.Algorithm} ({best.Stage}) {best.Ndcg:F4}");
+        if (selection.Model is MappedModel mapped)
+        {
+            Assert.That(best.Stage, Is.Not.EqualTo("warm"));
+            Assert.That(mapped.Base, Is.SameAs(selection.Warm!.Model));
+            var a = new float[mapped.ItemIds.Count];
+            var b = new float[mapped.Base.ItemIds.Count];
+            mapped.ScoreItems(7, a);
+            mapped.Base.ScoreItems(7, b);
+            Assert.That(a, Is.EqualTo(b));
+        }
+        else
+        {
+            Assert.That(best.Stage, Is.EqualTo("warm"));
+        }
+    }
+
+    [TestCase(AutoRequest.NewItems)]
+    [TestCase(AutoRequest.NewItemsInCatalogue)]
+    [TestCase(AutoRequest.NewUsers)]
+    public void ForColdRequestsTheBestCandidateOnAColdSplitInsideTheTrainingDataIsRefitted(AutoRequest request)
+    {
+        var split = ColdStart.SplitItems(Data.Value, 0.2, 3);
+        var selection = Recommenders.Auto().ItemFeatures(ItemFeatures()).UserFeatures(UserFeatures()).For(request).Select(split.Train);
+        var best = selection.Candidates.Where(c => double.IsFinite(c.Ndcg)).MaxBy(c => c.Ndcg)!;
+        TestContext.Out.WriteLine($"{request}: chose {selection.Choice} ({best.Ndcg:F4}) among {selection.Candidates.Count}");
+        Assert.That(selection.Choice, Is.EqualTo(best.Algorithm));
+        Assert.That(selection.Candidates.Select(c => c.Algorithm), Has.Some.EqualTo("hybrid"));
+        Assert.That(selection.Candidates.Select(c => c.Algorithm), Has.Some.StartsWith("mapped ease"));
+        Assert.That(selection.Model, Is.InstanceOf<IAttributeRecommender>());
+        Assert.That(selection.Warm, Is.Null);
+        if (request != AutoRequest.NewUsers)
+        {
+            // Scored on the outer split, which the selection never saw.
+            var popularity = ColdStart.EvaluateItems(FeatureBaseline.FeaturePopularity(split.Train, ItemFeatures()), split);
+            Assert.That(ColdStart.EvaluateItems(selection.Model, split).Metrics.Ndcg, Is.GreaterThan(popularity.Metrics.Ndcg + 0.1));
+        }
+    }
+
+    [Test]
+    public void ARequestWithoutTheFeaturesItNeedsIsRefused()
+    {
+        Assert.That(Assert.Throws<ArgumentException>(() => Recommenders.Auto().UserFeatures(UserFeatures()).For(AutoRequest.NewItems).Select(Data.Value))!.Message, Does.Contain("ItemFeatures"));
+        Assert.That(Assert.Throws<ArgumentException>(() => Recommenders.Auto().ItemFeatures(ItemFeatures()).For(AutoRequest.NewUsers).Select(Data.Value))!.Message, Does.Contain("UserFeatures"));
+        Assert.Throws<ArgumentException>(() => Recommenders.Auto().ItemFeatures(null).Select(Data.Value));
+    }
+}

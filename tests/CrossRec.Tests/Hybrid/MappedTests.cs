@@ -1,0 +1,177 @@
+using CrossRec.Algorithms.Mapped;
+
+namespace CrossRec.Tests.Hybrid;
+
+/// <summary>
+/// The feature→score map over collaborative models: warm users and items are scored exactly as by the base model, new
+/// items from their features, users known only by attributes from them; the map survives save and load. Planted
+/// structure as in <see cref="HybridTests"/>: users of group g (u mod 4) prefer item block g (40 items each); every item
+/// carries its block and parity, every user its group.
+/// </summary>
+[TestFixture]
+public sealed class MappedTests
+{
+    private static readonly Lazy<InteractionSet> Data = new(() => global::CrossRec.Tests.TopN.ImplicitTestData.Groups());
+
+    private static readonly Lazy<FeatureSet> ItemFeatures = new(() =>
+    {
+        var b = FeatureSet.CreateBuilder("item");
+        for (var i = 0; i < 160; i++)
+        {
+            b.Add($"i{i}", [$"block:{i / 40}", $"parity:{i % 2}"]);
+        }
+
+        return b.Build();
+    });
+
+    private static readonly Lazy<FeatureSet> UserFeatures = new(() =>
+    {
+        var b = FeatureSet.CreateBuilder("user");
+        for (var u = 0; u < 400; u++)
+        {
+            b.Add($"u{u}", $"group:{u % 4}");
+        }
+
+        return b.Build();
+    });
+
+    private static readonly Lazy<ColdItemSplit> Split = new(() => ColdStart.SplitItems(Data.Value, 0.2, 3));
+
+    private static readonly Lazy<RecommenderModel> Als = new(() => Recommenders.ImplicitAls().Factors(16).Seed(3).Fit(Split.Value.Train));
+
+    private static readonly Lazy<MappedModel> Model = new(() => MappedModel.Create(Als.Value, ItemFeatures.Value, UserFeatures.Value));
+
+    [Test]
+    public void WarmItemsAreScoredExactlyAsByTheBaseModel()
+    {
+        var model = Model.Value;
+        var mapped = new float[model.ItemIds.Count];
+        var plain = new float[Als.Value.ItemIds.Count];
+        for (var u = 0; u < model.UserIds.Count; u += 13)
+        {
+            model.ScoreItems(u, mapped);
+            Als.Value.ScoreItems(u, plain);
+            for (var i = 0; i < plain.Length; i++)
+            {
+                if (!model.IsNewItem(i))
+                {
+                    Assert.That(mapped[i], Is.EqualTo(plain[i]), $"user {u}, item {i}");
+                }
+            }
+        }
+
+        Assert.That(model.NewItemCount, Is.EqualTo(Split.Value.NewItems.Count));
+    }
+
+    [TestCase("ials")]
+    [TestCase("ease")]
+    [TestCase("itemknn")]
+    public void NewItemsAreRankedFromTheirFeaturesBetterThanTheContentBaselines(string algorithm)
+    {
+        var split = Split.Value;
+        var model = Recommenders.Mapped(AlgorithmRegistry.Find(algorithm)!.Create(seed: 3)).ItemFeatures(ItemFeatures.Value).Fit(split.Train);
+        var mapped = ColdStart.EvaluateItems(model, split);
+        var popularity = ColdStart.EvaluateItems(FeatureBaseline.FeaturePopularity(split.Train, ItemFeatures.Value), split);
+        TestContext.Out.WriteLine($"{algorithm}: new items mapped {mapped.Metrics.Ndcg:F4}, feature popularity {popularity.Metrics.Ndcg:F4}");
+        Assert.That(mapped.Metrics.Ndcg, Is.GreaterThan(popularity.Metrics.Ndcg + 0.1));
+
+        // A user of group 2 asked for new items only gets block 2's new items first.
+        var top = model.Recommend(model.UserIds[2], 3, new RecommendFilter { AllowItems = split.NewItems.ToList() });
+        Assert.That(top.Select(r => Block(r.ItemId)), Is.All.EqualTo(2));
+    }
+
+    [Test]
+    public void AnItemOnlyInTheFeaturesJoinsTheCatalogue()
+    {
+        var features = FeatureSet.CreateBuilder("item");
+        for (var i = 0; i < 160; i++)
+        {
+            features.Add($"i{i}", [$"block:{i / 40}", $"parity:{i % 2}"]);
+        }
+
+        features.Add("premiere", ["block:3", "parity:0"]);
+        var model = MappedModel.Create(Als.Value, features.Build());
+        Assert.That(model.ItemIds.Contains("premiere"), Is.True);
+        Assert.That(model.IsNewItem(model.ItemIds.GetIndex("premiere")), Is.True);
+        var ranked = model.Recommend(model.UserIds[3], 1, new RecommendFilter { AllowItems = ["premiere", "i1"] });
+        Assert.That(ranked[0].ItemId, Is.EqualTo("premiere"), "a group-3 user prefers a block-3 film to a block-0 one");
+    }
+
+    [Test]
+    public void AUserKnownOnlyByAttributesGetsTheirGroupsItems()
+    {
+        var model = Model.Value;
+        for (var g = 0; g < 4; g++)
+        {
+            var top = model.Recommend(model.FoldInAttributes([new($"group:{g}", 1f)]), 10);
+            Assert.That(top.Count(r => Block(r.ItemId) == g), Is.GreaterThanOrEqualTo(8), $"group {g}");
+        }
+
+        Assert.That(Assert.Throws<KeyNotFoundException>(() => model.FoldInAttributes([new("group:9", 1f)]))!.Message, Does.Contain("group:9"));
+        Assert.Throws<ArgumentException>(() => model.FoldInAttributes([]));
+        Assert.Throws<ArgumentException>(() => model.FoldInAttributes([new("group:1", float.NaN)]));
+        var withoutUsers = MappedModel.Create(Als.Value, ItemFeatures.Value);
+        Assert.That(Assert.Throws<KeyNotFoundException>(() => withoutUsers.FoldInAttributes([new("group:1", 1f)]))!.Message, Does.Contain("without user features"));
+    }
+
+    [Test]
+    public void ASavedModelKeepsTheMapsAndAttributeUsers()
+    {
+        var model = Model.Value;
+        using var stream = new MemoryStream();
+        model.Save(stream);
+        stream.Position = 0;
+        var loaded = (MappedModel)Recommender.Load(stream);
+        Assert.That(loaded.Base.Algorithm, Is.EqualTo("ials"));
+        Assert.That(loaded.NewItemCount, Is.EqualTo(model.NewItemCount));
+        var a = new float[model.ItemIds.Count];
+        var b = new float[model.ItemIds.Count];
+        model.ScoreItems(model.FoldInAttributes([new("group:1", 1f)]), a);
+        loaded.ScoreItems(loaded.FoldInAttributes([new("group:1", 1f)]), b);
+        Assert.That(b, Is.EqualTo(a));
+        model.ScoreItems(5, a);
+        loaded.ScoreItems(5, b);
+        Assert.That(b, Is.EqualTo(a));
+    }
+
+    [Test]
+    public void ANewItemsShiftMovesNewItemsUpTheWholeList()
+    {
+        var promoted = MappedModel.Create(Als.Value, ItemFeatures.Value, null, new MappedOptions { NewItemShift = 3 });
+        var top = promoted.Recommend(promoted.UserIds[0], 10);
+        var plain = Model.Value.Recommend(Model.Value.UserIds[0], 10);
+        Assert.That(top.Count(r => promoted.IsNewItem(r.Index)), Is.GreaterThan(plain.Count(r => Model.Value.IsNewItem(r.Index))));
+    }
+
+    [Test]
+    public void OnlyTheMostFrequentFeaturesAreReadAndEveryFeatureItemStaysInTheCatalogue()
+    {
+        var features = FeatureSet.CreateBuilder("item");
+        for (var i = 0; i < 160; i++)
+        {
+            features.Add($"i{i}", [$"block:{i / 40}", $"parity:{i % 2}", $"tag:{i}"]);
+        }
+
+        features.Add("rare", "tag:only-here");
+        var capped = MappedModel.Create(Als.Value, features.Build(), null, new MappedOptions { MaxFeatures = 6 });
+        Assert.That(capped.ItemFeatures, Is.EquivalentTo(new[] { "block:0", "block:1", "block:2", "block:3", "parity:0", "parity:1" }));
+        Assert.That(capped.ItemIds.Contains("rare"), Is.True, "an item whose features were all dropped is still recommendable");
+        var split = Split.Value;
+        Assert.That(ColdStart.EvaluateItems(capped, split).Metrics.Ndcg, Is.EqualTo(ColdStart.EvaluateItems(MappedModel.Create(Als.Value, ItemFeatures.Value), split).Metrics.Ndcg).Within(0.02));
+    }
+
+    [Test]
+    public void BadInputIsRefusedByName()
+    {
+        Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => MappedModel.Create(Als.Value, ItemFeatures.Value, null, new MappedOptions { ItemRegularization = 0 }))!.ParamName, Is.EqualTo("ItemRegularization"));
+        Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => MappedModel.Create(Als.Value, ItemFeatures.Value, null, new MappedOptions { NewItemShift = 11 }))!.ParamName, Is.EqualTo("NewItemShift"));
+        Assert.Throws<ArgumentException>(() => MappedModel.Create(Model.Value, ItemFeatures.Value));
+        Assert.Throws<ArgumentException>(() => Recommenders.Mapped(Recommenders.ImplicitAls()).Fit(Split.Value.Train));
+        var strangers = FeatureSet.CreateBuilder("item").Add("x1", "block:0").Build();
+        Assert.That(Assert.Throws<ArgumentException>(() => MappedModel.Create(Als.Value, strangers))!.Message, Does.Contain("nothing to map"));
+        var newItem = Split.Value.NewItems[0];
+        Assert.That(Assert.Throws<ArgumentException>(() => Model.Value.FoldIn([new(newItem, 1f)]))!.Message, Does.Contain(newItem));
+    }
+
+    private static int Block(string item) => int.Parse(item[1..], System.Globalization.CultureInfo.InvariantCulture) / 40;
+}
