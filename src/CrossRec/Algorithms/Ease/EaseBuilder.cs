@@ -53,6 +53,9 @@ public sealed class EaseBuilder : IRecommenderBuilder
     /// <summary>The most memory the float64 Gram matrix may take.</summary>
     public EaseBuilder MaxGramBytes(long bytes) => With(Options with { MaxGramBytes = bytes });
 
+    /// <summary>How many weights of largest magnitude each item's row of B keeps (see <see cref="EaseOptions.WeightsPerItem"/>).</summary>
+    public EaseBuilder WeightsPerItem(int weightsPerItem) => With(Options with { WeightsPerItem = weightsPerItem });
+
     /// <summary>Worker threads (0 = all cores; 0..1024); the model is the same at any count. More than the core count is clamped to it, with a warning in the fitted model's training note.</summary>
     public EaseBuilder Threads(int threads) => With(Options with { Threads = threads });
 
@@ -114,6 +117,11 @@ public sealed class EaseBuilder : IRecommenderBuilder
         var (threshold, rule) = ChooseSupport(support, o, train.SourceName);
         var (kept, keptIndex) = EaseModel.SelectKept(support, threshold);
         var m = kept.Length;
+        if ((long)m * Math.Min(o.WeightsPerItem, Math.Max(0, m - 1)) > Array.MaxLength)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{train.SourceName}: {m:N0} kept items × {nameof(EaseOptions.WeightsPerItem)} {o.WeightsPerItem:N0} weights exceed the largest array .NET holds; lower {nameof(EaseOptions.WeightsPerItem)}."), nameof(train));
+        }
+
         var meanDiagonal = EaseGram.MeanDiagonal(matrix, itemWeights, kept);
         var lambda = o.Lambda ?? (o.LambdaScale * meanDiagonal);
         if (!(lambda > 0) || !double.IsFinite(lambda))
@@ -137,7 +145,7 @@ public sealed class EaseBuilder : IRecommenderBuilder
             throw new TrainingDivergedException($"EASE: XᵀX + λI with λ = {lambda.ToString("G6", CultureInfo.InvariantCulture)} is not numerically positive definite ({e.Message}); raise {nameof(EaseOptions.Lambda)} or use {nameof(EaseOptions.Values)} = {nameof(EaseValues.Log)} or {nameof(EaseValues.Binary)} for extreme values.");
         }
 
-        var weights = EaseGram.Weights(gram, m, parallel);
+        var weights = EaseWeights.FromInverse(gram, m, o.WeightsPerItem, parallel);
         gram = null;
         var seen = RecommenderModel.SeenFrom(train);
         // The options as given, then what this fit decided (the resolved λ, value transform and item cut, and why).
@@ -149,13 +157,14 @@ public sealed class EaseBuilder : IRecommenderBuilder
         parameters["minItemSupport"] = RecommenderModel.Invariant(threshold);
         parameters["minItemSupportRule"] = rule;
         parameters["keptItems"] = RecommenderModel.Invariant(m);
+        parameters["storedWeights"] = RecommenderModel.Invariant(weights.Count);
         // A default cut of the catalogue is said in the note, not only in the parameters: the items left out are never recommended.
         var pruned = o.MinItemSupport is null && threshold > 1
             ? string.Create(CultureInfo.InvariantCulture, $"EASE kept the {m:N0} items with at least {threshold} training users of {support.Count(c => c > 0):N0} ({nameof(EaseOptions.MaxItems)} {o.MaxItems:N0}, {nameof(EaseOptions.MaxGramBytes)} {Bytes(o.MaxGramBytes)}); the others are never recommended")
             : null;
         var info = new RecommenderTrainingInfo(AlgorithmTag, engine.Name, parameters, 0, watch.Elapsed.TotalSeconds, [], ThreadCount.Join(ThreadCount.Join(note, pruned), ThreadCount.ClampWarning(o.Threads, "EaseOptions.Threads")));
         return new EaseModel(
-            train.UserIds, train.ItemIds, weights, threshold, lambda, values,
+            train.UserIds, train.ItemIds, weights, o.WeightsPerItem, threshold, lambda, values,
             seen.Offsets, seen.Items, seen.Values, train.Domains, train.HasDomains ? train.ItemDomains.ToArray() : null, info);
     }
 

@@ -36,6 +36,9 @@ public sealed record EaseOptions
     /// <summary>Default of <see cref="DiagonalPenalty"/>.</summary>
     public const double DefaultDiagonalPenalty = 2;
 
+    /// <summary>Default of <see cref="WeightsPerItem"/>.</summary>
+    public const int DefaultWeightsPerItem = 512;
+
     /// <summary>Default of <see cref="MaxItems"/>.</summary>
     public const int DefaultMaxItems = 8192;
 
@@ -98,6 +101,13 @@ public sealed record EaseOptions
     /// </summary>
     public long MaxGramBytes { get; init; } = DefaultMaxGramBytes;
 
+    /// <summary>
+    /// How many weights each kept item's row of B keeps: the ones of largest magnitude (ties: the smaller item index),
+    /// the rest are dropped, so the model holds m × K weights instead of m² (1..46,340; default 512; a value of m − 1 or
+    /// more keeps B whole). Scoring a user then gathers K weights per item they have, not m.
+    /// </summary>
+    public int WeightsPerItem { get; init; } = DefaultWeightsPerItem;
+
     /// <summary>Worker threads; 0 uses every core (0..1024). More than <see cref="Environment.ProcessorCount"/> is clamped to the core count, with a warning in the fitted model's training note. The model is bit-identical at any thread count.</summary>
     public int Threads { get; init; }
 
@@ -123,6 +133,7 @@ public sealed record EaseOptions
         }
 
         Check.Range(MaxItems, 1, MaxOrder, nameof(MaxItems));
+        Check.Range(WeightsPerItem, 1, MaxOrder, nameof(WeightsPerItem));
         Check.Range(MaxGramBytes, 1L << 10, MaxGramBytesLimit, nameof(MaxGramBytes));
         Check.Range(Threads, 0, ThreadCount.Max, nameof(Threads));
     }
