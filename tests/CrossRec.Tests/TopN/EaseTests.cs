@@ -505,9 +505,42 @@ public sealed class EaseTests
     [Test]
     public void AGramMatrixLargerThanTheMemoryLeftIsRefusedBeforeItIsAllocated()
     {
-        var ex = Assert.Throws<ArgumentException>(() => EaseBuilder.CheckAvailable(50_000, "big.tsv", availableBytes: 4L << 30));
-        Assert.That(ex!.Message, Does.StartWith("big.tsv: EASE needs n² × 8 bytes = 18.63 GiB for 50,000 items, more than the 4.00 GiB").And.Contain("MaxItems").And.Contain("MinItemSupport"));
-        Assert.DoesNotThrow(() => EaseBuilder.CheckAvailable(10_000, "big.tsv", availableBytes: 4L << 30));
+        var ex = Assert.Throws<ArgumentException>(() => EaseBuilder.CheckAvailable(50_000, new EaseOptions(), "big.tsv", 4L << 30));
+        Assert.That(ex!.Message, Does.StartWith("big.tsv: EASE needs n² × 8 bytes = 18.63 GiB for 50,000 items (plus 195.3 MiB of kept weights), more than the 4.00 GiB").And.Contain("MaxItems").And.Contain("MinItemSupport"));
+        Assert.DoesNotThrow(() => EaseBuilder.CheckAvailable(10_000, new EaseOptions(), "big.tsv", 4L << 30));
+    }
+
+    [Test]
+    public void AnExplicitMaxGramBytesBeyondTheAvailableMemoryIsRefusedByNameBeforeAnythingIsAllocated()
+    {
+        // 20,000 items with one user each: a 2.98 GiB Gram matrix, allowed by a 16 GiB budget, with 1 GiB available.
+        var support = Enumerable.Repeat(1, 20_000).ToArray();
+        var options = new EaseOptions { MaxItems = EaseOptions.MaxOrder, MaxGramBytes = EaseOptions.MaxGramBytesLimit };
+        var ex = Assert.Throws<ArgumentException>(() => EaseBuilder.ChooseSupport(support, options, "wide.tsv", availableBytes: 1L << 30));
+        Assert.That(ex!.Message, Does.StartWith("wide.tsv: EASE needs n² × 8 bytes = 2.98 GiB for 20,000 items")
+            .And.Contain("lower MaxGramBytes (now 16.00 GiB) or leave it unset to size it from the available memory"));
+
+        // Left unset, the budget is half the available memory, and the cut says so.
+        var (threshold, _, cap, capRule) = EaseBuilder.ChooseSupport([.. support, .. Enumerable.Repeat(2, 100)], options with { MaxGramBytes = null }, "wide.tsv", availableBytes: 800_000);
+        Assert.That((threshold, cap), Is.EqualTo((2, 223)), "400,000 bytes hold 223² doubles");
+        Assert.That(capRule, Is.EqualTo("memory budget, MaxGramBytes auto 400,000 bytes, half the 800,000 bytes available; MaxItems is 46,340"));
+    }
+
+    [Test]
+    public void TheItemCapAndWhatSetItAreInTheTrainingParametersAndACutIsInTheNote()
+    {
+        var data = Clustered(users: 100, seed: 10);
+        var model = Recommenders.Ease().Fit(data);
+        var p = model.Training!.Parameters;
+        Assert.That(p["itemCap"], Is.EqualTo("8192"));
+        Assert.That(p["itemCapRule"], Does.StartWith("MaxItems 8,192; the memory budget (MaxGramBytes auto ").And.Contain("available) allows"));
+        Assert.That(p["maxGramBytes"], Is.EqualTo("auto"));
+        Assert.That(model.Training.Note, Is.Null, "nothing cut, nothing said");
+
+        var small = Recommenders.Ease().MaxGramBytes(4096).Fit(data);
+        Assert.That(small.Training!.Parameters["itemCap"], Is.EqualTo("22"));
+        Assert.That(small.Training.Parameters["itemCapRule"], Is.EqualTo("memory budget, MaxGramBytes 4,096 bytes; MaxItems is 8,192"));
+        Assert.That(small.Training.Note, Does.Contain($"EASE kept the {small.KeptItemCount} items").And.Contain("(item cap 22: memory budget, MaxGramBytes 4,096 bytes; MaxItems is 8,192)"));
     }
 
     [Test]
@@ -543,6 +576,7 @@ public sealed class EaseTests
     [TestCase("MinItemSupport")]
     [TestCase("MaxItems")]
     [TestCase("MaxGramBytes")]
+    [TestCase("WeightsPerItem")]
     [TestCase("Threads")]
     public void BadOptionsAreRefusedByName(string option)
     {
@@ -555,6 +589,7 @@ public sealed class EaseTests
             "MinItemSupport" => Recommenders.Ease().MinItemSupport(0),
             "MaxItems" => Recommenders.Ease().MaxItems(0),
             "MaxGramBytes" => Recommenders.Ease().MaxGramBytes(-1),
+            "WeightsPerItem" => Recommenders.Ease().WeightsPerItem(0),
             _ => Recommenders.Ease().Threads(-1),
         };
         Assert.That(() => builder.Fit(Clustered(users: 20, seed: 1)), Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains(option));

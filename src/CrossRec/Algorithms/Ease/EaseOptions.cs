@@ -45,9 +45,6 @@ public sealed record EaseOptions
     /// <summary>The largest <see cref="MaxGramBytes"/> allowed: 16 GiB.</summary>
     public const long MaxGramBytesLimit = 16L << 30;
 
-    /// <summary>Default of <see cref="MaxGramBytes"/>: 2 GiB.</summary>
-    public const long DefaultMaxGramBytes = 2L << 30;
-
     /// <summary>
     /// L2 penalty λ added to the diagonal of XᵀX, absolute (0 &lt; λ ≤ 1e12); null (the default) derives it
     /// from the data: λ = <see cref="LambdaScale"/> × the mean diagonal of XᵀX over the kept items, which
@@ -94,12 +91,15 @@ public sealed record EaseOptions
     public int MaxItems { get; init; } = DefaultMaxItems;
 
     /// <summary>
-    /// The most memory the float64 Gram matrix may take, m² × 8 bytes (1 KiB..16 GiB; default 2 GiB). Training
-    /// needs about 1.5 times this at its peak (the float32 weights are built before the Gram matrix is
-    /// released). An explicit <see cref="MinItemSupport"/> that keeps more items is refused by name; the
-    /// automatic one raises its threshold until the matrix fits.
+    /// The most memory the float64 Gram matrix may take, m² × 8 bytes (1 KiB..16 GiB). Null (the default) sizes it from
+    /// the memory this process may still use when training starts: half of <see cref="GC.GetGCMemoryInfo()"/>'s
+    /// <see cref="GCMemoryInfo.TotalAvailableMemoryBytes"/> less the managed heap in use, at most 16 GiB. Training's peak is
+    /// the Gram matrix plus m × <see cref="WeightsPerItem"/> × 8 bytes of kept weights. An explicit
+    /// <see cref="MinItemSupport"/> that keeps more items is refused by name; the automatic one raises its threshold until
+    /// the matrix fits. The item cap this gives and the rule that set it are in the fitted model's training parameters
+    /// (<c>itemCap</c>, <c>itemCapRule</c>) and, when items were left out, in its training note.
     /// </summary>
-    public long MaxGramBytes { get; init; } = DefaultMaxGramBytes;
+    public long? MaxGramBytes { get; init; }
 
     /// <summary>
     /// How many weights each kept item's row of B keeps: the ones of largest magnitude (ties: the smaller item index),
@@ -134,7 +134,10 @@ public sealed record EaseOptions
 
         Check.Range(MaxItems, 1, MaxOrder, nameof(MaxItems));
         Check.Range(WeightsPerItem, 1, MaxOrder, nameof(WeightsPerItem));
-        Check.Range(MaxGramBytes, 1L << 10, MaxGramBytesLimit, nameof(MaxGramBytes));
+        if (MaxGramBytes is { } gramBytes)
+        {
+            Check.Range(gramBytes, 1L << 10, MaxGramBytesLimit, nameof(MaxGramBytes));
+        }
         Check.Range(Threads, 0, ThreadCount.Max, nameof(Threads));
     }
 
