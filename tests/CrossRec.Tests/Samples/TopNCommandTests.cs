@@ -240,7 +240,7 @@ public sealed class TopNCommandTests
         Assert.That(result.Code, Is.EqualTo(0), result.Err);
         var hyperparameters = JsonDocument.Parse(result.Out.TrimEnd().Split('\n')[^1]).RootElement.GetProperty("hyperparameters");
         Assert.That(hyperparameters.GetProperty("itemCap").GetString(), Is.EqualTo("8192"));
-        Assert.That(hyperparameters.GetProperty("itemCapRule").GetString(), Does.StartWith("MaxItems 8,192; the memory budget"));
+        Assert.That(hyperparameters.GetProperty("itemCapRule").GetString(), Is.EqualTo("MaxItems 8,192 (the memory budget, MaxGramBytes auto, allows more)"));
         Assert.That(hyperparameters.GetProperty("keptItems").GetString(), Is.Not.Empty);
     }
 

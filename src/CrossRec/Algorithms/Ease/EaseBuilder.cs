@@ -231,7 +231,8 @@ public sealed class EaseBuilder : IRecommenderBuilder
 
         var cap = Math.Min(o.MaxItems, byMemory);
         var capRule = o.MaxItems <= byMemory
-            ? string.Create(CultureInfo.InvariantCulture, $"{nameof(EaseOptions.MaxItems)} {o.MaxItems:N0}; the memory budget ({budgetRule}) allows {byMemory:N0}")
+            // Without the budget's figures, which follow the memory free at the time: the same fit gives the same file.
+            ? string.Create(CultureInfo.InvariantCulture, $"{nameof(EaseOptions.MaxItems)} {o.MaxItems:N0} (the memory budget, {nameof(EaseOptions.MaxGramBytes)} {(o.MaxGramBytes is null ? "auto" : Bytes(budget))}, allows more)")
             : string.Create(CultureInfo.InvariantCulture, $"memory budget, {budgetRule}; {nameof(EaseOptions.MaxItems)} is {o.MaxItems:N0}");
         var threshold = 1;
         while (Kept(threshold) > cap)

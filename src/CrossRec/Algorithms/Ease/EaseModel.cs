@@ -180,7 +180,8 @@ public sealed class EaseModel : RecommenderModel
 
         // Format 1 stored B dense (section EASB); format 2 stores the rows kept (EASW) and the K they were cut to.
         file.Add("EASE", new PayloadWriter().Int32((int)Values).Int32(MinItemSupport).Double(Lambda).Int32(_kept.Length).Int32(Math.Max(1, WeightsPerItem == 0 ? _kept.Length : WeightsPerItem)));
-        file.Add("EASW", new PayloadWriter().Int32s(_b.OffsetsArray).Int32s(_b.ColumnsArray).Singles(_b.ValuesArray));
+        var (offsets, columns, values) = _b.Compressed();
+        file.Add("EASW", new PayloadWriter().Int32s(offsets).Int32s(columns).Singles(values));
     }
 
     /// <summary>Format 2: the kept rows of B, checked (sorted columns in range, no diagonal, finite non-zero weights, at most K a row).</summary>
