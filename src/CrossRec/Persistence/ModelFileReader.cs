@@ -26,9 +26,11 @@ internal sealed class ModelFileReader
     private readonly Stream? _stream;
     private readonly long _base;
     private readonly bool _ownsStream;
+    private readonly long _end;
 
-    private ModelFileReader(string path, string kind, ushort version, ReadOnlyMemory<byte> memory, Stream? stream, long origin, bool ownsStream)
+    private ModelFileReader(string path, string kind, ushort version, ReadOnlyMemory<byte> memory, Stream? stream, long origin, long end, bool ownsStream)
     {
+        _end = end;
         Path = path;
         Kind = kind;
         Version = version;
@@ -141,6 +143,11 @@ internal sealed class ModelFileReader
             if (_ownsStream)
             {
                 _stream!.Dispose();
+            }
+            else if (_stream is { CanSeek: true })
+            {
+                // A caller's stream is left at its end, where reading it through (the non-seekable path) leaves it.
+                _stream.Position = _end;
             }
         }
     }
@@ -319,7 +326,7 @@ internal sealed class ModelFileReader
             throw new ModelFormatException(name, $"this file holds a '{kind}' model, not a '{expectedKind}' model.");
         }
 
-        var reader = new ModelFileReader(name, kind, version, bytes, stream, origin, ownsStream) { Signed = signed };
+        var reader = new ModelFileReader(name, kind, version, bytes, stream, origin, origin + length, ownsStream) { Signed = signed };
         ReadAt(pos, small[..4]);
         var count = BinaryPrimitives.ReadUInt32LittleEndian(small);
         pos += 4;

@@ -405,6 +405,15 @@ public sealed class EaseTests
             return GC.GetAllocatedBytesForCurrentThread() - before;
         }
 
+        // A seekable stream is read in place and left at its end, as reading it through leaves it.
+        using (var saved = new MemoryStream())
+        {
+            model.Save(saved);
+            saved.Position = 0;
+            Assert.That(Recommender.Load(saved), Is.TypeOf<EaseModel>());
+            Assert.That(saved.Position, Is.EqualTo(saved.Length));
+        }
+
         // A stream that cannot seek is copied first, and gives the same model.
         using var pipe = new NonSeekable(File.ReadAllBytes(path));
         Assert.That(Saved(EaseModel.Load(pipe)), Is.EqualTo(File.ReadAllBytes(path)));

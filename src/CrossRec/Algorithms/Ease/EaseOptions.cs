@@ -103,8 +103,9 @@ public sealed record EaseOptions
 
     /// <summary>
     /// How many weights each kept item's row of B keeps: the ones of largest magnitude (ties: the smaller item index),
-    /// the rest are dropped, so the model holds m × K weights instead of m² (1..46,340; default 512; a value of m − 1 or
-    /// more keeps B whole). Scoring a user then gathers K weights per item they have, not m.
+    /// the rest are dropped, so the model file holds m × K weights instead of m² (1..46,340; default 512; a value of m − 1
+    /// or more keeps B whole). Scoring a user then gathers K weights per item they have, not m (rows that fill a quarter
+    /// of B or more are held dense in memory, where that is faster).
     /// </summary>
     public int WeightsPerItem { get; init; } = DefaultWeightsPerItem;
 

@@ -10,9 +10,9 @@ namespace CrossRec.Algorithms.Ease;
 /// </summary>
 /// <remarks>
 /// In memory the rows are compressed while they hold less than a quarter of B, and dense (m × m floats, the pruned
-/// weights as zeros) from there on: a scalar scatter-add costs 3.5–7 times a vectorised dense add per weight
-/// (<c>EaseScoringBenchmarks</c>), so at that density the dense rows score faster and take no more memory than the
-/// compressed ones would. Both give the same scores (each item adds <c>s · B[i, j]</c> in the same order, unfused, and
+/// weights as zeros) from there on: a scalar scatter-add costs several times a vectorised dense add per weight
+/// (<c>docs/performance.md</c>), so at that density the dense rows score faster, in at most twice the memory of the
+/// compressed ones (8 bytes a weight). Both give the same scores (each item adds <c>s · B[i, j]</c> in the same order, unfused, and
 /// a pruned weight adds an exact 0); the file stores the compressed rows either way.
 /// </remarks>
 internal sealed class EaseWeights
