@@ -85,6 +85,32 @@ public sealed class EaseDefaultsSearch
         }
     }
 
+    /// <summary>
+    /// <see cref="EaseOptions.WeightsPerItem"/>: B kept whole, then each row cut to its K largest weights, on the
+    /// validation split (to choose) and on the test split (to report the cost; never used to choose).
+    /// </summary>
+    [Test]
+    public void WeightsPerItem()
+    {
+        foreach (var name in Datasets)
+        {
+            var (train, test) = TopNData.Split(TopNData.Load(name));
+            var (fit, validation) = train.SplitPerUser(0.2, seed: 7);
+            foreach (var (part, trainOn, evaluateOn) in new[] { ("validation", fit, validation), ("test", train, test) })
+            {
+                var whole = Recommenders.Ease().WeightsPerItem(EaseOptions.MaxOrder).Fit(trainOn);
+                var full = TopNData.Evaluate(whole, evaluateOn).Ndcg;
+                TestContext.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-10} {part,-10} whole B ({whole.KeptItemCount} items, {whole.StoredWeights:N0} weights)  NDCG@10 {full:F4}"));
+                foreach (var k in new[] { 16, 32, 64, 128, 256, 512, 1024 })
+                {
+                    var pruned = whole.WithWeightsPerItem(k);
+                    var ndcg = TopNData.Evaluate(pruned, evaluateOn).Ndcg;
+                    TestContext.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-10} {part,-10} K = {k,5}  weights {pruned.StoredWeights,11:N0}  NDCG@10 {ndcg:F4}  ({ndcg - full:+0.0000;-0.0000})"));
+                }
+            }
+        }
+    }
+
     private static (InteractionSet Fit, InteractionSet Validation) Validation(string name)
     {
         var (train, _) = TopNData.Split(TopNData.Load(name));

@@ -226,6 +226,18 @@ public sealed class TopNCommandTests
     }
 
     [Test]
+    public void EasesItemCapAndItsRuleAreInTheJsonSummary()
+    {
+        using var files = new TempFiles();
+        var result = Run("topn", "--train", ImplicitTestDataFile(files), "--all-users", "--algorithm", "ease", "--out", files.PathOf("o.tsv"), "--json");
+        Assert.That(result.Code, Is.EqualTo(0), result.Err);
+        var hyperparameters = JsonDocument.Parse(result.Out.TrimEnd().Split('\n')[^1]).RootElement.GetProperty("hyperparameters");
+        Assert.That(hyperparameters.GetProperty("itemCap").GetString(), Is.EqualTo("8192"));
+        Assert.That(hyperparameters.GetProperty("itemCapRule").GetString(), Is.EqualTo("MaxItems 8,192 (the memory budget, MaxGramBytes auto, allows more)"));
+        Assert.That(hyperparameters.GetProperty("keptItems").GetString(), Is.Not.Empty);
+    }
+
+    [Test]
     public void AutoShowsItsStagesAsPlainLinesWhenRedirected()
     {
         using var files = new TempFiles();

@@ -165,28 +165,45 @@ public sealed class EaseTests
         Assert.That(() => EaseModel.Load(path), Throws.TypeOf<ModelFormatException>().With.Message.Contains("checksum"));
 
         var m = model.KeptItemCount;
-        var good = new float[m * m];
-        var withNaN = (float[])good.Clone();
+        var w = model.Weights;
+        var (offsets, columns, values) = w.Compressed();
+        var withNaN = (float[])values.Clone();
         withNaN[1] = float.NaN;
-        var withDiagonal = (float[])good.Clone();
-        withDiagonal[m + 1] = 0.5f;
+        var withZero = (float[])values.Clone();
+        withZero[1] = 0f;
+        var unsorted = (int[])columns.Clone();
+        (unsorted[0], unsorted[1]) = (unsorted[1], unsorted[0]);
+        var diagonal = (int[])columns.Clone();
+        diagonal[offsets[1]] = 1;
+        var k = model.WeightsPerItem;
         var crafted = new (string What, Action<ModelFileWriter> Sections)[]
         {
-            ("kept count", f => Sections(f, 0, 1, 10.0, m + 1, good)),
-            ("values mode", f => Sections(f, 9, 1, 10.0, m, good)),
-            ("support", f => Sections(f, 0, 0, 10.0, m, good)),
-            ("lambda", f => Sections(f, 0, 1, double.NaN, m, good)),
-            ("weights length", f => Sections(f, 0, 1, 10.0, m, new float[(m * m) - 1])),
-            ("non-finite weight", f => Sections(f, 0, 1, 10.0, m, withNaN)),
-            ("diagonal", f => Sections(f, 0, 1, 10.0, m, withDiagonal)),
-            ("missing weights", f => f.Add("EASE", new PayloadWriter().Int32(0).Int32(1).Double(10).Int32(m))),
+            ("kept count", f => Sections(f, 0, 1, 10.0, m + 1, k, offsets, columns, values)),
+            ("values mode", f => Sections(f, 9, 1, 10.0, m, k, offsets, columns, values)),
+            ("support", f => Sections(f, 0, 0, 10.0, m, k, offsets, columns, values)),
+            ("lambda", f => Sections(f, 0, 1, double.NaN, m, k, offsets, columns, values)),
+            ("weights per item", f => Sections(f, 0, 1, 10.0, m, 0, offsets, columns, values)),
+            ("a row longer than the weights per item", f => Sections(f, 0, 1, 10.0, m, 2, offsets, columns, values)),
+            ("weights length", f => Sections(f, 0, 1, 10.0, m, k, offsets, columns, values[..^1])),
+            ("offsets", f => Sections(f, 0, 1, 10.0, m, k, offsets[..^1], columns, values)),
+            ("non-finite weight", f => Sections(f, 0, 1, 10.0, m, k, offsets, columns, withNaN)),
+            ("zero weight", f => Sections(f, 0, 1, 10.0, m, k, offsets, columns, withZero)),
+            ("unsorted columns", f => Sections(f, 0, 1, 10.0, m, k, offsets, unsorted, values)),
+            ("diagonal", f => Sections(f, 0, 1, 10.0, m, k, offsets, diagonal, values)),
+            ("missing weights", f => f.Add("EASE", new PayloadWriter().Int32(0).Int32(1).Double(10).Int32(m).Int32(k))),
             ("trailing bytes", f =>
             {
-                f.Add("EASE", new PayloadWriter().Int32(0).Int32(1).Double(10).Int32(m).Int32(0));
-                f.Add("EASB", new PayloadWriter().Singles(good));
+                f.Add("EASE", new PayloadWriter().Int32(0).Int32(1).Double(10).Int32(m).Int32(k).Int32(0));
+                f.Add("EASW", new PayloadWriter().Int32s(offsets).Int32s(columns).Singles(values));
             }),
         };
+        Assert.That(Load(f => Sections(f, 0, 1, 10.0, m, k, offsets, columns, values)).KeptItemCount, Is.EqualTo(m), "the crafting itself is sound");
         foreach (var (what, sections) in crafted)
+        {
+            Assert.That(() => Load(sections), Throws.TypeOf<ModelFormatException>(), what);
+        }
+
+        EaseModel Load(Action<ModelFileWriter> sections)
         {
             var file = new ModelFileWriter("ease");
             model.WriteCommon(file);
@@ -194,16 +211,212 @@ public sealed class EaseTests
             using var stream = new MemoryStream();
             file.WriteTo(stream);
             stream.Position = 0;
-            Assert.That(() => EaseModel.Load(stream), Throws.TypeOf<ModelFormatException>(), what);
+            var fromStream = EaseModel.Load(stream);
             stream.Position = 0;
-            Assert.That(() => Recommender.Load(stream), Throws.TypeOf<ModelFormatException>(), what);
+            Assert.That(Recommender.Load(stream), Is.TypeOf<EaseModel>());
+            return fromStream;
         }
 
-        static void Sections(ModelFileWriter f, int values, int support, double lambda, int m, float[] b)
+        static void Sections(ModelFileWriter f, int values, int support, double lambda, int m, int perItem, int[] offsets, int[] columns, float[] weights)
         {
-            f.Add("EASE", new PayloadWriter().Int32(values).Int32(support).Double(lambda).Int32(m));
-            f.Add("EASB", new PayloadWriter().Singles(b));
+            f.Add("EASE", new PayloadWriter().Int32(values).Int32(support).Double(lambda).Int32(m).Int32(perItem));
+            f.Add("EASW", new PayloadWriter().Int32s(offsets).Int32s(columns).Singles(weights));
         }
+    }
+
+    [Test]
+    public void EachRowKeepsItsLargestWeightsAndScoresAreTheWholeComputationOverThem()
+    {
+        var train = Clustered(users: 150, seed: 21);
+        var whole = Recommenders.Ease().WeightsPerItem(EaseOptions.MaxOrder).Fit(train);
+        var pruned = Recommenders.Ease().WeightsPerItem(6).Fit(train);
+        var kept = whole.KeptItems.ToArray();
+        var m = kept.Length;
+        Assert.That(whole.StoredWeights, Is.EqualTo(m * (m - 1)), "the whole B: every off-diagonal weight");
+        Assert.That(pruned.StoredWeights, Is.EqualTo(m * 6));
+        for (var i = 0; i < m; i++)
+        {
+            // The 6 of largest magnitude, ties to the smaller index.
+            var expected = Enumerable.Range(0, m).Where(j => j != i)
+                .OrderByDescending(j => MathF.Abs(whole.Weight(kept[i], kept[j]))).ThenBy(j => j).Take(6).ToHashSet();
+            for (var j = 0; j < m; j++)
+            {
+                var w = pruned.Weight(kept[i], kept[j]);
+                Assert.That(w, Is.EqualTo(expected.Contains(j) ? whole.Weight(kept[i], kept[j]) : 0f), $"B[{i}, {j}]");
+            }
+        }
+
+        var scores = new float[train.ItemCount];
+        for (var u = 0; u < train.UserCount; u += 5)
+        {
+            pruned.ScoreItems(u, scores);
+            var items = pruned.SeenItems(u);
+            var values = pruned.SeenValues(u);
+            foreach (var j in kept)
+            {
+                var sum = 0f;
+                for (var k = 0; k < items.Length; k++)
+                {
+                    var w = pruned.Weight(items[k], j);
+                    sum += w == 0f ? 0f : MathF.Log(1 + values[k]) * whole.Weight(items[k], j);
+                }
+
+                Assert.That(scores[j], Is.EqualTo(sum).Within(1e-6), $"user {u}, item {j}");
+            }
+        }
+
+        // Pruning a whole model makes the same choice as pruning while fitting.
+        var again = whole.WithWeightsPerItem(6);
+        Assert.That(again.Weights.Compressed(), Is.EqualTo(pruned.Weights.Compressed()));
+        Assert.That((whole.Weights.IsDense, pruned.Weights.IsDense), Is.EqualTo((true, false)), "dense in memory from a quarter of B on");
+        Assert.That(pruned.Training!.Parameters["weightsPerItem"], Is.EqualTo("6"));
+        Assert.That(pruned.Training.Parameters["storedWeights"], Is.EqualTo((m * 6).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    [TestCase(6)]
+    [TestCase(30)]
+    [TestCase(EaseOptions.MaxOrder)]
+    public void DenseAndCompressedRowsInMemoryGiveTheSameScoresWeightsAndFile(int perItem)
+    {
+        var train = Clustered(users: 150, seed: 25);
+        var model = Recommenders.Ease().WeightsPerItem(perItem).Fit(train);
+        var (offsets, columns, values) = model.Weights.Compressed();
+        var dense = new EaseWeights(offsets, columns, values, dense: true);
+        var compressed = new EaseWeights(offsets, columns, values, dense: false);
+        Assert.That(dense.Compressed(), Is.EqualTo(compressed.Compressed()));
+        var m = model.KeptItemCount;
+        var a = new float[m];
+        var b = new float[m];
+        for (var u = 0; u < train.UserCount; u += 3)
+        {
+            a.AsSpan().Clear();
+            b.AsSpan().Clear();
+            var items = model.SeenItems(u);
+            var vals = model.SeenValues(u);
+            for (var k = 0; k < items.Length; k++)
+            {
+                var row = model.KeptItems.IndexOf(items[k]);
+                dense.AddRow(row, MathF.Log(1 + vals[k]), unit: false, a);
+                compressed.AddRow(row, MathF.Log(1 + vals[k]), unit: false, b);
+            }
+
+            Assert.That(a, Is.EqualTo(b), $"user {u}");
+        }
+
+        for (var i = 0; i < m; i++)
+        {
+            dense.CopyRow(i, a);
+            compressed.CopyRow(i, b);
+            Assert.That(a, Is.EqualTo(b), $"row {i}");
+            Assert.That(dense.Weight(i, (i + 1) % m), Is.EqualTo(compressed.Weight(i, (i + 1) % m)));
+        }
+    }
+
+    [Test]
+    public void ASparseModelFileRoundTripsByteForByteAndIsSmallerThanTheDenseOne()
+    {
+        var train = Clustered(users: 200, seed: 22, items: 120);
+        var model = Recommenders.Ease().WeightsPerItem(10).Fit(train);
+        var first = Saved(model);
+        var reloaded = EaseModel.Load(new MemoryStream(first));
+        Assert.That(Saved(reloaded), Is.EqualTo(first), "save → load → save");
+        Assert.That(Saved(Recommenders.Ease().WeightsPerItem(10).Fit(train)), Is.EqualTo(first), "a second fit");
+        Assert.That(reloaded.WeightsPerItem, Is.EqualTo(10));
+        var whole = Saved(Recommenders.Ease().WeightsPerItem(EaseOptions.MaxOrder).Fit(train));
+        var m = model.KeptItemCount;
+        TestContext.Out.WriteLine($"{m} kept items: {first.Length:N0} bytes with 10 weights per item, {whole.Length:N0} whole");
+        Assert.That(first.Length, Is.LessThan(whole.Length - (m * (m - 11) * 4)), "B's part of the file shrinks with K");
+    }
+
+    [Test]
+    public void AFormatVersion1FileWithADenseMatrixStillLoadsWithTheSameScores()
+    {
+        var train = Clustered(users: 150, seed: 23);
+        var model = Recommenders.Ease().WeightsPerItem(EaseOptions.MaxOrder).Fit(train);
+        var m = model.KeptItemCount;
+        var kept = model.KeptItems.ToArray();
+        var dense = new float[m * m];
+        for (var i = 0; i < m; i++)
+        {
+            for (var j = 0; j < m; j++)
+            {
+                dense[(i * m) + j] = model.Weight(kept[i], kept[j]);
+            }
+        }
+
+        // The common sections of a real file, with KVER 1 and the version-1 sections EASE and EASB.
+        var saved = ModelFileReader.Parse(Saved(model), "model", "ease");
+        var file = new ModelFileWriter("ease");
+        file.Add("KVER", new PayloadWriter().Int32(1));
+        foreach (var tag in new[] { "UIDS", "IIDS", "SEEN", "SVAL", "TINF" })
+        {
+            file.Add(tag, new PayloadWriter().Raw(saved.SectionBytes(tag)));
+        }
+
+        file.Add("EASE", new PayloadWriter().Int32((int)model.Values).Int32(model.MinItemSupport).Double(model.Lambda).Int32(m));
+        file.Add("EASB", new PayloadWriter().Singles(dense));
+        using var stream = new MemoryStream();
+        file.WriteTo(stream);
+        stream.Position = 0;
+        var old = EaseModel.Load(stream);
+        Assert.That(old.WeightsPerItem, Is.Zero, "version 1 kept B whole");
+        var expected = new float[model.ItemIds.Count];
+        var actual = new float[model.ItemIds.Count];
+        for (var u = 0; u < model.UserIds.Count; u++)
+        {
+            model.ScoreItems(u, expected);
+            old.ScoreItems(u, actual);
+            Assert.That(actual, Is.EqualTo(expected), $"user {u}");
+        }
+
+        // A version newer than this library reads is refused by name.
+        var newer = new ModelFileWriter("ease");
+        newer.Add("KVER", new PayloadWriter().Int32(3));
+        using var newerStream = new MemoryStream();
+        newer.WriteTo(newerStream);
+        newerStream.Position = 0;
+        Assert.That(() => EaseModel.Load(newerStream), Throws.TypeOf<ModelFormatException>().With.Message.Contains("model format version 3").And.Message.Contains("up to version 2"));
+    }
+
+    [Test]
+    public void LoadingAFileReadsItsSectionsStraightIntoTheModel()
+    {
+        var train = Clustered(users: 300, seed: 24, items: 400);
+        using var files = new TempFiles();
+        var path = files.PathOf("ease.crm");
+        var small = files.PathOf("small.crm");
+        // 90 weights per item (compressed in memory) against 1: the same users, items and seen lists, B's part differs.
+        var model = Recommenders.Ease().WeightsPerItem(90).Fit(train);
+        model.Save(path);
+        Recommenders.Ease().WeightsPerItem(1).Fit(train).Save(small);
+        var weightBytes = new FileInfo(path).Length - new FileInfo(small).Length;
+        EaseModel.Load(path);
+        var baseline = Allocated(() => EaseModel.Load(small));
+        var allocated = Allocated(() => EaseModel.Load(path));
+        TestContext.Out.WriteLine($"B's part of the file {weightBytes:N0} bytes; loading allocated {allocated - baseline:N0} bytes more than for 1 weight per item");
+        // The weights are read into the model's arrays only; reading the whole file first would allocate them twice.
+        Assert.That(allocated - baseline, Is.LessThan(weightBytes * 1.3));
+        Assert.That(EaseModel.Load(path).StoredWeights, Is.EqualTo(model.StoredWeights));
+
+        static long Allocated(Action load)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            load();
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        // A seekable stream is read in place and left at its end, as reading it through leaves it.
+        using (var saved = new MemoryStream())
+        {
+            model.Save(saved);
+            saved.Position = 0;
+            Assert.That(Recommender.Load(saved), Is.TypeOf<EaseModel>());
+            Assert.That(saved.Position, Is.EqualTo(saved.Length));
+        }
+
+        // A stream that cannot seek is copied first, and gives the same model.
+        using var pipe = new NonSeekable(File.ReadAllBytes(path));
+        Assert.That(Saved(EaseModel.Load(pipe)), Is.EqualTo(File.ReadAllBytes(path)));
     }
 
     [TestCase(EaseValues.Binary)]
@@ -348,9 +561,42 @@ public sealed class EaseTests
     [Test]
     public void AGramMatrixLargerThanTheMemoryLeftIsRefusedBeforeItIsAllocated()
     {
-        var ex = Assert.Throws<ArgumentException>(() => EaseBuilder.CheckAvailable(50_000, "big.tsv", availableBytes: 4L << 30));
-        Assert.That(ex!.Message, Does.StartWith("big.tsv: EASE needs n² × 8 bytes = 18.63 GiB for 50,000 items, more than the 4.00 GiB").And.Contain("MaxItems").And.Contain("MinItemSupport"));
-        Assert.DoesNotThrow(() => EaseBuilder.CheckAvailable(10_000, "big.tsv", availableBytes: 4L << 30));
+        var ex = Assert.Throws<ArgumentException>(() => EaseBuilder.CheckAvailable(50_000, new EaseOptions(), "big.tsv", 4L << 30));
+        Assert.That(ex!.Message, Does.StartWith("big.tsv: EASE needs n² × 8 bytes = 18.63 GiB for 50,000 items (plus 195.3 MiB of kept weights), more than the 4.00 GiB").And.Contain("MaxItems").And.Contain("MinItemSupport"));
+        Assert.DoesNotThrow(() => EaseBuilder.CheckAvailable(10_000, new EaseOptions(), "big.tsv", 4L << 30));
+    }
+
+    [Test]
+    public void AnExplicitMaxGramBytesBeyondTheAvailableMemoryIsRefusedByNameBeforeAnythingIsAllocated()
+    {
+        // 20,000 items with one user each: a 2.98 GiB Gram matrix, allowed by a 16 GiB budget, with 1 GiB available.
+        var support = Enumerable.Repeat(1, 20_000).ToArray();
+        var options = new EaseOptions { MaxItems = EaseOptions.MaxOrder, MaxGramBytes = EaseOptions.MaxGramBytesLimit };
+        var ex = Assert.Throws<ArgumentException>(() => EaseBuilder.ChooseSupport(support, options, "wide.tsv", availableBytes: 1L << 30));
+        Assert.That(ex!.Message, Does.StartWith("wide.tsv: EASE needs n² × 8 bytes = 2.98 GiB for 20,000 items")
+            .And.Contain("lower MaxGramBytes (now 16.00 GiB) or leave it unset to size it from the available memory"));
+
+        // Left unset, the budget is half the available memory, and the cut says so.
+        var (threshold, _, cap, capRule) = EaseBuilder.ChooseSupport([.. support, .. Enumerable.Repeat(2, 100)], options with { MaxGramBytes = null }, "wide.tsv", availableBytes: 800_000);
+        Assert.That((threshold, cap), Is.EqualTo((2, 223)), "400,000 bytes hold 223² doubles");
+        Assert.That(capRule, Is.EqualTo("memory budget, MaxGramBytes auto 400,000 bytes, half the 800,000 bytes available; MaxItems is 46,340"));
+    }
+
+    [Test]
+    public void TheItemCapAndWhatSetItAreInTheTrainingParametersAndACutIsInTheNote()
+    {
+        var data = Clustered(users: 100, seed: 10);
+        var model = Recommenders.Ease().Fit(data);
+        var p = model.Training!.Parameters;
+        Assert.That(p["itemCap"], Is.EqualTo("8192"));
+        Assert.That(p["itemCapRule"], Is.EqualTo("MaxItems 8,192 (the memory budget, MaxGramBytes auto, allows more)"));
+        Assert.That(p["maxGramBytes"], Is.EqualTo("auto"));
+        Assert.That(model.Training.Note, Is.Null, "nothing cut, nothing said");
+
+        var small = Recommenders.Ease().MaxGramBytes(4096).Fit(data);
+        Assert.That(small.Training!.Parameters["itemCap"], Is.EqualTo("22"));
+        Assert.That(small.Training.Parameters["itemCapRule"], Is.EqualTo("memory budget, MaxGramBytes 4,096 bytes; MaxItems is 8,192"));
+        Assert.That(small.Training.Note, Does.Contain($"EASE kept the {small.KeptItemCount} items").And.Contain("(item cap 22: memory budget, MaxGramBytes 4,096 bytes; MaxItems is 8,192)"));
     }
 
     [Test]
@@ -386,6 +632,7 @@ public sealed class EaseTests
     [TestCase("MinItemSupport")]
     [TestCase("MaxItems")]
     [TestCase("MaxGramBytes")]
+    [TestCase("WeightsPerItem")]
     [TestCase("Threads")]
     public void BadOptionsAreRefusedByName(string option)
     {
@@ -398,6 +645,7 @@ public sealed class EaseTests
             "MinItemSupport" => Recommenders.Ease().MinItemSupport(0),
             "MaxItems" => Recommenders.Ease().MaxItems(0),
             "MaxGramBytes" => Recommenders.Ease().MaxGramBytes(-1),
+            "WeightsPerItem" => Recommenders.Ease().WeightsPerItem(0),
             _ => Recommenders.Ease().Threads(-1),
         };
         Assert.That(() => builder.Fit(Clustered(users: 20, seed: 1)), Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains(option));
@@ -501,6 +749,18 @@ public sealed class EaseTests
         }
 
         return b.Build("clustered");
+    }
+
+    private static byte[] Saved(RecommenderModel model)
+    {
+        using var stream = new MemoryStream();
+        model.Save(stream);
+        return stream.ToArray();
+    }
+
+    private sealed class NonSeekable(byte[] bytes) : MemoryStream(bytes)
+    {
+        public override bool CanSeek => false;
     }
 
     private sealed class Synchronous(Action<TrainingProgress> onReport) : IProgress<TrainingProgress>

@@ -144,9 +144,9 @@ public sealed class BlendModel : RecommenderModel
         for (var m = 0; m < count; m++)
         {
             var section = file.Section($"CMP{m}");
-            var bytes = section.Bytes();
+            // Read where it lies in the file (verified, then its sections straight into the component's arrays).
+            var nested = file.Nested(section, $"{file.Path} (component {m})", null);
             section.End();
-            var nested = ModelFileReader.Parse(bytes, $"{file.Path} (component {m})", null);
             if (nested.Kind == Kind)
             {
                 throw section.Fail("a component is itself a blend");

@@ -50,8 +50,11 @@ public sealed class EaseBuilder : IRecommenderBuilder
     /// <summary>The most items the automatic <see cref="MinItemSupport"/> keeps.</summary>
     public EaseBuilder MaxItems(int maxItems) => With(Options with { MaxItems = maxItems });
 
-    /// <summary>The most memory the float64 Gram matrix may take.</summary>
-    public EaseBuilder MaxGramBytes(long bytes) => With(Options with { MaxGramBytes = bytes });
+    /// <summary>The most memory the float64 Gram matrix may take; null (the default) sizes it from the memory available when training starts.</summary>
+    public EaseBuilder MaxGramBytes(long? bytes) => With(Options with { MaxGramBytes = bytes });
+
+    /// <summary>How many weights of largest magnitude each item's row of B keeps (see <see cref="EaseOptions.WeightsPerItem"/>).</summary>
+    public EaseBuilder WeightsPerItem(int weightsPerItem) => With(Options with { WeightsPerItem = weightsPerItem });
 
     /// <summary>Worker threads (0 = all cores; 0..1024); the model is the same at any count. More than the core count is clamped to it, with a warning in the fitted model's training note.</summary>
     public EaseBuilder Threads(int threads) => With(Options with { Threads = threads });
@@ -111,9 +114,14 @@ public sealed class EaseBuilder : IRecommenderBuilder
             support[i] = matrix.ItemDegree(i);
         }
 
-        var (threshold, rule) = ChooseSupport(support, o, train.SourceName);
+        var (threshold, rule, cap, capRule) = ChooseSupport(support, o, train.SourceName);
         var (kept, keptIndex) = EaseModel.SelectKept(support, threshold);
         var m = kept.Length;
+        if ((long)m * Math.Min(o.WeightsPerItem, Math.Max(0, m - 1)) > Array.MaxLength)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{train.SourceName}: {m:N0} kept items × {nameof(EaseOptions.WeightsPerItem)} {o.WeightsPerItem:N0} weights exceed the largest array .NET holds; lower {nameof(EaseOptions.WeightsPerItem)}."), nameof(train));
+        }
+
         var meanDiagonal = EaseGram.MeanDiagonal(matrix, itemWeights, kept);
         var lambda = o.Lambda ?? (o.LambdaScale * meanDiagonal);
         if (!(lambda > 0) || !double.IsFinite(lambda))
@@ -137,7 +145,7 @@ public sealed class EaseBuilder : IRecommenderBuilder
             throw new TrainingDivergedException($"EASE: XᵀX + λI with λ = {lambda.ToString("G6", CultureInfo.InvariantCulture)} is not numerically positive definite ({e.Message}); raise {nameof(EaseOptions.Lambda)} or use {nameof(EaseOptions.Values)} = {nameof(EaseValues.Log)} or {nameof(EaseValues.Binary)} for extreme values.");
         }
 
-        var weights = EaseGram.Weights(gram, m, parallel);
+        var weights = EaseWeights.FromInverse(gram, m, o.WeightsPerItem, parallel);
         gram = null;
         var seen = RecommenderModel.SeenFrom(train);
         // The options as given, then what this fit decided (the resolved λ, value transform and item cut, and why).
@@ -148,19 +156,30 @@ public sealed class EaseBuilder : IRecommenderBuilder
         parameters["valuesRule"] = o.Values == EaseValues.Auto ? (values == EaseValues.Log ? "auto: values are non-negative" : "auto: negative values present") : "explicit";
         parameters["minItemSupport"] = RecommenderModel.Invariant(threshold);
         parameters["minItemSupportRule"] = rule;
+        parameters["itemCap"] = RecommenderModel.Invariant(cap);
+        parameters["itemCapRule"] = capRule;
         parameters["keptItems"] = RecommenderModel.Invariant(m);
+        parameters["storedWeights"] = RecommenderModel.Invariant(weights.Count);
         // A default cut of the catalogue is said in the note, not only in the parameters: the items left out are never recommended.
         var pruned = o.MinItemSupport is null && threshold > 1
-            ? string.Create(CultureInfo.InvariantCulture, $"EASE kept the {m:N0} items with at least {threshold} training users of {support.Count(c => c > 0):N0} ({nameof(EaseOptions.MaxItems)} {o.MaxItems:N0}, {nameof(EaseOptions.MaxGramBytes)} {Bytes(o.MaxGramBytes)}); the others are never recommended")
+            ? string.Create(CultureInfo.InvariantCulture, $"EASE kept the {m:N0} items with at least {threshold} training users of {support.Count(c => c > 0):N0} (item cap {cap:N0}: {capRule}); the others are never recommended")
             : null;
         var info = new RecommenderTrainingInfo(AlgorithmTag, engine.Name, parameters, 0, watch.Elapsed.TotalSeconds, [], ThreadCount.Join(ThreadCount.Join(note, pruned), ThreadCount.ClampWarning(o.Threads, "EaseOptions.Threads")));
         return new EaseModel(
-            train.UserIds, train.ItemIds, weights, threshold, lambda, values,
+            train.UserIds, train.ItemIds, weights, o.WeightsPerItem, threshold, lambda, values,
             seen.Offsets, seen.Items, seen.Values, train.Domains, train.HasDomains ? train.ItemDomains.ToArray() : null, info);
     }
 
-    /// <summary>The support threshold and how it was chosen; refuses an explicit one that keeps nothing or too much.</summary>
-    internal static (int Threshold, string Rule) ChooseSupport(int[] support, EaseOptions o, string source)
+    /// <summary>
+    /// The support threshold and how it was chosen, and the item cap the automatic rule works to and what set it; refuses
+    /// an explicit threshold that keeps nothing or too much, and a Gram matrix (with the kept weights) larger than the
+    /// memory the process may still use, before anything is allocated.
+    /// </summary>
+    /// <param name="support">Training users of every item.</param>
+    /// <param name="o">Validated options.</param>
+    /// <param name="source">The data's name, for messages.</param>
+    /// <param name="availableBytes">The memory the process may still use (tests); null reads it from the GC.</param>
+    internal static (int Threshold, string Rule, int Cap, string CapRule) ChooseSupport(int[] support, EaseOptions o, string source, long? availableBytes = null)
     {
         var maxSupport = 0;
         foreach (var s in support)
@@ -181,7 +200,12 @@ public sealed class EaseBuilder : IRecommenderBuilder
         }
 
         long Kept(int t) => t <= maxSupport ? atLeast[t] : 0;
-        var byMemory = (long)Math.Floor(Math.Sqrt(o.MaxGramBytes / 8.0));
+        var available = availableBytes ?? Available();
+        var budget = o.MaxGramBytes ?? Math.Clamp(available / 2, 1L << 10, EaseOptions.MaxGramBytesLimit);
+        var budgetRule = o.MaxGramBytes is null
+            ? string.Create(CultureInfo.InvariantCulture, $"{nameof(EaseOptions.MaxGramBytes)} auto {Bytes(budget)}, half the {Bytes(available)} available")
+            : string.Create(CultureInfo.InvariantCulture, $"{nameof(EaseOptions.MaxGramBytes)} {Bytes(budget)}");
+        var byMemory = (int)Math.Min(EaseOptions.MaxOrder, (long)Math.Floor(Math.Sqrt(budget / 8.0)));
         if (o.MinItemSupport is { } explicitThreshold)
         {
             var m = Kept(explicitThreshold);
@@ -190,22 +214,26 @@ public sealed class EaseBuilder : IRecommenderBuilder
                 throw new ArgumentException($"{source}: no item has {explicitThreshold} or more training users ({nameof(EaseOptions.MinItemSupport)} = {explicitThreshold}; the most any item has is {maxSupport}); lower {nameof(EaseOptions.MinItemSupport)}.", "train");
             }
 
-            if (m > EaseOptions.MaxOrder || m * m * 8 > o.MaxGramBytes)
+            if (m > EaseOptions.MaxOrder || m * m * 8 > budget)
             {
                 // Advise raising the budget only where it can still be raised.
-                var advice = m <= EaseOptions.MaxOrder && o.MaxGramBytes < EaseOptions.MaxGramBytesLimit && m * m * 8 <= EaseOptions.MaxGramBytesLimit
+                var advice = m <= EaseOptions.MaxOrder && budget < EaseOptions.MaxGramBytesLimit && m * m * 8 <= EaseOptions.MaxGramBytesLimit
                     ? $"raise {nameof(EaseOptions.MaxGramBytes)} or set {nameof(EaseOptions.MinItemSupport)} (now {explicitThreshold}) higher to prune rare items"
                     : $"set {nameof(EaseOptions.MinItemSupport)} (now {explicitThreshold}) higher to prune rare items (at most {EaseOptions.MaxOrder:N0} items fit EASE's {Bytes(EaseOptions.MaxGramBytesLimit)} limit)";
                 throw new ArgumentException(
-                    string.Create(CultureInfo.InvariantCulture, $"{source}: EASE needs n² × 8 bytes = {Bytes(m * m * 8)} for {m:N0} items; {nameof(EaseOptions.MaxGramBytes)} is {Bytes(o.MaxGramBytes)}; {advice}."),
+                    string.Create(CultureInfo.InvariantCulture, $"{source}: EASE needs n² × 8 bytes = {Bytes(m * m * 8)} for {m:N0} items; {nameof(EaseOptions.MaxGramBytes)} is {Bytes(budget)}{(o.MaxGramBytes is null ? $" (automatic: half the {Bytes(available)} available)" : "")}; {advice}."),
                     "train");
             }
 
-            CheckAvailable(m, source);
-            return (explicitThreshold, "explicit");
+            CheckAvailable(m, o, source, available);
+            return (explicitThreshold, "explicit", byMemory, budgetRule);
         }
 
-        var cap = Math.Min(Math.Min(o.MaxItems, byMemory), EaseOptions.MaxOrder);
+        var cap = Math.Min(o.MaxItems, byMemory);
+        var capRule = o.MaxItems <= byMemory
+            // Without the budget's figures, which follow the memory free at the time: the same fit gives the same file.
+            ? string.Create(CultureInfo.InvariantCulture, $"{nameof(EaseOptions.MaxItems)} {o.MaxItems:N0} (the memory budget, {nameof(EaseOptions.MaxGramBytes)} {(o.MaxGramBytes is null ? "auto" : Bytes(budget))}, allows more)")
+            : string.Create(CultureInfo.InvariantCulture, $"memory budget, {budgetRule}; {nameof(EaseOptions.MaxItems)} is {o.MaxItems:N0}");
         var threshold = 1;
         while (Kept(threshold) > cap)
         {
@@ -217,25 +245,40 @@ public sealed class EaseBuilder : IRecommenderBuilder
             throw new ArgumentException($"{source}: no item has a training user.", "train");
         }
 
-        CheckAvailable(Kept(threshold), source);
+        CheckAvailable(Kept(threshold), o, source, available);
 
-        return (threshold, threshold == 1 ? "auto: every item with a training user" : string.Create(CultureInfo.InvariantCulture, $"auto: {Kept(1):N0} items with a training user exceed {cap:N0}"));
+        return (threshold, threshold == 1 ? "auto: every item with a training user" : string.Create(CultureInfo.InvariantCulture, $"auto: {Kept(1):N0} items with a training user exceed {cap:N0}"), cap, capRule);
+    }
+
+    /// <summary>The memory this process may still use: the GC's total available memory less the managed heap in use.</summary>
+    internal static long Available()
+    {
+        var info = GC.GetGCMemoryInfo();
+        return Math.Max(0, info.TotalAvailableMemoryBytes - GC.GetTotalMemory(false));
     }
 
     /// <summary>
-    /// Refuses an item count whose Gram matrix (n² doubles, inverted in place) does not fit the memory this process may
-    /// still use, before allocating it, so a large <see cref="EaseOptions.MaxGramBytes"/> ends in a clear message
-    /// rather than an <see cref="OutOfMemoryException"/> half-way through.
+    /// Refuses an item count whose Gram matrix (n² doubles, inverted in place) and kept weights (n × K entries of 8 bytes)
+    /// do not fit the memory this process may still use, before allocating them, so a large
+    /// <see cref="EaseOptions.MaxGramBytes"/> ends in a clear message rather than an <see cref="OutOfMemoryException"/> half-way through.
     /// </summary>
-    internal static void CheckAvailable(long items, string source, long? availableBytes = null)
+    internal static void CheckAvailable(long items, EaseOptions o, string source, long available)
     {
-        var need = items * items * 8;
-        var info = GC.GetGCMemoryInfo();
-        var available = availableBytes ?? Math.Max(0, info.TotalAvailableMemoryBytes - GC.GetTotalMemory(false));
+        var gram = items * items * 8;
+        var need = gram + (items * Math.Min(o.WeightsPerItem, Math.Max(0, items - 1)) * 8);
         if (need > available)
         {
+            var fewer = $"set {nameof(EaseOptions.MaxItems)} or {nameof(EaseOptions.MinItemSupport)} to keep fewer items";
+            var advice = o.MaxGramBytes is { } explicitBudget && explicitBudget > available
+                ? $"lower {nameof(EaseOptions.MaxGramBytes)} (now {Bytes(explicitBudget)}) or leave it unset to size it from the available memory, or {fewer}"
+                : fewer;
+            if (need - gram > gram / 4)
+            {
+                advice += $", or lower {nameof(EaseOptions.WeightsPerItem)}";
+            }
+
             throw new ArgumentException(
-                string.Create(CultureInfo.InvariantCulture, $"{source}: EASE needs n² × 8 bytes = {Bytes(need)} for {items:N0} items, more than the {Bytes(available)} this process can still allocate; set {nameof(EaseOptions.MaxItems)} or {nameof(EaseOptions.MinItemSupport)} to keep fewer items."),
+                string.Create(CultureInfo.InvariantCulture, $"{source}: EASE needs n² × 8 bytes = {Bytes(gram)} for {items:N0} items (plus {Bytes(need - gram)} of kept weights), more than the {Bytes(available)} this process can still allocate; {advice}."),
                 "train");
         }
     }

@@ -5,9 +5,10 @@ using CrossRec.Persistence;
 namespace CrossRec.Algorithms.Ease;
 
 /// <summary>
-/// A trained EASE model (Steck 2019): dense item × item weights B over the kept items, with a zero
-/// diagonal, so the score of item j for a user is <c>Σ_i x_ui·B[i, j]</c> over the user's kept items
-/// (x_ui = 1, the value, or log(1 + value), as trained). Immutable and thread-safe.
+/// A trained EASE model (Steck 2019): item × item weights B over the kept items, with a zero diagonal, so the
+/// score of item j for a user is <c>Σ_i x_ui·B[i, j]</c> over the user's kept items (x_ui = 1, the value, or
+/// log(1 + value), as trained). B is stored sparse: each row keeps its <see cref="WeightsPerItem"/> weights of largest
+/// magnitude (<see cref="EaseOptions.WeightsPerItem"/>), the others count as 0. Immutable and thread-safe.
 /// </summary>
 /// <remarks>
 /// <para>Items left out of the Gram matrix (fewer training users than <see cref="MinItemSupport"/>) are
@@ -24,9 +25,9 @@ namespace CrossRec.Algorithms.Ease;
 public sealed class EaseModel : RecommenderModel
 {
     private const string Kind = "ease";
-    private const int Version = 1;
+    private const int Version = 2;
 
-    private readonly float[] _b;
+    private readonly EaseWeights _b;
     private readonly int[] _kept;
     private readonly int[] _keptIndex;
     private readonly int[] _support;
@@ -34,7 +35,8 @@ public sealed class EaseModel : RecommenderModel
     internal EaseModel(
         IdMap userIds,
         IdMap itemIds,
-        float[] weights,
+        EaseWeights weights,
+        int weightsPerItem,
         int minItemSupport,
         double lambda,
         EaseValues values,
@@ -48,12 +50,13 @@ public sealed class EaseModel : RecommenderModel
     {
         _support = SupportFrom(seenItems, itemIds.Count);
         (_kept, _keptIndex) = SelectKept(_support, minItemSupport);
-        if ((long)_kept.Length * _kept.Length != weights.LongLength)
+        if (_kept.Length != weights.Order)
         {
-            throw new ArgumentException($"EASE weights for {_kept.Length} kept items need {(long)_kept.Length * _kept.Length} values, not {weights.LongLength}.");
+            throw new ArgumentException($"EASE weights over {weights.Order} items do not match the {_kept.Length} kept items.");
         }
 
         _b = weights;
+        WeightsPerItem = weightsPerItem;
         MinItemSupport = minItemSupport;
         Lambda = lambda;
         Values = values;
@@ -74,6 +77,12 @@ public sealed class EaseModel : RecommenderModel
     /// <summary>Items with fewer distinct training users were left out of the Gram matrix.</summary>
     public int MinItemSupport { get; }
 
+    /// <summary>
+    /// The most weights a row of B keeps (its largest in magnitude; <see cref="EaseOptions.WeightsPerItem"/> at
+    /// training); 0 for a model read from a file of format version 1, which kept B whole.
+    /// </summary>
+    public int WeightsPerItem { get; }
+
     /// <summary>Number of items in the Gram matrix (m); B is m × m.</summary>
     public int KeptItemCount => _kept.Length;
 
@@ -82,7 +91,8 @@ public sealed class EaseModel : RecommenderModel
 
     /// <summary>
     /// The weight <c>B[from, to]</c>: how much having item <paramref name="from"/> (with x = 1) adds to the
-    /// score of item <paramref name="to"/>, by dense item index; 0 when either was left out or they are the same.
+    /// score of item <paramref name="to"/>, by dense item index; 0 when either was left out, they are the same, or the
+    /// weight was not among the <see cref="WeightsPerItem"/> largest of its row.
     /// </summary>
     public float Weight(int from, int to)
     {
@@ -90,8 +100,18 @@ public sealed class EaseModel : RecommenderModel
         CheckItem(to);
         var i = _keptIndex[from];
         var j = _keptIndex[to];
-        return i < 0 || j < 0 ? 0f : _b[((long)i * _kept.Length) + j];
+        return i < 0 || j < 0 ? 0f : _b.Weight(i, j);
     }
+
+    /// <summary>Stored (non-zero) weights of B.</summary>
+    internal int StoredWeights => _b.Count;
+
+    internal EaseWeights Weights => _b;
+
+    /// <summary>The same model with each row of B cut to its <paramref name="weightsPerItem"/> largest weights (what a fit with that option keeps).</summary>
+    internal EaseModel WithWeightsPerItem(int weightsPerItem) => new(
+        UserIds, ItemIds, _b.Pruned(weightsPerItem), weightsPerItem, MinItemSupport, Lambda, Values,
+        SeenOffsetsArray, SeenItemsArray, SeenValuesArray, Domains, ItemDomainsArray, Training);
 
     internal override string FileKind => Kind;
 
@@ -108,11 +128,14 @@ public sealed class EaseModel : RecommenderModel
     internal static EaseModel Read(ModelFileReader file)
     {
         var c = ReadCommon(file, Version);
+        var kver = file.Section("KVER");
+        var version = kver.Int32();
         var head = file.Section("EASE");
         var valuesCode = head.Int32();
         var threshold = head.Int32();
         var lambda = head.Double();
         var m = head.Int32();
+        var perItem = version >= 2 ? head.Int32In(1, EaseOptions.MaxOrder, "weights per item") : 0;
         head.End();
         if (valuesCode is < (int)EaseValues.Binary or > (int)EaseValues.Log)
         {
@@ -131,17 +154,7 @@ public sealed class EaseModel : RecommenderModel
             throw head.Fail($"{m} kept items, but the training items leave {kept.Length} with {threshold} or more users");
         }
 
-        var weights = file.Section("EASB");
-        var b = weights.Singles(m * m);
-        weights.End();
-        CheckFinite(b, weights, "the weights");
-        for (var i = 0; i < m; i++)
-        {
-            if (b[((long)i * m) + i] != 0f)
-            {
-                throw weights.Fail($"diagonal weight {i} is {b[((long)i * m) + i]}, not 0");
-            }
-        }
+        var b = version >= 2 ? ReadSparse(file, m, perItem) : ReadDense(file, m);
 
         if ((EaseValues)valuesCode == EaseValues.Log)
         {
@@ -154,19 +167,63 @@ public sealed class EaseModel : RecommenderModel
             }
         }
 
-        return new EaseModel(c.UserIds, c.ItemIds, b, threshold, lambda, (EaseValues)valuesCode, c.SeenOffsets, c.SeenItems, c.SeenValues, c.Domains, c.ItemDomains, c.Training);
+        return new EaseModel(c.UserIds, c.ItemIds, b, perItem, threshold, lambda, (EaseValues)valuesCode, c.SeenOffsets, c.SeenItems, c.SeenValues, c.Domains, c.ItemDomains, c.Training);
     }
 
     internal override void WriteModel(ModelFileWriter file)
     {
-        // The container is read back into one array, so a model file must stay under 2 GiB.
-        if ((long)_b.Length * sizeof(float) > int.MaxValue - (64L << 20))
+        // A section is read back into arrays of at most 2 GiB.
+        if ((long)_b.Count * (sizeof(int) + sizeof(float)) > int.MaxValue - (64L << 20))
         {
-            throw new NotSupportedException($"An EASE model with {_kept.Length:N0} kept items has {(long)_b.Length * sizeof(float) >> 20:N0} MiB of weights; CrossRec model files hold less than 2 GiB. Train with a higher {nameof(EaseOptions.MinItemSupport)} or lower {nameof(EaseOptions.MaxItems)} to save it.");
+            throw new NotSupportedException($"An EASE model with {_kept.Length:N0} kept items stores {_b.Count:N0} weights ({(long)_b.Count * 8 >> 20:N0} MiB); CrossRec model files hold less than 2 GiB. Train with a lower {nameof(EaseOptions.WeightsPerItem)} or {nameof(EaseOptions.MaxItems)} to save it.");
         }
 
-        file.Add("EASE", new PayloadWriter().Int32((int)Values).Int32(MinItemSupport).Double(Lambda).Int32(_kept.Length));
-        file.Add("EASB", new PayloadWriter().Singles(_b));
+        // Format 1 stored B dense (section EASB); format 2 stores the rows kept (EASW) and the K they were cut to.
+        file.Add("EASE", new PayloadWriter().Int32((int)Values).Int32(MinItemSupport).Double(Lambda).Int32(_kept.Length).Int32(Math.Max(1, WeightsPerItem == 0 ? _kept.Length : WeightsPerItem)));
+        var (offsets, columns, values) = _b.Compressed();
+        file.Add("EASW", new PayloadWriter().Int32s(offsets).Int32s(columns).Singles(values));
+    }
+
+    /// <summary>Format 2: the kept rows of B, checked (sorted columns in range, no diagonal, finite non-zero weights, at most K a row).</summary>
+    private static EaseWeights ReadSparse(ModelFileReader file, int m, int perItem)
+    {
+        var s = file.Section("EASW");
+        var offsets = s.Int32s(m + 1);
+        var columns = s.Int32s();
+        var values = s.Singles(columns.Length);
+        s.End();
+        if (EaseWeights.Problem(offsets, columns, values) is { } problem)
+        {
+            throw s.Fail(problem);
+        }
+
+        for (var i = 0; i < m; i++)
+        {
+            if (offsets[i + 1] - offsets[i] > perItem)
+            {
+                throw s.Fail($"row {i} stores {offsets[i + 1] - offsets[i]} weights, more than the {perItem} per item the model keeps");
+            }
+        }
+
+        return new EaseWeights(offsets, columns, values);
+    }
+
+    /// <summary>Format 1: B dense (m² floats), kept whole.</summary>
+    private static EaseWeights ReadDense(ModelFileReader file, int m)
+    {
+        var weights = file.Section("EASB");
+        var b = weights.Singles(m * m);
+        weights.End();
+        CheckFinite(b, weights, "the weights");
+        for (var i = 0; i < m; i++)
+        {
+            if (b[((long)i * m) + i] != 0f)
+            {
+                throw weights.Fail($"diagonal weight {i} is {b[((long)i * m) + i]}, not 0");
+            }
+        }
+
+        return EaseWeights.FromDense(b, m);
     }
 
     internal override void ScoreUser(int user, Span<float> scores) => Score(SeenItems(user), SeenValues(user), scores);
@@ -183,14 +240,23 @@ public sealed class EaseModel : RecommenderModel
         }
 
         var m = _kept.Length;
-        var row = _b.AsSpan((int)((long)k * m), m);
         if (m == scores.Length)
         {
-            row.CopyTo(scores);
+            _b.CopyRow(k, scores);
             return;
         }
 
-        Scatter(row, scores);
+        var buffer = ArrayPool<float>.Shared.Rent(m);
+        try
+        {
+            var row = buffer.AsSpan(0, m);
+            _b.CopyRow(k, row);
+            Scatter(row, scores);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(buffer);
+        }
     }
 
     internal override float ExplainCore(int user, int item, Span<float> contributions)
@@ -198,11 +264,10 @@ public sealed class EaseModel : RecommenderModel
         var items = SeenItems(user);
         var values = SeenValues(user);
         var target = _keptIndex[item];
-        var m = _kept.Length;
         for (var k = 0; k < items.Length; k++)
         {
             var from = _keptIndex[items[k]];
-            contributions[k] = target < 0 || from < 0 ? 0f : WeightOf(values[k]) * _b[((long)from * m) + target];
+            contributions[k] = target < 0 || from < 0 ? 0f : WeightOf(values[k]) * _b.Weight(from, target);
         }
 
         var buffer = ArrayPool<float>.Shared.Rent(ItemIds.Count);
@@ -283,7 +348,7 @@ public sealed class EaseModel : RecommenderModel
 
     private float WeightOf(float value) => Transform(value, Values);
 
-    /// <summary>Σ x_ui·B[i, :] over the kept items, then the left-out items below them.</summary>
+    /// <summary>Σ x_ui·B[i, :] over the kept items (a sparse gather of the user's rows), then the left-out items below them.</summary>
     private void Score(ReadOnlySpan<int> items, ReadOnlySpan<float> values, Span<float> scores)
     {
         var m = _kept.Length;
@@ -303,15 +368,8 @@ public sealed class EaseModel : RecommenderModel
                 }
 
                 any = true;
-                var row = _b.AsSpan((int)((long)from * m), m);
-                if (Values == EaseValues.Binary)
-                {
-                    TensorPrimitives.Add(acc, row, acc);
-                }
-                else
-                {
-                    TensorPrimitives.MultiplyAdd(row, WeightOf(values[k]), acc, acc);
-                }
+                var binary = Values == EaseValues.Binary;
+                _b.AddRow(from, binary ? 1f : WeightOf(values[k]), binary, acc);
             }
 
             if (!any)

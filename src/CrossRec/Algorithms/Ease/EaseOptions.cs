@@ -36,14 +36,14 @@ public sealed record EaseOptions
     /// <summary>Default of <see cref="DiagonalPenalty"/>.</summary>
     public const double DefaultDiagonalPenalty = 2;
 
+    /// <summary>Default of <see cref="WeightsPerItem"/>.</summary>
+    public const int DefaultWeightsPerItem = 512;
+
     /// <summary>Default of <see cref="MaxItems"/>.</summary>
     public const int DefaultMaxItems = 8192;
 
     /// <summary>The largest <see cref="MaxGramBytes"/> allowed: 16 GiB.</summary>
     public const long MaxGramBytesLimit = 16L << 30;
-
-    /// <summary>Default of <see cref="MaxGramBytes"/>: 2 GiB.</summary>
-    public const long DefaultMaxGramBytes = 2L << 30;
 
     /// <summary>
     /// L2 penalty λ added to the diagonal of XᵀX, absolute (0 &lt; λ ≤ 1e12); null (the default) derives it
@@ -91,12 +91,23 @@ public sealed record EaseOptions
     public int MaxItems { get; init; } = DefaultMaxItems;
 
     /// <summary>
-    /// The most memory the float64 Gram matrix may take, m² × 8 bytes (1 KiB..16 GiB; default 2 GiB). Training
-    /// needs about 1.5 times this at its peak (the float32 weights are built before the Gram matrix is
-    /// released). An explicit <see cref="MinItemSupport"/> that keeps more items is refused by name; the
-    /// automatic one raises its threshold until the matrix fits.
+    /// The most memory the float64 Gram matrix may take, m² × 8 bytes (1 KiB..16 GiB). Null (the default) sizes it from
+    /// the memory this process may still use when training starts: half of <see cref="GC.GetGCMemoryInfo()"/>'s
+    /// <see cref="GCMemoryInfo.TotalAvailableMemoryBytes"/> less the managed heap in use, at most 16 GiB. Training's peak is
+    /// the Gram matrix plus m × <see cref="WeightsPerItem"/> × 8 bytes of kept weights. An explicit
+    /// <see cref="MinItemSupport"/> that keeps more items is refused by name; the automatic one raises its threshold until
+    /// the matrix fits. The item cap this gives and the rule that set it are in the fitted model's training parameters
+    /// (<c>itemCap</c>, <c>itemCapRule</c>) and, when items were left out, in its training note.
     /// </summary>
-    public long MaxGramBytes { get; init; } = DefaultMaxGramBytes;
+    public long? MaxGramBytes { get; init; }
+
+    /// <summary>
+    /// How many weights each kept item's row of B keeps: the ones of largest magnitude (ties: the smaller item index),
+    /// the rest are dropped, so the model file holds m × K weights instead of m² (1..46,340; default 512; a value of m − 1
+    /// or more keeps B whole). Scoring a user then gathers K weights per item they have, not m (rows that fill a quarter
+    /// of B or more are held dense in memory, where that is faster).
+    /// </summary>
+    public int WeightsPerItem { get; init; } = DefaultWeightsPerItem;
 
     /// <summary>Worker threads; 0 uses every core (0..1024). More than <see cref="Environment.ProcessorCount"/> is clamped to the core count, with a warning in the fitted model's training note. The model is bit-identical at any thread count.</summary>
     public int Threads { get; init; }
@@ -123,7 +134,11 @@ public sealed record EaseOptions
         }
 
         Check.Range(MaxItems, 1, MaxOrder, nameof(MaxItems));
-        Check.Range(MaxGramBytes, 1L << 10, MaxGramBytesLimit, nameof(MaxGramBytes));
+        Check.Range(WeightsPerItem, 1, MaxOrder, nameof(WeightsPerItem));
+        if (MaxGramBytes is { } gramBytes)
+        {
+            Check.Range(gramBytes, 1L << 10, MaxGramBytesLimit, nameof(MaxGramBytes));
+        }
         Check.Range(Threads, 0, ThreadCount.Max, nameof(Threads));
     }
 

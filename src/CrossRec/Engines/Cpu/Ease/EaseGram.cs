@@ -2,7 +2,7 @@ namespace CrossRec.Engines.Cpu.Ease;
 
 /// <summary>
 /// The two O(n²) steps of EASE around the inverse: the Gram matrix <c>XᵀX + λI</c> of the kept items,
-/// built sparsely, and the weights <c>B = I − P·diag(1/diag P)</c> from its inverse P.
+/// built sparsely (the weights <c>B = I − P·diag(1/diag P)</c> come from its inverse P in <c>EaseWeights.FromInverse</c>).
 /// </summary>
 internal static class EaseGram
 {
@@ -76,32 +76,5 @@ internal static class EaseGram
         }
 
         return sum / kept.Length;
-    }
-
-    /// <summary>
-    /// <c>B[i, j] = −P[i, j] / P[j, j]</c> off the diagonal and 0 on it, rounded to float32 (row-major,
-    /// m × m): row i holds how much having item i adds to the score of every item j.
-    /// </summary>
-    public static float[] Weights(double[] inverse, int m, ParallelOptions options)
-    {
-        var scale = new double[m];
-        for (var j = 0; j < m; j++)
-        {
-            scale[j] = -1.0 / inverse[((long)j * m) + j];
-        }
-
-        var b = new float[(long)m * m];
-        Parallel.For(0, m, options, i =>
-        {
-            var p = inverse.AsSpan((int)((long)i * m), m);
-            var row = b.AsSpan((int)((long)i * m), m);
-            for (var j = 0; j < m; j++)
-            {
-                row[j] = (float)(p[j] * scale[j]);
-            }
-
-            row[i] = 0f;
-        });
-        return b;
     }
 }
