@@ -6,6 +6,7 @@ namespace CrossRec.Benchmarks;
 /// Runs CrossRec's BenchmarkDotNet suites. Examples:
 /// <c>dotnet run -c Release --project benchmarks/CrossRec.Benchmarks -- --filter '*Sgd*'</c>,
 /// <c>... -- --list flat</c>. Data-bound benchmarks read <c>CROSSREC_DATA</c> (the folder holding <c>ml-100k/</c>).
+/// <c>... -- ann-curve ITEMS EF...</c> prints the approximate-serving recall/throughput curve (see <see cref="ApproximateServingCurve"/>).
 /// <c>... -- export-libmf DIR</c> writes the LIBMF comparison files (see <see cref="LibmfExport"/>).
 /// </summary>
 public static class Program
@@ -15,6 +16,12 @@ public static class Program
         if (args is ["export-libmf", var directory])
         {
             LibmfExport.Run(directory);
+            return;
+        }
+
+        if (args is ["ann-curve", var items, .. var efs])
+        {
+            ApproximateServingCurve.Run(int.Parse(items, System.Globalization.CultureInfo.InvariantCulture), [.. efs.Select(e => int.Parse(e, System.Globalization.CultureInfo.InvariantCulture))]);
             return;
         }
 
