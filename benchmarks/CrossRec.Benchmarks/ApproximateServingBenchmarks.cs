@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Engines;
 
 namespace CrossRec.Benchmarks;
 
@@ -13,10 +12,10 @@ namespace CrossRec.Benchmarks;
 /// <para>The setup builds the index once per catalogue (default options, every core) and prints its build time, the
 /// graph's size and the process's peak working set; each efSearch then reuses the graph. Recall@10 against the exact
 /// lists of the same 512 users is printed per efSearch ("recall@10 ..." lines in the log).</para>
-/// Run: <c>dotnet run -c Release --project benchmarks/CrossRec.Benchmarks -- --filter '*ApproximateServing*' --job short --inProcess</c>.
+/// Run: <c>dotnet run -c Release --project benchmarks/CrossRec.Benchmarks -- --filter '*ApproximateServingBenchmarks*' '*ExactServingBaseline*' --inProcess --strategy Monitoring --iterationCount 3 --warmupCount 1 --launchCount 1</c>.
 /// </summary>
+/// <remarks>No job attribute: run it in process (<c>--inProcess</c>), so that each catalogue's index is built once per run.</remarks>
 [MemoryDiagnoser]
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 3)]
 public class ApproximateServingBenchmarks
 {
     private const int Factors = 64;
@@ -35,7 +34,7 @@ public class ApproximateServingBenchmarks
     public int Items { get; set; }
 
     /// <summary>The search's candidates (efSearch); the exact path ignores it.</summary>
-    [Params(10, 20, 40, 80, 160)]
+    [Params(20, 80, 320, 1280)]
     public int EfSearch { get; set; }
 
     [GlobalSetup]
@@ -123,10 +122,9 @@ public class ApproximateServingBenchmarks
 /// The exact baseline of <see cref="ApproximateServingBenchmarks"/>: the same catalogues, exact top-10 with the blocked
 /// kernel (<see cref="RecommenderModel.RecommendMany"/>, every core) for the first 128 of the same users (two blocks of 64,
 /// one per core): lists/s = 128 / time.
-/// Run: <c>dotnet run -c Release --project benchmarks/CrossRec.Benchmarks -- --filter '*ExactServingBaseline*' --job short --inProcess</c>.
+/// Run: with <see cref="ApproximateServingBenchmarks"/>.
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 3)]
 public class ExactServingBaselineBenchmarks
 {
     private RecommenderModel _exact = null!;
