@@ -7,6 +7,7 @@ namespace CrossRec.Benchmarks;
 /// <c>dotnet run -c Release --project benchmarks/CrossRec.Benchmarks -- --filter '*Sgd*'</c>,
 /// <c>... -- --list flat</c>. Data-bound benchmarks read <c>CROSSREC_DATA</c> (the folder holding <c>ml-100k/</c>).
 /// <c>... -- auto-budget DATASET [CAP ...]</c> compares Auto's selection caps (see <see cref="AutoBudgetStudy"/>).
+/// <c>... -- ann-curve ITEMS EF...</c> prints the approximate-serving recall/throughput curve (see <see cref="ApproximateServingCurve"/>).
 /// <c>... -- export-libmf DIR</c> writes the LIBMF comparison files (see <see cref="LibmfExport"/>).
 /// </summary>
 public static class Program
@@ -22,6 +23,12 @@ public static class Program
         if (args is ["auto-budget", var dataset, .. var caps])
         {
             AutoBudgetStudy.Run(dataset, caps.Select(c => long.Parse(c, System.Globalization.CultureInfo.InvariantCulture)));
+            return;
+        }
+
+        if (args is ["ann-curve", var items, .. var efs])
+        {
+            ApproximateServingCurve.Run(int.Parse(items, System.Globalization.CultureInfo.InvariantCulture), [.. efs.Select(e => int.Parse(e, System.Globalization.CultureInfo.InvariantCulture))]);
             return;
         }
 

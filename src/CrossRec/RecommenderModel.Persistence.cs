@@ -48,6 +48,7 @@ public abstract partial class RecommenderModel
         var file = new ModelFileWriter(FileKind);
         WriteCommon(file);
         WriteModel(file);
+        _approximate?.Index.Write(file);
         return file;
     }
 
@@ -70,6 +71,17 @@ public abstract partial class RecommenderModel
             // seed give byte-identical files (a loaded model reports 0 s).
             file.Add("TINF", new PayloadWriter().String(t.Algorithm).String(t.Device).Int32(t.Iterations).Double(0).String(t.Note).Parameters(t.Parameters));
         }
+    }
+
+    /// <summary>Attaches the approximate index saved in <paramref name="file"/> to this model, just read from it (not yet shared).</summary>
+    internal void ReadApproximateIndex(ModelFileReader file)
+    {
+        if (BlockScoring is not { } scoring)
+        {
+            throw file.Section(Serving.Approximate.MipsIndex.SectionTag).Fail($"a {Algorithm} model has no item vectors for an approximate index");
+        }
+
+        _approximate = new Serving.Approximate.ApproximateServer(Serving.Approximate.MipsIndex.Read(file, scoring), scoring, ItemIds);
     }
 
     /// <summary>The common sections of a recommender file, validated.</summary>

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using CrossRec.Serving.Approximate;
 
 namespace CrossRec;
 
@@ -21,6 +22,9 @@ public abstract partial class RecommenderModel : IRecommender, IItemScorer
     private readonly float[] _seenValues;
     private readonly int[]? _itemDomains;
     private readonly TopNServer _serving;
+
+    // Set only on the copy WithApproximateServing makes, before it is returned (or on a model being loaded).
+    private ApproximateServer? _approximate;
 
     private protected RecommenderModel(
         IdMap userIds,
@@ -71,6 +75,12 @@ public abstract partial class RecommenderModel : IRecommender, IItemScorer
 
     /// <inheritdoc />
     public virtual bool CanExplain => false;
+
+    /// <summary>
+    /// The options of the approximate index this model serves known and folded-in users' lists from (see
+    /// <see cref="ApproximateServing.WithApproximateServing{TModel}"/>); null when every list is exact.
+    /// </summary>
+    public ApproximateServingOptions? ApproximateOptions => _approximate?.Index.Options;
 
     /// <inheritdoc />
     public ReadOnlySpan<int> SeenItems(int user)
@@ -128,6 +138,11 @@ public abstract partial class RecommenderModel : IRecommender, IItemScorer
         Check.Range(count, 1, int.MaxValue, nameof(count));
         var u = UserIds.GetIndex(user);
         using var resolved = ResolveFilter(filter);
+        if (_approximate is { } approximate)
+        {
+            return approximate.Recommend(u, count, resolved, SeenItems(u), approximate.Allowed(resolved.Mask));
+        }
+
         return _serving.Recommend(u, count, resolved);
     }
 
@@ -145,6 +160,16 @@ public abstract partial class RecommenderModel : IRecommender, IItemScorer
         CheckFolded(user);
         Check.Range(count, 1, int.MaxValue, nameof(count));
         using var resolved = ResolveFilter(filter);
+        if (_approximate is { } approximate && BlockScoring is { } scoring)
+        {
+            if (user.Factors.Length != scoring.Factors)
+            {
+                throw new ArgumentException($"The folded user has {user.Factors.Length} factors; this model has {scoring.Factors}.", nameof(user));
+            }
+
+            return approximate.Recommend(user.Factors, scoring.UserBias is null ? null : scoring.GlobalMean + user.Bias, resolved.ExcludeSeen ? user.SeenItems : [], count, resolved.Mask, approximate.Allowed(resolved.Mask));
+        }
+
         return _serving.Recommend((Model: this, User: user), static (s, scores) => s.Model.ScoreFolded(s.User, scores), resolved.ExcludeSeen ? user.SeenItems : [], -1, count, resolved);
     }
 
@@ -167,6 +192,20 @@ public abstract partial class RecommenderModel : IRecommender, IItemScorer
     {
         var index = TopNServer.BatchUsers(UserIds, users, count, threads);
         using var resolved = ResolveFilter(filter);
+        if (_approximate is { } approximate)
+        {
+            var results = new IReadOnlyList<ScoredItem>[index.Length];
+            var mask = resolved.Mask;
+            var excludeSeen = resolved.ExcludeSeen;
+            var allowed = approximate.Allowed(mask);
+            Parallel.For(
+                0,
+                index.Length,
+                new ParallelOptions { MaxDegreeOfParallelism = ThreadCount.Effective(threads), CancellationToken = cancellationToken },
+                b => results[b] = approximate.Recommend(index[b], count, new ServingFilter(excludeSeen, mask), SeenItems(index[b]), allowed));
+            return results;
+        }
+
         return _serving.RecommendMany(index, count, resolved, threads, cancellationToken);
     }
 
@@ -245,6 +284,20 @@ public abstract partial class RecommenderModel : IRecommender, IItemScorer
     public override string ToString() => $"{GetType().Name}({UserIds.Count} users, {ItemIds.Count} items)";
 
     internal int[] SeenOffsetsArray => _seenOffsets;
+
+    /// <summary>The approximate server, or null (exact serving).</summary>
+    internal ApproximateServer? Approximate => _approximate;
+
+    /// <summary>
+    /// A copy of this model that serves from <paramref name="index"/> (null: exactly): the same arrays and caches
+    /// (a shallow copy), so it scores as this model does.
+    /// </summary>
+    internal RecommenderModel WithIndex(MipsIndex? index)
+    {
+        var copy = (RecommenderModel)MemberwiseClone();
+        copy._approximate = index is null ? null : new ApproximateServer(index, BlockScoring ?? throw new NotSupportedException($"The {Algorithm} model has no item vectors to index."), ItemIds);
+        return copy;
+    }
 
     internal int[] SeenItemsArray => _seenItems;
 

@@ -117,13 +117,20 @@ internal sealed class ModelFileReader
     /// Runs a model reader over this file and closes the file. The readers validate every field before allocating from it;
     /// should an unforeseen inconsistency still surface as another exception, it is reported as a
     /// <see cref="ModelFormatException"/> (with the original as inner exception), so a crafted file can
-    /// raise nothing else.
+    /// raise nothing else. A recommender's approximate index, when the file has one, is read and attached here.
     /// </summary>
     public T Read<T>(Func<ModelFileReader, T> read)
     {
         try
         {
-            return read(this);
+            var result = read(this);
+            if (result is RecommenderModel model && Has(Serving.Approximate.MipsIndex.SectionTag))
+            {
+                // A saved approximate index (RecommenderModel.WithApproximateServing) comes back with its model.
+                model.ReadApproximateIndex(this);
+            }
+
+            return result;
         }
         catch (ModelFormatException)
         {
@@ -367,6 +374,9 @@ internal sealed class ModelFileReader
 
         return reader;
     }
+
+    /// <summary>The section tags, in file order (tests that craft files from real ones).</summary>
+    public IEnumerable<string> Tags => _sections.Keys;
 
     private void ReadAt(long offset, Span<byte> into)
     {

@@ -140,6 +140,24 @@ internal static unsafe class ServingKernel
     }
 
     /// <summary>
+    /// <c>Σ_f p[f]·row[f]</c> for one item, in the order every lane of <see cref="Dots"/> and the block kernel uses
+    /// (f = 0, 1, …, k − 1, one multiply-add each), so it equals that item's entry of <see cref="Dots"/> bit for bit:
+    /// the exact re-scoring of approximate serving's candidates.
+    /// </summary>
+    public static float Dot(ReadOnlySpan<float> p, ReadOnlySpan<float> row)
+    {
+        var k = p.Length;
+        row = row[..k];
+        var a = 0f;
+        for (var f = 0; f < k; f++)
+        {
+            a = Madd(row[f], p[f], a);
+        }
+
+        return a;
+    }
+
+    /// <summary>
     /// Sixteen items as two independent groups of <see cref="Dots8"/> in one loop: each group's eight
     /// multiply-adds per step form one dependency chain, so two chains keep the FMA units busy while the
     /// shuffles of the other group run (same order per lane as <see cref="Dots8"/>).

@@ -27,6 +27,9 @@ internal ref struct TopK
 
     public readonly int Count => _count;
 
+    /// <summary>The lowest score kept (the heap's root); only meaningful when <see cref="Count"/> &gt; 0.</summary>
+    public readonly float Lowest => _score[0];
+
     /// <summary>Offers a candidate; NaN scores are ignored.</summary>
     public void Offer(int index, float score)
     {

@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using BenchmarkDotNet.Attributes;
+
+namespace CrossRec.Benchmarks;
+
+/// <summary>
+/// Exact against approximate top-10 serving (<see cref="ApproximateServing.WithApproximateServing{TModel}"/>) side by
+/// side, over synthetic implicit-style catalogues of 20k, 200k and 1M items, k = 64, whose item norms vary as popularity
+/// does: item j's factors are N(0, 1) times a log-normal scale exp(0.5·z) (so the longest vectors of a 1M catalogue are
+/// about 10× the median), users N(0, 1), 20 seen items per user, seed 7 (<see cref="Catalogue"/>). Both paths serve the
+/// same batch of 512 users with <see cref="RecommenderModel.RecommendMany"/> (every core): lists/s = 512 / time.
+/// <para>The setup builds the index once per catalogue (default options, every core) and prints its build time, the
+/// graph's size and the process's peak working set; each efSearch then reuses the graph. Recall@10 against the exact
+/// lists of the same 512 users is printed per efSearch ("recall@10 ..." lines in the log).</para>
+/// Run: <c>dotnet run -c Release --project benchmarks/CrossRec.Benchmarks -- --filter '*ApproximateServingBenchmarks*' '*ExactServingBaseline*' --inProcess --strategy Monitoring --iterationCount 3 --warmupCount 1 --launchCount 1</c>.
+/// </summary>
+/// <remarks>No job attribute: run it in process (<c>--inProcess</c>), so that each catalogue's index is built once per run.</remarks>
+[MemoryDiagnoser]
+public class ApproximateServingBenchmarks
+{
+    private const int Factors = 64;
+    private const int Users = 2_000;
+    private const int Batch = 512;
+    private const int Count = 10;
+
+    private static readonly Dictionary<int, (RecommenderModel Exact, RecommenderModel Approximate, IReadOnlyList<IReadOnlyList<ScoredItem>> Truth)> Built = [];
+
+    private RecommenderModel _exact = null!;
+    private RecommenderModel _approximate = null!;
+    private string[] _batch = [];
+
+    /// <summary>Items in the catalogue.</summary>
+    [Params(20_000, 200_000, 1_000_000)]
+    public int Items { get; set; }
+
+    /// <summary>The search's candidates (efSearch); the exact path ignores it.</summary>
+    [Params(20, 80, 320, 1280)]
+    public int EfSearch { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        if (!Built.TryGetValue(Items, out var built))
+        {
+            var exact = Catalogue(Users, Items, 7);
+            var batch = exact.UserIds.AsSpan()[..Batch].ToArray();
+            var truth = exact.RecommendMany(batch, Count);
+            var before = GC.GetTotalMemory(true);
+            var watch = Stopwatch.StartNew();
+            var approximate = exact.WithApproximateServing();
+            var seconds = watch.Elapsed.TotalSeconds;
+            var after = GC.GetTotalMemory(true);
+            Console.WriteLine(FormattableString.Invariant($"build {Items} items: {seconds:F1} s on {Environment.ProcessorCount} cores, graph {(after - before) / 1048576.0:F1} MiB, peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0} MiB"));
+            built = (exact, approximate, truth);
+            Built[Items] = built;
+        }
+
+        _exact = built.Exact;
+        _batch = _exact.UserIds.AsSpan()[..Batch].ToArray();
+        _approximate = built.Approximate.WithApproximateServing(new ApproximateServingOptions { EfSearch = EfSearch });
+        var lists = _approximate.RecommendMany(_batch, Count);
+        double hit = 0, total = 0;
+        for (var u = 0; u < lists.Count; u++)
+        {
+            var truth = built.Truth[u].Select(s => s.Index).ToHashSet();
+            hit += lists[u].Count(s => truth.Contains(s.Index));
+            total += truth.Count;
+        }
+
+        Console.WriteLine(FormattableString.Invariant($"recall@10 {Items} items efSearch {EfSearch}: {hit / total:F4}"));
+    }
+
+    /// <summary>An implicit-ALS model (no item biases) with random factors whose item norms spread log-normally.</summary>
+    internal static ImplicitAlsModel Catalogue(int users, int items, int seed)
+    {
+        var rng = new Random(seed);
+        float Gaussian() => (float)(Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble()));
+        var userFactors = new float[users * Factors];
+        for (var i = 0; i < userFactors.Length; i++)
+        {
+            userFactors[i] = Gaussian();
+        }
+
+        var itemFactors = new float[(long)items * Factors];
+        for (var j = 0; j < items; j++)
+        {
+            var scale = MathF.Exp(0.5f * Gaussian());
+            for (var f = 0; f < Factors; f++)
+            {
+                itemFactors[((long)j * Factors) + f] = Gaussian() * scale;
+            }
+        }
+
+        const int seenPerUser = 20;
+        var offsets = new int[users + 1];
+        var seen = new int[users * seenPerUser];
+        for (var u = 0; u < users; u++)
+        {
+            offsets[u + 1] = (u + 1) * seenPerUser;
+            var picks = new SortedSet<int>();
+            while (picks.Count < seenPerUser)
+            {
+                picks.Add(rng.Next(items));
+            }
+
+            picks.CopyTo(seen, u * seenPerUser);
+        }
+
+        var common = new RecommenderModel.CommonSections(
+            IdMap.Create("user", Enumerable.Range(0, users).Select(u => $"u{u}")),
+            IdMap.Create("item", Enumerable.Range(0, items).Select(i => $"i{i}")),
+            offsets, seen, Enumerable.Repeat(1f, seen.Length).ToArray(), null, null, null);
+        return new ImplicitAlsModel(common, Factors, userFactors, itemFactors, new ImplicitAlsOptions { Factors = Factors });
+    }
+
+    /// <summary>Approximate top-10 for the batch.</summary>
+    [Benchmark(Description = "RecommendMany approximate")]
+    public int Approximate() => _approximate.RecommendMany(_batch, Count).Count;
+}
+
+/// <summary>
+/// The exact baseline of <see cref="ApproximateServingBenchmarks"/>: the same catalogues, exact top-10 with the blocked
+/// kernel (<see cref="RecommenderModel.RecommendMany"/>, every core) for the first 128 of the same users (two blocks of 64,
+/// one per core): lists/s = 128 / time.
+/// Run: with <see cref="ApproximateServingBenchmarks"/>.
+/// </summary>
+[MemoryDiagnoser]
+public class ExactServingBaselineBenchmarks
+{
+    private RecommenderModel _exact = null!;
+    private string[] _batch = [];
+
+    /// <summary>Items in the catalogue.</summary>
+    [Params(20_000, 200_000, 1_000_000)]
+    public int Items { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _exact = ApproximateServingBenchmarks.Catalogue(2_000, Items, 7);
+        _batch = _exact.UserIds.AsSpan()[..128].ToArray();
+    }
+
+    /// <summary>Exact top-10 for the batch.</summary>
+    [Benchmark(Description = "RecommendMany exact")]
+    public int Exact() => _exact.RecommendMany(_batch, 10).Count;
+}

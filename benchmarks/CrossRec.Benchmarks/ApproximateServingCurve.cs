@@ -1,0 +1,55 @@
+using System.Diagnostics;
+
+namespace CrossRec.Benchmarks;
+
+/// <summary>
+/// A quick recall/throughput sweep over efSearch on one catalogue of <see cref="ApproximateServingBenchmarks"/> (Stopwatch,
+/// best of three passes, after one warm-up pass; for exploring options; the quoted figures come from the BenchmarkDotNet
+/// classes): the build time, the graph's size, then per efSearch recall@10 against the exact lists of 512 users and
+/// lists/s, next to the exact path's lists/s for 128 of them, timed in the same process.
+/// </summary>
+public static class ApproximateServingCurve
+{
+    public static void Run(int items, int[] efs)
+    {
+        var exact = ApproximateServingBenchmarks.Catalogue(2_000, items, 7);
+        var users = exact.UserIds.AsSpan()[..512].ToArray();
+        var truth = exact.RecommendMany(users, 10);
+        var exactRate = Rate(() => exact.RecommendMany(users[..128], 10), 128);
+        Console.WriteLine(FormattableString.Invariant($"{items} items: exact {exactRate:F1} lists/s"));
+        var before = GC.GetTotalMemory(true);
+        var watch = Stopwatch.StartNew();
+        var approximate = exact.WithApproximateServing();
+        var seconds = watch.Elapsed.TotalSeconds;
+        var graph = GC.GetTotalMemory(true) - before;
+        Console.WriteLine(FormattableString.Invariant($"build {seconds:F1} s ({Environment.ProcessorCount} cores), graph {graph / 1048576.0:F1} MiB, bands {approximate.Approximate!.Index.Bands}, peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0} MiB"));
+        foreach (var ef in efs)
+        {
+            var model = approximate.WithApproximateServing(new ApproximateServingOptions { EfSearch = ef });
+            var lists = model.RecommendMany(users, 10);
+            double hit = 0;
+            for (var u = 0; u < users.Length; u++)
+            {
+                var set = truth[u].Select(s => s.Index).ToHashSet();
+                hit += lists[u].Count(s => set.Contains(s.Index));
+            }
+
+            var rate = Rate(() => model.RecommendMany(users, 10), users.Length);
+            Console.WriteLine(FormattableString.Invariant($"efSearch {ef}: recall@10 {hit / (10.0 * users.Length):F4}, {rate:F0} lists/s, {rate / exactRate:F1}x exact"));
+        }
+    }
+
+    private static double Rate(Action serve, int lists)
+    {
+        serve();
+        var best = double.MaxValue;
+        for (var pass = 0; pass < 3; pass++)
+        {
+            var watch = Stopwatch.StartNew();
+            serve();
+            best = Math.Min(best, watch.Elapsed.TotalSeconds);
+        }
+
+        return lists / best;
+    }
+}
