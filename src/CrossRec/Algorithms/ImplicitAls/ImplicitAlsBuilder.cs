@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace CrossRec.Algorithms.ImplicitAls;
 
@@ -151,6 +152,7 @@ public sealed class ImplicitAlsBuilder : IRecommenderBuilder
     }
 
     /// <summary>α divided by the mean of f(r) over the summed training values (α itself when that mean is 0 or the result leaves the valid range).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static float EffectiveAlpha(ImplicitAlsOptions options, ReadOnlySpan<float> values)
     {
         var unit = options with { Alpha = 1f };
@@ -166,6 +168,7 @@ public sealed class ImplicitAlsBuilder : IRecommenderBuilder
     }
 
     /// <summary>The engine-independent start: uniform in [0, 0.01), users then items, from one seeded generator.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Initialise(int seed, Span<float> userFactors, Span<float> itemFactors)
     {
         var rng = new Random(seed);

@@ -106,6 +106,7 @@ internal static class AlsMath
     /// <c>y[0..kp) = Σ_m x_m · G[m, 0..kp)</c> for a symmetric k×k matrix G (row stride kp): y = G·x,
     /// the pads of y zero. k axpys of whole vectors rather than k dots, so no row needs a tail.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SymMatVec(ReadOnlySpan<float> g, int k, int kp, ReadOnlySpan<float> x, Span<float> y)
     {
         if (g.Length < k * kp || y.Length < kp || x.Length < k)
@@ -154,6 +155,7 @@ internal static class AlsMath
     /// loaded and stored once per block of rows instead of once per row (the rank-1 form), and each
     /// broadcast coefficient feeds four fused multiply-adds.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddUpperOuter(Span<float> a, int k, int kp, ReadOnlySpan<float> z, ReadOnlySpan<float> weights, int rows, Span<float> coef)
     {
         if (a.Length < k * kp || z.Length < rows * kp || coef.Length < rows || (!weights.IsEmpty && weights.Length < rows))
@@ -247,6 +249,7 @@ internal static class AlsMath
     /// stream of 8,192 short axpys, about five vectors each, whose call and loop overhead cost more than the
     /// arithmetic; four pivots per pass cut the passes over A and that overhead by four.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool CholeskyUpper(Span<float> a, int k, int kp)
     {
         const int Panel = 4;
@@ -320,6 +323,7 @@ internal static class AlsMath
     }
 
     /// <summary>Solves UᵀU·x = b in place (<paramref name="x"/> holds b on entry) with the factor from <see cref="CholeskyUpper"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void CholeskySolve(ReadOnlySpan<float> u, int k, int kp, Span<float> x)
     {
         if (u.Length < k * kp || x.Length < k)

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 
 namespace CrossRec.Engines.Cpu.ImplicitAls;
 
@@ -93,7 +94,7 @@ internal static class AlsRowSolver
             blocks,
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads), CancellationToken = cancellationToken },
             pool.Take,
-            (b, _, s) =>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)] (b, _, s) =>
             {
                 var g = partials.AsSpan(b * size, size);
                 g.Clear();
@@ -138,6 +139,7 @@ internal static class AlsRowSolver
     /// by Cholesky and writes A⁻¹b into <paramref name="x"/> (the factor stays in <c>scratch.A</c>).
     /// False (and NaN factors) when A is not positive definite in float arithmetic.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first sweep: no tier-0 code in the first iterations
     public static bool SolveCholesky(ReadOnlySpan<float> gram, ReadOnlySpan<float> fixedFactors, ReadOnlySpan<int> columns, ReadOnlySpan<float> confidence, float lambda, AlsScratch s, Span<float> x)
     {
         var k = s.K;
@@ -182,6 +184,7 @@ internal static class AlsRowSolver
     /// current <paramref name="x"/> (warm start, updated in place); A is never formed: A·p is
     /// <c>G·p + λp + Σ (c_j − 1)(y_j·p) y_j</c>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first sweep: no tier-0 code in the first iterations
     public static void SolveConjugateGradient(ReadOnlySpan<float> gram, ReadOnlySpan<float> fixedFactors, ReadOnlySpan<int> columns, ReadOnlySpan<float> confidence, float lambda, int steps, AlsScratch s, Span<float> x)
     {
         var k = s.K;
@@ -248,6 +251,7 @@ internal static class AlsRowSolver
     /// <c>xᵀGx</c> (all columns at c = 1, p = 0) plus <c>c_j(1 − s_j)² − s_j²</c> for each observed column
     /// (s_j = x·y_j), plus the penalty. O(k² + k·n_u).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first sweep: no tier-0 code in the first iterations
     public static double RowLoss(ReadOnlySpan<float> gram, ReadOnlySpan<float> fixedFactors, ReadOnlySpan<int> columns, ReadOnlySpan<float> confidence, float lambda, AlsScratch s, ReadOnlySpan<float> x)
     {
         var k = s.K;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace CrossRec.Engines.Cpu.ImplicitAls;
 
 /// <summary>
@@ -108,6 +110,7 @@ internal sealed class AlsSession : IImplicitAlsSession
         return session._x;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float[] Confidences(float[] values, ImplicitAlsOptions options)
     {
         var c = new float[values.Length];
@@ -152,7 +155,7 @@ internal sealed class AlsSession : IImplicitAlsSession
             blocks,
             new ParallelOptions { MaxDegreeOfParallelism = _threads, CancellationToken = cancellationToken },
             _pool.Take,
-            (block, _, s) =>
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)] (block, _, s) =>
             {
                 var end = Math.Min(rows, (block + 1) * RowsPerBlock);
                 var part = 0.0;
