@@ -31,6 +31,10 @@ internal static class ProgressAdapters
     public static IProgress<EpochReport>? Epochs(IProgress<TrainingProgress>? outer, string algorithm, string? stage = null) =>
         outer is null ? null : new SynchronousProgress<EpochReport>(e => outer.Report(FromEpoch(e, algorithm, stage)));
 
+    /// <summary>The report that a stage of a multi-step run starts (no iteration, no loss), on the managed engine.</summary>
+    public static TrainingProgress StageStart(string algorithm, string stage, string? candidate, TimeSpan elapsed) =>
+        new(algorithm, 0, 0, double.NaN, elapsed, "cpu") { Stage = stage, Candidate = candidate };
+
     /// <summary>A receiver that passes every report on with its <see cref="TrainingProgress.Stage"/> set, or null without a listener.</summary>
     public static IProgress<TrainingProgress>? WithStage(IProgress<TrainingProgress>? outer, string stage) =>
         outer is null ? null : new SynchronousProgress<TrainingProgress>(r => outer.Report(r with { Stage = stage }));

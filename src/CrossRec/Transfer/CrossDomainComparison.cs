@@ -227,5 +227,5 @@ public sealed partial class CrossDomainProtocolBuilder
 
     private static float[] NonPersonalised(RecommenderModel model, bool[] hasTarget) => TargetOnlyScorer.MeanUserScores(model, hasTarget);
 
-    private static TrainingProgress Step(string stage, string what, TimeSpan elapsed) => new("cross-domain", 0, 0, double.NaN, elapsed, "cpu") { Stage = stage, Candidate = what };
+    private static TrainingProgress Step(string stage, string what, TimeSpan elapsed) => ProgressAdapters.StageStart("cross-domain", stage, what, elapsed);
 }

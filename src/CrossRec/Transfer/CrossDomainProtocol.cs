@@ -161,7 +161,7 @@ public sealed partial class CrossDomainProtocolBuilder
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(joint);
-        progress?.Report(StageReport(SplitStage, TimeSpan.Zero));
+        progress?.Report(ProgressAdapters.StageStart("cross-domain", SplitStage, null, TimeSpan.Zero));
         var split = Split(data);
         return Run(split, joint, progress, cancellationToken);
     }
@@ -177,23 +177,23 @@ public sealed partial class CrossDomainProtocolBuilder
         joint.Factorization.Options.Validate();
 
         var stopwatch = Stopwatch.StartNew();
-        progress?.Report(StageReport(JointTrainingStage, stopwatch.Elapsed));
+        progress?.Report(ProgressAdapters.StageStart("cross-domain", JointTrainingStage, null, stopwatch.Elapsed));
         var jointModel = joint.Fit(split.Train, ProgressAdapters.WithStage(progress, JointTrainingStage), cancellationToken);
         var jointSeconds = stopwatch.Elapsed.TotalSeconds;
 
         stopwatch.Restart();
-        progress?.Report(StageReport(TargetOnlyTrainingStage, stopwatch.Elapsed));
+        progress?.Report(ProgressAdapters.StageStart("cross-domain", TargetOnlyTrainingStage, null, stopwatch.Elapsed));
         var targetTrain = split.Train.OfDomain(split.Target);
         var targetModel = joint.FitUnchecked(targetTrain, ProgressAdapters.WithStage(progress, TargetOnlyTrainingStage), cancellationToken);
         var targetSeconds = stopwatch.Elapsed.TotalSeconds;
 
-        progress?.Report(StageReport(EvaluationStage, stopwatch.Elapsed));
+        progress?.Report(ProgressAdapters.StageStart("cross-domain", EvaluationStage, null, stopwatch.Elapsed));
         var result = Evaluate(split, jointModel, targetModel, targetTrain, options, cancellationToken) with
         {
             JointTrainSeconds = jointSeconds,
             TargetOnlyTrainSeconds = targetSeconds,
         };
-        progress?.Report(StageReport(DoneStage, stopwatch.Elapsed));
+        progress?.Report(ProgressAdapters.StageStart("cross-domain", DoneStage, null, stopwatch.Elapsed));
         return result;
     }
 
@@ -338,6 +338,4 @@ public sealed partial class CrossDomainProtocolBuilder
         // A model loaded from a file has its own (equal) maps.
         return a.Count == b.Count && a.AsSpan().SequenceEqual(b.AsSpan());
     }
-
-    private static TrainingProgress StageReport(string stage, TimeSpan elapsed) => new("cross-domain", 0, 0, double.NaN, elapsed, "cpu") { Stage = stage };
 }
