@@ -8,6 +8,7 @@ namespace CrossRec.Benchmarks;
 /// <c>... -- --list flat</c>. Data-bound benchmarks read <c>CROSSREC_DATA</c> (the folder holding <c>ml-100k/</c>).
 /// <c>... -- auto-budget DATASET [CAP ...]</c> compares Auto's selection caps (see <see cref="AutoBudgetStudy"/>).
 /// <c>... -- ann-curve ITEMS EF...</c> prints the approximate-serving recall/throughput curve (see <see cref="ApproximateServingCurve"/>).
+/// <c>... -- kernel-rounds ROUNDS</c> alternates the width-generic kernels with the per-width ones they replaced (see <see cref="KernelRounds"/>).
 /// <c>... -- export-libmf DIR</c> writes the LIBMF comparison files (see <see cref="LibmfExport"/>).
 /// </summary>
 public static class Program
@@ -29,6 +30,12 @@ public static class Program
         if (args is ["ann-curve", var items, .. var efs])
         {
             ApproximateServingCurve.Run(int.Parse(items, System.Globalization.CultureInfo.InvariantCulture), [.. efs.Select(e => int.Parse(e, System.Globalization.CultureInfo.InvariantCulture))]);
+            return;
+        }
+
+        if (args is ["kernel-rounds", var rounds])
+        {
+            KernelRounds.Run(int.Parse(rounds, System.Globalization.CultureInfo.InvariantCulture));
             return;
         }
 

@@ -2,6 +2,7 @@ using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using BenchmarkDotNet.Attributes;
 using CrossRec.Engines.Cpu;
+using CrossRec.Benchmarks.Baselines;
 using CrossRec.Internal.Simd;
 
 namespace CrossRec.Benchmarks;
@@ -98,6 +99,31 @@ public unsafe class SgdKernelBenchmarks
         -8 => Run<FixedStep<Vec256, Eight>>(),
         _ => Run<AnyLengthStep>(),
     };
+
+    /// <summary>The hand-written kernel per vector width that <c>FixedStep</c> replaced (commit 0ab6475), side by side.</summary>
+    [Benchmark(OperationsPerInvoke = Pairs)]
+    public float LegacySpecialised() => _kernel switch
+    {
+        2 => RunLegacy<LegacyFixed512Step<LegacyTwo>>(),
+        4 => RunLegacy<LegacyFixed512Step<LegacyFour>>(),
+        8 => RunLegacy<LegacyFixed512Step<LegacyEight>>(),
+        -4 => RunLegacy<LegacyFixed256Step<LegacyFour>>(),
+        -8 => RunLegacy<LegacyFixed256Step<LegacyEight>>(),
+        _ => RunLegacy<LegacyAnyLengthStep>(),
+    };
+
+    private float RunLegacy<TStep>()
+        where TStep : struct, ILegacySgdRowStep
+    {
+        var k = K;
+        var sum = 0f;
+        for (var n = 0; n < Pairs; n++)
+        {
+            sum += TStep.Step(_p + (_users[n] * k), _q + (_items[n] * k), k, 0.5f, 0.9999f, 0.001f);
+        }
+
+        return sum;
+    }
 
     private float Run<TStep>()
         where TStep : struct, ISgdRowStep
