@@ -53,6 +53,33 @@ public sealed class DbFeaturesTests
     }
 
     [Test]
+    public async Task The_async_readers_load_what_the_synchronous_ones_do_and_stop_when_cancelled()
+    {
+        using var connection = Open(
+            "CREATE TABLE films (id INTEGER, genre TEXT, year INTEGER)",
+            "INSERT INTO films VALUES (1, 'Drama', 1990), (2, 'Comedy|Drama', 2000)");
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id, genre FROM films ORDER BY id";
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            var set = await DbFeatures.LoadAsync(reader, sourceName: "films");
+            Assert.That(set.FeaturesOf("2").Single().Key, Is.EqualTo("Comedy|Drama"), "the long format takes a feature as it is");
+        }
+
+        command.CommandText = "SELECT id, genre, year FROM films ORDER BY id";
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            var wide = await DbFeatures.LoadWideAsync(reader, sourceName: "films");
+            Assert.That(wide.FeaturesOf("2"), Is.EquivalentTo(new Dictionary<string, float> { ["genre=Comedy"] = 1f, ["genre=Drama"] = 1f, ["year"] = 1f }));
+        }
+
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            Assert.That(() => DbFeatures.LoadWideAsync(reader, cancellationToken: new CancellationToken(canceled: true)), Throws.InstanceOf<OperationCanceledException>());
+        }
+    }
+
+    [Test]
     public void Unknown_columns_and_unknown_ids_are_named()
     {
         using var connection = Open("CREATE TABLE tags (sku INTEGER, tag TEXT)", "INSERT INTO tags VALUES (1, 'red'), (9, 'blue')");

@@ -61,6 +61,36 @@ public static class DbFeatures
         return rows.Build(source);
     }
 
+    /// <summary>Reads every remaining row of <paramref name="reader"/> as (id, feature[, weight]) pairs asynchronously (the reader is not disposed).</summary>
+    /// <param name="reader">An open reader positioned before its first row.</param>
+    /// <param name="columns">The column mapping; null takes columns 0 and 1 as id and feature and column 2, when the result set has three columns, as the weight.</param>
+    /// <param name="kind">What the ids name ("item" or "user"), for messages.</param>
+    /// <param name="knownIds">When set, every id must be one of these (for example a training set's items).</param>
+    /// <param name="sourceName">Names the data in messages (a table or query); defaults to "database".</param>
+    /// <param name="progress">Receives the number of rows read so far, every 65,536 rows and at the end.</param>
+    /// <param name="cancellationToken">Stops the read between rows.</param>
+    /// <exception cref="DataFormatException">A mapped column is missing, a row is malformed, or there are no rows.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    public static async Task<FeatureSet> LoadAsync(DbDataReader reader, FeatureColumns? columns = null, string kind = "item", IdMap? knownIds = null, string? sourceName = null,
+        IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentException.ThrowIfNullOrEmpty(kind);
+        var source = string.IsNullOrWhiteSpace(sourceName) ? "database" : sourceName;
+        var (id, feature, weight) = FeatureColumns.Resolve(columns, Names(reader), source);
+        var rows = new LongFeatureRows(kind, knownIds);
+        long row = 0;
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            row++;
+            rows.Add(new RowPlace(source, row), id, Cell(reader, id), feature, Cell(reader, feature), weight, weight >= 0 ? Cell(reader, weight) : null);
+            Report(row, progress, cancellationToken);
+        }
+
+        progress?.Report(row);
+        return rows.Build(source);
+    }
+
     /// <summary>Executes <paramref name="command"/> and reads its rows as (id, feature[, weight]) pairs (see <see cref="Load(DbDataReader, FeatureColumns?, string, IdMap?, string?, IProgress{long}?, CancellationToken)"/>).</summary>
     /// <param name="command">A command whose connection is open.</param>
     /// <param name="columns">The column mapping; null takes columns 0 and 1 as id and feature and column 2, when the result set has three columns, as the weight.</param>
@@ -114,13 +144,37 @@ public static class DbFeatures
         while (reader.Read())
         {
             row++;
-            var cells = new object?[reader.FieldCount];
-            for (var c = 0; c < cells.Length; c++)
-            {
-                cells[c] = Cell(reader, c);
-            }
+            rows.Add(new RowPlace(source, row), Cells(reader));
+            Report(row, progress, cancellationToken);
+        }
 
-            rows.Add(new RowPlace(source, row), cells);
+        progress?.Report(row);
+        return rows.Build(source);
+    }
+
+    /// <summary>Reads every remaining row of <paramref name="reader"/> as a wide feature table asynchronously (see <see cref="LoadWide(DbDataReader, string, WideFeatureOptions?, string?, IProgress{long}?, CancellationToken)"/>; the reader is not disposed).</summary>
+    /// <param name="reader">An open reader positioned before its first row.</param>
+    /// <param name="kind">What the ids name ("item" or "user"), for messages.</param>
+    /// <param name="options">Id column, numeric columns, list separator and known ids; null for the defaults.</param>
+    /// <param name="sourceName">Names the data in messages (a table or query); defaults to "database".</param>
+    /// <param name="progress">Receives the number of rows read so far, every 65,536 rows and at the end.</param>
+    /// <param name="cancellationToken">Stops the read between rows.</param>
+    /// <exception cref="DataFormatException">A column is missing or misnamed, a row is malformed, or there are no features.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    public static async Task<FeatureSet> LoadWideAsync(DbDataReader reader, string kind = "item", WideFeatureOptions? options = null, string? sourceName = null,
+        IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentException.ThrowIfNullOrEmpty(kind);
+        options ??= new WideFeatureOptions();
+        options.Validate();
+        var source = string.IsNullOrWhiteSpace(sourceName) ? "database" : sourceName;
+        var rows = new WideFeatureRows(kind, options, Names(reader), source);
+        long row = 0;
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            row++;
+            rows.Add(new RowPlace(source, row), Cells(reader));
             Report(row, progress, cancellationToken);
         }
 
@@ -153,6 +207,17 @@ public static class DbFeatures
         }
 
         return names;
+    }
+
+    private static object?[] Cells(DbDataReader reader)
+    {
+        var cells = new object?[reader.FieldCount];
+        for (var c = 0; c < cells.Length; c++)
+        {
+            cells[c] = Cell(reader, c);
+        }
+
+        return cells;
     }
 
     private static object? Cell(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetValue(ordinal);
