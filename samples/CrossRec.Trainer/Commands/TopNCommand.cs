@@ -32,9 +32,10 @@ public static class TopNCommand
           --item-features FILE  item features: item<TAB>feature[<TAB>weight] lines, a wide CSV (a header row
                               naming the columns, the item id first: a text cell gives column=value, several
                               split by '|'; a numeric column a weight scaled by its largest value) or a .parquet
-                              table (wide). Items only in this file are recommendable. With auto, the hybrid, mapped collaborative models and auto's usual choice are
-                              validated for --request; with hybrid, the hybrid; with another algorithm, that
-                              algorithm mapped to the features (Recommenders.Mapped)
+                              table (wide). Items only in this file are recommendable. With auto, the hybrid,
+                              mapped collaborative models and auto's usual choice are validated for --request;
+                              with hybrid, the hybrid; with another algorithm, that algorithm mapped to the
+                              features (Recommenders.Mapped)
           --user-features FILE  user features in the same layouts: users absent from --train but listed here are
                               served from their attributes (counted in the summary as attribute_users)
           --item-features-format F, --user-features-format F
