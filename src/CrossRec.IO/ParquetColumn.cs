@@ -232,6 +232,9 @@ internal sealed class ParquetColumn
         }
     }
 
+    /// <summary>The value boxed as its own type (integers as integers, text as a string), or null for a null.</summary>
+    public object? Cell(int row) => Boxed(row);
+
     /// <summary>The value as shown in messages.</summary>
     public string Show(int row) => Convert.ToString(Boxed(row), CultureInfo.InvariantCulture) ?? "null";
 

@@ -29,12 +29,20 @@ public static class TopNCommand
                               is chosen by a cold-start validation inside the training file; with --algorithm A
                               other than auto, A is trained jointly on every domain). Users with no history in D
                               get D's items from their other domains' history.
-          --item-features FILE  item<TAB>feature[<TAB>weight] lines; items only in this file are recommendable.
-                              With auto, the hybrid, mapped collaborative models and auto's usual choice are
-                              validated for --request; with hybrid, the hybrid; with another algorithm, that
-                              algorithm mapped to the features (Recommenders.Mapped)
-          --user-features FILE  user<TAB>feature[<TAB>weight] lines: users absent from --train but listed here are
+          --item-features FILE  item features: item<TAB>feature[<TAB>weight] lines, a wide CSV (a header row
+                              naming the columns, the item id first: a text cell gives column=value, several
+                              split by '|'; a numeric column a weight scaled by its largest value) or a .parquet
+                              table (wide). Items only in this file are recommendable. With auto, the hybrid,
+                              mapped collaborative models and auto's usual choice are validated for --request;
+                              with hybrid, the hybrid; with another algorithm, that algorithm mapped to the
+                              features (Recommenders.Mapped)
+          --user-features FILE  user features in the same layouts: users absent from --train but listed here are
                               served from their attributes (counted in the summary as attribute_users)
+          --item-features-format F, --user-features-format F
+                              auto (default): a .parquet file is wide; a text file whose first line has a tab is
+                              id<TAB>feature lines, one with commas and no tab a wide CSV. long or wide force it
+                              (long Parquet: columns id, feature[, weight]; a forced wide text file with tabs is
+                              a wide TSV)
           --request R         what auto with features validates for: warm (default), new-items (ranked among
                               themselves, e.g. with --candidates), new-items-in-catalogue, new-users
           --candidates FILE   item ids that may be recommended, one a line (for example only new items)
@@ -77,6 +85,8 @@ public static class TopNCommand
         var savePath = args.String("save");
         var itemFeaturesPath = args.String("item-features");
         var userFeaturesPath = args.String("user-features");
+        var itemFeaturesFormat = args.String("item-features-format");
+        var userFeaturesFormat = args.String("user-features-format");
         var candidatesPath = args.String("candidates");
         var requestName = args.String("request");
         var budget = args.Int("budget", 1, 2_592_000);
@@ -84,6 +94,16 @@ public static class TopNCommand
         if (budget is not null && algorithm != "auto")
         {
             throw new UsageException($"--budget limits Auto's selection: use it with --algorithm auto, not '{algorithm}'.");
+        }
+
+        if (itemFeaturesFormat is not null && itemFeaturesPath is null)
+        {
+            throw new UsageException("--item-features-format needs --item-features FILE.");
+        }
+
+        if (userFeaturesFormat is not null && userFeaturesPath is null)
+        {
+            throw new UsageException("--user-features-format needs --user-features FILE.");
         }
 
         var withFeatures = itemFeaturesPath is not null || userFeaturesPath is not null;
@@ -120,8 +140,8 @@ public static class TopNCommand
         FeatureSet? userFeatures = null;
         if (withFeatures)
         {
-            userFeatures = userFeaturesPath is null ? null : FeatureSet.Load(CliFiles.Input("user-features", userFeaturesPath), "user");
-            var itemFeatures = itemFeaturesPath is null ? null : FeatureSet.Load(CliFiles.Input("item-features", itemFeaturesPath), "item");
+            userFeatures = userFeaturesPath is null ? null : LoadFeatures("user-features", userFeaturesPath, "user", userFeaturesFormat);
+            var itemFeatures = itemFeaturesPath is null ? null : LoadFeatures("item-features", itemFeaturesPath, "item", itemFeaturesFormat);
             builder = builder switch
             {
                 HybridBuilder hybridBuilder => hybridBuilder.ItemFeatures(itemFeatures).UserFeatures(userFeatures),
@@ -279,6 +299,14 @@ public static class TopNCommand
         }
 
         return 0;
+    }
+
+    /// <summary>Reads a feature file in the layout <c>--NAME-format</c> gives or the content shows, and reports what was read.</summary>
+    private static FeatureSet LoadFeatures(string option, string path, string kind, string? format)
+    {
+        var (features, layout) = TopNInput.LoadFeatures(option, CliFiles.Input(option, path), kind, format);
+        Console.Error.WriteLine($"topn: {features.Count} {kind}s with {features.Features.Count} features ({features.PairCount} pairs) from {path} ({layout})");
+        return features;
     }
 
     /// <summary>Every path option checked before anything is read or trained: one line naming the option when one is wrong.</summary>

@@ -1,3 +1,5 @@
+using CrossRec.Trainer.Cli;
+
 namespace CrossRec.Trainer.Commands;
 
 /// <summary>
@@ -17,6 +19,52 @@ public static class TopNInput
         var format = DelimitedFormat.Detect(path);
         var layout = new Layout(format.Delimiter, format.Rating is not null, format.Header == HeaderMode.Present);
         return (DelimitedFile.Load(path, format), layout);
+    }
+
+    /// <summary>
+    /// A feature file of <c>--item-features</c> or <c>--user-features</c> in the layout <paramref name="format"/> names
+    /// (<c>long</c>, <c>wide</c>) or, for <c>auto</c> (null), the layout its content shows: a <c>.parquet</c> file is a
+    /// wide table (the id first, one column per attribute); a text file whose first line (not blank, not a <c>#</c>
+    /// comment) has a tab holds <c>id⇥feature[⇥weight]</c> lines, one with commas and no tab is a wide CSV whose header
+    /// names the columns (the id first). A forced wide text file is read with tabs when its first line has one.
+    /// Returns the features and the layout read ("long", "wide CSV", "wide Parquet", ...), for the report line.
+    /// </summary>
+    public static (FeatureSet Features, string Layout) LoadFeatures(string option, string path, string kind, string? format)
+    {
+        if (format is not (null or "auto" or "long" or "wide"))
+        {
+            throw new UsageException($"--{option}-format must be auto, long or wide, not '{format}'.");
+        }
+
+        var parquet = path.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase);
+        var auto = format is null or "auto";
+        var wide = format == "wide" || (auto && parquet);
+        string? firstLine = null;
+        if (!parquet)
+        {
+            firstLine = DelimitedFile.ReadLines(path).FirstOrDefault(l => l.Trim().Length > 0 && !l.TrimStart().StartsWith('#'));
+            wide = format == "wide" || (auto && firstLine is not null && !firstLine.Contains('\t') && firstLine.Contains(','));
+        }
+
+        try
+        {
+            if (parquet)
+            {
+                return wide ? (CrossRec.IO.ParquetFeatures.LoadWide(path, kind), "wide Parquet") : (CrossRec.IO.ParquetFeatures.Load(path, kind: kind), "long Parquet");
+            }
+
+            if (!wide)
+            {
+                return (FeatureSet.Load(path, kind), "id<TAB>feature lines");
+            }
+
+            var tabs = firstLine?.Contains('\t') == true;
+            return (FeatureSet.LoadWide(path, kind, new WideFeatureOptions { Delimiter = tabs ? "\t" : "," }), tabs ? "wide TSV" : "wide CSV");
+        }
+        catch (DataFormatException e) when (auto && wide && e.Problem.Contains("has a row already", StringComparison.Ordinal))
+        {
+            throw new DataFormatException(e.SourceName, e.Line, e.Column, $"{e.Problem} It was read as a wide table, one row per {kind}; for one (id, feature) pair a row give --{option}-format long.");
+        }
     }
 
     /// <summary>

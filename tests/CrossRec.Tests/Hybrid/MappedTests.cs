@@ -134,6 +134,42 @@ public sealed class MappedTests
         Assert.That(b, Is.EqualTo(a));
     }
 
+    [TestCase("ials")]
+    [TestCase("ease")]
+    [TestCase("itemknn")]
+    public void AWarmItemsSimilarItemsIncludeTheNewItemsOfItsBlock(string algorithm)
+    {
+        var split = Split.Value;
+        var model = Recommenders.Mapped(AlgorithmRegistry.Find(algorithm)!.Create(seed: 3)).ItemFeatures(ItemFeatures.Value).Fit(split.Train);
+        var newItems = split.NewItems.ToHashSet();
+        var warm = Enumerable.Range(0, 160).Select(i => $"i{i}").Where(id => !newItems.Contains(id)).ToList();
+        var inBlock = 0;
+        var listed = 0;
+        var rankSum = 0;
+        foreach (var item in warm)
+        {
+            // Among the new items alone, the first three share the warm item's block.
+            var onlyNew = model.SimilarItems(item, 3, new RecommendFilter { AllowItems = split.NewItems.ToList() });
+            Assert.That(onlyNew, Has.Count.EqualTo(3), item);
+            inBlock += onlyNew.Count(r => Block(r.ItemId) == Block(item));
+
+            // Unfiltered, new items are placed among the warm ones rather than left out.
+            var top = model.SimilarItems(item, 40);
+            listed += top.Count(r => model.IsNewItem(r.Index));
+            rankSum += top.Select((r, rank) => model.IsNewItem(r.Index) ? rank + 1 : 0).Sum();
+            Assert.That(top.Select(r => r.ItemId), Does.Not.Contain(item));
+        }
+
+        TestContext.Out.WriteLine($"{algorithm}: {inBlock} of {3 * warm.Count} new similar items share the block; {listed} new items in {warm.Count} top-40 lists, at mean rank {(double)rankSum / Math.Max(1, listed):F1}");
+        Assert.That(inBlock, Is.GreaterThanOrEqualTo(0.95 * 3 * warm.Count));
+        Assert.That(listed, Is.GreaterThan(warm.Count), "on average more than one new item in a warm item's top 40");
+
+        var noNew = new RecommendFilter { DenyItems = split.NewItems.ToList() };
+        var warmOnly = Als.Value.SimilarItems(warm[0], 10, noNew);
+        var mapped = Model.Value.SimilarItems(warm[0], 10, noNew);
+        Assert.That(mapped.Select(r => (r.ItemId, r.Score)), Is.EqualTo(warmOnly.Select(r => (r.ItemId, r.Score))), "the warm items keep the base model's similarities");
+    }
+
     [Test]
     public void ANewItemsShiftMovesNewItemsUpTheWholeList()
     {

@@ -325,6 +325,86 @@ public sealed class TopNCommandTests
         Assert.That(error.ToString(), Does.Contain("line 2").And.Contain("nope"));
     }
 
+    [TestCase("csv", "hybrid")]
+    [TestCase("csv", "ials")]
+    [TestCase("parquet", "ials")]
+    [TestCase("tsv-forced", "hybrid")]
+    public void TopNWithAWideItemFeatureFileRecommendsTheNewItemsInIt(string layout, string algorithm)
+    {
+        using var files = new TempFiles();
+        var data = ImplicitTestDataFile(files);
+        var rows = Enumerable.Range(0, 60).Select(i => ($"i{i}", $"b{i / 15}")).Concat(Enumerable.Range(0, 4).Select(g => ($"new{g}", $"b{g}"))).ToList();
+        string items;
+        string[] format = [];
+        switch (layout)
+        {
+            case "csv":
+                items = files.Write("items.csv", "item,block,tags\n" + string.Join('\n', rows.Select(r => $"{r.Item1},{r.Item2},catalogue|{r.Item2}")) + "\n");
+                break;
+            case "tsv-forced":
+                items = files.Write("items.tsv", "item\tblock\n" + string.Join('\n', rows.Select(r => $"{r.Item1}\t{r.Item2}")) + "\n");
+                format = ["--item-features-format", "wide"];
+                break;
+            default:
+                items = files.PathOf("items.parquet");
+                WriteParquet(items, rows.Select(r => r.Item1).ToArray(), rows.Select(r => r.Item2).ToArray());
+                break;
+        }
+
+        var candidates = files.Write("candidates.txt", "new0\nnew1\nnew2\nnew3\n");
+        var users = files.Write("list.txt", "u1\nu2\n");
+        var result = Run(["topn", "--train", data, "--users", users, "--out", files.PathOf("out.tsv"), "--item-features", items, "--candidates", candidates, "--count", "4", "--json", "--algorithm", algorithm, .. format]);
+
+        Assert.That(result.Code, Is.EqualTo(0), result.Err);
+        Assert.That(result.Err, Does.Contain($"topn: 64 items with {(layout == "csv" ? 9 : 4)} features").And.Contain(layout switch { "csv" => "(wide CSV)", "parquet" => "(wide Parquet)", _ => "(wide TSV)" }));
+        var lines = File.ReadAllLines(files.PathOf("out.tsv")).Select(l => l.Split('\t')).ToArray();
+        Assert.That(lines[0][1].Split(','), Is.EquivalentTo(new[] { "new0", "new1", "new2", "new3" }), "every new item of the feature file is recommendable");
+        Assert.That(lines[0][1].Split(',')[0], Is.EqualTo("new1"), "a user of group 1 gets block 1's new item first");
+        Assert.That(lines[1][1].Split(',')[0], Is.EqualTo("new2"), "a user of group 2 gets block 2's new item first");
+        var summary = JsonDocument.Parse(result.Out.TrimEnd().Split('\n')[^1]).RootElement;
+        Assert.That(summary.GetProperty("items").GetInt32(), Is.EqualTo(64));
+    }
+
+    [Test]
+    public void TheFeatureFileLayoutIsTheFirstLinesOrTheFormatOptions()
+    {
+        using var files = new TempFiles();
+        var longFile = files.Write("long.tsv", "# item features\ni1\tgenre:Drama\ni1\tyear\t0.5\n");
+        var csv = files.Write("wide.csv", "item,genre,year\ni1,Drama|Crime,1990\ni2,Comedy,2000\n");
+        Assert.That(TopNInput.LoadFeatures("item-features", longFile, "item", null).Layout, Is.EqualTo("id<TAB>feature lines"));
+        var (wide, layout) = TopNInput.LoadFeatures("item-features", csv, "item", "auto");
+        Assert.That(layout, Is.EqualTo("wide CSV"));
+        Assert.That(wide.FeaturesOf("i1"), Is.EquivalentTo(new Dictionary<string, float> { ["genre=Drama"] = 1f, ["genre=Crime"] = 1f, ["year"] = 1990f / 2000f }));
+
+        var forcedLong = Assert.Throws<DataFormatException>(() => TopNInput.LoadFeatures("item-features", csv, "item", "long"))!;
+        Assert.That(forcedLong.Line, Is.EqualTo(1), "a CSV forced to the long layout is refused at its first line");
+        Assert.Throws<CrossRec.Trainer.Cli.UsageException>(() => TopNInput.LoadFeatures("item-features", csv, "item", "tall"));
+
+        var pairs = files.Write("pairs.csv", "item,tag\ni1,red\ni1,blue\n");
+        var repeated = Assert.Throws<DataFormatException>(() => TopNInput.LoadFeatures("item-features", pairs, "item", null))!;
+        Assert.That(repeated.Message, Does.Contain("line 3").And.Contain("--item-features-format long"));
+
+        var orphan = Run("topn", "--train", csv, "--out", files.PathOf("o.tsv"), "--user-features-format", "wide");
+        Assert.That(orphan.Code, Is.Not.Zero);
+        Assert.That(orphan.Err, Does.Contain("--user-features-format needs --user-features FILE"));
+    }
+
+    private static void WriteParquet(string path, string[] ids, string[] blocks) =>
+        Task.Run(async () =>
+        {
+            var id = new Parquet.Schema.DataField<string>("item", false);
+            var block = new Parquet.Schema.DataField<string>("block", true);
+            await using var stream = File.Create(path);
+            await using var writer = await Parquet.ParquetWriter.CreateAsync(new Parquet.Schema.ParquetSchema(id, block), stream);
+            // Two row groups, as a lake table has.
+            foreach (var range in new[] { (0, 40), (40, ids.Length) })
+            {
+                using var group = writer.CreateRowGroup();
+                await group.WriteAsync(id, ids[range.Item1..range.Item2], null);
+                await group.WriteAsync(block, blocks[range.Item1..range.Item2], null);
+            }
+        }).GetAwaiter().GetResult();
+
     private static string ImplicitTestDataFile(TempFiles files)
     {
         var set = CrossRec.Tests.TopN.ImplicitTestData.Groups(users: 120, items: 60, perUser: 10, counts: true);

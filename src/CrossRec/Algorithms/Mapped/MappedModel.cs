@@ -24,7 +24,10 @@ namespace CrossRec.Algorithms.Mapped;
 /// (<see cref="FoldInAttributes"/>), and new items are then scored for them as for any user.</para>
 /// <para>Items of the base model that had no training interactions count as new (their base scores carry nothing).
 /// <see cref="RecommenderModel.SimilarItems(string, int, RecommendFilter?)"/> of a warm item lists the base model's
-/// similar warm items; of a new item, the items whose features have the highest cosine to its own. Saved as one file
+/// similar warm items and the new items that have features, placed among them as for a user: the warm item's base
+/// similarities to the warm items are regressed on their features and each new item gets the prediction from its own
+/// (centred and scaled to the warm similarities, plus the shift); of a new item, the items whose features have the
+/// highest cosine to its own. Saved as one file
 /// holding the base model's own file and the maps. Immutable and thread-safe; build one with
 /// <see cref="Recommenders.Mapped"/> or <see cref="Create"/>.</para>
 /// </remarks>
@@ -398,11 +401,7 @@ public sealed class MappedModel : RecommenderModel, IAttributeRecommender
         if (!_cold[item])
         {
             _base.ItemSimilarities(item, scores[.._baseItems]);
-            foreach (var j in _coldItems)
-            {
-                scores[j] = float.NaN;
-            }
-
+            SimilarNewItems(item, scores);
             return;
         }
 
@@ -438,6 +437,57 @@ public sealed class MappedModel : RecommenderModel, IAttributeRecommender
             }
 
             scores[j] = (float)(dot / (qn * Norm(w)));
+        }
+    }
+
+    /// <summary>
+    /// Places the new items among a warm item's similar items: its base similarities to the warm items are mapped to the
+    /// new items as a user's scores are (<see cref="MapNewItems"/>), the item itself and the items the base model gives
+    /// no similarity taking the mean similarity in the regression. New items without features stay out (NaN).
+    /// </summary>
+    private void SimilarNewItems(int item, Span<float> scores)
+    {
+        if (_coldItems.Length == 0)
+        {
+            return;
+        }
+
+        double sum = 0;
+        var finite = 0;
+        foreach (var i in _fitItems)
+        {
+            if (i != item && float.IsFinite(scores[i]))
+            {
+                sum += scores[i];
+                finite++;
+            }
+        }
+
+        if (_itemFeatureNames.Count == 0 || finite == 0)
+        {
+            foreach (var j in _coldItems)
+            {
+                scores[j] = float.NaN;
+            }
+
+            return;
+        }
+
+        var mean = (float)(sum / finite);
+        var work = new float[scores.Length];
+        scores.CopyTo(work);
+        foreach (var i in _fitItems)
+        {
+            if (i == item || !float.IsFinite(work[i]))
+            {
+                work[i] = mean;
+            }
+        }
+
+        MapNewItems(work, [item]);
+        foreach (var j in _coldItems)
+        {
+            scores[j] = RowFeatures(j).Length > 0 ? work[j] : float.NaN;
         }
     }
 
