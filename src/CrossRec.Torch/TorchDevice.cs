@@ -43,6 +43,12 @@ public sealed record TorchEngineOptions
     /// </summary>
     public int? BprBatchSize { get; init; }
 
+    /// <summary>
+    /// Positives per hybrid minibatch (each with its sampled negatives); null picks 1,024 (how it was chosen: docs/gpu.md).
+    /// The gradients of one feature row within a batch are summed into one Adagrad step (1..16,777,216).
+    /// </summary>
+    public int? HybridBatchSize { get; init; }
+
     /// <summary>Checks the settings.</summary>
     public void Validate()
     {
@@ -69,6 +75,11 @@ public sealed record TorchEngineOptions
         if (BprBatchSize is { } bb && (bb < 1 || bb > 16_777_216))
         {
             throw new ArgumentOutOfRangeException(nameof(BprBatchSize), bb, "BprBatchSize must be in 1..16777216.");
+        }
+
+        if (HybridBatchSize is { } hb && (hb < 1 || hb > 16_777_216))
+        {
+            throw new ArgumentOutOfRangeException(nameof(HybridBatchSize), hb, "HybridBatchSize must be in 1..16777216.");
         }
 
         if (KMeansChunkRows is < 1 or > 16_777_216)

@@ -8,7 +8,7 @@ namespace CrossRec.Torch;
 /// The TorchSharp engine: biased matrix factorization (minibatch SGD with analytic gradients, or ALS with
 /// batched Cholesky), k-means and logistic regression as tensor operations on a CUDA GPU or libtorch CPU, and
 /// the capability kernels of every recommender (<see cref="IImplicitAlsKernel"/>, <see cref="IBprKernel"/>,
-/// <see cref="IGramSolver"/> for EASE, <see cref="IItemSimilarityKernel"/> for item-kNN), which
+/// <see cref="IGramSolver"/> for EASE, <see cref="IItemSimilarityKernel"/> for item-kNN, <see cref="Algorithms.Hybrid.IHybridKernel"/>), which
 /// <see cref="IComputeEngine.TryGetKernel{T}"/> returns.
 /// Results come back as the core's engine-agnostic models, which the core package saves, loads and serves.
 /// </summary>

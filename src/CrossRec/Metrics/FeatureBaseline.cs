@@ -1,23 +1,28 @@
 namespace CrossRec.Metrics;
 
 /// <summary>
-/// The content baselines a feature-aware recommender must beat, scoring every item of a training set's catalogue
-/// from item features alone, so they score new items (no interactions) as readily as old ones. Immutable and
-/// thread-safe. Use them with <see cref="ColdStart.EvaluateItems(FeatureBaseline, ColdItemSplit, ColdItemCandidates, int)"/>.
+/// The content baselines a feature-aware recommender must beat. <see cref="ProfileCosine"/> and
+/// <see cref="FeaturePopularity"/> score every item of a training set's catalogue from item features alone, so they
+/// score new items (no interactions) as readily as old ones; use them with
+/// <see cref="ColdStart.EvaluateItems(FeatureBaseline, ColdItemSplit, ColdItemCandidates, int)"/>.
+/// <see cref="SegmentPopularity"/> scores the catalogue for a user from their attributes alone, so it serves users
+/// with no interactions (<see cref="ScoreAttributes"/>, with <see cref="ColdStart.EvaluateUsers"/>). Immutable and thread-safe.
 /// </summary>
 public sealed class FeatureBaseline
 {
     private readonly Action<int, Span<float>> _score;
+    private readonly Action<IReadOnlyList<KeyValuePair<string, float>>, Span<float>>? _scoreAttributes;
 
-    private FeatureBaseline(string name, IdMap users, IdMap items, Action<int, Span<float>> score)
+    private FeatureBaseline(string name, IdMap users, IdMap items, Action<int, Span<float>> score, Action<IReadOnlyList<KeyValuePair<string, float>>, Span<float>>? scoreAttributes = null)
     {
         Name = name;
         UserIds = users;
         ItemIds = items;
         _score = score;
+        _scoreAttributes = scoreAttributes;
     }
 
-    /// <summary>"feature-cosine" or "feature-popularity".</summary>
+    /// <summary>"feature-cosine", "feature-popularity" or "segment-popularity".</summary>
     public string Name { get; }
 
     /// <summary>The users it scores for (the training set's).</summary>
@@ -116,6 +121,122 @@ public sealed class FeatureBaseline
         }
 
         return new FeatureBaseline("feature-popularity", train.UserIds, train.ItemIds, (_, destination) => scores.CopyTo(destination));
+    }
+
+    /// <summary>
+    /// Popularity within the user's attribute segments: for each attribute, an item's share of the training
+    /// interactions of the users who have that attribute; an item scores the sum of those shares over the user's
+    /// attributes, each times the attribute's weight. A user with no known attribute scores 0 everywhere. Training users
+    /// are scored from their attributes too (<see cref="ScoreItems"/>); users known only by attributes through
+    /// <see cref="ScoreAttributes"/>.
+    /// </summary>
+    /// <param name="train">Training interactions (every row counts once).</param>
+    /// <param name="userFeatures">User attributes; ids that are not in the training set are ignored here.</param>
+    public static FeatureBaseline SegmentPopularity(InteractionSet train, FeatureSet userFeatures)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(userFeatures);
+        var attributes = userFeatures.Features.Count;
+        var itemCount = train.ItemCount;
+        var counts = new float[(long)attributes * itemCount];
+        var totals = new double[attributes];
+        var rowOf = new int[train.UserCount];
+        for (var u = 0; u < rowOf.Length; u++)
+        {
+            rowOf[u] = userFeatures.Ids.TryGetIndex(train.UserIds[u], out var r) ? r : -1;
+        }
+
+        for (var n = 0; n < train.Count; n++)
+        {
+            var row = rowOf[train.Users[n]];
+            if (row < 0)
+            {
+                continue;
+            }
+
+            foreach (var f in userFeatures.FeatureIndices(row))
+            {
+                counts[((long)f * itemCount) + train.Items[n]]++;
+                totals[f]++;
+            }
+        }
+
+        void Score(ReadOnlySpan<int> features, ReadOnlySpan<float> weights, Span<float> scores)
+        {
+            scores.Clear();
+            for (var e = 0; e < features.Length; e++)
+            {
+                var f = features[e];
+                if (totals[f] == 0)
+                {
+                    continue;
+                }
+
+                var scale = (float)(weights[e] / totals[f]);
+                var share = counts.AsSpan((int)((long)f * itemCount), itemCount);
+                for (var i = 0; i < scores.Length; i++)
+                {
+                    scores[i] += share[i] * scale;
+                }
+            }
+        }
+
+        return new FeatureBaseline(
+            "segment-popularity",
+            train.UserIds,
+            train.ItemIds,
+            (u, scores) =>
+            {
+                if (rowOf[u] < 0)
+                {
+                    scores.Clear();
+                    return;
+                }
+
+                Score(userFeatures.FeatureIndices(rowOf[u]), userFeatures.Weights(rowOf[u]), scores);
+            },
+            (known, scores) =>
+            {
+                var features = new List<int>(known.Count);
+                var weights = new List<float>(known.Count);
+                foreach (var (name, weight) in known)
+                {
+                    if (!float.IsFinite(weight))
+                    {
+                        throw new ArgumentException($"Attribute '{name}' has weight {weight}; weights must be finite.", nameof(known));
+                    }
+
+                    if (userFeatures.Features.TryGetIndex(name, out var f))
+                    {
+                        features.Add(f);
+                        weights.Add(weight);
+                    }
+                }
+
+                Score(features.ToArray(), weights.ToArray(), scores);
+            });
+    }
+
+    /// <summary>
+    /// Writes the score of every item of <see cref="ItemIds"/> for a user known only by <paramref name="attributes"/>
+    /// (name, weight); attributes the baseline never saw are ignored.
+    /// </summary>
+    /// <exception cref="NotSupportedException">This baseline scores from item features, not user attributes (only <see cref="SegmentPopularity"/> does).</exception>
+    /// <exception cref="ArgumentException">The buffer's length is not the item count, or a weight is NaN or infinite.</exception>
+    public void ScoreAttributes(IReadOnlyList<KeyValuePair<string, float>> attributes, Span<float> scores)
+    {
+        ArgumentNullException.ThrowIfNull(attributes);
+        if (_scoreAttributes is null)
+        {
+            throw new NotSupportedException($"The {Name} baseline scores from item features and a user's history, not from user attributes; use FeatureBaseline.SegmentPopularity.");
+        }
+
+        if (scores.Length != ItemIds.Count)
+        {
+            throw new ArgumentException($"The score buffer has {scores.Length} entries; the catalogue has {ItemIds.Count} items.", nameof(scores));
+        }
+
+        _scoreAttributes(attributes, scores);
     }
 
     /// <summary>Writes the score of every item of <see cref="ItemIds"/> for user <paramref name="user"/> (an index into <see cref="UserIds"/>).</summary>

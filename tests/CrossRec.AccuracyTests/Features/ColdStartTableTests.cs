@@ -99,7 +99,7 @@ public sealed class ColdStartTableTests
         var als = MappedModel.Create(Recommenders.ImplicitAls().Fit(split.Train), items, users);
         var ease = MappedModel.Create(Recommenders.Ease().Fit(split.Train), items, users);
         var popularity = Recommenders.Popularity().Fit(split.Train);
-        var segments = SegmentPopularity(split.Train, users);
+        var segments = FeatureBaseline.SegmentPopularity(split.Train, users);
         ColdStartResult Attributes(RecommenderModel model) =>
             ColdStart.EvaluateUsers(split, model.ItemIds, (id, s) => model.ScoreItems(((IAttributeRecommender)model).FoldInAttributes(users.FeaturesOf(id)), s));
         var rows = new List<(string Name, ColdStartResult Result)>
@@ -109,7 +109,7 @@ public sealed class ColdStartTableTests
             ("mapped ALS (defaults)", Attributes(als)),
             ("mapped EASE (defaults)", Attributes(ease)),
             ("popularity", ColdStart.EvaluateUsers(split, popularity.ItemIds, (_, s) => popularity.ScoreItems(0, s))),
-            ("segment popularity", ColdStart.EvaluateUsers(split, split.Train.ItemIds, (id, s) => segments(id, s))),
+            ("segment popularity", ColdStart.EvaluateUsers(split, segments.ItemIds, (id, s) => segments.ScoreAttributes(users.FeaturesOf(id), s))),
         };
         TestContext.Out.WriteLine($"ML-100K user cold start, {split.NewUsers.Count} new users by age band, gender, occupation; selection {seconds:F0} s");
         TestContext.Out.WriteLine("| method | NDCG@10 | p |");
@@ -147,38 +147,4 @@ public sealed class ColdStartTableTests
     private const double FloorNew = 0.36;
     private const double FloorCatalogue = 0.30;
     private const double FloorUsers = 0.54;
-
-    /// <summary>Popularity within the user's attribute segments: an item's share of the interactions of the known users who share each attribute, summed over the user's attributes.</summary>
-    private static Action<string, Span<float>> SegmentPopularity(InteractionSet train, FeatureSet users)
-    {
-        var counts = new Dictionary<string, float[]>(StringComparer.Ordinal);
-        for (var r = 0; r < train.Count; r++)
-        {
-            foreach (var (attribute, _) in users.FeaturesOf(train.UserIds[train.Users[r]]))
-            {
-                if (!counts.TryGetValue(attribute, out var c))
-                {
-                    counts[attribute] = c = new float[train.ItemCount];
-                }
-
-                c[train.Items[r]]++;
-            }
-        }
-
-        var totals = counts.ToDictionary(p => p.Key, p => p.Value.Sum(), StringComparer.Ordinal);
-        return (id, scores) =>
-        {
-            scores.Clear();
-            foreach (var (attribute, _) in users.FeaturesOf(id))
-            {
-                if (counts.TryGetValue(attribute, out var c))
-                {
-                    for (var i = 0; i < scores.Length; i++)
-                    {
-                        scores[i] += c[i] / totals[attribute];
-                    }
-                }
-            }
-        };
-    }
 }

@@ -40,6 +40,38 @@ public sealed class ColdStartTests
     /// its NDCG@10 is 1; against the whole catalogue, the user's own training items are excluded and it stays 1.
     /// </summary>
     [Test]
+    public void SegmentPopularityScoresEachItemsShareWithinTheUsersAttributes()
+    {
+        // u1, u2 are "a"; u3 is "b". Items: x (u1, u2, u3), y (u1), z (u3).
+        var train = new InteractionSetBuilder()
+            .Add("u1", "x", 1).Add("u1", "y", 1).Add("u2", "x", 1).Add("u3", "x", 1).Add("u3", "z", 1)
+            .Build("segments");
+        var attributes = FeatureSet.CreateBuilder("user");
+        attributes.Add("u1", "a").Add("u2", "a").Add("u3", "b").Add("u9", "a");
+        var baseline = FeatureBaseline.SegmentPopularity(train, attributes.Build());
+        var scores = new float[3];
+        var x = train.ItemIds.IndexOf("x");
+        var y = train.ItemIds.IndexOf("y");
+        var z = train.ItemIds.IndexOf("z");
+
+        baseline.ScoreAttributes([new("a", 1f)], scores); // "a" users: x twice, y once of 3
+        Assert.That((scores[x], scores[y], scores[z]), Is.EqualTo((2f / 3, 1f / 3, 0f)));
+        baseline.ScoreAttributes([new("a", 1f), new("b", 2f), new("never seen", 5f)], scores); // + 2 × "b" shares: x 1/2, z 1/2
+        Assert.That(scores[x], Is.EqualTo((2f / 3) + 1f).Within(1e-6));
+        Assert.That(scores[z], Is.EqualTo(1f).Within(1e-6));
+        baseline.ScoreItems(train.UserIds.IndexOf("u3"), scores); // a training user, from their own attributes
+        Assert.That((scores[x], scores[y], scores[z]), Is.EqualTo((0.5f, 0f, 0.5f)));
+        baseline.ScoreAttributes([], scores);
+        Assert.That(scores, Is.All.EqualTo(0f));
+        Assert.That(baseline.Name, Is.EqualTo("segment-popularity"));
+        Assert.Throws<ArgumentException>(() => baseline.ScoreAttributes([new("a", float.NaN)], scores));
+        Assert.Throws<ArgumentException>(() => baseline.ScoreAttributes([new("a", 1f)], new float[2]));
+        var items = FeatureSet.CreateBuilder("item");
+        items.Add("x", "g");
+        Assert.Throws<NotSupportedException>(() => FeatureBaseline.FeaturePopularity(train, items.Build()).ScoreAttributes([new("a", 1f)], scores));
+    }
+
+    [Test]
     public void AContentBaselineThatKnowsTheAnswerScoresOne()
     {
         var builder = new InteractionSetBuilder();

@@ -87,6 +87,13 @@ public sealed class HybridBuilder : IRecommenderBuilder
     /// <summary>Chooses the device; <see cref="Device.Auto"/> (the default) uses an engine with a hybrid kernel and otherwise the CPU engine, saying so in the training info.</summary>
     public HybridBuilder OnDevice(Device device) => new(Options, ItemFeatureSet, UserFeatureSet, device, null);
 
+    /// <summary>Runs on a specific engine instance; it must offer <see cref="IHybridKernel"/>.</summary>
+    internal HybridBuilder OnEngine(IComputeEngine engine)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        return new HybridBuilder(Options, ItemFeatureSet, UserFeatureSet, _device, engine);
+    }
+
     /// <summary>Validates the options and trains a model.</summary>
     /// <param name="train">Training interactions; every distinct (user, item) pair is a positive and values are not used (they must not be negative).</param>
     /// <param name="progress">Receives one report per epoch; its loss is the epoch's mean step loss.</param>
