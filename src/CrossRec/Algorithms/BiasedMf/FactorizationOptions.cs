@@ -59,6 +59,7 @@ public sealed record FactorizationOptions
     /// Stop when validation RMSE has not improved for this many epochs and keep the best epoch's model;
     /// null trains all epochs. Needs a validation set (1..1000).
     /// </summary>
+    [BuilderSetter(Name = "EarlyStopping")]
     public int? EarlyStoppingPatience { get; init; }
 
     /// <summary>Training algorithm.</summary>
