@@ -46,7 +46,7 @@ public sealed record FactorizationOptions
     /// <summary>Seed of the initialisation and shuffling.</summary>
     public int Seed { get; init; } = 42;
 
-    /// <summary>Worker threads; 0 uses every core (0..1024). More than <see cref="Environment.ProcessorCount"/> is clamped to it (<see cref="EffectiveThreads"/>), with a warning in <see cref="TrainingInfo.Note"/>: extra threads only contend (an ML-100K fit with 1000 threads took 48 s instead of 0.1 s).</summary>
+    /// <summary>Worker threads; 0 uses every core (0..1024). More than <see cref="Environment.ProcessorCount"/> is clamped to it (<see cref="EffectiveThreads"/>), with a warning in <see cref="TrainingInfo.Note"/>.</summary>
     public int Threads { get; init; }
 
     /// <summary>
