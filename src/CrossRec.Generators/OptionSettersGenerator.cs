@@ -16,7 +16,10 @@ namespace CrossRec.Generators;
 /// <c>&lt;inheritdoc cref="XOptions.P"/&gt;</c> (a bool gets <c>= true</c> as its default), and
 /// <c>WithOptions(XOptions)</c>. A member the class already declares under the same name is hand-written and is left
 /// alone; <c>[BuilderSetter(Name = ...)]</c> on the property renames the setter and <c>[BuilderSetter(Skip = true)]</c>
-/// leaves it out. The class supplies <c>Options</c> and a <c>With(XOptions)</c> that returns a new builder.
+/// leaves it out. The class supplies <c>Options</c> and a <c>With(XOptions)</c> that returns a new builder, unless the
+/// attribute names the engine kernel it trains with (<c>Kernel = typeof(IXKernel)</c>): then the generator also writes
+/// the state such builders share (options, device, explicit engine), their constructor, <c>Options</c>, <c>With</c>,
+/// <c>OnDevice</c> and <c>OnEngine</c>.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class OptionSettersGenerator : IIncrementalGenerator
@@ -88,9 +91,10 @@ public sealed class OptionSettersGenerator : IIncrementalGenerator
             return new Result(hint, null, null);
         }
 
-        var hasOptions = builder.GetMembers("Options").OfType<IPropertySymbol>()
+        var kernel = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Kernel").Value.Value as INamedTypeSymbol;
+        var hasOptions = kernel is not null || builder.GetMembers("Options").OfType<IPropertySymbol>()
             .Any(p => !p.IsStatic && SymbolEqualityComparer.Default.Equals(p.Type, options));
-        var hasWith = builder.GetMembers("With").OfType<IMethodSymbol>()
+        var hasWith = kernel is not null || builder.GetMembers("With").OfType<IMethodSymbol>()
             .Any(m => !m.IsStatic && m.Parameters.Length == 1
                 && SymbolEqualityComparer.Default.Equals(m.Parameters[0].Type, options)
                 && SymbolEqualityComparer.Default.Equals(m.ReturnType, builder));
@@ -114,6 +118,11 @@ public sealed class OptionSettersGenerator : IIncrementalGenerator
 
         text.Append("partial class ").AppendLine(name);
         text.AppendLine("{");
+        if (kernel is not null)
+        {
+            AppendDeviceCore(text, name, optionsType, kernel.ToDisplayString(CrefFormat));
+        }
+
         foreach (var property in options.GetMembers().OfType<IPropertySymbol>())
         {
             token.ThrowIfCancellationRequested();
@@ -152,6 +161,44 @@ public sealed class OptionSettersGenerator : IIncrementalGenerator
 
         text.AppendLine("}");
         return new Result(hint, text.ToString(), null);
+    }
+
+    /// <summary>
+    /// The state and members every builder of one engine kernel has alike: the options, the device and an explicit
+    /// engine, the constructor, <c>Options</c>, <c>With</c>, <c>OnDevice</c> and <c>OnEngine</c>.
+    /// </summary>
+    private static void AppendDeviceCore(StringBuilder text, string name, string optionsType, string kernel)
+    {
+        const string Device = "global::CrossRec.Device";
+        const string Engine = "global::CrossRec.Engines.IComputeEngine";
+        text.Append("    private readonly ").Append(Device).AppendLine(" _device;");
+        text.Append("    private readonly ").Append(Engine).AppendLine("? _engine;");
+        text.AppendLine();
+        text.Append("    internal ").Append(name).Append('(').Append(optionsType).Append(" options, ").Append(Device).Append(" device, ").Append(Engine).AppendLine("? engine)");
+        text.AppendLine("    {");
+        text.AppendLine("        Options = options;");
+        text.AppendLine("        _device = device;");
+        text.AppendLine("        _engine = engine;");
+        text.AppendLine("    }");
+        text.AppendLine();
+        text.AppendLine("    /// <summary>The options collected so far.</summary>");
+        text.Append("    public ").Append(optionsType).AppendLine(" Options { get; }");
+        text.AppendLine();
+        text.AppendLine("    /// <summary>");
+        text.Append("    /// Chooses the device. <see cref=\"CrossRec.Device.Auto\"/> (the default) uses an engine that offers <see cref=\"").Append(kernel).AppendLine("\"/>");
+        text.AppendLine("    /// (the GPU engine when CrossRec.Torch and CUDA are available) and otherwise the managed CPU engine, saying why in the");
+        text.AppendLine("    /// fitted model's training note; with <see cref=\"CrossRec.Device.Cuda\"/>, training fails when that engine lacks the kernel.");
+        text.AppendLine("    /// </summary>");
+        text.Append("    public ").Append(name).Append(" OnDevice(").Append(Device).AppendLine(" device) => new(Options, device, null);");
+        text.AppendLine();
+        text.Append("    /// <summary>Runs on a specific engine instance; it must offer <see cref=\"").Append(kernel).AppendLine("\"/>.</summary>");
+        text.Append("    internal ").Append(name).Append(" OnEngine(").Append(Engine).AppendLine(" engine)");
+        text.AppendLine("    {");
+        text.AppendLine("        global::System.ArgumentNullException.ThrowIfNull(engine);");
+        text.AppendLine("        return new(Options, _device, engine);");
+        text.AppendLine("    }");
+        text.AppendLine();
+        text.Append("    private ").Append(name).Append(" With(").Append(optionsType).AppendLine(" options) => new(options, _device, _engine);");
     }
 
     /// <summary>The setter's name and whether it is left out, from [BuilderSetter] on the property.</summary>

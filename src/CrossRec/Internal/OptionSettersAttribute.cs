@@ -13,6 +13,13 @@ internal sealed class OptionSettersAttribute(Type options) : Attribute
 {
     /// <summary>The options record the setters are derived from.</summary>
     public Type Options { get; } = options;
+
+    /// <summary>
+    /// The engine kernel the builder trains with, for builders whose only state is the options, a <see cref="Device"/>
+    /// and an explicit engine: the generator then also writes that state, the constructor
+    /// <c>(options, device, engine)</c>, <c>Options</c>, <c>With</c>, <c>OnDevice</c> and <c>OnEngine</c>.
+    /// </summary>
+    public Type? Kernel { get; set; }
 }
 
 /// <summary>

@@ -12,7 +12,7 @@ public sealed class OptionSettersGeneratorTests
         namespace CrossRec.Internal
         {
             [System.AttributeUsage(System.AttributeTargets.Class)]
-            internal sealed class OptionSettersAttribute(System.Type options) : System.Attribute { public System.Type Options { get; } = options; }
+            internal sealed class OptionSettersAttribute(System.Type options) : System.Attribute { public System.Type Options { get; } = options; public System.Type? Kernel { get; set; } }
 
             [System.AttributeUsage(System.AttributeTargets.Property)]
             internal sealed class BuilderSetterAttribute : System.Attribute { public string? Name { get; set; } public bool Skip { get; set; } }
@@ -48,7 +48,9 @@ public sealed class OptionSettersGeneratorTests
     private static (Compilation Output, IReadOnlyList<Diagnostic> Generator) Run(string builder)
     {
         var parse = new CSharpParseOptions(LanguageVersion.Latest, DocumentationMode.Diagnose);
+        // The framework only: the demo sources declare the CrossRec types they need.
         var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+            .Where(p => !Path.GetFileName(p).StartsWith("CrossRec", StringComparison.Ordinal))
             .Select(p => MetadataReference.CreateFromFile(p));
         var compilation = CSharpCompilation.Create(
             "Demo",
@@ -108,6 +110,37 @@ public sealed class OptionSettersGeneratorTests
         var generated = output.SyntaxTrees.Last().ToString();
         Assert.That(generated, Does.Contain("/// <inheritdoc cref=\"Demo.DemoOptions.Factors\"/>"));
         Assert.That(generated, Does.Contain("public DemoBuilder Factors(int factors) => With(Options with { Factors = factors });"));
+    }
+
+    [Test]
+    public void With_a_kernel_it_also_writes_the_device_state_constructor_and_OnDevice()
+    {
+        var (output, diagnostics) = Run("""
+            namespace CrossRec { /** <summary>Device.</summary> */ public enum Device { /** <summary>A.</summary> */ Auto, /** <summary>C.</summary> */ Cuda } }
+            namespace CrossRec.Engines { /** <summary>Engine.</summary> */ public interface IComputeEngine { } }
+            namespace Demo
+            {
+                /// <summary>Kernel.</summary>
+                public interface IDemoKernel { }
+
+                /// <summary>Builder.</summary>
+                [CrossRec.Internal.OptionSetters(typeof(DemoOptions), Kernel = typeof(IDemoKernel))]
+                public sealed partial class DemoBuilder
+                {
+                    /// <summary>Start.</summary>
+                    public static DemoBuilder Create() => new(new DemoOptions(), CrossRec.Device.Auto, null);
+
+                    internal CrossRec.Device Device => _device;
+                }
+            }
+            """);
+
+        Assert.That(diagnostics, Is.Empty);
+        Assert.That(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.ToString()), Is.Empty);
+        Assert.That(Signatures(output), Does.Contain("DemoBuilder.OnDevice(Device device)").And.Contain("DemoBuilder.Factors(int factors)"));
+        var builder = output.GetTypeByMetadataName("Demo.DemoBuilder")!;
+        Assert.That(builder.GetMembers("OnEngine").Single().DeclaredAccessibility, Is.EqualTo(Accessibility.Internal));
+        Assert.That(builder.InstanceConstructors.Single().Parameters.Select(p => p.Type.ToDisplayString()), Is.EqualTo(new[] { "Demo.DemoOptions", "CrossRec.Device", "CrossRec.Engines.IComputeEngine?" }));
     }
 
     [Test]

@@ -4,35 +4,11 @@ namespace CrossRec.Algorithms.BiasedMf;
 /// Immutable fluent builder of a biased matrix factorization: each call returns a new builder, so a
 /// configured builder can be shared and reused. Options are validated by <c>Fit</c>.
 /// </summary>
-[OptionSetters(typeof(FactorizationOptions))]
+[OptionSetters(typeof(FactorizationOptions), Kernel = typeof(IFactorizationKernel))]
 public sealed partial class BiasedFactorizationBuilder : IRecommenderBuilder
 {
-    private readonly Device _device;
-    private readonly IComputeEngine? _engine;
-
-    internal BiasedFactorizationBuilder(FactorizationOptions options, Device device, IComputeEngine? engine)
-    {
-        Options = options;
-        _device = device;
-        _engine = engine;
-    }
-
-    /// <summary>The options collected so far.</summary>
-    public FactorizationOptions Options { get; }
-
-
-    /// <summary>Loss weight per domain name.</summary>
+    /// <summary>Loss weight per domain name (<see cref="FactorizationOptions.DomainWeights"/>); the builder keeps a copy of <paramref name="weights"/>.</summary>
     public BiasedFactorizationBuilder DomainWeights(IReadOnlyDictionary<string, float> weights) => With(Options with { DomainWeights = new Dictionary<string, float>(weights) });
-
-    /// <summary>Chooses the device; <see cref="Device.Auto"/> (the default) uses a GPU when CrossRec.Torch and CUDA are available.</summary>
-    public BiasedFactorizationBuilder OnDevice(Device device) => new(Options, device, null);
-
-    /// <summary>Runs on a specific engine instance (for example a configured TorchEngine).</summary>
-    internal BiasedFactorizationBuilder OnEngine(IComputeEngine engine)
-    {
-        ArgumentNullException.ThrowIfNull(engine);
-        return new BiasedFactorizationBuilder(Options, _device, engine);
-    }
 
     /// <summary>The engine <c>Fit</c> will use.</summary>
     internal IComputeEngine ResolveEngine() => _engine ?? EngineResolver.Resolve(_device);
@@ -89,6 +65,4 @@ public sealed partial class BiasedFactorizationBuilder : IRecommenderBuilder
     /// <inheritdoc />
     RecommenderModel IRecommenderBuilder.Fit(InteractionSet train, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
         => Fit(train, progress, cancellationToken);
-
-    private BiasedFactorizationBuilder With(FactorizationOptions options) => new(options, _device, _engine);
 }

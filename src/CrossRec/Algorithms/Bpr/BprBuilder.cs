@@ -6,22 +6,9 @@ namespace CrossRec.Algorithms.Bpr;
 /// Immutable fluent builder of a <see cref="BprModel"/>: each call returns a new builder, so a configured
 /// builder can be shared and reused. Options are validated by <see cref="Fit"/>.
 /// </summary>
-[OptionSetters(typeof(BprOptions))]
+[OptionSetters(typeof(BprOptions), Kernel = typeof(IBprKernel))]
 public sealed partial class BprBuilder : IRecommenderBuilder
 {
-    private readonly Device _device;
-    private readonly IComputeEngine? _engine;
-
-    internal BprBuilder(BprOptions options, Device device, IComputeEngine? engine)
-    {
-        Options = options;
-        _device = device;
-        _engine = engine;
-    }
-
-    /// <summary>The options collected so far.</summary>
-    public BprOptions Options { get; }
-
     /// <summary>One L2 penalty for the user, positive-item and negative-item factors.</summary>
     public BprBuilder Regularization(float regularization) => With(Options with
     {
@@ -29,16 +16,6 @@ public sealed partial class BprBuilder : IRecommenderBuilder
         PositiveItemRegularization = regularization,
         NegativeItemRegularization = regularization,
     });
-
-    /// <summary>Chooses the device; <see cref="Device.Auto"/> (the default) uses an engine with a BPR kernel and otherwise the CPU engine, saying so in the training info.</summary>
-    public BprBuilder OnDevice(Device device) => new(Options, device, null);
-
-    /// <summary>Runs on a specific engine instance; it must offer <see cref="IBprKernel"/>.</summary>
-    internal BprBuilder OnEngine(IComputeEngine engine)
-    {
-        ArgumentNullException.ThrowIfNull(engine);
-        return new BprBuilder(Options, _device, engine);
-    }
 
     /// <summary>Validates the options and trains a model.</summary>
     /// <param name="train">Training interactions; every distinct (user, item) pair is a positive and the values are not used (they must not be negative).</param>
@@ -111,6 +88,4 @@ public sealed partial class BprBuilder : IRecommenderBuilder
 
     /// <inheritdoc />
     RecommenderModel IRecommenderBuilder.Fit(InteractionSet train, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) => Fit(train, progress, cancellationToken);
-
-    private BprBuilder With(BprOptions options) => new(options, _device, _engine);
 }

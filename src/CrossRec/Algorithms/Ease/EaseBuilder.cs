@@ -15,36 +15,14 @@ namespace CrossRec.Algorithms.Ease;
 /// var tuned = Recommenders.Ease().Lambda(300).MinItemSupport(2).Fit(train, progress, cancellationToken);
 /// </code>
 /// </example>
-[OptionSetters(typeof(EaseOptions))]
+[OptionSetters(typeof(EaseOptions), Kernel = typeof(IGramSolver))]
 public sealed partial class EaseBuilder : IRecommenderBuilder
 {
     private const string AlgorithmTag = "ease";
     private const int Stages = 3;
-    private readonly Device _device;
-    private readonly IComputeEngine? _engine;
-
-    internal EaseBuilder(EaseOptions options, Device device, IComputeEngine? engine)
-    {
-        Options = options;
-        _device = device;
-        _engine = engine;
-    }
-
-    /// <summary>The options collected so far.</summary>
-    public EaseOptions Options { get; }
 
     /// <summary>λ as a multiple of the mean diagonal of XᵀX (used while no absolute <see cref="Lambda"/> is set).</summary>
     public EaseBuilder LambdaScale(double scale) => With(Options with { Lambda = null, LambdaScale = scale });
-
-    /// <summary>Chooses the device of the Gram inverse; <see cref="Device.Auto"/> (the default) uses an engine with an <see cref="IGramSolver"/> kernel when one is available, else the CPU.</summary>
-    public EaseBuilder OnDevice(Device device) => new(Options, device, null);
-
-    /// <summary>Runs the Gram inverse on a specific engine instance (it must provide <see cref="IGramSolver"/>).</summary>
-    internal EaseBuilder OnEngine(IComputeEngine engine)
-    {
-        ArgumentNullException.ThrowIfNull(engine);
-        return new EaseBuilder(Options, _device, engine);
-    }
 
     /// <summary>
     /// Validates the options and trains: builds <c>XᵀX + λI</c> over the kept items, inverts it, and forms
@@ -271,6 +249,4 @@ public sealed partial class EaseBuilder : IRecommenderBuilder
 
     /// <inheritdoc />
     RecommenderModel IRecommenderBuilder.Fit(InteractionSet train, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) => Fit(train, progress, cancellationToken);
-
-    private EaseBuilder With(EaseOptions options) => new(options, _device, _engine);
 }

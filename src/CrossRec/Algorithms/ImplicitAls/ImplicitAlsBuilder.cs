@@ -13,37 +13,14 @@ namespace CrossRec.Algorithms.ImplicitAls;
 /// var top = model.Recommend("196", 10);
 /// </code>
 /// </example>
-[OptionSetters(typeof(ImplicitAlsOptions))]
+[OptionSetters(typeof(ImplicitAlsOptions), Kernel = typeof(IImplicitAlsKernel))]
 public sealed partial class ImplicitAlsBuilder : IRecommenderBuilder
 {
-    private readonly Device _device;
-    private readonly IComputeEngine? _engine;
-
-    internal ImplicitAlsBuilder(ImplicitAlsOptions options, Device device, IComputeEngine? engine)
-    {
-        Options = options;
-        _device = device;
-        _engine = engine;
-    }
-
-    /// <summary>The options collected so far.</summary>
-    public ImplicitAlsOptions Options { get; }
-
     /// <summary>Algorithm tag of the models it trains: "ials".</summary>
     public string Algorithm => "ials";
 
     /// <summary>The hyperparameters it will train with, by name (invariant-culture strings), as recorded in <see cref="RecommenderModel.Training"/>.</summary>
     public IReadOnlyDictionary<string, string> Parameters => OptionParameters.Of(Options);
-
-    /// <summary>Chooses the device; <see cref="Device.Auto"/> (the default) falls back to the CPU engine, with a note in the training info, when the device's engine has no implicit ALS kernel.</summary>
-    public ImplicitAlsBuilder OnDevice(Device device) => new(Options, device, null);
-
-    /// <summary>Runs on a specific engine instance; it must offer <see cref="IImplicitAlsKernel"/>.</summary>
-    internal ImplicitAlsBuilder OnEngine(IComputeEngine engine)
-    {
-        ArgumentNullException.ThrowIfNull(engine);
-        return new ImplicitAlsBuilder(Options, _device, engine);
-    }
 
     /// <summary>Validates the options and trains a model.</summary>
     /// <param name="train">Training interactions; values are confidences' raw input (ratings, counts, or all 1) and must be non-negative.</param>
@@ -140,7 +117,4 @@ public sealed partial class ImplicitAlsBuilder : IRecommenderBuilder
 
     /// <inheritdoc />
     RecommenderModel IRecommenderBuilder.Fit(InteractionSet train, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) => Fit(train, progress, cancellationToken);
-
-
-    private ImplicitAlsBuilder With(ImplicitAlsOptions options) => new(options, _device, _engine);
 }

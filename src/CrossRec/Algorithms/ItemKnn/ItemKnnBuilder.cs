@@ -6,34 +6,11 @@ namespace CrossRec.Algorithms.ItemKnn;
 /// Immutable fluent builder of an <see cref="ItemKnnModel"/>: each call returns a new builder, so a
 /// configured builder can be shared and reused. Options are validated by <see cref="Fit"/>.
 /// </summary>
-[OptionSetters(typeof(ItemKnnOptions))]
+[OptionSetters(typeof(ItemKnnOptions), Kernel = typeof(IItemSimilarityKernel))]
 public sealed partial class ItemKnnBuilder : IRecommenderBuilder
 {
-    private readonly Device _device;
-    private readonly IComputeEngine? _engine;
-
-    internal ItemKnnBuilder(ItemKnnOptions options, Device device, IComputeEngine? engine)
-    {
-        Options = options;
-        _device = device;
-        _engine = engine;
-    }
-
-    /// <summary>The options collected so far.</summary>
-    public ItemKnnOptions Options { get; }
-
     /// <summary>BM25 weighting with saturation <paramref name="k1"/> and length normalisation <paramref name="b"/>.</summary>
     public ItemKnnBuilder Bm25(float k1, float b) => With(Options with { Weighting = ItemKnnWeighting.Bm25, Bm25K1 = k1, Bm25B = b });
-
-    /// <summary>Chooses the device; <see cref="Device.Auto"/> (the default) uses an engine with an item-kNN kernel, else the CPU.</summary>
-    public ItemKnnBuilder OnDevice(Device device) => new(Options, device, null);
-
-    /// <summary>Runs on a specific engine instance; it must offer <see cref="IItemSimilarityKernel"/>.</summary>
-    internal ItemKnnBuilder OnEngine(IComputeEngine engine)
-    {
-        ArgumentNullException.ThrowIfNull(engine);
-        return new ItemKnnBuilder(Options, _device, engine);
-    }
 
     /// <summary>Validates the options and builds the model.</summary>
     /// <param name="train">Training interactions; values are used as <see cref="ItemKnnOptions.Values"/> says.</param>
@@ -88,6 +65,4 @@ public sealed partial class ItemKnnBuilder : IRecommenderBuilder
 
     /// <inheritdoc />
     RecommenderModel IRecommenderBuilder.Fit(InteractionSet train, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) => Fit(train, progress, cancellationToken);
-
-    private ItemKnnBuilder With(ItemKnnOptions options) => new(options, _device, _engine);
 }

@@ -6,37 +6,14 @@ namespace CrossRec.Algorithms.Rp3Beta;
 /// Immutable fluent builder of an <see cref="Rp3BetaModel"/>: each call returns a new builder, so a configured
 /// builder can be shared and reused. Options are validated by <see cref="Fit"/>.
 /// </summary>
-[OptionSetters(typeof(Rp3BetaOptions))]
+[OptionSetters(typeof(Rp3BetaOptions), Kernel = typeof(IRp3BetaKernel))]
 public sealed partial class Rp3BetaBuilder : IRecommenderBuilder
 {
-    private readonly Device _device;
-    private readonly IComputeEngine? _engine;
-
-    internal Rp3BetaBuilder(Rp3BetaOptions options, Device device, IComputeEngine? engine)
-    {
-        Options = options;
-        _device = device;
-        _engine = engine;
-    }
-
-    /// <summary>The options collected so far.</summary>
-    public Rp3BetaOptions Options { get; }
-
     /// <inheritdoc />
     public string Algorithm => "rp3beta";
 
     /// <inheritdoc />
     public IReadOnlyDictionary<string, string> Parameters => Options.ToParameters();
-
-    /// <summary>Chooses the device; <see cref="Device.Auto"/> (the default) uses an engine with an RP3beta kernel, else the CPU.</summary>
-    public Rp3BetaBuilder OnDevice(Device device) => new(Options, device, null);
-
-    /// <summary>Runs on a specific engine instance; it must offer <see cref="IRp3BetaKernel"/>.</summary>
-    internal Rp3BetaBuilder OnEngine(IComputeEngine engine)
-    {
-        ArgumentNullException.ThrowIfNull(engine);
-        return new Rp3BetaBuilder(Options, _device, engine);
-    }
 
     /// <summary>Validates the options and builds the model.</summary>
     /// <param name="train">Training interactions; values are used as <see cref="Rp3BetaOptions.Values"/> says.</param>
@@ -97,6 +74,4 @@ public sealed partial class Rp3BetaBuilder : IRecommenderBuilder
 
     /// <inheritdoc />
     RecommenderModel IRecommenderBuilder.Fit(InteractionSet train, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) => Fit(train, progress, cancellationToken);
-
-    private Rp3BetaBuilder With(Rp3BetaOptions options) => new(options, _device, _engine);
 }
