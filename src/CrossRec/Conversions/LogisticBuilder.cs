@@ -1,7 +1,8 @@
 namespace CrossRec.Conversions;
 
 /// <summary>Immutable fluent builder of a logistic conversion model; options are validated by <c>Fit</c>.</summary>
-public sealed class LogisticBuilder
+[OptionSetters(typeof(LogisticOptions))]
+public sealed partial class LogisticBuilder
 {
     private readonly IComputeEngine? _engine;
 
@@ -14,26 +15,10 @@ public sealed class LogisticBuilder
     /// <summary>Options collected so far.</summary>
     public LogisticOptions Options { get; }
 
-    /// <summary>Inverse regularisation strength (scikit-learn's C).</summary>
-    public LogisticBuilder C(double c) => new(Options with { C = c }, _engine);
-
     /// <summary>Class weights: each positive counts <paramref name="positive"/> times, each negative <paramref name="negative"/> times.</summary>
-    public LogisticBuilder ClassWeights(double positive, double negative) => new(Options with { PositiveWeight = positive, NegativeWeight = negative }, _engine);
+    public LogisticBuilder ClassWeights(double positive, double negative) => With(Options with { PositiveWeight = positive, NegativeWeight = negative });
 
-    /// <summary>Optimiser.</summary>
-    public LogisticBuilder Solver(LogisticSolver solver) => new(Options with { Solver = solver }, _engine);
-
-    /// <summary>Maximum iterations.</summary>
-    public LogisticBuilder MaxIterations(int iterations) => new(Options with { MaxIterations = iterations }, _engine);
-
-    /// <summary>Convergence tolerance.</summary>
-    public LogisticBuilder Tolerance(double tolerance) => new(Options with { Tolerance = tolerance }, _engine);
-
-    /// <summary>Worker threads (0 = all cores; 0..1024). More than the core count is clamped to it, with a warning in <see cref="LogisticFit.Note"/>.</summary>
-    public LogisticBuilder Threads(int threads) => new(Options with { Threads = threads }, _engine);
-
-    /// <summary>Replaces all options.</summary>
-    public LogisticBuilder WithOptions(LogisticOptions options) => new(options ?? throw new ArgumentNullException(nameof(options)), _engine);
+    private LogisticBuilder With(LogisticOptions options) => new(options, _engine);
 
     /// <summary>Runs on a specific engine (default: the managed CPU engine).</summary>
     internal LogisticBuilder OnEngine(IComputeEngine engine) => new(Options, engine ?? throw new ArgumentNullException(nameof(engine)));

@@ -34,10 +34,10 @@ public sealed record LogisticOptions
     /// <summary>Stop when the gradient's max-norm, divided by the total example weight, falls below this (0 &lt; tol ≤ 1).</summary>
     public double Tolerance { get; init; } = 1e-8;
 
-    /// <summary>Optimiser.</summary>
+    /// <summary>Optimiser (<see cref="LogisticSolver"/>).</summary>
     public LogisticSolver Solver { get; init; } = LogisticSolver.Auto;
 
-    /// <summary>Worker threads; 0 uses every core (0..1024). More than <see cref="Environment.ProcessorCount"/> is clamped to the core count, with a warning in the fitted model's LogisticFit.Note.</summary>
+    /// <summary>Worker threads; 0 uses every core (0..1024). More than <see cref="Environment.ProcessorCount"/> is clamped to the core count, with a warning in <see cref="LogisticFit.Note"/>.</summary>
     public int Threads { get; init; }
 
     /// <summary>Checks every option; the exception names the option and its allowed range.</summary>

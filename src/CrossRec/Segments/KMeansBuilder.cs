@@ -7,7 +7,8 @@ namespace CrossRec.Segments;
 public sealed record ClusterCountScore(int Clusters, double Inertia, double Silhouette);
 
 /// <summary>Immutable fluent builder of a k-means segmentation; options are validated by <c>Fit</c>.</summary>
-public sealed class KMeansBuilder
+[OptionSetters(typeof(KMeansOptions))]
+public sealed partial class KMeansBuilder
 {
     private readonly IComputeEngine? _engine;
     private readonly bool _standardize;
@@ -22,38 +23,11 @@ public sealed class KMeansBuilder
     /// <summary>Options collected so far.</summary>
     public KMeansOptions Options { get; }
 
-    /// <summary>Seed of the k-means++ seeding (and mini-batch sampling).</summary>
-    public KMeansBuilder Seed(int seed) => With(Options with { Seed = seed });
-
-    /// <summary>Independent restarts; the lowest inertia wins.</summary>
-    public KMeansBuilder Restarts(int restarts) => With(Options with { Restarts = restarts });
-
-    /// <summary>Maximum iterations per restart.</summary>
-    public KMeansBuilder MaxIterations(int iterations) => With(Options with { MaxIterations = iterations });
-
-    /// <summary>Convergence tolerance (relative to the mean feature variance).</summary>
-    public KMeansBuilder Tolerance(double tolerance) => With(Options with { Tolerance = tolerance });
-
-    /// <summary>Variant (Auto, Lloyd, Hamerly, MiniBatch).</summary>
-    public KMeansBuilder Algorithm(KMeansAlgorithm algorithm) => With(Options with { Algorithm = algorithm });
-
-    /// <summary>Worker threads (0 = all cores; 0..1024). More than the core count is clamped to it, with a warning in <see cref="KMeansResult.Note"/>.</summary>
-    public KMeansBuilder Threads(int threads) => With(Options with { Threads = threads });
-
-    /// <summary>Mini-batch size.</summary>
-    public KMeansBuilder BatchSize(int batchSize) => With(Options with { BatchSize = batchSize });
-
-    /// <summary>Record the inertia after every iteration.</summary>
-    public KMeansBuilder TrackInertia(bool track = true) => With(Options with { TrackInertia = track });
-
     /// <summary>
     /// Standardise every column (z-score with the training mean and standard deviation) before clustering,
     /// so features on different scales weigh alike; the model applies the same transform when assigning.
     /// </summary>
     public KMeansBuilder Standardize(bool standardize = true) => new(Options, _engine, standardize);
-
-    /// <summary>Replaces all options.</summary>
-    public KMeansBuilder WithOptions(KMeansOptions options) => With(options ?? throw new ArgumentNullException(nameof(options)));
 
     /// <summary>Runs on a specific engine (default: the managed CPU engine).</summary>
     internal KMeansBuilder OnEngine(IComputeEngine engine) => new(Options, engine ?? throw new ArgumentNullException(nameof(engine)), _standardize);

@@ -41,10 +41,10 @@ public sealed record KMeansOptions
     /// <summary>Seed of the seeding and of mini-batch sampling.</summary>
     public int Seed { get; init; } = 42;
 
-    /// <summary>Variant.</summary>
+    /// <summary>Variant: Auto, Lloyd, Hamerly or MiniBatch (<see cref="KMeansAlgorithm"/>).</summary>
     public KMeansAlgorithm Algorithm { get; init; } = KMeansAlgorithm.Auto;
 
-    /// <summary>Worker threads; 0 uses every core (0..1024). More than <see cref="Environment.ProcessorCount"/> is clamped to the core count, with a warning in the fitted model's KMeansResult.Note.</summary>
+    /// <summary>Worker threads; 0 uses every core (0..1024). More than <see cref="Environment.ProcessorCount"/> is clamped to the core count, with a warning in <see cref="KMeansResult.Note"/>.</summary>
     public int Threads { get; init; }
 
     /// <summary>Batch size of <see cref="KMeansAlgorithm.MiniBatch"/> (1..10000000).</summary>

@@ -12,6 +12,7 @@ public sealed record CrossDomainProtocolOptions
     public required string Target { get; init; }
 
     /// <summary>Share of the users active in both domains whose target interactions are hidden (0 &lt; f &lt; 1).</summary>
+    [BuilderSetter(Name = "HoldOut")]
     public double HoldOutFraction { get; init; } = 0.2;
 
     /// <summary>Cut-off K of Recall@K, NDCG@K and HitRate@K (1..10000).</summary>
@@ -90,6 +91,7 @@ public sealed record CrossDomainProtocolOptions
 /// <para>Candidates are every item of the target domain, including items only the held-out users had
 /// (which no recommender can know); the user's training items are excluded.</para>
 /// </remarks>
+[OptionSetters(typeof(CrossDomainProtocolOptions))]
 public sealed partial class CrossDomainProtocolBuilder
 {
     /// <summary><see cref="TrainingProgress.Stage"/> while held-out users are chosen and their target interactions hidden.</summary>
@@ -112,35 +114,19 @@ public sealed partial class CrossDomainProtocolBuilder
         Options = options;
     }
 
+    private CrossDomainProtocolBuilder With(CrossDomainProtocolOptions options) => new(options);
+
     /// <summary>The options collected so far.</summary>
     public CrossDomainProtocolOptions Options { get; }
 
-    /// <summary>Share of eligible users held out.</summary>
-    public CrossDomainProtocolBuilder HoldOut(double fraction) => new(Options with { HoldOutFraction = fraction });
-
-    /// <summary>Cut-off K.</summary>
-    public CrossDomainProtocolBuilder K(int k) => new(Options with { K = k });
-
-    /// <summary>Seed of the held-out users.</summary>
-    public CrossDomainProtocolBuilder Seed(int seed) => new(Options with { Seed = seed });
-
     /// <summary>Minimum source and target interactions of an eligible user.</summary>
-    public CrossDomainProtocolBuilder MinInteractions(int source, int target) => new(Options with { MinSourceInteractions = source, MinTargetInteractions = target });
-
-    /// <summary>Relevance threshold of hidden interactions (null: all relevant).</summary>
-    public CrossDomainProtocolBuilder RelevanceThreshold(float? threshold) => new(Options with { RelevanceThreshold = threshold });
-
-    /// <summary>Evaluation threads (0 = all cores; 0..1024). More than the core count is clamped to it (these threads only evaluate; nothing is trained differently).</summary>
-    public CrossDomainProtocolBuilder Threads(int threads) => new(Options with { Threads = threads });
-
-    /// <summary>What to hide of each held-out user's target history (cold start by default).</summary>
-    public CrossDomainProtocolBuilder Mode(CrossDomainHoldOut mode) => new(Options with { Mode = mode });
+    public CrossDomainProtocolBuilder MinInteractions(int source, int target) => With(Options with { MinSourceInteractions = source, MinTargetInteractions = target });
 
     /// <summary>Warm users: the share of their target items hidden (the rest stay in training).</summary>
-    public CrossDomainProtocolBuilder Warm(double hiddenFraction = 0.5) => new(Options with { Mode = CrossDomainHoldOut.Warm, WarmHiddenFraction = hiddenFraction });
+    public CrossDomainProtocolBuilder Warm(double hiddenFraction = 0.5) => With(Options with { Mode = CrossDomainHoldOut.Warm, WarmHiddenFraction = hiddenFraction });
 
     /// <summary>Leave-one-out: one target item of each held-out user hidden and ranked against the whole target catalogue.</summary>
-    public CrossDomainProtocolBuilder LeaveOneOut() => new(Options with { Mode = CrossDomainHoldOut.LeaveOneOut });
+    public CrossDomainProtocolBuilder LeaveOneOut() => With(Options with { Mode = CrossDomainHoldOut.LeaveOneOut });
 
     /// <summary>Splits the data as the options say (see <see cref="CrossDomainSplit.Create(InteractionSet, CrossDomainProtocolOptions)"/>).</summary>
     public CrossDomainSplit Split(InteractionSet data)

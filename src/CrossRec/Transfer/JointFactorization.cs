@@ -63,7 +63,8 @@ public sealed record JointTrainingOptions
 /// <see cref="FactorizationOptions.DomainWeights"/>: a rating of domain d counts w_d times, so a small
 /// target domain is not drowned by a large source.
 /// </remarks>
-public sealed class JointFactorizationBuilder
+[OptionSetters(typeof(JointTrainingOptions))]
+public sealed partial class JointFactorizationBuilder
 {
     internal JointFactorizationBuilder(BiasedFactorizationBuilder factorization, JointTrainingOptions options)
     {
@@ -77,20 +78,15 @@ public sealed class JointFactorizationBuilder
     /// <summary>The joint-training options.</summary>
     public JointTrainingOptions Options { get; }
 
+    private JointFactorizationBuilder With(JointTrainingOptions options) => new(Factorization, options);
+
     /// <summary>Trains on ratings: the model predicts ratings (per-domain biases apply).</summary>
-    public JointFactorizationBuilder Explicit() => new(Factorization, Options with { Feedback = FeedbackKind.Explicit });
+    public JointFactorizationBuilder Explicit() => With(Options with { Feedback = FeedbackKind.Explicit });
 
     /// <summary>Trains on interactions as positives with sampled same-domain negatives (the default, with 4).</summary>
     /// <param name="negativesPerPositive">Negatives sampled per positive (1..1000; validated by <c>Fit</c>).</param>
     public JointFactorizationBuilder Implicit(int negativesPerPositive = 4) =>
-        new(Factorization, Options with { Feedback = FeedbackKind.Implicit, NegativesPerPositive = negativesPerPositive });
-
-    /// <summary>Replaces the joint-training options.</summary>
-    public JointFactorizationBuilder WithOptions(JointTrainingOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return new(Factorization, options);
-    }
+        With(Options with { Feedback = FeedbackKind.Implicit, NegativesPerPositive = negativesPerPositive });
 
     /// <summary>Replaces the factorization (keeps the joint-training options).</summary>
     public JointFactorizationBuilder WithFactorization(BiasedFactorizationBuilder factorization)

@@ -4,79 +4,11 @@ namespace CrossRec.Algorithms.BiasedMf;
 /// Immutable fluent builder of a biased matrix factorization: each call returns a new builder, so a
 /// configured builder can be shared and reused. Options are validated by <c>Fit</c>.
 /// </summary>
-public sealed class BiasedFactorizationBuilder : IRecommenderBuilder
+[OptionSetters(typeof(FactorizationOptions), Kernel = typeof(IFactorizationKernel))]
+public sealed partial class BiasedFactorizationBuilder : IRecommenderBuilder
 {
-    private readonly Device _device;
-    private readonly IComputeEngine? _engine;
-
-    internal BiasedFactorizationBuilder(FactorizationOptions options, Device device, IComputeEngine? engine)
-    {
-        Options = options;
-        _device = device;
-        _engine = engine;
-    }
-
-    /// <summary>The options collected so far.</summary>
-    public FactorizationOptions Options { get; }
-
-    /// <summary>Number of latent factors k.</summary>
-    public BiasedFactorizationBuilder Factors(int factors) => With(Options with { Factors = factors });
-
-    /// <summary>Passes over the training data.</summary>
-    public BiasedFactorizationBuilder Epochs(int epochs) => With(Options with { Epochs = epochs });
-
-    /// <summary>Factor learning rate; the biases have their own (<see cref="BiasLearningRate"/>, default 0.005; set it to null in the options to follow this one).</summary>
-    public BiasedFactorizationBuilder LearningRate(float learningRate) => With(Options with { LearningRate = learningRate });
-
-    /// <summary>Bias learning rate.</summary>
-    public BiasedFactorizationBuilder BiasLearningRate(float learningRate) => With(Options with { BiasLearningRate = learningRate });
-
-    /// <summary>L2 penalty on the factors (and biases unless set separately).</summary>
-    public BiasedFactorizationBuilder Regularization(float regularization) => With(Options with { Regularization = regularization });
-
-    /// <summary>L2 penalty on the biases.</summary>
-    public BiasedFactorizationBuilder BiasRegularization(float regularization) => With(Options with { BiasRegularization = regularization });
-
-    /// <summary>Multiplicative learning-rate decay per epoch.</summary>
-    public BiasedFactorizationBuilder LearningRateDecay(float decay) => With(Options with { LearningRateDecay = decay });
-
-    /// <summary>Standard deviation of the factor initialisation.</summary>
-    public BiasedFactorizationBuilder InitStandardDeviation(float sd) => With(Options with { InitStandardDeviation = sd });
-
-    /// <summary>Seed of initialisation and shuffling.</summary>
-    public BiasedFactorizationBuilder Seed(int seed) => With(Options with { Seed = seed });
-
-    /// <summary>Worker threads (0 = all cores; 0..1024). More than the core count is clamped to it, with a warning in the fitted model's training note.</summary>
-    public BiasedFactorizationBuilder Threads(int threads) => With(Options with { Threads = threads });
-
-    /// <summary>Single-threaded, fixed-order training: bit-identical models for the same seed.</summary>
-    public BiasedFactorizationBuilder Deterministic(bool deterministic = true) => With(Options with { Deterministic = deterministic });
-
-    /// <summary>Stop after <paramref name="patience"/> epochs without validation improvement; keep the best epoch.</summary>
-    public BiasedFactorizationBuilder EarlyStopping(int patience) => With(Options with { EarlyStoppingPatience = patience });
-
-    /// <summary>Training algorithm.</summary>
-    public BiasedFactorizationBuilder Algorithm(FactorizationAlgorithm algorithm) => With(Options with { Algorithm = algorithm });
-
-    /// <summary>Loss weight per domain name.</summary>
+    /// <summary>Loss weight per domain name (<see cref="FactorizationOptions.DomainWeights"/>); the builder keeps a copy of <paramref name="weights"/>.</summary>
     public BiasedFactorizationBuilder DomainWeights(IReadOnlyDictionary<string, float> weights) => With(Options with { DomainWeights = new Dictionary<string, float>(weights) });
-
-    /// <summary>Replaces all options.</summary>
-    public BiasedFactorizationBuilder WithOptions(FactorizationOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return With(options);
-    }
-
-    /// <summary>Chooses the device; <see cref="Device.Auto"/> (the default) uses a GPU when CrossRec.Torch and CUDA are available.</summary>
-    public BiasedFactorizationBuilder OnDevice(Device device) => new(Options, device, null);
-
-    /// <summary>Runs on a specific engine instance (for example a configured TorchEngine).</summary>
-    internal BiasedFactorizationBuilder OnEngine(IComputeEngine engine)
-    {
-        ArgumentNullException.ThrowIfNull(engine);
-        return new BiasedFactorizationBuilder(Options, _device, engine);
-    }
 
     /// <summary>The engine <c>Fit</c> will use.</summary>
     internal IComputeEngine ResolveEngine() => _engine ?? EngineResolver.Resolve(_device);
@@ -133,6 +65,4 @@ public sealed class BiasedFactorizationBuilder : IRecommenderBuilder
     /// <inheritdoc />
     RecommenderModel IRecommenderBuilder.Fit(InteractionSet train, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
         => Fit(train, progress, cancellationToken);
-
-    private BiasedFactorizationBuilder With(FactorizationOptions options) => new(options, _device, _engine);
 }

@@ -46,7 +46,7 @@ public sealed record FactorizationOptions
     /// <summary>Seed of the initialisation and shuffling.</summary>
     public int Seed { get; init; } = 42;
 
-    /// <summary>Worker threads; 0 uses every core (0..1024). More than <see cref="Environment.ProcessorCount"/> is clamped to it (<see cref="EffectiveThreads"/>), with a warning in <see cref="TrainingInfo.Note"/>: extra threads only contend (an ML-100K fit with 1000 threads took 48 s instead of 0.1 s).</summary>
+    /// <summary>Worker threads; 0 uses every core (0..1024). More than <see cref="Environment.ProcessorCount"/> is clamped to it (<see cref="EffectiveThreads"/>), with a warning in <see cref="TrainingInfo.Note"/>.</summary>
     public int Threads { get; init; }
 
     /// <summary>
@@ -59,6 +59,7 @@ public sealed record FactorizationOptions
     /// Stop when validation RMSE has not improved for this many epochs and keep the best epoch's model;
     /// null trains all epochs. Needs a validation set (1..1000).
     /// </summary>
+    [BuilderSetter(Name = "EarlyStopping")]
     public int? EarlyStoppingPatience { get; init; }
 
     /// <summary>Training algorithm.</summary>

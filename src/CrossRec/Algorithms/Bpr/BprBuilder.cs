@@ -6,33 +6,9 @@ namespace CrossRec.Algorithms.Bpr;
 /// Immutable fluent builder of a <see cref="BprModel"/>: each call returns a new builder, so a configured
 /// builder can be shared and reused. Options are validated by <see cref="Fit"/>.
 /// </summary>
-public sealed class BprBuilder : IRecommenderBuilder
+[OptionSetters(typeof(BprOptions), Kernel = typeof(IBprKernel))]
+public sealed partial class BprBuilder : IRecommenderBuilder
 {
-    private readonly Device _device;
-    private readonly IComputeEngine? _engine;
-
-    internal BprBuilder(BprOptions options, Device device, IComputeEngine? engine)
-    {
-        Options = options;
-        _device = device;
-        _engine = engine;
-    }
-
-    /// <summary>The options collected so far.</summary>
-    public BprOptions Options { get; }
-
-    /// <summary>Number of latent factors k.</summary>
-    public BprBuilder Factors(int factors) => With(Options with { Factors = factors });
-
-    /// <summary>Passes over the sampled positives.</summary>
-    public BprBuilder Epochs(int epochs) => With(Options with { Epochs = epochs });
-
-    /// <summary>SGD step size of the factors and biases.</summary>
-    public BprBuilder LearningRate(float learningRate) => With(Options with { LearningRate = learningRate });
-
-    /// <summary>How the learning rate changes over the epochs.</summary>
-    public BprBuilder Schedule(BprLearningRateSchedule schedule) => With(Options with { Schedule = schedule });
-
     /// <summary>One L2 penalty for the user, positive-item and negative-item factors.</summary>
     public BprBuilder Regularization(float regularization) => With(Options with
     {
@@ -40,59 +16,6 @@ public sealed class BprBuilder : IRecommenderBuilder
         PositiveItemRegularization = regularization,
         NegativeItemRegularization = regularization,
     });
-
-    /// <summary>L2 penalty on the user factors.</summary>
-    public BprBuilder UserRegularization(float regularization) => With(Options with { UserRegularization = regularization });
-
-    /// <summary>L2 penalty on the factors of a step's positive item.</summary>
-    public BprBuilder PositiveItemRegularization(float regularization) => With(Options with { PositiveItemRegularization = regularization });
-
-    /// <summary>L2 penalty on the factors of a step's negative item.</summary>
-    public BprBuilder NegativeItemRegularization(float regularization) => With(Options with { NegativeItemRegularization = regularization });
-
-    /// <summary>L2 penalty on the item biases.</summary>
-    public BprBuilder BiasRegularization(float regularization) => With(Options with { BiasRegularization = regularization });
-
-    /// <summary>Learn item biases (the default) or score by p_u·q_i alone.</summary>
-    public BprBuilder ItemBiases(bool itemBiases = true) => With(Options with { ItemBiases = itemBiases });
-
-    /// <summary>SGD steps per epoch as a multiple of the distinct training pairs.</summary>
-    public BprBuilder SamplesPerEpoch(double multiple) => With(Options with { SamplesPerEpoch = multiple });
-
-    /// <summary>Standard deviation of the factor initialisation.</summary>
-    public BprBuilder InitStandardDeviation(float sd) => With(Options with { InitStandardDeviation = sd });
-
-    /// <summary>Draw negatives from the positive's domain when the data has domains (the default).</summary>
-    public BprBuilder DomainAwareNegatives(bool domainAware = true) => With(Options with { DomainAwareNegatives = domainAware });
-
-    /// <summary>Fold-in passes over a new user's items.</summary>
-    public BprBuilder FoldInEpochs(int epochs) => With(Options with { FoldInEpochs = epochs });
-
-    /// <summary>Seed of the initialisation, shuffles, negatives and fold-in.</summary>
-    public BprBuilder Seed(int seed) => With(Options with { Seed = seed });
-
-    /// <summary>Worker threads (0 = all cores; 0..1024). More than the core count is clamped to it, with a warning in the fitted model's training note.</summary>
-    public BprBuilder Threads(int threads) => With(Options with { Threads = threads });
-
-    /// <summary>Single-threaded, fixed-order training: bit-identical models for the same seed.</summary>
-    public BprBuilder Deterministic(bool deterministic = true) => With(Options with { Deterministic = deterministic });
-
-    /// <summary>Replaces all options.</summary>
-    public BprBuilder WithOptions(BprOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return With(options);
-    }
-
-    /// <summary>Chooses the device; <see cref="Device.Auto"/> (the default) uses an engine with a BPR kernel and otherwise the CPU engine, saying so in the training info.</summary>
-    public BprBuilder OnDevice(Device device) => new(Options, device, null);
-
-    /// <summary>Runs on a specific engine instance; it must offer <see cref="IBprKernel"/>.</summary>
-    internal BprBuilder OnEngine(IComputeEngine engine)
-    {
-        ArgumentNullException.ThrowIfNull(engine);
-        return new BprBuilder(Options, _device, engine);
-    }
 
     /// <summary>Validates the options and trains a model.</summary>
     /// <param name="train">Training interactions; every distinct (user, item) pair is a positive and the values are not used (they must not be negative).</param>
@@ -165,6 +88,4 @@ public sealed class BprBuilder : IRecommenderBuilder
 
     /// <inheritdoc />
     RecommenderModel IRecommenderBuilder.Fit(InteractionSet train, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) => Fit(train, progress, cancellationToken);
-
-    private BprBuilder With(BprOptions options) => new(options, _device, _engine);
 }

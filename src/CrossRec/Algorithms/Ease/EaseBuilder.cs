@@ -15,66 +15,14 @@ namespace CrossRec.Algorithms.Ease;
 /// var tuned = Recommenders.Ease().Lambda(300).MinItemSupport(2).Fit(train, progress, cancellationToken);
 /// </code>
 /// </example>
-public sealed class EaseBuilder : IRecommenderBuilder
+[OptionSetters(typeof(EaseOptions), Kernel = typeof(IGramSolver))]
+public sealed partial class EaseBuilder : IRecommenderBuilder
 {
     private const string AlgorithmTag = "ease";
     private const int Stages = 3;
-    private readonly Device _device;
-    private readonly IComputeEngine? _engine;
-
-    internal EaseBuilder(EaseOptions options, Device device, IComputeEngine? engine)
-    {
-        Options = options;
-        _device = device;
-        _engine = engine;
-    }
-
-    /// <summary>The options collected so far.</summary>
-    public EaseOptions Options { get; }
-
-    /// <summary>Absolute L2 penalty λ (instead of the data-derived default).</summary>
-    public EaseBuilder Lambda(double lambda) => With(Options with { Lambda = lambda });
 
     /// <summary>λ as a multiple of the mean diagonal of XᵀX (used while no absolute <see cref="Lambda"/> is set).</summary>
     public EaseBuilder LambdaScale(double scale) => With(Options with { Lambda = null, LambdaScale = scale });
-
-    /// <summary>Extra penalty α·G_ii on each item's own diagonal (the EDLAE regulariser; α = p/(1 − p) for a dropout rate p).</summary>
-    public EaseBuilder DiagonalPenalty(double alpha) => With(Options with { DiagonalPenalty = alpha });
-
-    /// <summary>What X holds: log(1 + value) for non-negative data, else binary (<see cref="EaseValues.Auto"/>, the default), or one of them, or the raw values.</summary>
-    public EaseBuilder Values(EaseValues values) => With(Options with { Values = values });
-
-    /// <summary>Leave items with fewer distinct training users out of the Gram matrix; null restores the automatic rule.</summary>
-    public EaseBuilder MinItemSupport(int? minItemSupport) => With(Options with { MinItemSupport = minItemSupport });
-
-    /// <summary>The most items the automatic <see cref="MinItemSupport"/> keeps.</summary>
-    public EaseBuilder MaxItems(int maxItems) => With(Options with { MaxItems = maxItems });
-
-    /// <summary>The most memory the float64 Gram matrix may take; null (the default) sizes it from the memory available when training starts.</summary>
-    public EaseBuilder MaxGramBytes(long? bytes) => With(Options with { MaxGramBytes = bytes });
-
-    /// <summary>How many weights of largest magnitude each item's row of B keeps (see <see cref="EaseOptions.WeightsPerItem"/>).</summary>
-    public EaseBuilder WeightsPerItem(int weightsPerItem) => With(Options with { WeightsPerItem = weightsPerItem });
-
-    /// <summary>Worker threads (0 = all cores; 0..1024); the model is the same at any count. More than the core count is clamped to it, with a warning in the fitted model's training note.</summary>
-    public EaseBuilder Threads(int threads) => With(Options with { Threads = threads });
-
-    /// <summary>Replaces all options.</summary>
-    public EaseBuilder WithOptions(EaseOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return With(options);
-    }
-
-    /// <summary>Chooses the device of the Gram inverse; <see cref="Device.Auto"/> (the default) uses an engine with an <see cref="IGramSolver"/> kernel when one is available, else the CPU.</summary>
-    public EaseBuilder OnDevice(Device device) => new(Options, device, null);
-
-    /// <summary>Runs the Gram inverse on a specific engine instance (it must provide <see cref="IGramSolver"/>).</summary>
-    internal EaseBuilder OnEngine(IComputeEngine engine)
-    {
-        ArgumentNullException.ThrowIfNull(engine);
-        return new EaseBuilder(Options, _device, engine);
-    }
 
     /// <summary>
     /// Validates the options and trains: builds <c>XᵀX + λI</c> over the kept items, inverts it, and forms
@@ -301,6 +249,4 @@ public sealed class EaseBuilder : IRecommenderBuilder
 
     /// <inheritdoc />
     RecommenderModel IRecommenderBuilder.Fit(InteractionSet train, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) => Fit(train, progress, cancellationToken);
-
-    private EaseBuilder With(EaseOptions options) => new(options, _device, _engine);
 }

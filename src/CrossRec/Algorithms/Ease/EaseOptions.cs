@@ -55,38 +55,33 @@ public sealed record EaseOptions
 
     /// <summary>
     /// λ as a multiple of the mean diagonal of XᵀX over the kept items (for binary X, their mean number of
-    /// training users), used when <see cref="Lambda"/> is null (0 &lt; scale ≤ 1e6; default 5, chosen with
-    /// <see cref="DiagonalPenalty"/> = 2 by validation; without the diagonal penalty 10 was best on both datasets).
+    /// training users), used when <see cref="Lambda"/> is null (0 &lt; scale ≤ 1e6; default 5, chosen together with
+    /// <see cref="DiagonalPenalty"/> = 2).
     /// </summary>
     public double LambdaScale { get; init; } = DefaultLambdaScale;
 
     /// <summary>
     /// α ≥ 0: the penalty of item i becomes <c>λ + α·G_ii</c>, popular items more penalised than rare ones
-    /// (Steck 2020, EDLAE: α = p/(1 − p) for a dropout rate p) (0..1000; default 2, by validation: with log
-    /// values +0.003 NDCG@10 on both datasets over α = 0 at its best λ, 0.2627 → 0.2658 on ML-100K and
-    /// 0.1722 → 0.1754 on Last.fm; 0 is the published EASE).
+    /// (Steck 2020, EDLAE: α = p/(1 − p) for a dropout rate p) (0..1000; default 2; 0 is the published EASE).
     /// </summary>
     public double DiagonalPenalty { get; init; } = DefaultDiagonalPenalty;
 
     /// <summary>
     /// What X holds (default <see cref="EaseValues.Auto"/>: log(1 + value) for non-negative data, else binary;
-    /// log beat binary on ratings and on play counts in validation, and equals binary on data without values).
+    /// on data without values the two are the same).
     /// </summary>
     public EaseValues Values { get; init; } = EaseValues.Auto;
 
     /// <summary>
     /// Items with fewer distinct training users are left out of the Gram matrix (1..1,000,000; items with no
     /// training user always are). Null (the default) keeps every item while at most <see cref="MaxItems"/>
-    /// have a training user, and otherwise uses the smallest threshold that leaves at most that many: on the
-    /// validation splits it keeps all 1,602 ML-100K items and picks 2 on Last.fm (5,120 of 13,414 items).
-    /// Pruning cost nothing there: Last.fm NDCG@10 0.1754 at threshold 2 against 0.1747 with every item
-    /// (63 s instead of 5 s), 0.1738 at 3, 0.1720 at 5; ML-100K 0.2658, 0.2648, 0.2658, 0.2656 at 1, 2, 3, 5.
+    /// have a training user, and otherwise uses the smallest threshold that leaves at most that many.
     /// </summary>
     public int? MinItemSupport { get; init; }
 
     /// <summary>
     /// The most items the automatic <see cref="MinItemSupport"/> keeps (1..46,340; default 8,192: a Gram
-    /// matrix of 512 MiB, inverted in about 15 s on two idle cores; Last.fm's 15,383 items would take minutes).
+    /// matrix of 512 MiB).
     /// </summary>
     public int MaxItems { get; init; } = DefaultMaxItems;
 

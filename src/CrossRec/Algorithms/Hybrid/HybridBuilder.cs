@@ -6,7 +6,8 @@ namespace CrossRec.Algorithms.Hybrid;
 /// Immutable fluent builder of a <see cref="HybridModel"/>: each call returns a new builder. Options are validated
 /// by <see cref="Fit"/>. Without features it is a pure collaborative model (identity features only).
 /// </summary>
-public sealed class HybridBuilder : IRecommenderBuilder
+[OptionSetters(typeof(HybridOptions))]
+public sealed partial class HybridBuilder : IRecommenderBuilder
 {
     private readonly Device _device;
     private readonly IComputeEngine? _engine;
@@ -44,45 +45,8 @@ public sealed class HybridBuilder : IRecommenderBuilder
     /// <summary>User attributes. Training users absent from here are represented by their identity feature only; users only here are not part of the model (serve them with <see cref="HybridModel.FoldInAttributes"/>).</summary>
     public HybridBuilder UserFeatures(FeatureSet? features) => new(Options, ItemFeatureSet, features, _device, _engine);
 
-    /// <summary>Embedding size k.</summary>
-    public HybridBuilder Factors(int factors) => With(Options with { Factors = factors });
-
-    /// <summary>Passes over the training positives.</summary>
-    public HybridBuilder Epochs(int epochs) => With(Options with { Epochs = epochs });
-
-    /// <summary>Adagrad's base step size.</summary>
-    public HybridBuilder LearningRate(float learningRate) => With(Options with { LearningRate = learningRate });
-
-    /// <summary>The ranking loss.</summary>
-    public HybridBuilder Loss(HybridLoss loss) => With(Options with { Loss = loss });
-
-    /// <summary>Most negatives WARP draws per positive.</summary>
-    public HybridBuilder MaxSampled(int maxSampled) => With(Options with { MaxSampled = maxSampled });
-
     /// <summary>One L2 penalty for the item and the user side.</summary>
     public HybridBuilder Regularization(float regularization) => With(Options with { ItemRegularization = regularization, UserRegularization = regularization });
-
-    /// <summary>Identity features for training items (true) or side features alone.</summary>
-    public HybridBuilder ItemIdentity(bool identity = true) => With(Options with { ItemIdentity = identity });
-
-    /// <summary>Identity features for training users (true) or attributes alone.</summary>
-    public HybridBuilder UserIdentity(bool identity = true) => With(Options with { UserIdentity = identity });
-
-    /// <summary>Probability that a training step leaves out an item's identity feature (see <see cref="HybridOptions.IdentityDropout"/>).</summary>
-    public HybridBuilder IdentityDropout(float probability) => With(Options with { IdentityDropout = probability });
-
-    /// <summary>Fold-in passes over a new user's items.</summary>
-    public HybridBuilder FoldInEpochs(int epochs) => With(Options with { FoldInEpochs = epochs });
-
-    /// <summary>Seed of the initialisation, shuffles, negatives and fold-in.</summary>
-    public HybridBuilder Seed(int seed) => With(Options with { Seed = seed });
-
-    /// <summary>Replaces all options (the feature sets are kept).</summary>
-    public HybridBuilder WithOptions(HybridOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return With(options);
-    }
 
     /// <summary>Chooses the device; <see cref="Device.Auto"/> (the default) uses an engine with a hybrid kernel and otherwise the CPU engine, saying so in the training info.</summary>
     public HybridBuilder OnDevice(Device device) => new(Options, ItemFeatureSet, UserFeatureSet, device, null);

@@ -13,82 +13,14 @@ namespace CrossRec.Algorithms.ImplicitAls;
 /// var top = model.Recommend("196", 10);
 /// </code>
 /// </example>
-public sealed class ImplicitAlsBuilder : IRecommenderBuilder
+[OptionSetters(typeof(ImplicitAlsOptions), Kernel = typeof(IImplicitAlsKernel))]
+public sealed partial class ImplicitAlsBuilder : IRecommenderBuilder
 {
-    private readonly Device _device;
-    private readonly IComputeEngine? _engine;
-
-    internal ImplicitAlsBuilder(ImplicitAlsOptions options, Device device, IComputeEngine? engine)
-    {
-        Options = options;
-        _device = device;
-        _engine = engine;
-    }
-
-    /// <summary>The options collected so far.</summary>
-    public ImplicitAlsOptions Options { get; }
-
     /// <summary>Algorithm tag of the models it trains: "ials".</summary>
     public string Algorithm => "ials";
 
     /// <summary>The hyperparameters it will train with, by name (invariant-culture strings), as recorded in <see cref="RecommenderModel.Training"/>.</summary>
     public IReadOnlyDictionary<string, string> Parameters => OptionParameters.Of(Options);
-
-    /// <summary>Number of latent factors k.</summary>
-    public ImplicitAlsBuilder Factors(int factors) => With(Options with { Factors = factors });
-
-    /// <summary>ALS iterations (each solves every item, then every user).</summary>
-    public ImplicitAlsBuilder Iterations(int iterations) => With(Options with { Iterations = iterations });
-
-    /// <summary>L2 penalty λ on the factors.</summary>
-    public ImplicitAlsBuilder Regularization(float regularization) => With(Options with { Regularization = regularization });
-
-    /// <summary>Confidence slope α.</summary>
-    public ImplicitAlsBuilder Alpha(float alpha) => With(Options with { Alpha = alpha });
-
-    /// <summary>How values become confidences (linear 1 + α·r or log 1 + α·log(1 + r/ε)).</summary>
-    public ImplicitAlsBuilder Confidence(ConfidenceScaling scaling) => With(Options with { Confidence = scaling });
-
-    /// <summary>Whether α is divided by the mean of f(r) over the training data (see <see cref="ImplicitAlsOptions.NormalizeConfidence"/>).</summary>
-    public ImplicitAlsBuilder NormalizeConfidence(bool normalize = true) => With(Options with { NormalizeConfidence = normalize });
-
-    /// <summary>ε of the log confidence.</summary>
-    public ImplicitAlsBuilder Epsilon(float epsilon) => With(Options with { Epsilon = epsilon });
-
-    /// <summary>Conjugate gradient (fast, warm-started) or Cholesky (exact).</summary>
-    public ImplicitAlsBuilder Solver(AlsSolver solver) => With(Options with { Solver = solver });
-
-    /// <summary>Conjugate-gradient steps per row and iteration.</summary>
-    public ImplicitAlsBuilder CgSteps(int steps) => With(Options with { CgSteps = steps });
-
-    /// <summary>Scales each row's penalty by (1 + its interaction count)^ν (on by default, ν = 0.5).</summary>
-    public ImplicitAlsBuilder WeightedRegularization(bool weighted = true) => With(Options with { WeightedRegularization = weighted });
-
-    /// <summary>The exponent ν of the weighted penalty (1 = ALS-WR as Spark does it).</summary>
-    public ImplicitAlsBuilder RegularizationExponent(float exponent) => With(Options with { RegularizationExponent = exponent });
-
-    /// <summary>Seed of the factor initialisation.</summary>
-    public ImplicitAlsBuilder Seed(int seed) => With(Options with { Seed = seed });
-
-    /// <summary>Worker threads (0 = all cores; 0..1024); the model is the same for any count. More than the core count is clamped to it, with a warning in the fitted model's training note.</summary>
-    public ImplicitAlsBuilder Threads(int threads) => With(Options with { Threads = threads });
-
-    /// <summary>Replaces all options.</summary>
-    public ImplicitAlsBuilder WithOptions(ImplicitAlsOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return With(options);
-    }
-
-    /// <summary>Chooses the device; <see cref="Device.Auto"/> (the default) falls back to the CPU engine, with a note in the training info, when the device's engine has no implicit ALS kernel.</summary>
-    public ImplicitAlsBuilder OnDevice(Device device) => new(Options, device, null);
-
-    /// <summary>Runs on a specific engine instance; it must offer <see cref="IImplicitAlsKernel"/>.</summary>
-    internal ImplicitAlsBuilder OnEngine(IComputeEngine engine)
-    {
-        ArgumentNullException.ThrowIfNull(engine);
-        return new ImplicitAlsBuilder(Options, _device, engine);
-    }
 
     /// <summary>Validates the options and trains a model.</summary>
     /// <param name="train">Training interactions; values are confidences' raw input (ratings, counts, or all 1) and must be non-negative.</param>
@@ -185,7 +117,4 @@ public sealed class ImplicitAlsBuilder : IRecommenderBuilder
 
     /// <inheritdoc />
     RecommenderModel IRecommenderBuilder.Fit(InteractionSet train, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) => Fit(train, progress, cancellationToken);
-
-
-    private ImplicitAlsBuilder With(ImplicitAlsOptions options) => new(options, _device, _engine);
 }

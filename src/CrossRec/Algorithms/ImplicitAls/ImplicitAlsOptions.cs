@@ -56,13 +56,13 @@ public sealed record ImplicitAlsOptions
     /// </summary>
     public bool NormalizeConfidence { get; init; } = true;
 
-    /// <summary>How values become confidences.</summary>
+    /// <summary>How values become confidences: linear 1 + α·r or log 1 + α·log(1 + r/ε).</summary>
     public ConfidenceScaling Confidence { get; init; } = ConfidenceScaling.Log;
 
     /// <summary>ε of the log confidence, in units of the values (0 &lt; ε ≤ 1e9): 1 + α·log(1 + r/ε).</summary>
     public float Epsilon { get; init; } = 1f;
 
-    /// <summary>How each row's least-squares problem is solved.</summary>
+    /// <summary>How each row's least-squares problem is solved: conjugate gradient (fast, warm-started) or Cholesky (exact).</summary>
     public AlsSolver Solver { get; init; } = AlsSolver.ConjugateGradient;
 
     /// <summary>Conjugate-gradient steps per row and iteration (1..1000); used with <see cref="AlsSolver.ConjugateGradient"/>.</summary>

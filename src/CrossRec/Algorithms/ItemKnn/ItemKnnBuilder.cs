@@ -6,64 +6,11 @@ namespace CrossRec.Algorithms.ItemKnn;
 /// Immutable fluent builder of an <see cref="ItemKnnModel"/>: each call returns a new builder, so a
 /// configured builder can be shared and reused. Options are validated by <see cref="Fit"/>.
 /// </summary>
-public sealed class ItemKnnBuilder : IRecommenderBuilder
+[OptionSetters(typeof(ItemKnnOptions), Kernel = typeof(IItemSimilarityKernel))]
+public sealed partial class ItemKnnBuilder : IRecommenderBuilder
 {
-    private readonly Device _device;
-    private readonly IComputeEngine? _engine;
-
-    internal ItemKnnBuilder(ItemKnnOptions options, Device device, IComputeEngine? engine)
-    {
-        Options = options;
-        _device = device;
-        _engine = engine;
-    }
-
-    /// <summary>The options collected so far.</summary>
-    public ItemKnnOptions Options { get; }
-
-    /// <summary>Neighbours kept per item, K.</summary>
-    public ItemKnnBuilder Neighbors(int neighbors) => With(Options with { Neighbors = neighbors });
-
-    /// <summary>Shrinkage added to the norm product of the similarity.</summary>
-    public ItemKnnBuilder Shrinkage(float shrinkage) => With(Options with { Shrinkage = shrinkage });
-
-    /// <summary>How a training value becomes an interaction strength.</summary>
-    public ItemKnnBuilder Values(ItemKnnValues values) => With(Options with { Values = values });
-
-    /// <summary>How interactions are weighted before items are compared.</summary>
-    public ItemKnnBuilder Weighting(ItemKnnWeighting weighting) => With(Options with { Weighting = weighting });
-
     /// <summary>BM25 weighting with saturation <paramref name="k1"/> and length normalisation <paramref name="b"/>.</summary>
     public ItemKnnBuilder Bm25(float k1, float b) => With(Options with { Weighting = ItemKnnWeighting.Bm25, Bm25K1 = k1, Bm25B = b });
-
-    /// <summary>Asymmetry α of the similarity's normalisation (0.5: the cosine).</summary>
-    public ItemKnnBuilder Asymmetry(float alpha) => With(Options with { Asymmetry = alpha });
-
-    /// <summary>Weight of a user's training item in the score sum.</summary>
-    public ItemKnnBuilder Scoring(ItemKnnScoring scoring) => With(Options with { Scoring = scoring });
-
-    /// <summary>Worker threads (0 = all cores; 0..1024). More than the core count is clamped to it, with a warning in the fitted model's training note.</summary>
-    public ItemKnnBuilder Threads(int threads) => With(Options with { Threads = threads });
-
-    /// <summary>Ask the engine for a bit-identical model run to run (the CPU engine always gives one).</summary>
-    public ItemKnnBuilder Deterministic(bool deterministic = true) => With(Options with { Deterministic = deterministic });
-
-    /// <summary>Replaces all options.</summary>
-    public ItemKnnBuilder WithOptions(ItemKnnOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return With(options);
-    }
-
-    /// <summary>Chooses the device; <see cref="Device.Auto"/> (the default) uses an engine with an item-kNN kernel, else the CPU.</summary>
-    public ItemKnnBuilder OnDevice(Device device) => new(Options, device, null);
-
-    /// <summary>Runs on a specific engine instance; it must offer <see cref="IItemSimilarityKernel"/>.</summary>
-    internal ItemKnnBuilder OnEngine(IComputeEngine engine)
-    {
-        ArgumentNullException.ThrowIfNull(engine);
-        return new ItemKnnBuilder(Options, _device, engine);
-    }
 
     /// <summary>Validates the options and builds the model.</summary>
     /// <param name="train">Training interactions; values are used as <see cref="ItemKnnOptions.Values"/> says.</param>
@@ -118,6 +65,4 @@ public sealed class ItemKnnBuilder : IRecommenderBuilder
 
     /// <inheritdoc />
     RecommenderModel IRecommenderBuilder.Fit(InteractionSet train, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) => Fit(train, progress, cancellationToken);
-
-    private ItemKnnBuilder With(ItemKnnOptions options) => new(options, _device, _engine);
 }

@@ -4,7 +4,8 @@ namespace CrossRec.Algorithms.Mapped;
 /// Immutable fluent builder of a <see cref="MappedModel"/>: trains the base collaborative model, then fits the
 /// feature maps. Each call returns a new builder; options are validated by <see cref="Fit"/>.
 /// </summary>
-public sealed class MappedBuilder : IRecommenderBuilder
+[OptionSetters(typeof(MappedOptions))]
+public sealed partial class MappedBuilder : IRecommenderBuilder
 {
     internal MappedBuilder(IRecommenderBuilder baseBuilder, MappedOptions options, FeatureSet? itemFeatures, FeatureSet? userFeatures)
     {
@@ -53,22 +54,6 @@ public sealed class MappedBuilder : IRecommenderBuilder
     /// <summary>User attributes, for users known only by them (<see cref="MappedModel.FoldInAttributes"/>).</summary>
     public MappedBuilder UserFeatures(FeatureSet? features) => new(BaseBuilder, Options, ItemFeatureSet, features);
 
-    /// <summary>Ridge penalty of the item map (<see cref="MappedOptions.ItemRegularization"/>).</summary>
-    public MappedBuilder ItemRegularization(float lambda) => new(BaseBuilder, Options with { ItemRegularization = lambda }, ItemFeatureSet, UserFeatureSet);
-
-    /// <summary>Ridge penalty of the user map (<see cref="MappedOptions.UserRegularization"/>).</summary>
-    public MappedBuilder UserRegularization(float lambda) => new(BaseBuilder, Options with { UserRegularization = lambda }, ItemFeatureSet, UserFeatureSet);
-
-    /// <summary>Where new items stand among warm ones (<see cref="MappedOptions.NewItemShift"/>).</summary>
-    public MappedBuilder NewItemShift(float shift) => new(BaseBuilder, Options with { NewItemShift = shift }, ItemFeatureSet, UserFeatureSet);
-
-    /// <summary>Replaces the map's options (the base builder and the features are kept).</summary>
-    public MappedBuilder WithOptions(MappedOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return new(BaseBuilder, options, ItemFeatureSet, UserFeatureSet);
-    }
-
     /// <summary>Trains the base model on <paramref name="train"/> and maps it (<see cref="MappedModel.Create"/>).</summary>
     /// <exception cref="ArgumentException">Neither item nor user features were given, or the base builder's own refusal (named by it).</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
@@ -88,4 +73,6 @@ public sealed class MappedBuilder : IRecommenderBuilder
 
     /// <inheritdoc />
     RecommenderModel IRecommenderBuilder.Fit(InteractionSet train, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) => Fit(train, progress, cancellationToken);
+
+    private MappedBuilder With(MappedOptions options) => new(BaseBuilder, options, ItemFeatureSet, UserFeatureSet);
 }

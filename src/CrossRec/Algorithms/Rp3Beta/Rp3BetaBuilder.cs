@@ -6,64 +6,14 @@ namespace CrossRec.Algorithms.Rp3Beta;
 /// Immutable fluent builder of an <see cref="Rp3BetaModel"/>: each call returns a new builder, so a configured
 /// builder can be shared and reused. Options are validated by <see cref="Fit"/>.
 /// </summary>
-public sealed class Rp3BetaBuilder : IRecommenderBuilder
+[OptionSetters(typeof(Rp3BetaOptions), Kernel = typeof(IRp3BetaKernel))]
+public sealed partial class Rp3BetaBuilder : IRecommenderBuilder
 {
-    private readonly Device _device;
-    private readonly IComputeEngine? _engine;
-
-    internal Rp3BetaBuilder(Rp3BetaOptions options, Device device, IComputeEngine? engine)
-    {
-        Options = options;
-        _device = device;
-        _engine = engine;
-    }
-
-    /// <summary>The options collected so far.</summary>
-    public Rp3BetaOptions Options { get; }
-
     /// <inheritdoc />
     public string Algorithm => "rp3beta";
 
     /// <inheritdoc />
     public IReadOnlyDictionary<string, string> Parameters => Options.ToParameters();
-
-    /// <summary>Neighbours kept per item, K.</summary>
-    public Rp3BetaBuilder Neighbors(int neighbors) => With(Options with { Neighbors = neighbors });
-
-    /// <summary>Exponent α of the transition probabilities (1: the plain random walk).</summary>
-    public Rp3BetaBuilder Alpha(float alpha) => With(Options with { Alpha = alpha });
-
-    /// <summary>Popularity penalty β (0: none).</summary>
-    public Rp3BetaBuilder Beta(float beta) => With(Options with { Beta = beta });
-
-    /// <summary>How a training value becomes an interaction strength.</summary>
-    public Rp3BetaBuilder Values(Rp3BetaValues values) => With(Options with { Values = values });
-
-    /// <summary>Whether each item's kept weights are divided by their sum after pruning.</summary>
-    public Rp3BetaBuilder NormalizeRows(bool normalize = true) => With(Options with { NormalizeRows = normalize });
-
-    /// <summary>Worker threads (0 = all cores; 0..1024). More than the core count is clamped to it, with a warning in the fitted model's training note.</summary>
-    public Rp3BetaBuilder Threads(int threads) => With(Options with { Threads = threads });
-
-    /// <summary>Ask the engine for a bit-identical model run to run (the CPU engine always gives one).</summary>
-    public Rp3BetaBuilder Deterministic(bool deterministic = true) => With(Options with { Deterministic = deterministic });
-
-    /// <summary>Replaces all options.</summary>
-    public Rp3BetaBuilder WithOptions(Rp3BetaOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return With(options);
-    }
-
-    /// <summary>Chooses the device; <see cref="Device.Auto"/> (the default) uses an engine with an RP3beta kernel, else the CPU.</summary>
-    public Rp3BetaBuilder OnDevice(Device device) => new(Options, device, null);
-
-    /// <summary>Runs on a specific engine instance; it must offer <see cref="IRp3BetaKernel"/>.</summary>
-    internal Rp3BetaBuilder OnEngine(IComputeEngine engine)
-    {
-        ArgumentNullException.ThrowIfNull(engine);
-        return new Rp3BetaBuilder(Options, _device, engine);
-    }
 
     /// <summary>Validates the options and builds the model.</summary>
     /// <param name="train">Training interactions; values are used as <see cref="Rp3BetaOptions.Values"/> says.</param>
@@ -124,6 +74,4 @@ public sealed class Rp3BetaBuilder : IRecommenderBuilder
 
     /// <inheritdoc />
     RecommenderModel IRecommenderBuilder.Fit(InteractionSet train, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) => Fit(train, progress, cancellationToken);
-
-    private Rp3BetaBuilder With(Rp3BetaOptions options) => new(options, _device, _engine);
 }
