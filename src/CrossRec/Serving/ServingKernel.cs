@@ -558,6 +558,7 @@ internal static unsafe class ServingKernel
         /// Items start..end−1 in register tiles of <c>TRows</c> items × <c>TVectors</c> vectors of users (a group of
         /// <c>TVectors · TVec.Count</c> users), only the groups that hold users; the last items one at a time.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a 1M-item pass is one call: it must not run as tier-0 or OSR code
         public void Range<TVec, TRows, TVectors>(float* q, int start, int end, int size)
             where TVec : unmanaged, IVector<TVec>
             where TRows : struct, ICount
@@ -567,7 +568,6 @@ internal static unsafe class ServingKernel
             var rows = TRows.Value;
             var group = TVectors.Value * TVec.Count;
             var groups = (size + group - 1) / group;
-            var vectors = groups * TVectors.Value;
             var packed = _block.Packed;
             var tile = _block.Tile;
             var j = start;
@@ -581,7 +581,7 @@ internal static unsafe class ServingKernel
 
                 for (var r = 0; r < rows; r++)
                 {
-                    Finish<TVec>(j + r, tile + (r * BlockUsers), vectors);
+                    Finish<TVec, TVectors>(j + r, tile + (r * BlockUsers), groups);
                 }
             }
 
@@ -593,7 +593,7 @@ internal static unsafe class ServingKernel
                     Micro<TVec, One, TVectors>(q0, k, packed + (g * group), tile + (g * group));
                 }
 
-                Finish<TVec>(j, tile, vectors);
+                Finish<TVec, TVectors>(j, tile, groups);
             }
         }
 
@@ -701,12 +701,16 @@ internal static unsafe class ServingKernel
         }
 
         /// <summary>
-        /// Item j's dots for the first <paramref name="vectors"/> vectors of users (at <paramref name="dots"/>) to scores
-        /// (dot + b_j, then + μ + b_u: the per-user path's order); the lanes at or above their threshold go to
-        /// <see cref="Offer"/>.
+        /// Item j's dots for the first <paramref name="groups"/> groups of <c>TVectors</c> vectors of users (at
+        /// <paramref name="dots"/>) to scores (dot + b_j, then + μ + b_u: the per-user path's order); the lanes at or above
+        /// their threshold go to <see cref="Offer"/>. Straight-line within a group (the vector count is a constant) with the
+        /// fields read once: this runs for every item of the catalogue, and a loop over a run-time vector count re-read
+        /// the bias and offset fields per vector.
         /// </summary>
-        private void Finish<TVec>(int j, float* dots, int vectors)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void Finish<TVec, TVectors>(int j, float* dots, int groups)
             where TVec : unmanaged, IVector<TVec>
+            where TVectors : struct, ICount
         {
             if (_mask is not null && !_mask[j])
             {
@@ -714,12 +718,33 @@ internal static unsafe class ServingKernel
             }
 
             var w = TVec.Count;
-            var bias = TVec.Create(_bias is null ? 0f : _bias[j]);
+            var n = TVectors.Value;
+            var itemBias = _bias;
+            var hasBias = itemBias is not null;
+            var bias = TVec.Create(hasBias ? itemBias![j] : 0f);
+            var offsets = _offsets ? _block.Offsets : null;
             var t = _block.Thresholds;
             var bits = 0UL;
-            for (var v = 0; v < vectors; v++)
+            for (var g = 0; g < groups; g++)
             {
-                bits |= TVec.GreaterThanOrEqualBits(Score<TVec>(dots, v, bias), TVec.LoadAligned(t + (v * w))) << (v * w);
+                var at = g * n * w;
+                var group = TVec.GreaterThanOrEqualBits(Score(dots, offsets, at, bias, hasBias), TVec.LoadAligned(t + at));
+                if (n > 1)
+                {
+                    group |= TVec.GreaterThanOrEqualBits(Score(dots, offsets, at + w, bias, hasBias), TVec.LoadAligned(t + at + w)) << w;
+                }
+
+                if (n > 2)
+                {
+                    group |= TVec.GreaterThanOrEqualBits(Score(dots, offsets, at + (2 * w), bias, hasBias), TVec.LoadAligned(t + at + (2 * w))) << (2 * w);
+                }
+
+                if (n > 3)
+                {
+                    group |= TVec.GreaterThanOrEqualBits(Score(dots, offsets, at + (3 * w), bias, hasBias), TVec.LoadAligned(t + at + (3 * w))) << (3 * w);
+                }
+
+                bits |= group << at;
             }
 
             if (bits == 0)
@@ -728,29 +753,28 @@ internal static unsafe class ServingKernel
             }
 
             var lane = _block.Lane;
-            for (var v = 0; v < vectors; v++)
+            for (var v = 0; v < groups * n; v++)
             {
-                TVec.StoreAligned(Score<TVec>(dots, v, bias), lane + (v * w));
+                TVec.StoreAligned(Score(dots, offsets, v * w, bias, hasBias), lane + (v * w));
             }
 
             Offer(j, bits);
         }
 
-        /// <summary>Vector <paramref name="v"/> of an item's scores: its dots, plus b_j, plus μ + b_u (the per-user path's order).</summary>
+        /// <summary>The scores of the users at <paramref name="at"/>..: their dots, plus b_j, plus μ + b_u (the per-user path's order).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private TVec Score<TVec>(float* dots, int v, TVec bias)
+        private static TVec Score<TVec>(float* dots, float* offsets, int at, TVec bias, bool hasBias)
             where TVec : unmanaged, IVector<TVec>
         {
-            var at = v * TVec.Count;
             var s = TVec.LoadAligned(dots + at);
-            if (_bias is not null)
+            if (hasBias)
             {
                 s += bias;
             }
 
-            if (_offsets)
+            if (offsets is not null)
             {
-                s += TVec.LoadAligned(_block.Offsets + at);
+                s += TVec.LoadAligned(offsets + at);
             }
 
             return s;
