@@ -12,7 +12,7 @@ internal enum PackedTilePath
     /// <summary><see cref="Vector256{T}"/> (AVX2): 6 × 16 tiles, twelve accumulators.</summary>
     Vector256 = 1,
 
-    /// <summary><see cref="Vector512{T}"/> (AVX-512): 8 × 32 tiles, sixteen accumulators.</summary>
+    /// <summary><see cref="Vector512{T}"/> (AVX-512): 12 × 32 tiles, 24 accumulators.</summary>
     Vector512 = 2,
 }
 
@@ -57,7 +57,7 @@ internal readonly unsafe struct PackedTile
             : PackedTilePath.Scalar);
         return chosen switch
         {
-            PackedTilePath.Vector512 => new PackedTile(chosen, 8, 32),
+            PackedTilePath.Vector512 => new PackedTile(chosen, 12, 32),
             PackedTilePath.Vector256 => new PackedTile(chosen, 6, 16),
             _ => new PackedTile(PackedTilePath.Scalar, 4, 8),
         };
@@ -117,78 +117,110 @@ internal readonly unsafe struct PackedTile
     private static void Kernel512(float* ap, float* bp, int kc, float* c, nint ldc, float alpha, bool accumulate)
     {
         const int n = 16; // Vector512<float>.Count
-        var c00 = Vector512<float>.Zero;
-        var c01 = Vector512<float>.Zero;
-        var c10 = Vector512<float>.Zero;
-        var c11 = Vector512<float>.Zero;
-        var c20 = Vector512<float>.Zero;
-        var c21 = Vector512<float>.Zero;
-        var c30 = Vector512<float>.Zero;
-        var c31 = Vector512<float>.Zero;
-        var c40 = Vector512<float>.Zero;
-        var c41 = Vector512<float>.Zero;
-        var c50 = Vector512<float>.Zero;
-        var c51 = Vector512<float>.Zero;
-        var c60 = Vector512<float>.Zero;
-        var c61 = Vector512<float>.Zero;
-        var c70 = Vector512<float>.Zero;
-        var c71 = Vector512<float>.Zero;
+        var c000 = Vector512<float>.Zero;
+        var c001 = Vector512<float>.Zero;
+        var c010 = Vector512<float>.Zero;
+        var c011 = Vector512<float>.Zero;
+        var c020 = Vector512<float>.Zero;
+        var c021 = Vector512<float>.Zero;
+        var c030 = Vector512<float>.Zero;
+        var c031 = Vector512<float>.Zero;
+        var c040 = Vector512<float>.Zero;
+        var c041 = Vector512<float>.Zero;
+        var c050 = Vector512<float>.Zero;
+        var c051 = Vector512<float>.Zero;
+        var c060 = Vector512<float>.Zero;
+        var c061 = Vector512<float>.Zero;
+        var c070 = Vector512<float>.Zero;
+        var c071 = Vector512<float>.Zero;
+        var c080 = Vector512<float>.Zero;
+        var c081 = Vector512<float>.Zero;
+        var c090 = Vector512<float>.Zero;
+        var c091 = Vector512<float>.Zero;
+        var c100 = Vector512<float>.Zero;
+        var c101 = Vector512<float>.Zero;
+        var c110 = Vector512<float>.Zero;
+        var c111 = Vector512<float>.Zero;
         for (var k = 0; k < kc; k++)
         {
             var b0 = Vector512.Load(bp);
             var b1 = Vector512.Load(bp + n);
             var x = Vector512.Create(ap[0]);
-            c00 = Vector512.MultiplyAddEstimate(x, b0, c00);
-            c01 = Vector512.MultiplyAddEstimate(x, b1, c01);
+            c000 = Vector512.MultiplyAddEstimate(x, b0, c000);
+            c001 = Vector512.MultiplyAddEstimate(x, b1, c001);
             x = Vector512.Create(ap[1]);
-            c10 = Vector512.MultiplyAddEstimate(x, b0, c10);
-            c11 = Vector512.MultiplyAddEstimate(x, b1, c11);
+            c010 = Vector512.MultiplyAddEstimate(x, b0, c010);
+            c011 = Vector512.MultiplyAddEstimate(x, b1, c011);
             x = Vector512.Create(ap[2]);
-            c20 = Vector512.MultiplyAddEstimate(x, b0, c20);
-            c21 = Vector512.MultiplyAddEstimate(x, b1, c21);
+            c020 = Vector512.MultiplyAddEstimate(x, b0, c020);
+            c021 = Vector512.MultiplyAddEstimate(x, b1, c021);
             x = Vector512.Create(ap[3]);
-            c30 = Vector512.MultiplyAddEstimate(x, b0, c30);
-            c31 = Vector512.MultiplyAddEstimate(x, b1, c31);
+            c030 = Vector512.MultiplyAddEstimate(x, b0, c030);
+            c031 = Vector512.MultiplyAddEstimate(x, b1, c031);
             x = Vector512.Create(ap[4]);
-            c40 = Vector512.MultiplyAddEstimate(x, b0, c40);
-            c41 = Vector512.MultiplyAddEstimate(x, b1, c41);
+            c040 = Vector512.MultiplyAddEstimate(x, b0, c040);
+            c041 = Vector512.MultiplyAddEstimate(x, b1, c041);
             x = Vector512.Create(ap[5]);
-            c50 = Vector512.MultiplyAddEstimate(x, b0, c50);
-            c51 = Vector512.MultiplyAddEstimate(x, b1, c51);
+            c050 = Vector512.MultiplyAddEstimate(x, b0, c050);
+            c051 = Vector512.MultiplyAddEstimate(x, b1, c051);
             x = Vector512.Create(ap[6]);
-            c60 = Vector512.MultiplyAddEstimate(x, b0, c60);
-            c61 = Vector512.MultiplyAddEstimate(x, b1, c61);
+            c060 = Vector512.MultiplyAddEstimate(x, b0, c060);
+            c061 = Vector512.MultiplyAddEstimate(x, b1, c061);
             x = Vector512.Create(ap[7]);
-            c70 = Vector512.MultiplyAddEstimate(x, b0, c70);
-            c71 = Vector512.MultiplyAddEstimate(x, b1, c71);
-            ap += 8;
+            c070 = Vector512.MultiplyAddEstimate(x, b0, c070);
+            c071 = Vector512.MultiplyAddEstimate(x, b1, c071);
+            x = Vector512.Create(ap[8]);
+            c080 = Vector512.MultiplyAddEstimate(x, b0, c080);
+            c081 = Vector512.MultiplyAddEstimate(x, b1, c081);
+            x = Vector512.Create(ap[9]);
+            c090 = Vector512.MultiplyAddEstimate(x, b0, c090);
+            c091 = Vector512.MultiplyAddEstimate(x, b1, c091);
+            x = Vector512.Create(ap[10]);
+            c100 = Vector512.MultiplyAddEstimate(x, b0, c100);
+            c101 = Vector512.MultiplyAddEstimate(x, b1, c101);
+            x = Vector512.Create(ap[11]);
+            c110 = Vector512.MultiplyAddEstimate(x, b0, c110);
+            c111 = Vector512.MultiplyAddEstimate(x, b1, c111);
+            ap += 12;
             bp += 2 * n;
         }
 
         var s = Vector512.Create(alpha);
-        Store(c, c00, s, accumulate);
-        Store(c + n, c01, s, accumulate);
+        Store(c, c000, s, accumulate);
+        Store(c + n, c001, s, accumulate);
         c += ldc;
-        Store(c, c10, s, accumulate);
-        Store(c + n, c11, s, accumulate);
+        Store(c, c010, s, accumulate);
+        Store(c + n, c011, s, accumulate);
         c += ldc;
-        Store(c, c20, s, accumulate);
-        Store(c + n, c21, s, accumulate);
+        Store(c, c020, s, accumulate);
+        Store(c + n, c021, s, accumulate);
         c += ldc;
-        Store(c, c30, s, accumulate);
-        Store(c + n, c31, s, accumulate);
+        Store(c, c030, s, accumulate);
+        Store(c + n, c031, s, accumulate);
         c += ldc;
-        Store(c, c40, s, accumulate);
-        Store(c + n, c41, s, accumulate);
+        Store(c, c040, s, accumulate);
+        Store(c + n, c041, s, accumulate);
         c += ldc;
-        Store(c, c50, s, accumulate);
-        Store(c + n, c51, s, accumulate);
+        Store(c, c050, s, accumulate);
+        Store(c + n, c051, s, accumulate);
         c += ldc;
-        Store(c, c60, s, accumulate);
-        Store(c + n, c61, s, accumulate);
+        Store(c, c060, s, accumulate);
+        Store(c + n, c061, s, accumulate);
         c += ldc;
-        Store(c, c70, s, accumulate);
-        Store(c + n, c71, s, accumulate);
+        Store(c, c070, s, accumulate);
+        Store(c + n, c071, s, accumulate);
+        c += ldc;
+        Store(c, c080, s, accumulate);
+        Store(c + n, c081, s, accumulate);
+        c += ldc;
+        Store(c, c090, s, accumulate);
+        Store(c + n, c091, s, accumulate);
+        c += ldc;
+        Store(c, c100, s, accumulate);
+        Store(c + n, c101, s, accumulate);
+        c += ldc;
+        Store(c, c110, s, accumulate);
+        Store(c + n, c111, s, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
