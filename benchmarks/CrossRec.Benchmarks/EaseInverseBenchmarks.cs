@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Engines;
 
 namespace CrossRec.Benchmarks;
 
@@ -8,9 +7,9 @@ namespace CrossRec.Benchmarks;
 /// against float64 (<see cref="EasePrecision.Double"/>, the blocked Cholesky), at 8,000 and 16,000 items, every core.
 /// The matrix is the binary B·Bᵀ + λI of <c>benchmarks/peers/ease_inverse_peer.py</c> (B n × 256, density 0.1,
 /// λ = 5 × the mean diagonal), generated in process; each iteration inverts a fresh copy.
-/// Run: <c>dotnet run -c Release --project benchmarks/CrossRec.Benchmarks -- --filter '*EaseInverseBenchmarks*'</c>.
+/// Run (ColdStart: seconds-long single invocations without pilot or warm-up, which at 16,000 items would cost minutes each):
+/// <c>dotnet run -c Release --project benchmarks/CrossRec.Benchmarks -- --filter '*EaseInverseBenchmarks*' --inProcess --strategy ColdStart --iterationCount 3 --launchCount 1</c>.
 /// </summary>
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 3)]
 public class EaseInverseBenchmarks
 {
     private float[] _matrix = [];

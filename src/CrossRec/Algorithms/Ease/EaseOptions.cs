@@ -22,10 +22,10 @@ public enum EaseValues
 /// <summary>The floating-point precision of EASE's Gram matrix and its inverse.</summary>
 public enum EasePrecision
 {
-    /// <summary>float32 (the default): half the memory of <see cref="Double"/> and about twice the speed, with the same test NDCG@10 to 1e-4 on the validation datasets.</summary>
+    /// <summary>float32 (the default): the Gram matrix in half the memory of <see cref="Double"/>, inverted by the CPU engine's float32 kernel; the weights agree with float64's to float32 rounding on well-regularised data (the figures: <c>docs/decisions/ease-defaults.md</c>).</summary>
     Single = 0,
 
-    /// <summary>float64: the inverse to about 1e-13 instead of 1e-6 (relative); for ill-conditioned data (a very small λ).</summary>
+    /// <summary>float64: for an ill-conditioned Gram matrix (a λ far below the default scale), where float32's rounding, amplified by the condition number, would show in the weights.</summary>
     Double = 1,
 }
 
@@ -101,7 +101,7 @@ public sealed record EaseOptions
     public int MaxItems { get; init; } = DefaultMaxItems;
 
     /// <summary>
-    /// The most memory the float64 Gram matrix may take, m² × 8 bytes (1 KiB..16 GiB). Null (the default) sizes it from
+    /// The most memory the Gram matrix may take, counted at its float64 size m² × 8 bytes whatever <see cref="Precision"/> (float32 takes half) (1 KiB..16 GiB). Null (the default) sizes it from
     /// the memory this process may still use when training starts: half of <see cref="GC.GetGCMemoryInfo()"/>'s
     /// <see cref="GCMemoryInfo.TotalAvailableMemoryBytes"/> less the managed heap in use, at most 16 GiB. Training's peak is
     /// the Gram matrix plus m × <see cref="WeightsPerItem"/> × 8 bytes of kept weights. An explicit
