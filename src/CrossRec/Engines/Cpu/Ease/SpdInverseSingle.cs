@@ -20,9 +20,9 @@ namespace CrossRec.Engines.Cpu.Ease;
 /// inverse, Lᵀ·L), so a matrix that is not numerically positive definite is caught at its pivot.</para>
 /// <para>Deterministic at any thread count: each output tile is summed by one task in an order fixed by the
 /// block sizes, so one thread and sixteen give the same bits.</para>
-/// <para>Blocking: b = 256, the sum length of every tile (against 128: 6.0–7.4 s → 4.4–7.0 s for n = 8,000 on the
-/// shared cores, together with 12 × 32 tiles instead of 8 × 32); an update task's W block (16 strips of 12 rows × 256)
-/// is 192 KiB and stays in L2, a B micro-panel of 256 × 32 floats is 32 KiB and stays in L1.</para>
+/// <para>Blocking: b = 256, the sum length of every tile (chosen over 128 by measurement, with 12 × 32 tiles over 8 × 32:
+/// docs/performance.md); an update task's W block (16 strips of 12 rows × 256) is 192 KiB and stays in L2, a B
+/// micro-panel of 256 × 32 floats is 32 KiB and stays in L1.</para>
 /// </remarks>
 internal sealed unsafe class SpdInverseSingle : IDisposable
 {
@@ -166,10 +166,9 @@ internal sealed unsafe class SpdInverseSingle : IDisposable
     }
 
     /// <summary>
-    /// One phase: its tasks on a <see cref="Parallel"/> loop. Not on a <see cref="WorkerGroup"/>: the group's run ends only
-    /// when every worker has woken and checked in, even where the caller did all the tasks, and a worker thread starved
-    /// by other processes then stalls each of the 3 phases per block (measured in BenchmarkDotNet, whose main thread runs at
-    /// raised priority, on the loaded shared cores: n = 8,000 took 11.5–17.1 s against 7–12 s outside it).
+    /// One phase: its tasks on a <see cref="Parallel"/> loop. Not on a <see cref="WorkerGroup"/>: a group's run ends only
+    /// when every worker has woken and checked in, even where the caller did all the tasks, so a worker starved by other
+    /// processes stalls each of the 3 phases per block (measured: docs/performance.md, EASE Gram inverse).
     /// </summary>
     private void RunPhase(int tasks, Action<int> job) => Parallel.For(0, tasks, _parallel, job);
 
