@@ -9,6 +9,7 @@ namespace CrossRec.Benchmarks;
 /// <c>... -- auto-budget DATASET [CAP ...]</c> compares Auto's selection caps (see <see cref="AutoBudgetStudy"/>).
 /// <c>... -- ann-curve ITEMS EF...</c> prints the approximate-serving recall/throughput curve (see <see cref="ApproximateServingCurve"/>).
 /// <c>... -- kernel-rounds ROUNDS</c> alternates the width-generic kernels with the per-width ones they replaced (see <see cref="KernelRounds"/>).
+/// <c>... -- ease-inverse FILE [f64]</c> times EASE's inverse on a matrix of the OpenBLAS comparison (see <see cref="EaseInverseStudy"/>).
 /// <c>... -- export-libmf DIR</c> writes the LIBMF comparison files (see <see cref="LibmfExport"/>).
 /// </summary>
 public static class Program
@@ -24,6 +25,12 @@ public static class Program
         if (args is ["auto-budget", var dataset, .. var caps])
         {
             AutoBudgetStudy.Run(dataset, caps.Select(c => long.Parse(c, System.Globalization.CultureInfo.InvariantCulture)));
+            return;
+        }
+
+        if (args is ["ease-inverse", var matrix, .. var rest])
+        {
+            EaseInverseStudy.Run(matrix, rest is ["f64"]);
             return;
         }
 

@@ -634,6 +634,7 @@ public sealed class EaseTests
     [TestCase("MaxGramBytes")]
     [TestCase("WeightsPerItem")]
     [TestCase("Threads")]
+    [TestCase("Precision")]
     public void BadOptionsAreRefusedByName(string option)
     {
         var builder = option switch
@@ -646,6 +647,7 @@ public sealed class EaseTests
             "MaxItems" => Recommenders.Ease().MaxItems(0),
             "MaxGramBytes" => Recommenders.Ease().MaxGramBytes(-1),
             "WeightsPerItem" => Recommenders.Ease().WeightsPerItem(0),
+            "Precision" => Recommenders.Ease().Precision((EasePrecision)2),
             _ => Recommenders.Ease().Threads(-1),
         };
         Assert.That(() => builder.Fit(Clustered(users: 20, seed: 1)), Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains(option));
@@ -696,6 +698,35 @@ public sealed class EaseTests
             Assert.That(info.Iterations, Is.Zero);
             Assert.That(model.Algorithm, Is.EqualTo("ease"));
         });
+    }
+
+    [Test]
+    public void Float32AndFloat64FitsGiveTheSameWeightsToFloat32PrecisionAndBothSaveAndLoad()
+    {
+        var data = Clustered(users: 500, seed: 14, items: 300);
+        var single = Recommenders.Ease().Fit(data);
+        var dbl = Recommenders.Ease().Precision(EasePrecision.Double).Fit(data);
+        Assert.That(single.Training!.Parameters["precision"], Is.EqualTo("Single"), "the default");
+        Assert.That(dbl.Training!.Parameters["precision"], Is.EqualTo("Double"));
+        var worst = 0.0;
+        var largest = 0.0;
+        foreach (var i in dbl.KeptItems)
+        {
+            foreach (var j in dbl.KeptItems)
+            {
+                worst = Math.Max(worst, Math.Abs(single.Weight(i, j) - dbl.Weight(i, j)));
+                largest = Math.Max(largest, Math.Abs(dbl.Weight(i, j)));
+            }
+        }
+
+        Assert.That(largest, Is.GreaterThan(0.01));
+        Assert.That(worst, Is.LessThan(1e-5 * largest));
+        foreach (var model in new[] { single, dbl })
+        {
+            var loaded = EaseModel.Load(new MemoryStream(Saved(model)));
+            Assert.That(Saved(loaded), Is.EqualTo(Saved(model)));
+            Assert.That(loaded.Recommend("u3", 10).Select(r => r.ItemId), Is.EqualTo(model.Recommend("u3", 10).Select(r => r.ItemId)));
+        }
     }
 
     [Test]

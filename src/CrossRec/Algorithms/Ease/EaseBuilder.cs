@@ -82,19 +82,19 @@ public sealed partial class EaseBuilder : IRecommenderBuilder
             MaxDegreeOfParallelism = ThreadCount.Effective(o.Threads),
             CancellationToken = cancellationToken,
         };
-        var gram = EaseGram.Build(matrix, userWeights, itemWeights, kept, keptIndex, lambda, o.DiagonalPenalty, parallel);
-        Report(progress, 1, watch, engine.Name);
+        void Stage(GramSolverStage stage) => Report(progress, stage == GramSolverStage.Factorized ? 2 : 3, watch, engine.Name);
+        EaseWeights weights;
         try
         {
-            solver.InvertSpd(gram, m, ThreadCount.Effective(o.Threads), stage => Report(progress, stage == GramSolverStage.Factorized ? 2 : 3, watch, engine.Name), cancellationToken);
+            weights = o.Precision == EasePrecision.Double
+                ? EaseSolve.Weights(EaseGram.Build<double>(matrix, userWeights, itemWeights, kept, keptIndex, lambda, o.DiagonalPenalty, parallel), m, solver.InvertSpd, o, parallel, () => Report(progress, 1, watch, engine.Name), Stage)
+                : EaseSolve.Weights(EaseGram.Build<float>(matrix, userWeights, itemWeights, kept, keptIndex, lambda, o.DiagonalPenalty, parallel), m, solver.InvertSpd, o, parallel, () => Report(progress, 1, watch, engine.Name), Stage);
         }
-        catch (ArithmeticException e) when (e is not TrainingDivergedException)
+        catch (ArithmeticException e) when (e is not TrainingDivergedException and not OverflowException)
         {
             throw new TrainingDivergedException($"EASE: XᵀX + λI with λ = {lambda.ToString("G6", CultureInfo.InvariantCulture)} is not numerically positive definite ({e.Message}); raise {nameof(EaseOptions.Lambda)} or use {nameof(EaseOptions.Values)} = {nameof(EaseValues.Log)} or {nameof(EaseValues.Binary)} for extreme values.");
         }
 
-        var weights = EaseWeights.FromInverse(gram, m, o.WeightsPerItem, parallel);
-        gram = null;
         var seen = RecommenderModel.SeenFrom(train);
         // The options as given, then what this fit decided (the resolved λ, value transform and item cut, and why).
         var parameters = OptionParameters.Of(o);

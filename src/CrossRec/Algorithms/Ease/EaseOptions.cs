@@ -19,6 +19,16 @@ public enum EaseValues
     Auto = 3,
 }
 
+/// <summary>The floating-point precision of EASE's Gram matrix and its inverse.</summary>
+public enum EasePrecision
+{
+    /// <summary>float32 (the default): the Gram matrix in half the memory of <see cref="Double"/>, inverted by the CPU engine's float32 kernel; the weights agree with float64's to float32 rounding on well-regularised data (the figures: <c>docs/decisions/ease-defaults.md</c>).</summary>
+    Single = 0,
+
+    /// <summary>float64: for an ill-conditioned Gram matrix (a λ far below the default scale), where float32's rounding, amplified by the condition number, would show in the weights.</summary>
+    Double = 1,
+}
+
 /// <summary>
 /// Hyperparameters of EASE (Steck 2019, "Embarrassingly Shallow Autoencoders for Sparse Data"): the item ×
 /// item weights <c>B = I − P·diag(1/diag P)</c> with <c>P = (G + Λ)⁻¹</c>, <c>G = XᵀX</c> over the kept
@@ -86,7 +96,7 @@ public sealed record EaseOptions
     public int MaxItems { get; init; } = DefaultMaxItems;
 
     /// <summary>
-    /// The most memory the float64 Gram matrix may take, m² × 8 bytes (1 KiB..16 GiB). Null (the default) sizes it from
+    /// The most memory the Gram matrix may take, counted at its float64 size m² × 8 bytes whatever <see cref="Precision"/> (float32 takes half) (1 KiB..16 GiB). Null (the default) sizes it from
     /// the memory this process may still use when training starts: half of <see cref="GC.GetGCMemoryInfo()"/>'s
     /// <see cref="GCMemoryInfo.TotalAvailableMemoryBytes"/> less the managed heap in use, at most 16 GiB. Training's peak is
     /// the Gram matrix plus m × <see cref="WeightsPerItem"/> × 8 bytes of kept weights. An explicit
@@ -103,6 +113,12 @@ public sealed record EaseOptions
     /// of B or more are held dense in memory, where that is faster).
     /// </summary>
     public int WeightsPerItem { get; init; } = DefaultWeightsPerItem;
+
+    /// <summary>
+    /// The precision of the Gram matrix and its inverse (default <see cref="EasePrecision.Single"/>, chosen by measurement:
+    /// <c>docs/decisions/ease-defaults.md</c>); the stored weights are float32 either way.
+    /// </summary>
+    public EasePrecision Precision { get; init; } = EasePrecision.Single;
 
     /// <summary>Worker threads; 0 uses every core (0..1024). More than <see cref="Environment.ProcessorCount"/> is clamped to the core count, with a warning in the fitted model's training note. The model is bit-identical at any thread count.</summary>
     public int Threads { get; init; }
@@ -121,6 +137,11 @@ public sealed record EaseOptions
         if (!Enum.IsDefined(Values))
         {
             throw new ArgumentOutOfRangeException(nameof(Values), Values, $"{nameof(Values)} must be Binary, Raw, Log or Auto; got {(int)Values}.");
+        }
+
+        if (!Enum.IsDefined(Precision))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Precision), Precision, $"{nameof(Precision)} must be Single or Double; got {(int)Precision}.");
         }
 
         if (MinItemSupport is { } support)

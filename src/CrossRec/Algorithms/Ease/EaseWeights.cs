@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace CrossRec.Algorithms.Ease;
@@ -174,14 +175,16 @@ internal sealed class EaseWeights
     /// <summary>
     /// <c>B[i, j] = −P[i, j] / P[j, j]</c> (rounded to float32) from the inverse P (row-major, m × m), keeping each row's
     /// <paramref name="perRow"/> entries of largest magnitude. The dense float B is never formed: each row is computed
-    /// into a buffer of m floats and pruned at once, so training's peak is the float64 matrix plus m · K entries.
+    /// into a buffer of m floats and pruned at once, so training's peak is the inverse (float32 or float64) plus m · K entries.
     /// </summary>
-    public static EaseWeights FromInverse(double[] inverse, int m, int perRow, ParallelOptions options)
+    /// <typeparam name="T">The precision the inverse was computed in (float or double).</typeparam>
+    public static EaseWeights FromInverse<T>(T[] inverse, int m, int perRow, ParallelOptions options)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         var scale = new double[m];
         for (var j = 0; j < m; j++)
         {
-            scale[j] = -1.0 / inverse[((long)j * m) + j];
+            scale[j] = -1.0 / double.CreateTruncating(inverse[((long)j * m) + j]);
         }
 
         var k = (int)Math.Min(perRow, Math.Max(0, m - 1));
@@ -201,7 +204,7 @@ internal sealed class EaseWeights
                     var row = dense.AsSpan((int)((long)i * m), m);
                     for (var j = 0; j < m; j++)
                     {
-                        row[j] = (float)(p[j] * scale[j]);
+                        row[j] = (float)(double.CreateTruncating(p[j]) * scale[j]);
                     }
 
                     row[i] = 0f;
@@ -232,7 +235,7 @@ internal sealed class EaseWeights
                 var row = buffers.Row;
                 for (var j = 0; j < m; j++)
                 {
-                    row[j] = (float)(p[j] * scale[j]);
+                    row[j] = (float)(double.CreateTruncating(p[j]) * scale[j]);
                 }
 
                 row[i] = 0f;

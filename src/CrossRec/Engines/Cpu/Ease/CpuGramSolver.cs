@@ -17,4 +17,17 @@ internal sealed class CpuGramSolver : IGramSolver
         Check.Range(threads, 0, ThreadCount.Max, nameof(threads));
         Engines.Cpu.Ease.SpdInverse.Invert(matrix, n, threads, stageCompleted, cancellationToken);
     }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The blocked symmetric sweep in float32 on packed panels (<c>Engines/Cpu/Ease/SpdInverseSingle.cs</c>); its
+    /// first stage is reported when half the columns are swept. Bit-identical results at any thread count.
+    /// </remarks>
+    public void InvertSpd(float[] matrix, int n, int threads, Action<GramSolverStage>? stageCompleted, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        Check.Range(n, 0, 46_340, nameof(n));
+        Check.Range(threads, 0, ThreadCount.Max, nameof(threads));
+        SpdInverseSingle.Invert(matrix, n, threads, stageCompleted, cancellationToken);
+    }
 }

@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace CrossRec.Engines.Cpu.Ease;
 
 /// <summary>
@@ -20,18 +22,21 @@ internal static class EaseGram
     /// <param name="lambda">Added to the diagonal.</param>
     /// <param name="diagonalPenalty">α: the diagonal becomes <c>(1 + α)·G_ii + λ</c>.</param>
     /// <param name="options">Threads and cancellation.</param>
-    public static double[] Build(InteractionMatrix matrix, float[] userWeights, float[] itemWeights, int[] kept, int[] keptIndex, double lambda, double diagonalPenalty, ParallelOptions options)
+    /// <typeparam name="T">float (for the float32 inverse) or double; every sum is formed in float64 and rounded once.</typeparam>
+    public static T[] Build<T>(InteractionMatrix matrix, float[] userWeights, float[] itemWeights, int[] kept, int[] keptIndex, double lambda, double diagonalPenalty, ParallelOptions options)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         var m = kept.Length;
-        var gram = new double[(long)m * m];
+        var gram = new T[(long)m * m];
         var userOffsets = matrix.UserOffsetsArray;
         var userItems = matrix.UserItemsArray;
         var itemOffsets = matrix.ItemOffsetsArray;
         var itemUsers = matrix.ItemUsersArray;
-        Parallel.For(0, m, options, i =>
+        Parallel.For(0, m, options, () => new double[m], (i, _, sums) =>
         {
             var item = kept[i];
-            var row = gram.AsSpan((int)((long)i * m), i + 1);
+            var row = sums.AsSpan(0, i + 1);
+            row.Clear();
             for (var p = itemOffsets[item]; p < itemOffsets[item + 1]; p++)
             {
                 var u = itemUsers[p];
@@ -53,7 +58,15 @@ internal static class EaseGram
             }
 
             row[i] += (diagonalPenalty * row[i]) + lambda;
-        });
+            var target = gram.AsSpan((int)((long)i * m), i + 1);
+            for (var j = 0; j <= i; j++)
+            {
+                target[j] = T.CreateTruncating(row[j]);
+            }
+
+            return sums;
+        },
+        _ => { });
         return gram;
     }
 
