@@ -558,7 +558,6 @@ internal static unsafe class ServingKernel
         /// Items start..end−1 in register tiles of <c>TRows</c> items × <c>TVectors</c> vectors of users (a group of
         /// <c>TVectors · TVec.Count</c> users), only the groups that hold users; the last items one at a time.
         /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a 1M-item pass is one call: it must not run as tier-0 or OSR code
         public void Range<TVec, TRows, TVectors>(float* q, int start, int end, int size)
             where TVec : unmanaged, IVector<TVec>
             where TRows : struct, ICount
@@ -707,7 +706,6 @@ internal static unsafe class ServingKernel
         /// fields read once: this runs for every item of the catalogue, and a loop over a run-time vector count re-read
         /// the bias and offset fields per vector.
         /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Finish<TVec, TVectors>(int j, float* dots, int groups)
             where TVec : unmanaged, IVector<TVec>
             where TVectors : struct, ICount
