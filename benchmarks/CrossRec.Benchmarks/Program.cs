@@ -9,6 +9,7 @@ namespace CrossRec.Benchmarks;
 /// <c>... -- auto-budget DATASET [CAP ...]</c> compares Auto's selection caps (see <see cref="AutoBudgetStudy"/>).
 /// <c>... -- ann-curve ITEMS EF...</c> prints the approximate-serving recall/throughput curve (see <see cref="ApproximateServingCurve"/>).
 /// <c>... -- kernel-rounds ROUNDS</c> alternates the width-generic kernels with the per-width ones they replaced (see <see cref="KernelRounds"/>).
+/// <c>... -- peer-rounds DIR WORKLOAD [ARGS]</c> runs one CrossRec measurement for the side-by-side runs against <c>implicit</c> (see <see cref="PeerRounds"/>).
 /// <c>... -- export-libmf DIR</c> writes the LIBMF comparison files (see <see cref="LibmfExport"/>).
 /// </summary>
 public static class Program
@@ -36,6 +37,12 @@ public static class Program
         if (args is ["kernel-rounds", var rounds])
         {
             KernelRounds.Run(int.Parse(rounds, System.Globalization.CultureInfo.InvariantCulture));
+            return;
+        }
+
+        if (args is ["peer-rounds", var folder, var workload, .. var rest])
+        {
+            PeerRounds.Run(folder, workload, rest);
             return;
         }
 
