@@ -7,7 +7,7 @@ for line in open(sys.argv[1]):
         continue
     kv = dict(t.split("=", 1) for t in line.split() if "=" in t)
     rows.setdefault(kv["row"], {}).setdefault(kv["side"], {})[kv["round"]] = kv
-metric = {"als64": "steady_iteration", "als128": "steady_iteration", "als-ml1m": "per_iteration", "topn": "seconds",
+metric = {"als64": "steady_iteration", "als128": "steady_iteration", "als-ml1m": "per_iteration", "als-ml100k": "per_iteration", "topn": "seconds",
           "bpr": "seconds", "knn": "seconds", "ease8k": "seconds", "ease16k": "seconds"}
 print(f"{'row':10} {'metric':18} {'CrossRec min':>12} {'peer min':>10} {'peer/CrossRec':>13}  accuracy (CrossRec | peer)  rounds  load")
 def show(name, m):
