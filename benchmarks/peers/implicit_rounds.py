@@ -120,6 +120,7 @@ def main():
         t = time.perf_counter()
         g = (x.T @ x).toarray().astype(np.float32)
         g[np.diag_indices_from(g)] += EASE_LAMBDA
+        gram = time.perf_counter() - t
         p = np.linalg.inv(g)
         b = p / (-np.diag(p))
         b[np.diag_indices_from(b)] = 0
@@ -128,7 +129,7 @@ def main():
         scores[:, keep] = (x[ev] @ b)
         ids = topk_filtered(scores, [m.indices[m.indptr[u]:m.indptr[u + 1]] for u in ev])
         ids.tofile(out)
-        extra = f"kept_items={len(keep)}"
+        extra = f"kept_items={len(keep)} gram_seconds={gram:.4f}"
     n, p = evaluate(sys.argv[3], ids.reshape(-1, 10))
     print(f"peer {w} seconds={total:.4f} {extra} ndcg10={n:.4f} p10={p:.4f}")
 
