@@ -10,6 +10,7 @@ namespace CrossRec.Benchmarks;
 /// <c>... -- ann-curve ITEMS EF...</c> prints the approximate-serving recall/throughput curve (see <see cref="ApproximateServingCurve"/>).
 /// <c>... -- kernel-rounds ROUNDS</c> alternates the width-generic kernels with the per-width ones they replaced (see <see cref="KernelRounds"/>).
 /// <c>... -- ease-inverse FILE [f64]</c> times EASE's inverse on a matrix of the OpenBLAS comparison (see <see cref="EaseInverseStudy"/>).
+/// <c>... -- peer-rounds DIR WORKLOAD [ARGS]</c> runs one CrossRec measurement for the side-by-side runs against <c>implicit</c> (see <see cref="PeerRounds"/>).
 /// <c>... -- export-libmf DIR</c> writes the LIBMF comparison files (see <see cref="LibmfExport"/>).
 /// </summary>
 public static class Program
@@ -43,6 +44,12 @@ public static class Program
         if (args is ["kernel-rounds", var rounds])
         {
             KernelRounds.Run(int.Parse(rounds, System.Globalization.CultureInfo.InvariantCulture));
+            return;
+        }
+
+        if (args is ["peer-rounds", var folder, var workload, .. var rest])
+        {
+            PeerRounds.Run(folder, workload, rest);
             return;
         }
 
