@@ -29,9 +29,9 @@ public static class Program
             return;
         }
 
-        if (args is ["ease-inverse", var matrix, .. var rest])
+        if (args is ["ease-inverse", var matrix, .. var precision])
         {
-            EaseInverseStudy.Run(matrix, rest is ["f64"]);
+            EaseInverseStudy.Run(matrix, precision is ["f64"]);
             return;
         }
 
