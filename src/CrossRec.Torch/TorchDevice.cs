@@ -44,7 +44,7 @@ public sealed record TorchEngineOptions
     public int? BprBatchSize { get; init; }
 
     /// <summary>
-    /// Positives per hybrid minibatch (each with its sampled negatives); null picks 1,024 (how it was chosen: docs/gpu.md).
+    /// Positives per hybrid minibatch (each with its sampled negatives); null picks 1,024, or fewer so that an epoch has at least 128 batches (how it was chosen: docs/gpu.md).
     /// The gradients of one feature row within a batch are summed into one Adagrad step (1..16,777,216).
     /// </summary>
     public int? HybridBatchSize { get; init; }

@@ -20,7 +20,13 @@ internal sealed partial class TorchEngine : IHybridKernel
     /// managed engine applies one per step). The parameters and the problem must fit <see cref="MemoryBudget"/>.
     /// </remarks>
     IHybridSession IHybridKernel.Start(HybridProblem problem, HybridOptions options) =>
-        new TorchHybridSession(this, _device, problem, options, Options.HybridBatchSize ?? 1_024);
+        new TorchHybridSession(this, _device, problem, options, Options.HybridBatchSize ?? DefaultBatch(problem.PositiveItems.Length));
+
+    /// <summary>
+    /// 1,024 positives per batch, but at least 128 batches per epoch (down to 16 positives): a minibatch epoch takes one
+    /// Adagrad step per touched row and batch, so on a small set a large batch leaves the model under-trained.
+    /// </summary>
+    internal static int DefaultBatch(int positives) => Math.Clamp(positives / 128, 16, 1_024);
 }
 
 /// <summary>One hybrid run on a Torch device (see <see cref="TorchEngine"/>'s <see cref="IHybridKernel"/> remarks).</summary>
