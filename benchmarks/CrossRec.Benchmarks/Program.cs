@@ -8,6 +8,7 @@ namespace CrossRec.Benchmarks;
 /// <c>... -- --list flat</c>. Data-bound benchmarks read <c>CROSSREC_DATA</c> (the folder holding <c>ml-100k/</c>).
 /// <c>... -- auto-budget DATASET [CAP ...]</c> compares Auto's selection caps (see <see cref="AutoBudgetStudy"/>).
 /// <c>... -- ann-curve ITEMS EF...</c> prints the approximate-serving recall/throughput curve (see <see cref="ApproximateServingCurve"/>).
+/// <c>... -- scaling SCALE ALGORITHM</c> prints one row of the scaling table (see <see cref="ScalingStudy"/>).
 /// <c>... -- kernel-rounds ROUNDS</c> alternates the width-generic kernels with the per-width ones they replaced (see <see cref="KernelRounds"/>).
 /// <c>... -- ease-inverse FILE [f64]</c> times EASE's inverse on a matrix of the OpenBLAS comparison (see <see cref="EaseInverseStudy"/>).
 /// <c>... -- peer-rounds DIR WORKLOAD [ARGS]</c> runs one CrossRec measurement for the side-by-side runs against <c>implicit</c> (see <see cref="PeerRounds"/>).
@@ -38,6 +39,12 @@ public static class Program
         if (args is ["ann-curve", var items, .. var efs])
         {
             ApproximateServingCurve.Run(int.Parse(items, System.Globalization.CultureInfo.InvariantCulture), [.. efs.Select(e => int.Parse(e, System.Globalization.CultureInfo.InvariantCulture))]);
+            return;
+        }
+
+        if (args is ["scaling", var scale, var algorithm])
+        {
+            ScalingStudy.Run(double.Parse(scale, System.Globalization.CultureInfo.InvariantCulture), algorithm);
             return;
         }
 
