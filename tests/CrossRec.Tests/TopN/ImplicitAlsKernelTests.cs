@@ -183,4 +183,68 @@ public sealed class ImplicitAlsKernelTests
             Assert.That(AlsMath.Dot(shiftedX.AsSpan(1, len), shiftedY.AsSpan(3, len)), Is.EqualTo(AlsMath.Dot(x.AsSpan(0, len), y.AsSpan(0, len))), $"length {len}");
         }
     }
+
+    [TestCase(8)]
+    [TestCase(16)]
+    [TestCase(24)]
+    [TestCase(48)]
+    [TestCase(64)]
+    [TestCase(128)]
+    [TestCase(136)]
+    [TestCase(150)]
+    public void TheFusedConjugateGradientPassMatchesASeparateDotAndAxpyPerColumn(int k)
+    {
+        var rng = new Random(k);
+        var items = 50;
+        var factors = new float[items * k];
+        for (var n = 0; n < factors.Length; n++)
+        {
+            factors[n] = (float)(rng.NextDouble() - 0.5);
+        }
+
+        var columns = new[] { 3, 17, 0, 49, 22, 8, 31 };
+        var confidence = columns.Select(_ => 1f + (float)(rng.NextDouble() * 9)).ToArray();
+        var v = Enumerable.Range(0, k).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+        foreach (var (alpha, beta) in new[] { (0f, 1f), (1f, -1f) })
+        {
+            var start = Enumerable.Range(0, k).Select(f => f * 0.01f).ToArray();
+            var fused = (float[])start.Clone();
+            var separate = (float[])start.Clone();
+            var fusedDots = new float[columns.Length];
+            var separateDots = new float[columns.Length];
+            AlsCgKernel.Accumulate(factors, k, columns, confidence, alpha, beta, v, fused, fusedDots);
+            AlsCgKernel.Portable(factors, k, columns, confidence, alpha, beta, v, separate, separateDots);
+            for (var j = 0; j < columns.Length; j++)
+            {
+                var exact = Enumerable.Range(0, k).Sum(f => (double)factors[(columns[j] * k) + f] * v[f]);
+                Assert.That(fusedDots[j], Is.EqualTo(exact).Within(1e-4), $"dot {j}, path {AlsCgKernel.KindOf(k)}");
+                Assert.That(fusedDots[j], Is.EqualTo(separateDots[j]).Within(1e-4), $"dot {j}");
+            }
+
+            for (var f = 0; f < k; f++)
+            {
+                Assert.That(fused[f], Is.EqualTo(separate[f]).Within(1e-3), $"acc[{f}], α {alpha}, path {AlsCgKernel.KindOf(k)}");
+            }
+        }
+    }
+
+    [TestCase(16)]
+    [TestCase(64)]
+    [TestCase(128)]
+    public void TheConjugateGradientLossTrackedThroughItsStepsIsTheFullObjective(int k)
+    {
+        var data = ImplicitAlsTestData.Clustered(users: 60, items: 40, perUser: 8);
+        var m = data.ToMatrix();
+        var o = Small with { Solver = AlsSolver.ConjugateGradient, Factors = k, Iterations = 3 };
+        var x = new float[m.UserCount * o.Factors];
+        var y = new float[m.ItemCount * o.Factors];
+        ImplicitAlsBuilder.Initialise(o.Seed, x, y);
+        using var session = CpuEngine.Kernel<IImplicitAlsKernel>().Start(m, o, x, y);
+        for (var it = 0; it < o.Iterations; it++)
+        {
+            var loss = session.Iterate(default);
+            session.CopyFactors(x, y);
+            Assert.That(loss, Is.EqualTo(ImplicitAlsTestData.Objective(m, o, x, y)).Within(1e-3).Percent, $"iteration {it + 1}");
+        }
+    }
 }

@@ -21,6 +21,8 @@ internal sealed class AlsScratch
         Z = new float[Chunk * Kp];
         Weights = new float[Chunk];
         Coef = new float[Chunk];
+        Gx = new float[Kp];
+        Gp = new float[Kp];
     }
 
     public int K { get; }
@@ -48,6 +50,29 @@ internal sealed class AlsScratch
     public float[] Weights { get; }
 
     public float[] Coef { get; }
+
+    /// <summary>G·x of the row being solved, kept up to date through the CG steps for its loss.</summary>
+    public float[] Gx { get; }
+
+    /// <summary>G·p of the current CG direction.</summary>
+    public float[] Gp { get; }
+
+    /// <summary>Per observed column: y_j·x of the row being solved (kept up to date through the CG steps).</summary>
+    public float[] Scores { get; private set; } = [];
+
+    /// <summary>Per observed column: y_j·p of the current CG direction.</summary>
+    public float[] Steps { get; private set; } = [];
+
+    /// <summary>Grows <see cref="Scores"/> and <see cref="Steps"/> to hold <paramref name="n"/> columns.</summary>
+    public void EnsureColumns(int n)
+    {
+        if (Scores.Length < n)
+        {
+            var size = Math.Max(n, Scores.Length * 2);
+            Scores = new float[size];
+            Steps = new float[size];
+        }
+    }
 }
 
 /// <summary>A pool of <see cref="AlsScratch"/> for the workers of a half-sweep (taken per worker, not per row).</summary>
@@ -182,16 +207,25 @@ internal static class AlsRowSolver
     /// <summary>
     /// <paramref name="steps"/> conjugate-gradient steps on the same normal equations, starting from the
     /// current <paramref name="x"/> (warm start, updated in place); A is never formed: A·p is
-    /// <c>G·p + λp + Σ (c_j − 1)(y_j·p) y_j</c>.
+    /// <c>G·p + λp + Σ (c_j − 1)(y_j·p) y_j</c>. Returns the row's share of the objective at the solution
+    /// (as <see cref="RowLoss"/> defines it) when <paramref name="loss"/> is set, else 0: the scores y_j·x and G·x
+    /// of the start are updated with each step (x += αp gives y_j·x += α(y_j·p), G·x += α(G·p)), so the loss
+    /// costs no further pass over the columns.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first sweep: no tier-0 code in the first iterations
-    public static void SolveConjugateGradient(ReadOnlySpan<float> gram, ReadOnlySpan<float> fixedFactors, ReadOnlySpan<int> columns, ReadOnlySpan<float> confidence, float lambda, int steps, AlsScratch s, Span<float> x)
+    public static double SolveConjugateGradient(ReadOnlySpan<float> gram, float[] fixedFactors, ReadOnlySpan<int> columns, ReadOnlySpan<float> confidence, float lambda, int steps, AlsScratch s, Span<float> x, bool loss = false)
     {
         var k = s.K;
         var kp = s.Kp;
+        var n = columns.Length;
         var r = s.R.AsSpan(0, k);
         var p = s.P.AsSpan(0, k);
         var ap = s.Ap.AsSpan();
+        var gx = s.Gx.AsSpan(0, k);
+        var gp = s.Gp.AsSpan(0, k);
+        s.EnsureColumns(n);
+        var scores = s.Scores.AsSpan(0, n);
+        var step = s.Steps.AsSpan(0, n);
         x = x[..k];
 
         // r = b − A·x = −(G + λI)·x + Σ (c_j − (c_j − 1)(y_j·x)) y_j
@@ -201,26 +235,25 @@ internal static class AlsRowSolver
             r[f] = -ap[f] - (lambda * x[f]);
         }
 
-        for (var j = 0; j < columns.Length; j++)
+        if (loss)
         {
-            var y = fixedFactors.Slice(columns[j] * k, k);
-            var c = confidence[j];
-            AlsMath.Axpy(c - ((c - 1f) * AlsMath.Dot(y, x)), y, r);
+            ap[..k].CopyTo(gx);
         }
 
+        AlsCgKernel.Accumulate(fixedFactors, k, columns, confidence, 1f, -1f, x, r, scores);
         r.CopyTo(p);
         var rs = AlsMath.Dot(r, r);
-        for (var step = 0; step < steps && rs >= CgTolerance; step++)
+        for (var i = 0; i < steps && rs >= CgTolerance; i++)
         {
             AlsMath.SymMatVec(gram, k, kp, p, ap);
             var apk = ap[..k];
-            AlsMath.Axpy(lambda, p, apk);
-            for (var j = 0; j < columns.Length; j++)
+            if (loss)
             {
-                var y = fixedFactors.Slice(columns[j] * k, k);
-                AlsMath.Axpy((confidence[j] - 1f) * AlsMath.Dot(y, p), y, apk);
+                apk.CopyTo(gp);
             }
 
+            AlsMath.Axpy(lambda, p, apk);
+            AlsCgKernel.Accumulate(fixedFactors, k, columns, confidence, 0f, 1f, p, apk, step);
             var pap = AlsMath.Dot(p, apk);
             if (!(pap > 0f))
             {
@@ -229,6 +262,12 @@ internal static class AlsRowSolver
 
             var alpha = rs / pap;
             AlsMath.Axpy(alpha, p, x);
+            if (loss)
+            {
+                AlsMath.Axpy(alpha, step, scores);
+                AlsMath.Axpy(alpha, gp, gx);
+            }
+
             AlsMath.Axpy(-alpha, apk, r);
             var next = AlsMath.Dot(r, r);
             if (next < CgTolerance)
@@ -244,6 +283,21 @@ internal static class AlsRowSolver
 
             rs = next;
         }
+
+        if (!loss)
+        {
+            return 0;
+        }
+
+        double total = AlsMath.Dot(x, gx);
+        for (var j = 0; j < n; j++)
+        {
+            double score = scores[j];
+            var miss = 1 - score;
+            total += (confidence[j] * miss * miss) - (score * score);
+        }
+
+        return total + (lambda * (double)AlsMath.Dot(x, x));
     }
 
     /// <summary>

@@ -170,15 +170,14 @@ internal sealed class AlsSession : IImplicitAlsSession
                     if (exact)
                     {
                         AlsRowSolver.SolveCholesky(gram, fixedFactors, cols, conf, lambda, s, x);
+                        if (loss is not null)
+                        {
+                            part += AlsRowSolver.RowLoss(gram, fixedFactors, cols, conf, lambda, s, x);
+                        }
                     }
                     else
                     {
-                        AlsRowSolver.SolveConjugateGradient(gram, fixedFactors, cols, conf, lambda, steps, s, x);
-                    }
-
-                    if (loss is not null)
-                    {
-                        part += AlsRowSolver.RowLoss(gram, fixedFactors, cols, conf, lambda, s, x);
+                        part += AlsRowSolver.SolveConjugateGradient(gram, fixedFactors, cols, conf, lambda, steps, s, x, loss is not null);
                     }
                 }
 
