@@ -247,4 +247,46 @@ public sealed class ImplicitAlsKernelTests
             Assert.That(loss, Is.EqualTo(ImplicitAlsTestData.Objective(m, o, x, y)).Within(1e-3).Percent, $"iteration {it + 1}");
         }
     }
+
+    [TestCase(5)]
+    [TestCase(8)]
+    [TestCase(33)]
+    [TestCase(64)]
+    [TestCase(128)]
+    public void TheBlockGramProductGivesEachRowTheSameBitsAsOneRowAtATime(int k)
+    {
+        var rng = new Random(k + 1);
+        var kp = AlsMath.Padded(k);
+        var g = new float[k * kp];
+        for (var r = 0; r < k; r++)
+        {
+            for (var c = r; c < k; c++)
+            {
+                g[(r * kp) + c] = g[(c * kp) + r] = (float)(rng.NextDouble() - 0.5);
+            }
+        }
+
+        var v = new float[16 * kp];
+        for (var r = 0; r < 16; r++)
+        {
+            for (var c = 0; c < k; c++)
+            {
+                v[(r * kp) + c] = (float)(rng.NextDouble() - 0.5);
+            }
+        }
+
+        foreach (var rows in new[] { new[] { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 }, new[] { 14, 2, 9 }, new[] { 3, 7, 1, 12, 5 } })
+        {
+            var block = new float[16 * kp];
+            AlsMath.SymMatMulRows(g, k, kp, v, block, rows);
+            foreach (var r in rows)
+            {
+                var one = new float[kp];
+                AlsMath.SymMatVec(g, k, kp, v.AsSpan(r * kp, kp), one);
+                Assert.That(block.AsSpan(r * kp, kp).ToArray(), Is.EqualTo(one), $"row {r} of [{string.Join(", ", rows)}]");
+                var exact = Enumerable.Range(0, k).Select(c => Enumerable.Range(0, k).Sum(m => (double)g[(m * kp) + c] * v[(r * kp) + m])).ToArray();
+                Assert.That(one.Take(k).Select(x => (double)x).ToArray(), Is.EqualTo(exact).Within(1e-4), $"row {r}");
+            }
+        }
+    }
 }

@@ -145,6 +145,112 @@ internal static class AlsMath
     }
 
     /// <summary>
+    /// <c>out_r = G·v_r</c> for the listed rows r of <paramref name="v"/> (row stride kp, pads zero), G symmetric k×k
+    /// (stride kp), into the same rows of <paramref name="output"/> (pads zero). Each output vector is summed over
+    /// m = 0…k−1 in order, as <see cref="SymMatVec"/> does, so a row's result is the same bits whichever rows share
+    /// its tile.
+    /// </summary>
+    /// <remarks>
+    /// Implementation note: conjugate gradient multiplies G by every row's direction at every step; one row at a
+    /// time reads all of G (64 KB at k = 128, more than L1) per row. Tiles of four rows × four vectors of columns
+    /// read each vector of G once per four rows, with sixteen accumulators in registers.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void SymMatMulRows(ReadOnlySpan<float> g, int k, int kp, ReadOnlySpan<float> v, Span<float> output, ReadOnlySpan<int> rows)
+    {
+        if (g.Length < k * kp)
+        {
+            ThrowLength();
+        }
+
+        foreach (var r in rows)
+        {
+            if (v.Length < (r + 1) * kp || output.Length < (r + 1) * kp)
+            {
+                ThrowLength();
+            }
+        }
+
+        if (!Vector.IsHardwareAccelerated)
+        {
+            foreach (var r in rows)
+            {
+                SymMatVec(g, k, kp, v.Slice(r * kp, kp), output.Slice(r * kp, kp));
+            }
+
+            return;
+        }
+
+        var w = Vector<float>.Count;
+        ref var gr = ref MemoryMarshal.GetReference(g);
+        ref var vr = ref MemoryMarshal.GetReference(v);
+        ref var or = ref MemoryMarshal.GetReference(output);
+        var i = 0;
+        for (; i + 4 <= rows.Length; i += 4)
+        {
+            var o0 = (nuint)(rows[i] * kp);
+            var o1 = (nuint)(rows[i + 1] * kp);
+            var o2 = (nuint)(rows[i + 2] * kp);
+            var o3 = (nuint)(rows[i + 3] * kp);
+            var c = 0;
+            for (; c + (4 * w) <= kp; c += 4 * w)
+            {
+                var a00 = Vector<float>.Zero; var a01 = Vector<float>.Zero; var a02 = Vector<float>.Zero; var a03 = Vector<float>.Zero;
+                var a10 = Vector<float>.Zero; var a11 = Vector<float>.Zero; var a12 = Vector<float>.Zero; var a13 = Vector<float>.Zero;
+                var a20 = Vector<float>.Zero; var a21 = Vector<float>.Zero; var a22 = Vector<float>.Zero; var a23 = Vector<float>.Zero;
+                var a30 = Vector<float>.Zero; var a31 = Vector<float>.Zero; var a32 = Vector<float>.Zero; var a33 = Vector<float>.Zero;
+                for (var m = 0; m < k; m++)
+                {
+                    var gm = (nuint)((m * kp) + c);
+                    var g0 = Vector.LoadUnsafe(ref gr, gm);
+                    var g1 = Vector.LoadUnsafe(ref gr, gm + (nuint)w);
+                    var g2 = Vector.LoadUnsafe(ref gr, gm + (nuint)(2 * w));
+                    var g3 = Vector.LoadUnsafe(ref gr, gm + (nuint)(3 * w));
+                    var x = new Vector<float>(Unsafe.Add(ref vr, o0 + (nuint)m));
+                    a00 = Fma(x, g0, a00); a01 = Fma(x, g1, a01); a02 = Fma(x, g2, a02); a03 = Fma(x, g3, a03);
+                    x = new Vector<float>(Unsafe.Add(ref vr, o1 + (nuint)m));
+                    a10 = Fma(x, g0, a10); a11 = Fma(x, g1, a11); a12 = Fma(x, g2, a12); a13 = Fma(x, g3, a13);
+                    x = new Vector<float>(Unsafe.Add(ref vr, o2 + (nuint)m));
+                    a20 = Fma(x, g0, a20); a21 = Fma(x, g1, a21); a22 = Fma(x, g2, a22); a23 = Fma(x, g3, a23);
+                    x = new Vector<float>(Unsafe.Add(ref vr, o3 + (nuint)m));
+                    a30 = Fma(x, g0, a30); a31 = Fma(x, g1, a31); a32 = Fma(x, g2, a32); a33 = Fma(x, g3, a33);
+                }
+
+                var cc = (nuint)c;
+                a00.StoreUnsafe(ref or, o0 + cc); a01.StoreUnsafe(ref or, o0 + cc + (nuint)w); a02.StoreUnsafe(ref or, o0 + cc + (nuint)(2 * w)); a03.StoreUnsafe(ref or, o0 + cc + (nuint)(3 * w));
+                a10.StoreUnsafe(ref or, o1 + cc); a11.StoreUnsafe(ref or, o1 + cc + (nuint)w); a12.StoreUnsafe(ref or, o1 + cc + (nuint)(2 * w)); a13.StoreUnsafe(ref or, o1 + cc + (nuint)(3 * w));
+                a20.StoreUnsafe(ref or, o2 + cc); a21.StoreUnsafe(ref or, o2 + cc + (nuint)w); a22.StoreUnsafe(ref or, o2 + cc + (nuint)(2 * w)); a23.StoreUnsafe(ref or, o2 + cc + (nuint)(3 * w));
+                a30.StoreUnsafe(ref or, o3 + cc); a31.StoreUnsafe(ref or, o3 + cc + (nuint)w); a32.StoreUnsafe(ref or, o3 + cc + (nuint)(2 * w)); a33.StoreUnsafe(ref or, o3 + cc + (nuint)(3 * w));
+            }
+
+            for (; c < kp; c += w)
+            {
+                var a0 = Vector<float>.Zero; var a1 = Vector<float>.Zero; var a2 = Vector<float>.Zero; var a3 = Vector<float>.Zero;
+                for (var m = 0; m < k; m++)
+                {
+                    var g0 = Vector.LoadUnsafe(ref gr, (nuint)((m * kp) + c));
+                    a0 = Fma(new Vector<float>(Unsafe.Add(ref vr, o0 + (nuint)m)), g0, a0);
+                    a1 = Fma(new Vector<float>(Unsafe.Add(ref vr, o1 + (nuint)m)), g0, a1);
+                    a2 = Fma(new Vector<float>(Unsafe.Add(ref vr, o2 + (nuint)m)), g0, a2);
+                    a3 = Fma(new Vector<float>(Unsafe.Add(ref vr, o3 + (nuint)m)), g0, a3);
+                }
+
+                var cc = (nuint)c;
+                a0.StoreUnsafe(ref or, o0 + cc);
+                a1.StoreUnsafe(ref or, o1 + cc);
+                a2.StoreUnsafe(ref or, o2 + cc);
+                a3.StoreUnsafe(ref or, o3 + cc);
+            }
+        }
+
+        for (; i < rows.Length; i++)
+        {
+            var r = rows[i];
+            SymMatVec(g, k, kp, v.Slice(r * kp, kp), output.Slice(r * kp, kp));
+        }
+    }
+
+    /// <summary>
     /// Adds <c>Σ_j w_j · z_j z_jᵀ</c> to the upper triangle of A (k×k, stride kp) for the
     /// <paramref name="rows"/> padded rows z_j of <paramref name="z"/> (stride kp, pads zero); a null
     /// weight span means w = 1. Row r is updated from column ⌊r/W⌋·W on, so entries just left of the

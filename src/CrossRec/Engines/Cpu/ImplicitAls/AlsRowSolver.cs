@@ -15,15 +15,23 @@ internal sealed class AlsScratch
         Kp = AlsMath.Padded(k);
         A = new float[k * Kp];
         B = new float[Kp];
-        R = new float[Kp];
-        P = new float[Kp];
         Ap = new float[Kp];
         Z = new float[Chunk * Kp];
         Weights = new float[Chunk];
         Coef = new float[Chunk];
-        Gx = new float[Kp];
-        Gp = new float[Kp];
+        BlockX = new float[BlockRows * Kp];
+        BlockR = new float[BlockRows * Kp];
+        BlockP = new float[BlockRows * Kp];
+        BlockAp = new float[BlockRows * Kp];
+        BlockGx = new float[BlockRows * Kp];
+        BlockGp = new float[BlockRows * Kp];
+        BlockRs = new float[BlockRows];
+        Lambdas = new float[BlockRows];
+        Active = new int[BlockRows];
     }
+
+    /// <summary>Rows that conjugate gradient solves in lockstep (the G·p products of a step as one matrix product).</summary>
+    public const int BlockRows = 16;
 
     public int K { get; }
 
@@ -35,13 +43,7 @@ internal sealed class AlsScratch
     /// <summary>Right-hand side, then the solution.</summary>
     public float[] B { get; }
 
-    /// <summary>Conjugate-gradient residual.</summary>
-    public float[] R { get; }
-
-    /// <summary>Conjugate-gradient direction.</summary>
-    public float[] P { get; }
-
-    /// <summary>A·p, and G·x for the loss.</summary>
+    /// <summary>G·x for the exact solver's loss.</summary>
     public float[] Ap { get; }
 
     /// <summary>Gathered fixed-side rows, padded to Kp with zeros.</summary>
@@ -51,16 +53,37 @@ internal sealed class AlsScratch
 
     public float[] Coef { get; }
 
-    /// <summary>G·x of the row being solved, kept up to date through the CG steps for its loss.</summary>
-    public float[] Gx { get; }
+    /// <summary>Lockstep CG, one padded row (stride Kp, pads zero) per row of the block: the rows' x, for G·X.</summary>
+    public float[] BlockX { get; }
 
-    /// <summary>G·p of the current CG direction.</summary>
-    public float[] Gp { get; }
+    /// <summary>Lockstep CG: residuals.</summary>
+    public float[] BlockR { get; }
 
-    /// <summary>Per observed column: y_j·x of the row being solved (kept up to date through the CG steps).</summary>
+    /// <summary>Lockstep CG: directions (pads zero).</summary>
+    public float[] BlockP { get; }
+
+    /// <summary>Lockstep CG: G·x, then G·p and A·p.</summary>
+    public float[] BlockAp { get; }
+
+    /// <summary>Lockstep CG: G·x kept up to date for the loss.</summary>
+    public float[] BlockGx { get; }
+
+    /// <summary>Lockstep CG: G·p for the loss.</summary>
+    public float[] BlockGp { get; }
+
+    /// <summary>Lockstep CG: ‖r‖² per row.</summary>
+    public float[] BlockRs { get; }
+
+    /// <summary>Lockstep CG: λ per row.</summary>
+    public float[] Lambdas { get; }
+
+    /// <summary>Lockstep CG: the rows still stepping.</summary>
+    public int[] Active { get; }
+
+    /// <summary>Lockstep CG, per observed column of the block's rows: y_j·x (kept up to date through the steps).</summary>
     public float[] Scores { get; private set; } = [];
 
-    /// <summary>Per observed column: y_j·p of the current CG direction.</summary>
+    /// <summary>Lockstep CG, per observed column of the block's rows: y_j·p of the current direction.</summary>
     public float[] Steps { get; private set; } = [];
 
     /// <summary>Grows <see cref="Scores"/> and <see cref="Steps"/> to hold <paramref name="n"/> columns.</summary>
@@ -205,83 +228,118 @@ internal static class AlsRowSolver
     }
 
     /// <summary>
-    /// <paramref name="steps"/> conjugate-gradient steps on the same normal equations, starting from the
-    /// current <paramref name="x"/> (warm start, updated in place); A is never formed: A·p is
-    /// <c>G·p + λp + Σ (c_j − 1)(y_j·p) y_j</c>. Returns the row's share of the objective at the solution
-    /// (as <see cref="RowLoss"/> defines it) when <paramref name="loss"/> is set, else 0: the scores y_j·x and G·x
-    /// of the start are updated with each step (x += αp gives y_j·x += α(y_j·p), G·x += α(G·p)), so the loss
-    /// costs no further pass over the columns.
+    /// <paramref name="steps"/> conjugate-gradient steps on each row's normal equations for the rows
+    /// <paramref name="first"/> … <paramref name="first"/> + <paramref name="count"/> − 1 (at most
+    /// <see cref="AlsScratch.BlockRows"/>), starting from their current factors in <paramref name="target"/> (warm
+    /// start, updated in place). A is never formed: A·p is <c>G·p + λp + Σ (c_j − 1)(y_j·p) y_j</c>. The rows step in
+    /// lockstep so that a step's G·p of every row is one matrix product; each row's arithmetic is the same as alone
+    /// (a row that has converged stops, the others go on), so the result does not depend on which rows share a block.
+    /// Returns the sum of the rows' shares of the objective at their solutions (as <see cref="RowLoss"/> defines it)
+    /// when <paramref name="loss"/> is set, else 0: the scores y_j·x and G·x of the start are updated with each step
+    /// (x += αp gives y_j·x += α(y_j·p), G·x += α(G·p)), so the loss costs no further pass over the columns.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first sweep: no tier-0 code in the first iterations
-    public static double SolveConjugateGradient(ReadOnlySpan<float> gram, float[] fixedFactors, ReadOnlySpan<int> columns, ReadOnlySpan<float> confidence, float lambda, int steps, AlsScratch s, Span<float> x, bool loss = false)
+    public static double SolveConjugateGradient(ReadOnlySpan<float> gram, float[] fixedFactors, int[] offsets, int[] columns, float[] confidence, ReadOnlySpan<float> lambdas, int steps, AlsScratch s, float[] target, int first, int count, bool loss)
     {
         var k = s.K;
         var kp = s.Kp;
-        var n = columns.Length;
-        var r = s.R.AsSpan(0, k);
-        var p = s.P.AsSpan(0, k);
-        var ap = s.Ap.AsSpan();
-        var gx = s.Gx.AsSpan(0, k);
-        var gp = s.Gp.AsSpan(0, k);
-        s.EnsureColumns(n);
-        var scores = s.Scores.AsSpan(0, n);
-        var step = s.Steps.AsSpan(0, n);
-        x = x[..k];
+        var baseOffset = offsets[first];
+        s.EnsureColumns(offsets[first + count] - baseOffset);
+        var active = s.Active;
+        var live = 0;
 
         // r = b − A·x = −(G + λI)·x + Σ (c_j − (c_j − 1)(y_j·x)) y_j
-        AlsMath.SymMatVec(gram, k, kp, x, ap);
-        for (var f = 0; f < k; f++)
+        for (var i = 0; i < count; i++)
         {
-            r[f] = -ap[f] - (lambda * x[f]);
+            target.AsSpan((first + i) * k, k).CopyTo(s.BlockX.AsSpan(i * kp, k));
+            active[i] = i;
         }
 
-        if (loss)
+        AlsMath.SymMatMulRows(gram, k, kp, s.BlockX, s.BlockAp, active.AsSpan(0, count));
+        for (var i = 0; i < count; i++)
         {
-            ap[..k].CopyTo(gx);
-        }
-
-        AlsCgKernel.Accumulate(fixedFactors, k, columns, confidence, 1f, -1f, x, r, scores);
-        r.CopyTo(p);
-        var rs = AlsMath.Dot(r, r);
-        for (var i = 0; i < steps && rs >= CgTolerance; i++)
-        {
-            AlsMath.SymMatVec(gram, k, kp, p, ap);
-            var apk = ap[..k];
-            if (loss)
-            {
-                apk.CopyTo(gp);
-            }
-
-            AlsMath.Axpy(lambda, p, apk);
-            AlsCgKernel.Accumulate(fixedFactors, k, columns, confidence, 0f, 1f, p, apk, step);
-            var pap = AlsMath.Dot(p, apk);
-            if (!(pap > 0f))
-            {
-                break; // p is already A-orthogonal to everything left (or A lost definiteness in float): x is as good as it gets
-            }
-
-            var alpha = rs / pap;
-            AlsMath.Axpy(alpha, p, x);
-            if (loss)
-            {
-                AlsMath.Axpy(alpha, step, scores);
-                AlsMath.Axpy(alpha, gp, gx);
-            }
-
-            AlsMath.Axpy(-alpha, apk, r);
-            var next = AlsMath.Dot(r, r);
-            if (next < CgTolerance)
-            {
-                break;
-            }
-
-            var beta = next / rs;
+            var row = first + i;
+            var x = target.AsSpan(row * k, k);
+            var r = s.BlockR.AsSpan(i * kp, k);
+            var gx = s.BlockAp.AsSpan(i * kp, k);
+            var lambda = lambdas[i];
             for (var f = 0; f < k; f++)
             {
-                p[f] = r[f] + (beta * p[f]);
+                r[f] = -gx[f] - (lambda * x[f]);
             }
 
-            rs = next;
+            if (loss)
+            {
+                gx.CopyTo(s.BlockGx.AsSpan(i * kp, k));
+            }
+
+            var from = offsets[row];
+            var n = offsets[row + 1] - from;
+            AlsCgKernel.Accumulate(fixedFactors, k, columns.AsSpan(from, n), confidence.AsSpan(from, n), 1f, -1f, x, r, s.Scores.AsSpan(from - baseOffset, n));
+            r.CopyTo(s.BlockP.AsSpan(i * kp, k));
+            var rs = AlsMath.Dot(r, r);
+            s.BlockRs[i] = rs;
+            if (rs >= CgTolerance && steps > 0)
+            {
+                active[live++] = i;
+            }
+        }
+
+        for (var step = 0; step < steps && live > 0; step++)
+        {
+            AlsMath.SymMatMulRows(gram, k, kp, s.BlockP, s.BlockAp, active.AsSpan(0, live));
+            var still = 0;
+            for (var a = 0; a < live; a++)
+            {
+                var i = active[a];
+                var row = first + i;
+                var x = target.AsSpan(row * k, k);
+                var p = s.BlockP.AsSpan(i * kp, k);
+                var ap = s.BlockAp.AsSpan(i * kp, k);
+                var r = s.BlockR.AsSpan(i * kp, k);
+                if (loss)
+                {
+                    ap.CopyTo(s.BlockGp.AsSpan(i * kp, k));
+                }
+
+                AlsMath.Axpy(lambdas[i], p, ap);
+                var from = offsets[row];
+                var n = offsets[row + 1] - from;
+                var dots = s.Steps.AsSpan(from - baseOffset, n);
+                AlsCgKernel.Accumulate(fixedFactors, k, columns.AsSpan(from, n), confidence.AsSpan(from, n), 0f, 1f, p, ap, dots);
+                var pap = AlsMath.Dot(p, ap);
+                if (!(pap > 0f))
+                {
+                    continue; // p is already A-orthogonal to everything left (or A lost definiteness in float): x is as good as it gets
+                }
+
+                var rs = s.BlockRs[i];
+                var alpha = rs / pap;
+                AlsMath.Axpy(alpha, p, x);
+                if (loss)
+                {
+                    AlsMath.Axpy(alpha, dots, s.Scores.AsSpan(from - baseOffset, n));
+                    AlsMath.Axpy(alpha, s.BlockGp.AsSpan(i * kp, k), s.BlockGx.AsSpan(i * kp, k));
+                }
+
+                AlsMath.Axpy(-alpha, ap, r);
+                var next = AlsMath.Dot(r, r);
+                if (next < CgTolerance)
+                {
+                    continue;
+                }
+
+                var beta = next / rs;
+                for (var f = 0; f < k; f++)
+                {
+                    p[f] = r[f] + (beta * p[f]);
+                }
+
+                s.BlockRs[i] = next;
+                active[still++] = i;
+            }
+
+            live = still;
         }
 
         if (!loss)
@@ -289,15 +347,23 @@ internal static class AlsRowSolver
             return 0;
         }
 
-        double total = AlsMath.Dot(x, gx);
-        for (var j = 0; j < n; j++)
+        var total = 0.0;
+        for (var i = 0; i < count; i++)
         {
-            double score = scores[j];
-            var miss = 1 - score;
-            total += (confidence[j] * miss * miss) - (score * score);
+            var row = first + i;
+            var x = target.AsSpan(row * k, k);
+            double part = AlsMath.Dot(x, s.BlockGx.AsSpan(i * kp, k));
+            for (var j = offsets[row]; j < offsets[row + 1]; j++)
+            {
+                double score = s.Scores[j - baseOffset];
+                var miss = 1 - score;
+                part += (confidence[j] * miss * miss) - (score * score);
+            }
+
+            total += part + (lambdas[i] * (double)AlsMath.Dot(x, x));
         }
 
-        return total + (lambda * (double)AlsMath.Dot(x, x));
+        return total;
     }
 
     /// <summary>

@@ -15,7 +15,7 @@ internal sealed class AlsSession : IImplicitAlsSession
     /// Rows per scheduling block: small enough that a few very popular items (a power-law column with
     /// thousands of users costs as much as thousands of ordinary rows) do not leave one worker alone at the end.
     /// </summary>
-    private const int RowsPerBlock = 16;
+    private const int RowsPerBlock = AlsScratch.BlockRows;
 
     private readonly ImplicitAlsOptions _options;
     private readonly int _k;
@@ -159,25 +159,31 @@ internal sealed class AlsSession : IImplicitAlsSession
             {
                 var end = Math.Min(rows, (block + 1) * RowsPerBlock);
                 var part = 0.0;
-                for (var row = block * RowsPerBlock; row < end; row++)
+                if (!exact)
                 {
-                    var from = offsets[row];
-                    var n = offsets[row + 1] - from;
-                    var cols = columns.AsSpan(from, n);
-                    var conf = confidence.AsSpan(from, n);
-                    var lambda = options.RegularizationOf(n);
-                    var x = target.AsSpan(row * k, k);
-                    if (exact)
+                    var first = block * RowsPerBlock;
+                    for (var row = first; row < end; row++)
                     {
+                        s.Lambdas[row - first] = options.RegularizationOf(offsets[row + 1] - offsets[row]);
+                    }
+
+                    part = AlsRowSolver.SolveConjugateGradient(gram, fixedFactors, offsets, columns, confidence, s.Lambdas, steps, s, target, first, end - first, loss is not null);
+                }
+                else
+                {
+                    for (var row = block * RowsPerBlock; row < end; row++)
+                    {
+                        var from = offsets[row];
+                        var n = offsets[row + 1] - from;
+                        var cols = columns.AsSpan(from, n);
+                        var conf = confidence.AsSpan(from, n);
+                        var lambda = options.RegularizationOf(n);
+                        var x = target.AsSpan(row * k, k);
                         AlsRowSolver.SolveCholesky(gram, fixedFactors, cols, conf, lambda, s, x);
                         if (loss is not null)
                         {
                             part += AlsRowSolver.RowLoss(gram, fixedFactors, cols, conf, lambda, s, x);
                         }
-                    }
-                    else
-                    {
-                        part += AlsRowSolver.SolveConjugateGradient(gram, fixedFactors, cols, conf, lambda, steps, s, x, loss is not null);
                     }
                 }
 
