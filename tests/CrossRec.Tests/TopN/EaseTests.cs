@@ -562,23 +562,28 @@ public sealed class EaseTests
     public void AGramMatrixLargerThanTheMemoryLeftIsRefusedBeforeItIsAllocated()
     {
         var ex = Assert.Throws<ArgumentException>(() => EaseBuilder.CheckAvailable(50_000, new EaseOptions(), "big.tsv", 4L << 30));
-        Assert.That(ex!.Message, Does.StartWith("big.tsv: EASE needs n² × 8 bytes = 18.63 GiB for 50,000 items (plus 195.3 MiB of kept weights), more than the 4.00 GiB").And.Contain("MaxItems").And.Contain("MinItemSupport"));
+        Assert.That(ex!.Message, Does.StartWith("big.tsv: EASE needs n² × 4 bytes (Single) = 9.31 GiB for 50,000 items (plus 195.3 MiB of kept weights), more than the 4.00 GiB").And.Contain("MaxItems").And.Contain("MinItemSupport"));
         Assert.DoesNotThrow(() => EaseBuilder.CheckAvailable(10_000, new EaseOptions(), "big.tsv", 4L << 30));
+
+        // float64 takes twice the memory: 30,000 items fit in 4 GiB as floats (3.35 GiB), not as doubles (6.71 GiB).
+        Assert.DoesNotThrow(() => EaseBuilder.CheckAvailable(30_000, new EaseOptions(), "big.tsv", 4L << 30));
+        var wide = Assert.Throws<ArgumentException>(() => EaseBuilder.CheckAvailable(30_000, new EaseOptions { Precision = EasePrecision.Double }, "big.tsv", 4L << 30));
+        Assert.That(wide!.Message, Does.StartWith("big.tsv: EASE needs n² × 8 bytes (Double) = 6.71 GiB for 30,000 items"));
     }
 
     [Test]
     public void AnExplicitMaxGramBytesBeyondTheAvailableMemoryIsRefusedByNameBeforeAnythingIsAllocated()
     {
-        // 20,000 items with one user each: a 2.98 GiB Gram matrix, allowed by a 16 GiB budget, with 1 GiB available.
+        // 20,000 items with one user each: a 1.49 GiB float32 Gram matrix, allowed by a 16 GiB budget, with 1 GiB available.
         var support = Enumerable.Repeat(1, 20_000).ToArray();
         var options = new EaseOptions { MaxItems = EaseOptions.MaxOrder, MaxGramBytes = EaseOptions.MaxGramBytesLimit };
         var ex = Assert.Throws<ArgumentException>(() => EaseBuilder.ChooseSupport(support, options, "wide.tsv", availableBytes: 1L << 30));
-        Assert.That(ex!.Message, Does.StartWith("wide.tsv: EASE needs n² × 8 bytes = 2.98 GiB for 20,000 items")
+        Assert.That(ex!.Message, Does.StartWith("wide.tsv: EASE needs n² × 4 bytes (Single) = 1.49 GiB for 20,000 items")
             .And.Contain("lower MaxGramBytes (now 16.00 GiB) or leave it unset to size it from the available memory"));
 
         // Left unset, the budget is half the available memory, and the cut says so.
         var (threshold, _, cap, capRule) = EaseBuilder.ChooseSupport([.. support, .. Enumerable.Repeat(2, 100)], options with { MaxGramBytes = null }, "wide.tsv", availableBytes: 800_000);
-        Assert.That((threshold, cap), Is.EqualTo((2, 223)), "400,000 bytes hold 223² doubles");
+        Assert.That((threshold, cap), Is.EqualTo((2, 316)), "400,000 bytes hold 316² floats");
         Assert.That(capRule, Is.EqualTo("memory budget, MaxGramBytes auto 400,000 bytes, half the 800,000 bytes available; MaxItems is 46,340"));
     }
 
@@ -594,9 +599,11 @@ public sealed class EaseTests
         Assert.That(model.Training.Note, Is.Null, "nothing cut, nothing said");
 
         var small = Recommenders.Ease().MaxGramBytes(4096).Fit(data);
-        Assert.That(small.Training!.Parameters["itemCap"], Is.EqualTo("22"));
+        Assert.That(small.Training!.Parameters["itemCap"], Is.EqualTo("32"), "4,096 bytes hold 32² floats");
         Assert.That(small.Training.Parameters["itemCapRule"], Is.EqualTo("memory budget, MaxGramBytes 4,096 bytes; MaxItems is 8,192"));
-        Assert.That(small.Training.Note, Does.Contain($"EASE kept the {small.KeptItemCount} items").And.Contain("(item cap 22: memory budget, MaxGramBytes 4,096 bytes; MaxItems is 8,192)"));
+        Assert.That(small.Training.Note, Does.Contain($"EASE kept the {small.KeptItemCount} items").And.Contain("(item cap 32: memory budget, MaxGramBytes 4,096 bytes; MaxItems is 8,192)"));
+        var wide = Recommenders.Ease().Precision(EasePrecision.Double).MaxGramBytes(4096).Fit(data);
+        Assert.That(wide.Training!.Parameters["itemCap"], Is.EqualTo("22"), "4,096 bytes hold 22² doubles");
     }
 
     [Test]
@@ -619,9 +626,9 @@ public sealed class EaseTests
     {
         var data = Clustered(users: 100, seed: 10);
         var ex = Assert.Throws<ArgumentException>(() => Recommenders.Ease().MinItemSupport(1).MaxGramBytes(4096).Fit(data));
-        Assert.That(ex!.Message, Does.Contain("MaxGramBytes").And.Contain("MinItemSupport").And.Contain("n² × 8 bytes"));
-        // Automatic pruning fits the budget instead: 4096 bytes hold 22 × 22 doubles.
-        Assert.That(Recommenders.Ease().MaxGramBytes(4096).Fit(data).KeptItemCount, Is.LessThanOrEqualTo(22));
+        Assert.That(ex!.Message, Does.Contain("MaxGramBytes").And.Contain("MinItemSupport").And.Contain("n² × 4 bytes (Single)"));
+        // Automatic pruning fits the budget instead: 4096 bytes hold 32 × 32 floats.
+        Assert.That(Recommenders.Ease().MaxGramBytes(4096).Fit(data).KeptItemCount, Is.LessThanOrEqualTo(32));
         Assert.That(() => Recommenders.Ease().MinItemSupport(100_000).Fit(data), Throws.ArgumentException.With.Message.Contains("MinItemSupport"));
     }
 

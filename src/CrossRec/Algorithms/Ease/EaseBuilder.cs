@@ -153,7 +153,8 @@ public sealed partial class EaseBuilder : IRecommenderBuilder
         var budgetRule = o.MaxGramBytes is null
             ? string.Create(CultureInfo.InvariantCulture, $"{nameof(EaseOptions.MaxGramBytes)} auto {Bytes(budget)}, half the {Bytes(available)} available")
             : string.Create(CultureInfo.InvariantCulture, $"{nameof(EaseOptions.MaxGramBytes)} {Bytes(budget)}");
-        var byMemory = (int)Math.Min(EaseOptions.MaxOrder, (long)Math.Floor(Math.Sqrt(budget / 8.0)));
+        var entry = EntryBytes(o);
+        var byMemory = (int)Math.Min(EaseOptions.MaxOrder, (long)Math.Floor(Math.Sqrt(budget / (double)entry)));
         if (o.MinItemSupport is { } explicitThreshold)
         {
             var m = Kept(explicitThreshold);
@@ -162,14 +163,14 @@ public sealed partial class EaseBuilder : IRecommenderBuilder
                 throw new ArgumentException($"{source}: no item has {explicitThreshold} or more training users ({nameof(EaseOptions.MinItemSupport)} = {explicitThreshold}; the most any item has is {maxSupport}); lower {nameof(EaseOptions.MinItemSupport)}.", "train");
             }
 
-            if (m > EaseOptions.MaxOrder || m * m * 8 > budget)
+            if (m > EaseOptions.MaxOrder || m * m * entry > budget)
             {
                 // Advise raising the budget only where it can still be raised.
-                var advice = m <= EaseOptions.MaxOrder && budget < EaseOptions.MaxGramBytesLimit && m * m * 8 <= EaseOptions.MaxGramBytesLimit
+                var advice = m <= EaseOptions.MaxOrder && budget < EaseOptions.MaxGramBytesLimit && m * m * entry <= EaseOptions.MaxGramBytesLimit
                     ? $"raise {nameof(EaseOptions.MaxGramBytes)} or set {nameof(EaseOptions.MinItemSupport)} (now {explicitThreshold}) higher to prune rare items"
                     : $"set {nameof(EaseOptions.MinItemSupport)} (now {explicitThreshold}) higher to prune rare items (at most {EaseOptions.MaxOrder:N0} items fit EASE's {Bytes(EaseOptions.MaxGramBytesLimit)} limit)";
                 throw new ArgumentException(
-                    string.Create(CultureInfo.InvariantCulture, $"{source}: EASE needs n² × 8 bytes = {Bytes(m * m * 8)} for {m:N0} items; {nameof(EaseOptions.MaxGramBytes)} is {Bytes(budget)}{(o.MaxGramBytes is null ? $" (automatic: half the {Bytes(available)} available)" : "")}; {advice}."),
+                    string.Create(CultureInfo.InvariantCulture, $"{source}: EASE needs n² × {entry} bytes ({o.Precision}) = {Bytes(m * m * entry)} for {m:N0} items; {nameof(EaseOptions.MaxGramBytes)} is {Bytes(budget)}{(o.MaxGramBytes is null ? $" (automatic: half the {Bytes(available)} available)" : "")}; {advice}."),
                     "train");
             }
 
@@ -198,6 +199,9 @@ public sealed partial class EaseBuilder : IRecommenderBuilder
         return (threshold, threshold == 1 ? "auto: every item with a training user" : string.Create(CultureInfo.InvariantCulture, $"auto: {Kept(1):N0} items with a training user exceed {cap:N0}"), cap, capRule);
     }
 
+    /// <summary>Bytes per Gram matrix entry in the options' <see cref="EaseOptions.Precision"/>.</summary>
+    internal static long EntryBytes(EaseOptions o) => o.Precision == EasePrecision.Single ? sizeof(float) : sizeof(double);
+
     /// <summary>The memory this process may still use: the GC's total available memory less the managed heap in use.</summary>
     internal static long Available()
     {
@@ -206,13 +210,14 @@ public sealed partial class EaseBuilder : IRecommenderBuilder
     }
 
     /// <summary>
-    /// Refuses an item count whose Gram matrix (n² doubles, inverted in place) and kept weights (n × K entries of 8 bytes)
+    /// Refuses an item count whose Gram matrix (n² entries of the chosen precision, inverted in place) and kept weights (n × K entries of 8 bytes)
     /// do not fit the memory this process may still use, before allocating them, so a large
     /// <see cref="EaseOptions.MaxGramBytes"/> ends in a clear message rather than an <see cref="OutOfMemoryException"/> half-way through.
     /// </summary>
     internal static void CheckAvailable(long items, EaseOptions o, string source, long available)
     {
-        var gram = items * items * 8;
+        var entry = EntryBytes(o);
+        var gram = items * items * entry;
         var need = gram + (items * Math.Min(o.WeightsPerItem, Math.Max(0, items - 1)) * 8);
         if (need > available)
         {
@@ -226,7 +231,7 @@ public sealed partial class EaseBuilder : IRecommenderBuilder
             }
 
             throw new ArgumentException(
-                string.Create(CultureInfo.InvariantCulture, $"{source}: EASE needs n² × 8 bytes = {Bytes(gram)} for {items:N0} items (plus {Bytes(need - gram)} of kept weights), more than the {Bytes(available)} this process can still allocate; {advice}."),
+                string.Create(CultureInfo.InvariantCulture, $"{source}: EASE needs n² × {entry} bytes ({o.Precision}) = {Bytes(gram)} for {items:N0} items (plus {Bytes(need - gram)} of kept weights), more than the {Bytes(available)} this process can still allocate; {advice}."),
                 "train");
         }
     }

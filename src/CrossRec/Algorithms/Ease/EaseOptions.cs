@@ -96,7 +96,7 @@ public sealed record EaseOptions
     public int MaxItems { get; init; } = DefaultMaxItems;
 
     /// <summary>
-    /// The most memory the Gram matrix may take, counted at its float64 size m² × 8 bytes whatever <see cref="Precision"/> (float32 takes half) (1 KiB..16 GiB). Null (the default) sizes it from
+    /// The most memory the Gram matrix may take, m² × 4 bytes with <see cref="Precision"/> <see cref="EasePrecision.Single"/> and m² × 8 bytes with <see cref="EasePrecision.Double"/> (1 KiB..16 GiB). Null (the default) sizes it from
     /// the memory this process may still use when training starts: half of <see cref="GC.GetGCMemoryInfo()"/>'s
     /// <see cref="GCMemoryInfo.TotalAvailableMemoryBytes"/> less the managed heap in use, at most 16 GiB. Training's peak is
     /// the Gram matrix plus m × <see cref="WeightsPerItem"/> × 8 bytes of kept weights. An explicit
