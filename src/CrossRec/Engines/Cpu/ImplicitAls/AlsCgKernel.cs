@@ -27,6 +27,7 @@ internal static unsafe class AlsCgKernel
     private const int PrefetchAhead = 8;
 
     /// <summary>Fused pass over <paramref name="columns"/>; see the type's summary.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // called per row and pass from the first sweep: no tier-0 code
     public static void Accumulate(float[] factors, int k, ReadOnlySpan<int> columns, ReadOnlySpan<float> confidence, float alpha, float beta, ReadOnlySpan<float> v, Span<float> acc, Span<float> dots)
     {
         var n = columns.Length;
@@ -83,6 +84,7 @@ internal static unsafe class AlsCgKernel
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Registers512(int blocks, float* f, int k, int* c, float* w, int n, float alpha, float beta, float* v, float* acc, float* dots)
     {
         switch (blocks)
@@ -98,6 +100,7 @@ internal static unsafe class AlsCgKernel
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Registers256(int blocks, float* f, int k, int* c, float* w, int n, float alpha, float beta, float* v, float* acc, float* dots)
     {
         switch (blocks)
