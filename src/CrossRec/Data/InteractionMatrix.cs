@@ -108,61 +108,111 @@ public sealed class InteractionMatrix
             }
         }
 
-        var (uo, ui, uv) = Compress(users, items, values, set.UserCount);
-        var (io, iu, iv) = Compress(items, users, values, set.ItemCount);
+        // Rows stably bucketed by item, then stably by user: each user's entries come out in item order with no
+        // comparison sort, repeats adjacent and in row order.
+        var byItem = CountingOrder(items, set.ItemCount, null);
+        var byUser = CountingOrder(users, set.UserCount, byItem);
+        var (uo, ui, uv) = Merge(byUser, users, items, values, set.UserCount);
+
+        // The merged user-major form is already ordered by (user, item); bucketing it stably by item orders each item's
+        // users, and holds no repeats.
+        var io = new int[set.ItemCount + 1];
+        foreach (var i in ui)
+        {
+            io[i + 1]++;
+        }
+
+        for (var i = 0; i < set.ItemCount; i++)
+        {
+            io[i + 1] += io[i];
+        }
+
+        var cursor = io.AsSpan(0, set.ItemCount).ToArray();
+        var iu = new int[ui.Length];
+        var iv = new float[ui.Length];
+        for (var u = 0; u < set.UserCount; u++)
+        {
+            for (var p = uo[u]; p < uo[u + 1]; p++)
+            {
+                var q = cursor[ui[p]]++;
+                iu[q] = u;
+                iv[q] = uv[p];
+            }
+        }
+
         return new InteractionMatrix(set.UserCount, set.ItemCount, uo, ui, uv, io, iu, iv);
     }
 
-    /// <summary>CSR of (row, column, value) triples: counting sort by row, then sort and merge each row.</summary>
-    private static (int[] Offsets, int[] Columns, float[] Values) Compress(int[] rows, int[] columns, float[] values, int rowCount)
+    /// <summary>
+    /// The rows (all of them, or <paramref name="order"/>'s sequence of them) stably ordered by <paramref name="keys"/>:
+    /// a counting sort, O(rows + keyCount).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int[] CountingOrder(int[] keys, int keyCount, int[]? order)
+    {
+        var start = new int[keyCount + 1];
+        foreach (var key in keys)
+        {
+            start[key + 1]++;
+        }
+
+        for (var key = 0; key < keyCount; key++)
+        {
+            start[key + 1] += start[key];
+        }
+
+        var result = new int[keys.Length];
+        if (order is null)
+        {
+            for (var r = 0; r < keys.Length; r++)
+            {
+                result[start[keys[r]]++] = r;
+            }
+        }
+        else
+        {
+            foreach (var r in order)
+            {
+                result[start[keys[r]]++] = r;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>CSR by row of the triples taken in <paramref name="order"/> (by row, then column): repeated (row, column) pairs summed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static (int[] Offsets, int[] Columns, float[] Values) Merge(int[] order, int[] rows, int[] columns, float[] values, int rowCount)
     {
         var offsets = new int[rowCount + 1];
-        foreach (var r in rows)
-        {
-            offsets[r + 1]++;
-        }
-
-        for (var r = 0; r < rowCount; r++)
-        {
-            offsets[r + 1] += offsets[r];
-        }
-
-        var cursor = offsets.AsSpan(0, rowCount).ToArray();
-        var cols = new int[rows.Length];
-        var vals = new float[rows.Length];
-        for (var k = 0; k < rows.Length; k++)
-        {
-            var p = cursor[rows[k]]++;
-            cols[p] = columns[k];
-            vals[p] = values[k];
-        }
-
-        // Sort each row by column and merge duplicates in place, compacting as we go.
+        var cols = new int[order.Length];
+        var vals = new float[order.Length];
         var write = 0;
-        var start = 0;
-        for (var r = 0; r < rowCount; r++)
+        var row = 0;
+        foreach (var r in order)
         {
-            var end = offsets[r + 1];
-            var c = cols.AsSpan(start, end - start);
-            var v = vals.AsSpan(start, end - start);
-            c.Sort(v);
-            var rowStart = write;
-            for (var k = 0; k < c.Length; k++)
+            var rr = rows[r];
+            while (row < rr)
             {
-                if (write > rowStart && cols[write - 1] == c[k])
-                {
-                    vals[write - 1] += v[k];
-                }
-                else
-                {
-                    cols[write] = c[k];
-                    vals[write] = v[k];
-                    write++;
-                }
+                offsets[++row] = write;
             }
 
-            start = end;
-            offsets[r + 1] = write;
+            var c = columns[r];
+            if (write > offsets[row] && cols[write - 1] == c)
+            {
+                vals[write - 1] += values[r];
+            }
+            else
+            {
+                cols[write] = c;
+                vals[write] = values[r];
+                write++;
+            }
+        }
+
+        while (row < rowCount)
+        {
+            offsets[++row] = write;
         }
 
         if (write != cols.Length)

@@ -38,15 +38,12 @@ public sealed partial class ImplicitAlsBuilder : IRecommenderBuilder
         options.Validate();
         Check.NotEmpty(train, "training");
 
-        var values = train.Values;
-        for (var r = 0; r < values.Length; r++)
+        var r = FirstNegative(train.Values);
+        if (r >= 0)
         {
-            if (!(values[r] >= 0f))
-            {
-                throw new ArgumentException(
-                    $"{train.SourceName}: row {r} (user '{train.UserIds[train.Users[r]]}', item '{train.ItemIds[train.Items[r]]}') has value {values[r]}; implicit ALS needs non-negative values (the confidence is 1 + α·f(value)).",
-                    nameof(train));
-            }
+            throw new ArgumentException(
+                $"{train.SourceName}: row {r} (user '{train.UserIds[train.Users[r]]}', item '{train.ItemIds[train.Items[r]]}') has value {train.Values[r]}; implicit ALS needs non-negative values (the confidence is 1 + α·f(value)).",
+                nameof(train));
         }
 
         cancellationToken.ThrowIfCancellationRequested();
@@ -81,6 +78,21 @@ public sealed partial class ImplicitAlsBuilder : IRecommenderBuilder
 
         var info = new RecommenderTrainingInfo(Algorithm, engine.Name, parameters, options.Iterations, watch.Elapsed.TotalSeconds, history, ThreadCount.Join(note, ThreadCount.ClampWarning(options.Threads, "ImplicitAlsOptions.Threads")));
         return new ImplicitAlsModel(RecommenderModel.CommonFrom(train, info), k, userFactors, itemFactors, options);
+    }
+
+    /// <summary>Index of the first value that is negative or NaN, or −1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // one pass over every row before the first iteration
+    private static int FirstNegative(ReadOnlySpan<float> values)
+    {
+        for (var r = 0; r < values.Length; r++)
+        {
+            if (!(values[r] >= 0f))
+            {
+                return r;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>α divided by the mean of f(r) over the summed training values (α itself when that mean is 0 or the result leaves the valid range).</summary>
