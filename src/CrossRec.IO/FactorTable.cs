@@ -94,6 +94,7 @@ internal sealed record FactorTable(string[] Ids, int Rank, float[] Factors, floa
         var buffer = new char[32];
         foreach (var file in files)
         {
+            ParquetFooter.Check(file);
             await using var reader = await ParquetReader.CreateAsync(file, null, cancellationToken).ConfigureAwait(false);
             var top = reader.Schema.Fields;
             var idField = top.OfType<DataField>().FirstOrDefault(f => f.Name == "id")

@@ -138,6 +138,7 @@ public static class ParquetFeatures
     {
         try
         {
+            ParquetFooter.Check(file);
             await using var reader = await ParquetReader.CreateAsync(file, null, cancellationToken).ConfigureAwait(false);
             var fields = reader.Schema.DataFields;
             var mapped = map(fields, [.. fields.Select(f => f.Name)]);

@@ -44,6 +44,7 @@ public static class ParquetInteractions
             sink.Source = file;
             try
             {
+                ParquetFooter.Check(file);
                 await using var reader = await ParquetReader.CreateAsync(file, null, cancellationToken).ConfigureAwait(false);
                 var fields = reader.Schema.DataFields;
                 var names = fields.Select(f => f.Name).ToArray();
