@@ -13,9 +13,9 @@ internal static class FuzzBudget
     public static TimeSpan PerTarget(double defaultSeconds) =>
         TimeSpan.FromSeconds(double.TryParse(Environment.GetEnvironmentVariable("CROSSREC_FUZZ_SECONDS"), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var s) && s > 0 ? s : defaultSeconds);
 
-    /// <summary>The random stream of one iteration of one target.</summary>
+    /// <summary>The random stream of one iteration of one target: the same in every process (not <see cref="HashCode.Combine{T1, T2}"/>, which .NET seeds per process).</summary>
     public static Random For(string target, long iteration) =>
-        new(HashCode.Combine(Seed, StableHash(target), iteration));
+        new(unchecked((((Seed * 31) + StableHash(target)) * 7919) + (int)iteration + (int)(iteration >> 32)));
 
     private static int StableHash(string text)
     {
