@@ -230,6 +230,7 @@ public sealed class ImplicitAlsKernelTests
 
     [TestCase(16)]
     [TestCase(64)]
+    [TestCase(100)]
     [TestCase(128)]
     public void TheConjugateGradientLossTrackedThroughItsStepsIsTheFullObjective(int k)
     {
@@ -287,6 +288,37 @@ public sealed class ImplicitAlsKernelTests
                 var exact = Enumerable.Range(0, k).Select(c => Enumerable.Range(0, k).Sum(m => (double)g[(m * kp) + c] * v[(r * kp) + m])).ToArray();
                 Assert.That(one.Take(k).Select(x => (double)x).ToArray(), Is.EqualTo(exact).Within(1e-4), $"row {r}");
             }
+        }
+    }
+
+    [Test]
+    [NonParallelizable] // switches the kernel's path for the whole process
+    public void ConjugateGradientOnRowsPaddedToARegisterWidthReachesTheUnpaddedSolution()
+    {
+        // k = 100 runs padded to a width the register kernel takes (112 with AVX-512, 104 with AVX2 alone); with many
+        // steps both the padded and the portable run reach the exact solve, so they agree.
+        Assert.That(AlsCgKernel.PaddedWidth(100), Is.GreaterThanOrEqualTo(100).And.LessThanOrEqualTo(125));
+        var data = ImplicitAlsTestData.Clustered(users: 50, items: 30, perUser: 7);
+        var cg = Small with { Factors = 100, Solver = AlsSolver.ConjugateGradient, CgSteps = 150, Iterations = 2 };
+        var padded = Recommenders.ImplicitAls(cg).Fit(data);
+        AlsCgKernel.ForcePortable = true;
+        ImplicitAlsModel portable;
+        try
+        {
+            Assert.That(AlsCgKernel.PaddedWidth(100), Is.EqualTo(100));
+            portable = Recommenders.ImplicitAls(cg).Fit(data);
+        }
+        finally
+        {
+            AlsCgKernel.ForcePortable = false;
+        }
+
+        var a = padded.UserFactors.AsSpan().ToArray();
+        var b = portable.UserFactors.AsSpan().ToArray();
+        Assert.That(a.Length, Is.EqualTo(50 * 100));
+        for (var n = 0; n < a.Length; n++)
+        {
+            Assert.That(a[n], Is.EqualTo(b[n]).Within(2e-3), $"factor {n}");
         }
     }
 }

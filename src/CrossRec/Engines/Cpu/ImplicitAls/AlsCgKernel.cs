@@ -66,6 +66,28 @@ internal static unsafe class AlsCgKernel
         : Vec256.IsHardwareAccelerated && k % Vec256.Count == 0 && k / Vec256.Count <= (Vec512.IsHardwareAccelerated ? 8 : 4) ? 256
         : 0;
 
+    /// <summary>
+    /// The row width conjugate gradient runs k factors at: k itself where the register path takes it, else the next
+    /// width it takes (k = 100 → 112 with AVX-512), if that is at most a quarter wider; else k (the portable path).
+    /// </summary>
+    internal static int PaddedWidth(int k)
+    {
+        if (KindOf(k) != 0)
+        {
+            return k;
+        }
+
+        for (var width = k + 1; width <= k + Math.Max(1, k / 4); width++)
+        {
+            if (KindOf(width) != 0)
+            {
+                return width;
+            }
+        }
+
+        return k;
+    }
+
     /// <summary>Tests and the baseline benchmark: route every k to <see cref="Portable"/>.</summary>
     internal static bool ForcePortable { get; set; }
 
