@@ -3,7 +3,8 @@ using System.Diagnostics;
 namespace CrossRec.Benchmarks;
 
 /// <summary>
-/// A quick recall/throughput sweep over efSearch on one catalogue of <see cref="ApproximateServingBenchmarks"/> (Stopwatch,
+/// A quick recall/throughput sweep over efSearch on one catalogue of <see cref="ApproximateServingBenchmarks"/>
+/// (<c>ann-curve [isotropic|structured] ITEMS EF...</c>, isotropic when the shape is left out; Stopwatch,
 /// best of three passes, after one warm-up pass; for exploring options; the quoted figures come from the BenchmarkDotNet
 /// classes): the build time, the graph's size, then per efSearch recall@10 against the exact lists of 512 users and
 /// lists/s, next to the exact path's lists/s for 128 of them, timed in the same process. Both ways of serving are timed:
@@ -12,14 +13,14 @@ namespace CrossRec.Benchmarks;
 /// </summary>
 public static class ApproximateServingCurve
 {
-    public static void Run(int items, int[] efs)
+    public static void Run(CatalogueShape shape, int items, int[] efs)
     {
-        var exact = ApproximateServingBenchmarks.Catalogue(2_000, items, 7);
+        var exact = ApproximateServingBenchmarks.Catalogue(2_000, items, 7, shape);
         var users = exact.UserIds.AsSpan()[..512].ToArray();
         var truth = exact.RecommendMany(users, 10);
         var exactRate = Rate(() => exact.RecommendMany(users[..128], 10), 128);
         var exactSingle = Rate(() => Single(exact, users[..32]), 32);
-        Console.WriteLine(FormattableString.Invariant($"{items} items: exact {exactRate:F1} lists/s in batches, {exactSingle:F1} lists/s one request at a time"));
+        Console.WriteLine(FormattableString.Invariant($"{shape} catalogue, {items} items: exact {exactRate:F1} lists/s in batches, {exactSingle:F1} lists/s one request at a time"));
         var before = GC.GetTotalMemory(true);
         var watch = Stopwatch.StartNew();
         var approximate = exact.WithApproximateServing();
