@@ -10,6 +10,8 @@ namespace CrossRec.Benchmarks;
 /// lists/s, next to the exact path's lists/s for 128 of them, timed in the same process. Both ways of serving are timed:
 /// in batches (<c>RecommendMany</c>: the exact path's blocked product reads the item factors once per 64 users) and one
 /// request at a time (<c>Recommend</c>, as an online service answers: the exact path reads every item's factors per list).
+/// Each efSearch is served twice from the same graphs: with the default options (small norm bands scanned whole) and with
+/// every band walked (<c>ScanFactor = 0</c>), so that the two can be compared in one process.
 /// </summary>
 public static class ApproximateServingCurve
 {
@@ -29,20 +31,27 @@ public static class ApproximateServingCurve
         Console.WriteLine(FormattableString.Invariant($"build {seconds:F1} s ({Environment.ProcessorCount} cores), graph {graph / 1048576.0:F1} MiB, bands {approximate.Approximate!.Index.Bands}, peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0} MiB"));
         foreach (var ef in efs)
         {
-            var model = approximate.WithApproximateServing(new ApproximateServingOptions { EfSearch = ef });
-            var lists = model.RecommendMany(users, 10);
-            double hit = 0;
-            for (var u = 0; u < users.Length; u++)
+            foreach (var scan in new[] { ApproximateServingOptions.DefaultScanFactor, 0 })
             {
-                var set = truth[u].Select(s => s.Index).ToHashSet();
-                hit += lists[u].Count(s => set.Contains(s.Index));
-            }
+                var model = approximate.WithApproximateServing(new ApproximateServingOptions { EfSearch = ef, ScanFactor = scan });
+                var lists = model.RecommendMany(users, 10);
+                double hit = 0;
+                for (var u = 0; u < users.Length; u++)
+                {
+                    var set = truth[u].Select(s => s.Index).ToHashSet();
+                    hit += lists[u].Count(s => set.Contains(s.Index));
+                }
 
-            var rate = Rate(() => model.RecommendMany(users, 10), users.Length);
-            var single = Rate(() => Single(model, users), users.Length);
-            Console.WriteLine(FormattableString.Invariant($"efSearch {ef}: recall@10 {hit / (10.0 * users.Length):F4}, in batches {rate:F0} lists/s ({rate / exactRate:F2}x exact), one at a time {single:F0} lists/s ({single / exactSingle:F1}x exact)"));
+                var rate = Rate(() => model.RecommendMany(users, 10), users.Length);
+                var single = Rate(() => Single(model, users), users.Length);
+                var label = scan == 0 ? "every band walked" : "small bands scanned";
+                Console.WriteLine(FormattableString.Invariant($"efSearch {ef}, {label}: recall@10 {hit / (10.0 * users.Length):F4}, in batches {rate:F0} lists/s ({rate / exactRate:F2}x exact), one at a time {single:F0} lists/s ({single / exactSingle:F1}x exact), load average {Load()}"));
+            }
         }
     }
+
+    /// <summary>The one-minute load average where the system reports it (Linux), else "n/a".</summary>
+    private static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
 
     private static void Single(RecommenderModel model, string[] users)
     {
