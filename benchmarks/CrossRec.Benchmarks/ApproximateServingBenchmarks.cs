@@ -5,8 +5,8 @@ namespace CrossRec.Benchmarks;
 
 /// <summary>
 /// Exact against approximate top-10 serving (<see cref="ApproximateServing.WithApproximateServing{TModel}"/>) side by
-/// side, over synthetic implicit-style catalogues of 20k, 200k and 1M items, k = 64, whose item norms vary as popularity
-/// does: item j's factors are N(0, 1) times a log-normal scale exp(0.5·z) (so the longest vectors of a 1M catalogue are
+/// side, over synthetic implicit-style catalogues of 20k, 200k and 1M items, k = 64, of two shapes: structured (shaped
+/// like trained factors, <see cref="StructuredShape"/>) and isotropic, whose item norms vary as popularity does: item j's factors are N(0, 1) times a log-normal scale exp(0.5·z) (so the longest vectors of a 1M catalogue are
 /// about 10× the median), users N(0, 1), 20 seen items per user, seed 7 (<see cref="Catalogue"/>). Both paths serve the
 /// same batch of 512 users with <see cref="RecommenderModel.RecommendMany"/> (every core): lists/s = 512 / time.
 /// <para>The setup builds the index once per catalogue (default options, every core) and prints its build time, the
@@ -23,7 +23,7 @@ public class ApproximateServingBenchmarks
     private const int Batch = 512;
     private const int Count = 10;
 
-    private static readonly Dictionary<int, (RecommenderModel Exact, RecommenderModel Approximate, IReadOnlyList<IReadOnlyList<ScoredItem>> Truth)> Built = [];
+    private static readonly Dictionary<(int, CatalogueShape), (RecommenderModel Exact, RecommenderModel Approximate, IReadOnlyList<IReadOnlyList<ScoredItem>> Truth)> Built = [];
 
     private RecommenderModel _exact = null!;
     private RecommenderModel _approximate = null!;
@@ -33,6 +33,10 @@ public class ApproximateServingBenchmarks
     [Params(20_000, 200_000, 1_000_000)]
     public int Items { get; set; }
 
+    /// <summary>The factors' distribution (<see cref="Catalogue(int, int, int, CatalogueShape)"/>).</summary>
+    [Params(CatalogueShape.Isotropic, CatalogueShape.Structured)]
+    public CatalogueShape Shape { get; set; }
+
     /// <summary>The search's candidates (efSearch); the exact path ignores it.</summary>
     [Params(20, 80, 320, 1280)]
     public int EfSearch { get; set; }
@@ -40,9 +44,9 @@ public class ApproximateServingBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        if (!Built.TryGetValue(Items, out var built))
+        if (!Built.TryGetValue((Items, Shape), out var built))
         {
-            var exact = Catalogue(Users, Items, 7);
+            var exact = Catalogue(Users, Items, 7, Shape);
             var batch = exact.UserIds.AsSpan()[..Batch].ToArray();
             var truth = exact.RecommendMany(batch, Count);
             var before = GC.GetTotalMemory(true);
@@ -50,9 +54,9 @@ public class ApproximateServingBenchmarks
             var approximate = exact.WithApproximateServing();
             var seconds = watch.Elapsed.TotalSeconds;
             var after = GC.GetTotalMemory(true);
-            Console.WriteLine(FormattableString.Invariant($"build {Items} items: {seconds:F1} s on {Environment.ProcessorCount} cores, graph {(after - before) / 1048576.0:F1} MiB, peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0} MiB"));
+            Console.WriteLine(FormattableString.Invariant($"build {Shape} {Items} items: {seconds:F1} s on {Environment.ProcessorCount} cores, graph {(after - before) / 1048576.0:F1} MiB, peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0} MiB"));
             built = (exact, approximate, truth);
-            Built[Items] = built;
+            Built[(Items, Shape)] = built;
         }
 
         _exact = built.Exact;
@@ -67,27 +71,37 @@ public class ApproximateServingBenchmarks
             total += truth.Count;
         }
 
-        Console.WriteLine(FormattableString.Invariant($"recall@10 {Items} items efSearch {EfSearch}: {hit / total:F4}"));
+        Console.WriteLine(FormattableString.Invariant($"recall@10 {Shape} {Items} items efSearch {EfSearch}: {hit / total:F4}"));
     }
 
-    /// <summary>An implicit-ALS model (no item biases) with random factors whose item norms spread log-normally.</summary>
-    internal static ImplicitAlsModel Catalogue(int users, int items, int seed)
+    /// <summary>
+    /// An implicit-ALS model (no item biases) of the given shape. <see cref="CatalogueShape.Isotropic"/>: item factors
+    /// N(0, 1) × exp(0.5·z), users N(0, 1). <see cref="CatalogueShape.Structured"/>: <see cref="StructuredShape"/>.
+    /// </summary>
+    internal static ImplicitAlsModel Catalogue(int users, int items, int seed, CatalogueShape shape)
     {
         var rng = new Random(seed);
         float Gaussian() => (float)(Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble()));
         var userFactors = new float[users * Factors];
-        for (var i = 0; i < userFactors.Length; i++)
-        {
-            userFactors[i] = Gaussian();
-        }
-
         var itemFactors = new float[(long)items * Factors];
-        for (var j = 0; j < items; j++)
+        if (shape == CatalogueShape.Structured)
         {
-            var scale = MathF.Exp(0.5f * Gaussian());
-            for (var f = 0; f < Factors; f++)
+            StructuredShape.Fill(rng, itemFactors, items, userFactors, users, Factors);
+        }
+        else
+        {
+            for (var i = 0; i < userFactors.Length; i++)
             {
-                itemFactors[((long)j * Factors) + f] = Gaussian() * scale;
+                userFactors[i] = Gaussian();
+            }
+
+            for (var j = 0; j < items; j++)
+            {
+                var scale = MathF.Exp(0.5f * Gaussian());
+                for (var f = 0; f < Factors; f++)
+                {
+                    itemFactors[((long)j * Factors) + f] = Gaussian() * scale;
+                }
             }
         }
 
@@ -134,10 +148,14 @@ public class ExactServingBaselineBenchmarks
     [Params(20_000, 200_000, 1_000_000)]
     public int Items { get; set; }
 
+    /// <summary>The factors' distribution.</summary>
+    [Params(CatalogueShape.Isotropic, CatalogueShape.Structured)]
+    public CatalogueShape Shape { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
-        _exact = ApproximateServingBenchmarks.Catalogue(2_000, Items, 7);
+        _exact = ApproximateServingBenchmarks.Catalogue(2_000, Items, 7, Shape);
         _batch = _exact.UserIds.AsSpan()[..128].ToArray();
     }
 

@@ -40,7 +40,7 @@ internal static class AutoBudgetStudy
     private static string Describe(AutoSelection selection) =>
         selection.Model.Training?.Parameters is { } p && p.TryGetValue("components", out var parts) && p.TryGetValue("weights", out var w) ? $"blend {parts} ({w})" : selection.Algorithm;
 
-    private static InteractionSet Load(string dataset)
+    internal static InteractionSet Load(string dataset)
     {
         if (dataset.StartsWith("ml20m-like:", StringComparison.Ordinal))
         {

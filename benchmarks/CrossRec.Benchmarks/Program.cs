@@ -7,7 +7,8 @@ namespace CrossRec.Benchmarks;
 /// <c>dotnet run -c Release --project benchmarks/CrossRec.Benchmarks -- --filter '*Sgd*'</c>,
 /// <c>... -- --list flat</c>. Data-bound benchmarks read <c>CROSSREC_DATA</c> (the folder holding <c>ml-100k/</c>).
 /// <c>... -- auto-budget DATASET [CAP ...]</c> compares Auto's selection caps (see <see cref="AutoBudgetStudy"/>).
-/// <c>... -- ann-curve ITEMS EF...</c> prints the approximate-serving recall/throughput curve (see <see cref="ApproximateServingCurve"/>).
+/// <c>... -- ann-curve [isotropic|structured] ITEMS EF...</c> prints the approximate-serving recall/throughput curve (see <see cref="ApproximateServingCurve"/>).
+/// <c>... -- factor-stats DATASET...</c> prints the structure of trained item factors next to the synthetic catalogues' (see <see cref="FactorStructureStudy"/>).
 /// <c>... -- scaling SCALE ALGORITHM</c> prints one row of the scaling table (see <see cref="ScalingStudy"/>).
 /// <c>... -- kernel-rounds ROUNDS</c> alternates the width-generic kernels with the per-width ones they replaced (see <see cref="KernelRounds"/>).
 /// <c>... -- ease-inverse FILE [f64]</c> times EASE's inverse on a matrix of the OpenBLAS comparison (see <see cref="EaseInverseStudy"/>).
@@ -36,9 +37,18 @@ public static class Program
             return;
         }
 
-        if (args is ["ann-curve", var items, .. var efs])
+        if (args is ["ann-curve", var first, .. var tail])
         {
-            ApproximateServingCurve.Run(int.Parse(items, System.Globalization.CultureInfo.InvariantCulture), [.. efs.Select(e => int.Parse(e, System.Globalization.CultureInfo.InvariantCulture))]);
+            var named = !char.IsDigit(first[0]);
+            var shape = named ? Enum.Parse<CatalogueShape>(first, true) : CatalogueShape.Isotropic;
+            var numbers = (named ? tail : [first, .. tail]).Select(e => int.Parse(e, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            ApproximateServingCurve.Run(shape, numbers[0], numbers[1..]);
+            return;
+        }
+
+        if (args is ["factor-stats", .. var datasets])
+        {
+            FactorStructureStudy.Run(datasets);
             return;
         }
 

@@ -14,10 +14,20 @@ public sealed record ApproximateServingOptions
     public int EfConstruction { get; init; } = 100;
 
     /// <summary>
-    /// HNSW's efSearch: candidates kept while a list is searched (1..65536; a list of N items searches at least N), all of
-    /// them re-scored exactly: the recall/speed knob of serving. Changing only this reuses a model's index (no rebuild).
+    /// HNSW's efSearch: candidates kept while a list is searched (1..65536; a list of N items searches at least N), every
+    /// one that can enter the list re-scored exactly: the recall/speed knob of serving. Changing only this reuses a model's
+    /// index (no rebuild).
     /// </summary>
     public int EfSearch { get; init; } = 100;
+
+    /// <summary>
+    /// A norm band of at most this many times <see cref="EfSearch"/> items is scanned in full instead of walked (0: every
+    /// band is walked). Internal: the default is the measured crossover; tests set 0 to exercise the walk.
+    /// </summary>
+    internal int ScanFactor { get; init; } = DefaultScanFactor;
+
+    /// <summary>The default of <see cref="ScanFactor"/> (docs/performance.md, "Approximate serving (HNSW)").</summary>
+    internal const int DefaultScanFactor = 256;
 
     /// <summary>Seed of the random layer assignment: the same model, options and seed give the same index on any thread count.</summary>
     public int Seed { get; init; } = 42;

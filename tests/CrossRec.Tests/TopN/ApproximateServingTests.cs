@@ -74,11 +74,12 @@ public class ApproximateServingTests
         Assert.That(list.Select(s => s.Index).Distinct().Count(), Is.EqualTo(list.Count), $"user {user}: an item is listed twice");
     }
 
-    [Test]
-    public void RecallAtTenOnASmallCatalogueIsAboveTheFloorAtTheDefaults()
+    [TestCase(0)]
+    [TestCase(ApproximateServingOptions.DefaultScanFactor)]
+    public void RecallAtTenOnASmallCatalogueIsAboveTheFloorAtTheDefaultsWhetherSmallBandsAreWalkedOrScanned(int scanFactor)
     {
         var model = Catalogue.Value;
-        var approximate = model.WithApproximateServing();
+        var approximate = model.WithApproximateServing(new ApproximateServingOptions { ScanFactor = scanFactor });
         var users = model.UserIds.AsSpan().ToArray();
         var recall = Recall(model.RecommendMany(users, 10), approximate.RecommendMany(users, 10));
         TestContext.Out.WriteLine($"recall@10 {recall:F4}");
@@ -91,8 +92,9 @@ public class ApproximateServingTests
         var model = Catalogue.Value;
         var users = model.UserIds.AsSpan().ToArray();
         var exact = model.RecommendMany(users, 10);
-        var narrow = model.WithApproximateServing(new ApproximateServingOptions { EfSearch = 10 });
-        var wide = narrow.WithApproximateServing(new ApproximateServingOptions { EfSearch = 400 });
+        // Every band walked (small ones would be scanned whole, which is exact).
+        var narrow = model.WithApproximateServing(new ApproximateServingOptions { EfSearch = 10, ScanFactor = 0 });
+        var wide = narrow.WithApproximateServing(new ApproximateServingOptions { EfSearch = 400, ScanFactor = 0 });
         var low = Recall(exact, narrow.RecommendMany(users, 10));
         var high = Recall(exact, wide.RecommendMany(users, 10));
         TestContext.Out.WriteLine($"recall@10 ef 10: {low:F4}, ef 400: {high:F4}");
@@ -103,11 +105,12 @@ public class ApproximateServingTests
         Assert.That(wide.WithExactServing().RecommendMany(users, 10).Select(l => l.Select(s => s.Index)), Is.EqualTo(exact.Select(l => l.Select(s => s.Index))));
     }
 
-    [Test]
-    public void EveryFilterIsHonouredAndEveryListedItemIsExactlyScored()
+    [TestCase(0)]
+    [TestCase(ApproximateServingOptions.DefaultScanFactor)]
+    public void EveryFilterIsHonouredAndEveryListedItemIsExactlyScoredWhetherBandsAreWalkedOrScanned(int scanFactor)
     {
         var model = Catalogue.Value;
-        var approximate = model.WithApproximateServing(new ApproximateServingOptions { EfSearch = 40 });
+        var approximate = model.WithApproximateServing(new ApproximateServingOptions { EfSearch = 40, ScanFactor = scanFactor });
         var rng = new Random(11);
         var n = model.ItemIds.Count;
         for (var trial = 0; trial < 60; trial++)
@@ -137,6 +140,84 @@ public class ApproximateServingTests
                 // A small allowed set is served exactly.
                 Assert.That(list.Select(s => (s.Index, s.Score)), Is.EqualTo(model.Recommend(user, count, filter).Select(s => (s.Index, s.Score))), $"trial {trial}");
             }
+        }
+    }
+
+    [Test]
+    public void EveryCompactScoreOfTheWalkLiesWithinTheStatedSlackOfTheExactScore()
+    {
+        // The walk scores nodes from signed-byte codes; the slack it returns must cover every such score's error, or the
+        // index would skip re-scoring an item that belongs in the list.
+        var rng = new Random(3);
+        const int k = 20;
+        var items = Enumerable.Range(0, 3000 * k).Select(_ => (float)(rng.NextDouble() - 0.5) * (rng.Next(4) == 0 ? 8f : 1f)).ToArray();
+        var bias = Enumerable.Range(0, 3000).Select(_ => (float)rng.NextDouble()).ToArray();
+        var scoring = new FactorScoring(k, new float[k], items, bias, 0f, null);
+        var ids = Enumerable.Range(0, 3000).Where(j => j % 3 != 0).ToArray();
+        var graph = HnswGraph.Build(scoring, ids, new ApproximateServingOptions(), new Random(1), new ParallelOptions { MaxDegreeOfParallelism = 1 }, _ => { });
+        var found = new List<(int Item, float Score)>();
+        for (var trial = 0; trial < 20; trial++)
+        {
+            var query = Enumerable.Range(0, k).Select(_ => (float)(rng.NextDouble() - 0.5) * 3f).ToArray();
+            found.Clear();
+            var slack = graph.Search(query, 50, null, new int[3000], 1, found);
+            Assert.That(found, Has.Count.EqualTo(50));
+            Assert.That(slack, Is.GreaterThan(0f));
+            foreach (var (j, score) in found)
+            {
+                Assert.That(j % 3, Is.Not.EqualTo(0), "an item of another band was found");
+                var exact = items.AsSpan(j * k, k).ToArray().Zip(query, (a, b) => (double)a * b).Sum() + bias[j];
+                Assert.That(Math.Abs(score - exact), Is.LessThanOrEqualTo(slack), $"trial {trial}, item {j}");
+            }
+        }
+    }
+
+    [Test]
+    public void AScanFindsEveryAllowedNodeThatCanReachTheFloorWithAScoreWithinTheSlack()
+    {
+        var rng = new Random(5);
+        const int k = 24;
+        const int n = 2000;
+        var items = Enumerable.Range(0, n * k).Select(_ => (float)(rng.NextDouble() - 0.5) * (rng.Next(5) == 0 ? 6f : 1f)).ToArray();
+        var bias = Enumerable.Range(0, n).Select(_ => (float)rng.NextDouble()).ToArray();
+        var scoring = new FactorScoring(k, new float[k], items, bias, 0f, null);
+        var ids = Enumerable.Range(0, n).Where(j => j % 4 != 1).ToArray();
+        var graph = HnswGraph.Build(scoring, ids, new ApproximateServingOptions(), new Random(1), new ParallelOptions { MaxDegreeOfParallelism = 1 }, _ => { });
+        var mask = Enumerable.Range(0, n).Select(j => j % 5 != 0).ToArray();
+        var excluded = new int[n];
+        excluded[2] = excluded[3] = excluded[7] = 4;
+        var found = new List<(int Item, float Score)>();
+        for (var trial = 0; trial < 10; trial++)
+        {
+            var query = Enumerable.Range(0, k).Select(_ => (float)(rng.NextDouble() - 0.5) * 2f).ToArray();
+            double Exact(int j) => items.AsSpan(j * k, k).ToArray().Zip(query, (a, b) => (double)a * b).Sum() + bias[j];
+            var floor = (float)ids.Select(Exact).OrderDescending().ElementAt(30);
+            found.Clear();
+            var slack = graph.Scan(query, floor, trial % 2 == 0 ? mask : null, excluded, 4, found);
+            var expected = ids.Where(j => (trial % 2 != 0 || mask[j]) && excluded[j] != 4 && Exact(j) >= floor).ToHashSet();
+            Assert.That(found.Select(f => f.Item).ToHashSet().IsSupersetOf(expected), Is.True, $"trial {trial}: an item above the floor was not found");
+            foreach (var (j, score) in found)
+            {
+                Assert.That(ids.Contains(j) && excluded[j] != 4 && (trial % 2 != 0 || mask[j]), Is.True, $"trial {trial}: item {j} is not allowed");
+                Assert.That(Math.Abs(score - Exact(j)), Is.LessThanOrEqualTo(slack), $"trial {trial}, item {j}");
+                Assert.That(score + slack, Is.GreaterThanOrEqualTo(floor));
+            }
+        }
+    }
+
+    [TestCase(0)]
+    [TestCase(ApproximateServingOptions.DefaultScanFactor)]
+    public void ListsAreTheExactTopWhenTheSearchIsWideEnoughToReachEveryItem(int scanFactor)
+    {
+        // With efSearch at the catalogue's size every node is found; the compact scores only choose which to re-score,
+        // so the lists must be the exact path's, scores included, under filters too.
+        var model = Synthetic(40, 1500, 16, 9);
+        var approximate = model.WithApproximateServing(new ApproximateServingOptions { EfSearch = 1500, ScanFactor = scanFactor });
+        var filter = new RecommendFilter { Predicate = id => int.Parse(id.AsSpan(1)) % 3 != 0 };
+        foreach (var user in model.UserIds.Take(40))
+        {
+            Assert.That(approximate.Recommend(user, 25).Select(s => (s.Index, s.Score)), Is.EqualTo(model.Recommend(user, 25).Select(s => (s.Index, s.Score))), user);
+            Assert.That(approximate.Recommend(user, 25, filter).Select(s => (s.Index, s.Score)), Is.EqualTo(model.Recommend(user, 25, filter).Select(s => (s.Index, s.Score))), user);
         }
     }
 

@@ -25,6 +25,10 @@ namespace CrossRec.Serving.Approximate;
 /// generator and every choice is ordered by (similarity, index), so the graph depends on the model, the options and the
 /// seed, never on the thread count. The dot product is this class's own (fixed order, independent of addresses), so a
 /// rebuild on the same machine is bit-identical.</para>
+/// <para><b>The search reads a compact copy.</b> The build works on the model's floats; a search walks on signed-byte
+/// codes of the band's factors (one scale per band), stored in node order, and reports with each node found how far its
+/// score can be from the exact one, so that <see cref="MipsIndex"/> re-scores exactly every node that may enter a list.
+/// A small band is scanned instead (<see cref="Scan"/>): every node's code scored in memory order.</para>
 /// <para>Immutable after the build and safe to share across threads: a search takes a scratch set (visited marks, two
 /// heaps) from a pool and returns it. Links hold local indices (positions in <see cref="Ids"/>).</para>
 /// </remarks>
@@ -52,7 +56,11 @@ internal sealed class HnswGraph
     private readonly int _entry;
     private readonly ConcurrentBag<Scratch> _pool = new();
 
-    private HnswGraph(int[] ids, int m, int k, float[] items, float[]? bias, int[] levels, int[] count0, int[] links0, int[]?[] upper, int entry)
+    /// <summary>The search's compact copy of the nodes' factors: n × k signed bytes in node order, code × <see cref="_codeScale"/> ≈ factor (empty during the build).</summary>
+    private readonly sbyte[] _codes;
+    private readonly float _codeScale;
+
+    private HnswGraph(int[] ids, int m, int k, float[] items, float[]? bias, int[] levels, int[] count0, int[] links0, int[]?[] upper, int entry, bool codes = true)
     {
         _ids = ids;
         _n = ids.Length;
@@ -66,7 +74,11 @@ internal sealed class HnswGraph
         _links0 = links0;
         _upper = upper;
         _entry = entry;
+        (_codes, _codeScale) = codes ? Quantize(ids, items, k) : ([], 1f);
     }
+
+    /// <summary>Nodes in the graph.</summary>
+    public int Count => _n;
 
     /// <summary>The model's item index of each graph node.</summary>
     public ReadOnlySpan<int> Ids => _ids;
@@ -76,7 +88,7 @@ internal sealed class HnswGraph
     {
         get
         {
-            long bytes = ((long)_links0.Length + _count0.Length + _levels.Length + _ids.Length) * sizeof(int);
+            long bytes = (((long)_links0.Length + _count0.Length + _levels.Length + _ids.Length) * sizeof(int)) + _codes.Length;
             foreach (var u in _upper)
             {
                 bytes += u is null ? 0 : (long)u.Length * sizeof(int);
@@ -131,7 +143,7 @@ internal sealed class HnswGraph
             throw new NotSupportedException($"{n} items × {2 * m} links are more than one array holds; lower {nameof(ApproximateServingOptions.M)}.");
         }
 
-        var graph = new HnswGraph(ids, m, k, items, bias, levels, new int[n], new int[n * 2 * m], upper, 0);
+        var graph = new HnswGraph(ids, m, k, items, bias, levels, new int[n], new int[n * 2 * m], upper, 0, codes: false);
         if (n == 0)
         {
             return graph;
@@ -172,38 +184,117 @@ internal sealed class HnswGraph
 
     /// <summary>
     /// Adds to <paramref name="found"/> the model indices of the up to <paramref name="ef"/> nodes of the largest score for
-    /// <paramref name="query"/> among the allowed ones: <paramref name="mask"/>[item] true (null: all) and
-    /// <paramref name="excluded"/>[item] ≠ <paramref name="mark"/>.
+    /// <paramref name="query"/> among the allowed ones (<paramref name="mask"/>[item] true, null: all, and
+    /// <paramref name="excluded"/>[item] ≠ <paramref name="mark"/>), each with its score from the compact copy of the
+    /// factors; returns how far such a score can lie from <c>query·q_j + b_j</c> in exact arithmetic (Σ|query_f| × half
+    /// a quantisation step), so that a caller can skip exact re-scoring of a node that cannot enter its list.
     /// </summary>
-    public void Search(ReadOnlySpan<float> query, int ef, bool[]? mask, int[] excluded, int mark, List<int> found)
+    /// <remarks>The walk scores nodes from signed-byte codes (one cache line per node at k = 64 instead of four floats'
+    /// worth, read from one contiguous array): the search is bound by memory reads of scattered nodes.</remarks>
+    public float Search(ReadOnlySpan<float> query, int ef, bool[]? mask, int[] excluded, int mark, List<(int Item, float Score)> found)
     {
         if (_n == 0)
         {
-            return;
+            return 0f;
         }
 
         var s = Rent();
         try
         {
             ef = Math.Min(ef, _n);
-            var qb = _bias is null ? 0f : 1f;
+            var scaled = s.Query;
+            var absolute = Scale(query, scaled);
+            var scorer = new CodeScorer(this, scaled, _bias is null ? 0f : 1f);
             var ep = _entry;
-            var epSim = Sim(query, qb, 0f, null, ep);
+            var epSim = scorer.Score(ep);
             for (var level = _levels[_entry]; level > 0; level--)
             {
-                (ep, epSim) = Greedy(query, qb, 0f, null, ep, epSim, level);
+                (ep, epSim) = Greedy(ref scorer, ep, epSim, level);
             }
 
-            SearchLayer(query, qb, 0f, null, ep, epSim, ef, 0, s, mask, excluded, mark);
-            while (s.Results.TryDequeue(out var j, out _))
+            SearchLayer(ref scorer, ep, epSim, ef, 0, s, mask, excluded, mark);
+            while (s.Results.TryDequeue(out var j, out var score))
             {
-                found.Add(_ids[j]);
+                found.Add((_ids[j], score));
             }
+
+            return Slack(absolute);
         }
         finally
         {
             _pool.Add(s);
         }
+    }
+
+    /// <summary>
+    /// Adds to <paramref name="found"/> every allowed node (as <see cref="Search"/>) whose score from the codes plus the
+    /// returned slack reaches <paramref name="floor"/>, with that score: an exhaustive pass in memory order, cheaper than a
+    /// walk on a band of a few thousand nodes.
+    /// </summary>
+    public float Scan(ReadOnlySpan<float> query, float floor, bool[]? mask, int[] excluded, int mark, List<(int Item, float Score)> found)
+    {
+        Span<float> scaled = _k <= 256 ? stackalloc float[_k] : new float[_k];
+        var slack = Slack(Scale(query, scaled));
+        ref var q = ref MemoryMarshal.GetReference(scaled);
+        ref var codes = ref MemoryMarshal.GetArrayDataReference(_codes);
+        for (var j = 0; j < _n; j++)
+        {
+            var score = DotCodes(ref q, ref Unsafe.Add(ref codes, (nint)j * _k), _k);
+            if (_bias is not null)
+            {
+                score += _bias[_ids[j]];
+            }
+
+            var id = _ids[j];
+            if (score + slack >= floor && (mask is null || mask[id]) && excluded[id] != mark)
+            {
+                found.Add((id, score));
+            }
+        }
+
+        return slack;
+    }
+
+    /// <summary>Writes query × the code scale into <paramref name="scaled"/>; returns Σ|query_f|.</summary>
+    private float Scale(ReadOnlySpan<float> query, Span<float> scaled)
+    {
+        float absolute = 0;
+        for (var f = 0; f < _k; f++)
+        {
+            scaled[f] = query[f] * _codeScale;
+            absolute += Math.Abs(query[f]);
+        }
+
+        return absolute;
+    }
+
+    /// <summary>Half a quantisation step per factor; the float sums of the codes round too (relative 1e-5 of the magnitudes summed).</summary>
+    private float Slack(float absolute) => (absolute * _codeScale * 0.5f) + (1e-5f * absolute * _codeScale * 127f);
+
+    /// <summary>The compact copy: every factor of the nodes divided by one scale (the largest magnitude ÷ 127) and rounded.</summary>
+    private static (sbyte[] Codes, float Scale) Quantize(int[] ids, float[] items, int k)
+    {
+        var max = 0f;
+        foreach (var id in ids)
+        {
+            foreach (var v in items.AsSpan(id * k, k))
+            {
+                max = Math.Max(max, Math.Abs(v));
+            }
+        }
+
+        var scale = max > 0 && float.IsFinite(max) ? max / 127f : 1f;
+        var codes = new sbyte[(long)ids.Length * k];
+        for (var j = 0; j < ids.Length; j++)
+        {
+            var row = items.AsSpan(ids[j] * k, k);
+            for (var f = 0; f < k; f++)
+            {
+                codes[((long)j * k) + f] = (sbyte)Math.Clamp(MathF.Round(row[f] / scale), -127f, 127f);
+            }
+        }
+
+        return (codes, scale);
     }
 
     /// <summary>Writes the graph (ids, entry, layers, links).</summary>
@@ -405,6 +496,33 @@ internal sealed class HnswGraph
         return sum;
     }
 
+    /// <summary>
+    /// The dot product of a (scaled) query and one node's codes, hand-written for the same reason as <see cref="Dot"/>:
+    /// sixteen codes at a time widened to floats.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float DotCodes(ref float q, ref sbyte c, int k)
+    {
+        var f = 0;
+        var s0 = Vector256<float>.Zero;
+        var s1 = Vector256<float>.Zero;
+        for (; f + 16 <= k; f += 16)
+        {
+            var wide = Vector256.WidenLower(Vector128.LoadUnsafe(ref c, (nuint)f).ToVector256Unsafe());
+            s0 += Vector256.ConvertToSingle(Vector256.WidenLower(wide)) * Vector256.LoadUnsafe(ref q, (nuint)f);
+            s1 += Vector256.ConvertToSingle(Vector256.WidenUpper(wide)) * Vector256.LoadUnsafe(ref q, (nuint)(f + 8));
+        }
+
+        var h = (s0 + s1).GetLower() + (s0 + s1).GetUpper();
+        var sum = (h.GetElement(0) + h.GetElement(1)) + (h.GetElement(2) + h.GetElement(3));
+        for (; f < k; f++)
+        {
+            sum += Unsafe.Add(ref q, f) * Unsafe.Add(ref c, f);
+        }
+
+        return sum;
+    }
+
     private ref float Row(int j) => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_items), (nint)_ids[j] * _k);
 
     private ReadOnlySpan<float> RowSpan(int j) => _items.AsSpan(_ids[j] * _k, _k);
@@ -457,8 +575,41 @@ internal sealed class HnswGraph
         list[offset] = links.Length;
     }
 
+    /// <summary>Scores nodes for a walk: the similarity it maximises, and the first byte of what it reads (to prefetch).</summary>
+    private interface IScorer
+    {
+        float Score(int j);
+
+        ref byte Address(int j);
+    }
+
+    /// <summary>The build's similarity from the model's floats (<see cref="Sim"/>).</summary>
+    private readonly ref struct FloatScorer(HnswGraph graph, ReadOnlySpan<float> q, float qb, float qa, float[]? augment) : IScorer
+    {
+        private readonly ReadOnlySpan<float> _q = q;
+
+        public float Score(int j) => graph.Sim(_q, qb, qa, augment, j);
+
+        public ref byte Address(int j) => ref Unsafe.As<float, byte>(ref graph.Row(j));
+    }
+
+    /// <summary>The search's score from the codes: (query × scale)·code_j + qb·b_j.</summary>
+    private readonly ref struct CodeScorer(HnswGraph graph, ReadOnlySpan<float> scaled, float qb) : IScorer
+    {
+        private readonly ReadOnlySpan<float> _q = scaled;
+
+        public float Score(int j)
+        {
+            var s = DotCodes(ref MemoryMarshal.GetReference(_q), ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(graph._codes), (nint)j * graph._k), graph._k);
+            return graph._bias is null ? s : s + (qb * graph._bias[graph._ids[j]]);
+        }
+
+        public ref byte Address(int j) => ref Unsafe.As<sbyte, byte>(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(graph._codes), (nint)j * graph._k));
+    }
+
     /// <summary>Greedy descent on one upper layer: moves to the best neighbour until none is better.</summary>
-    private (int Item, float Sim) Greedy(ReadOnlySpan<float> q, float qb, float qa, float[]? augment, int ep, float epSim, int level)
+    private (int Item, float Sim) Greedy<TScorer>(ref TScorer scorer, int ep, float epSim, int level)
+        where TScorer : IScorer, allows ref struct
     {
         var changed = true;
         while (changed)
@@ -466,7 +617,7 @@ internal sealed class HnswGraph
             changed = false;
             foreach (var j in Links(ep, level))
             {
-                var sj = Sim(q, qb, qa, augment, j);
+                var sj = scorer.Score(j);
                 if (sj > epSim || (sj == epSim && j < ep))
                 {
                     ep = j;
@@ -484,7 +635,8 @@ internal sealed class HnswGraph
     /// nodes in <see cref="Scratch.Results"/> (a min-heap on similarity). Disallowed nodes (mask false or excluded with
     /// <paramref name="excludeMark"/>, both by model index; null: none) are walked through but never kept.
     /// </summary>
-    private void SearchLayer(ReadOnlySpan<float> q, float qb, float qa, float[]? augment, int ep, float epSim, int ef, int level, Scratch s, bool[]? mask, int[]? excluded, int excludeMark)
+    private void SearchLayer<TScorer>(ref TScorer scorer, int ep, float epSim, int ef, int level, Scratch s, bool[]? mask, int[]? excluded, int excludeMark)
+        where TScorer : IScorer, allows ref struct
     {
         var visited = s.Visited;
         var stamp = s.NextVisit();
@@ -517,7 +669,7 @@ internal sealed class HnswGraph
                     {
                         unsafe
                         {
-                            Sse.Prefetch0(Unsafe.AsPointer(ref Row(j)));
+                            Sse.Prefetch0(Unsafe.AsPointer(ref scorer.Address(j)));
                         }
                     }
                 }
@@ -531,7 +683,7 @@ internal sealed class HnswGraph
                 }
 
                 visited[j] = stamp;
-                var sj = Sim(q, qb, qa, augment, j);
+                var sj = scorer.Score(j);
                 if (sj > lowest)
                 {
                     candidates.Enqueue(j, -sj);
@@ -553,14 +705,17 @@ internal sealed class HnswGraph
         }
     }
 
-    private Scratch Rent() => _pool.TryTake(out var s) ? s : new Scratch(_n);
+    private Scratch Rent() => _pool.TryTake(out var s) ? s : new Scratch(_n, _k);
 
-    /// <summary>One search's buffers: visited marks (by generation, cleared only on wrap-around), the two heaps, the build's lists.</summary>
-    private sealed class Scratch(int n)
+    /// <summary>One search's buffers: visited marks (one byte per node, by generation, cleared every 254 searches), the two heaps, the build's lists.</summary>
+    private sealed class Scratch(int n, int k)
     {
         private int _visit;
 
-        public int[] Visited { get; } = new int[n];
+        /// <summary>The query times the code scale.</summary>
+        public float[] Query { get; } = new float[k];
+
+        public byte[] Visited { get; } = new byte[n];
 
         /// <summary>Candidates to expand, best first (priority: −similarity).</summary>
         public PriorityQueue<int, float> Candidates { get; } = new();
@@ -572,15 +727,15 @@ internal sealed class HnswGraph
 
         public List<int> Selected { get; } = [];
 
-        public int NextVisit()
+        public byte NextVisit()
         {
-            if (++_visit == int.MaxValue)
+            if (++_visit == byte.MaxValue)
             {
                 Array.Clear(Visited);
                 _visit = 1;
             }
 
-            return _visit;
+            return (byte)_visit;
         }
     }
 
@@ -650,16 +805,17 @@ internal sealed class HnswGraph
             var q = index.RowSpan(j);
             var qb = index.BiasOf(j);
             var qa = augment[j];
+            var scorer = new FloatScorer(index, q, qb, qa, augment);
             var ep = entry;
-            var epSim = index.Sim(q, qb, qa, augment, ep);
+            var epSim = scorer.Score(ep);
             for (var level = top; level > index._levels[j]; level--)
             {
-                (ep, epSim) = index.Greedy(q, qb, qa, augment, ep, epSim, level);
+                (ep, epSim) = index.Greedy(ref scorer, ep, epSim, level);
             }
 
             for (var level = Math.Min(index._levels[j], top); level >= 0; level--)
             {
-                index.SearchLayer(q, qb, qa, augment, ep, epSim, _efConstruction, level, s, null, null, 0);
+                index.SearchLayer(ref scorer, ep, epSim, _efConstruction, level, s, null, null, 0);
                 var found = s.Found;
                 found.Clear();
                 while (s.Results.TryDequeue(out var c, out var sc))

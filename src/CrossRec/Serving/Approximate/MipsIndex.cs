@@ -6,8 +6,10 @@ namespace CrossRec.Serving.Approximate;
 
 /// <summary>
 /// The approximate index of a factor model: its items split into norm bands, one <see cref="HnswGraph"/> per band, and the
-/// search that walks the bands from the largest norms down, re-scores what each finds exactly and stops at the first
-/// band whose best possible score cannot enter the list.
+/// search that goes through the bands from the largest norms down, walking each band's graph (or scanning a band of at
+/// most <see cref="ApproximateServingOptions.ScanFactor"/> × efSearch items whole), re-scores exactly what each finds
+/// (unless its compact score shows that it cannot enter the list) and stops at the first band whose best possible score
+/// cannot enter the list.
 /// </summary>
 /// <remarks>
 /// <para><b>Why bands.</b> The augmentation that turns inner products into distances (<see cref="HnswGraph"/>) gives
@@ -186,9 +188,36 @@ internal sealed class MipsIndex
                 }
 
                 found.Clear();
-                _bands[b].Search(query, ef, mask, marks.Excluded, mark, found);
-                foreach (var j in found)
+                var band = _bands[b];
+                double slack;
+                if (band.Count <= Options.ScanFactor * (long)ef)
                 {
+                    var floor = float.NegativeInfinity;
+                    if (top.Count >= index.Length && index.Length > 0)
+                    {
+                        var lowest = (double)top.Lowest - (offset ?? 0f);
+                        floor = (float)(lowest - (1e-5 * Math.Abs(lowest)) - 1e-6);
+                    }
+
+                    slack = band.Scan(query, floor, mask, marks.Excluded, mark, found);
+                }
+                else
+                {
+                    slack = band.Search(query, ef, mask, marks.Excluded, mark, found);
+                }
+
+                foreach (var (j, approximate) in found)
+                {
+                    // Re-scored exactly unless even its largest possible exact score is below the full list's lowest.
+                    if (top.Count >= index.Length && index.Length > 0)
+                    {
+                        var most = approximate + slack;
+                        if ((double)top.Lowest - (offset ?? 0f) > most + (1e-5 * Math.Abs(most)) + 1e-6)
+                        {
+                            continue;
+                        }
+                    }
+
                     top.Offer(j, Score(query, offset, j));
                 }
             }
@@ -302,7 +331,7 @@ internal sealed class MipsIndex
 
         public int[] Excluded { get; } = new int[n];
 
-        public List<int> Found { get; } = [];
+        public List<(int Item, float Score)> Found { get; } = [];
 
         public int Next()
         {
