@@ -47,10 +47,10 @@ internal static unsafe class AlsCgKernel
             switch (kind)
             {
                 case 512:
-                    Registers512(k / Vec512.Count, f, k, c, w, n, alpha, beta, vp, ap, dp);
+                    Registers<Vec512>(k / Vec512.Count, f, k, c, w, n, alpha, beta, vp, ap, dp);
                     return;
                 case 256:
-                    Registers256(k / Vec256.Count, f, k, c, w, n, alpha, beta, vp, ap, dp);
+                    Registers<Vec256>(k / Vec256.Count, f, k, c, w, n, alpha, beta, vp, ap, dp);
                     return;
                 default:
                     Portable(factors, k, columns, confidence, alpha, beta, v, acc, dots);
@@ -106,35 +106,21 @@ internal static unsafe class AlsCgKernel
         }
     }
 
+    /// <summary>The pass at vector width <c>TVec</c> for <paramref name="blocks"/> (1..8) vectors per row.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Registers512(int blocks, float* f, int k, int* c, float* w, int n, float alpha, float beta, float* v, float* acc, float* dots)
+    private static void Registers<TVec>(int blocks, float* f, int k, int* c, float* w, int n, float alpha, float beta, float* v, float* acc, float* dots)
+        where TVec : unmanaged, IVector<TVec>
     {
         switch (blocks)
         {
-            case 1: Pass<Vec512, One>(f, k, c, w, n, alpha, beta, v, acc, dots); break;
-            case 2: Pass<Vec512, Two>(f, k, c, w, n, alpha, beta, v, acc, dots); break;
-            case 3: Pass<Vec512, Three>(f, k, c, w, n, alpha, beta, v, acc, dots); break;
-            case 4: Pass<Vec512, Four>(f, k, c, w, n, alpha, beta, v, acc, dots); break;
-            case 5: Pass<Vec512, Five>(f, k, c, w, n, alpha, beta, v, acc, dots); break;
-            case 6: Pass<Vec512, Six>(f, k, c, w, n, alpha, beta, v, acc, dots); break;
-            case 7: Pass<Vec512, Seven>(f, k, c, w, n, alpha, beta, v, acc, dots); break;
-            default: Pass<Vec512, Eight>(f, k, c, w, n, alpha, beta, v, acc, dots); break;
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Registers256(int blocks, float* f, int k, int* c, float* w, int n, float alpha, float beta, float* v, float* acc, float* dots)
-    {
-        switch (blocks)
-        {
-            case 1: Pass<Vec256, One>(f, k, c, w, n, alpha, beta, v, acc, dots); break;
-            case 2: Pass<Vec256, Two>(f, k, c, w, n, alpha, beta, v, acc, dots); break;
-            case 3: Pass<Vec256, Three>(f, k, c, w, n, alpha, beta, v, acc, dots); break;
-            case 4: Pass<Vec256, Four>(f, k, c, w, n, alpha, beta, v, acc, dots); break;
-            case 5: Pass<Vec256, Five>(f, k, c, w, n, alpha, beta, v, acc, dots); break;
-            case 6: Pass<Vec256, Six>(f, k, c, w, n, alpha, beta, v, acc, dots); break;
-            case 7: Pass<Vec256, Seven>(f, k, c, w, n, alpha, beta, v, acc, dots); break;
-            default: Pass<Vec256, Eight>(f, k, c, w, n, alpha, beta, v, acc, dots); break;
+            case 1: Pass<TVec, One>(f, k, c, w, n, alpha, beta, v, acc, dots); break;
+            case 2: Pass<TVec, Two>(f, k, c, w, n, alpha, beta, v, acc, dots); break;
+            case 3: Pass<TVec, Three>(f, k, c, w, n, alpha, beta, v, acc, dots); break;
+            case 4: Pass<TVec, Four>(f, k, c, w, n, alpha, beta, v, acc, dots); break;
+            case 5: Pass<TVec, Five>(f, k, c, w, n, alpha, beta, v, acc, dots); break;
+            case 6: Pass<TVec, Six>(f, k, c, w, n, alpha, beta, v, acc, dots); break;
+            case 7: Pass<TVec, Seven>(f, k, c, w, n, alpha, beta, v, acc, dots); break;
+            default: Pass<TVec, Eight>(f, k, c, w, n, alpha, beta, v, acc, dots); break;
         }
     }
 
