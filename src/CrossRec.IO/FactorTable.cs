@@ -94,8 +94,8 @@ internal sealed record FactorTable(string[] Ids, int Rank, float[] Factors, floa
         var buffer = new char[32];
         foreach (var file in files)
         {
-            ParquetFooter.Check(file);
-            await using var reader = await ParquetReader.CreateAsync(file, null, cancellationToken).ConfigureAwait(false);
+            await using var input = ParquetFooter.Open(file);
+            await using var reader = await ParquetReader.CreateAsync(input, null, leaveStreamOpen: true, cancellationToken).ConfigureAwait(false);
             var top = reader.Schema.Fields;
             var idField = top.OfType<DataField>().FirstOrDefault(f => f.Name == "id")
                 ?? throw new DataFormatException(file, 0, 0, $"no flat 'id' column; the columns are: {string.Join(", ", top.Select(f => f.Name))}.");

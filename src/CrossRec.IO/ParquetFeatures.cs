@@ -138,8 +138,8 @@ public static class ParquetFeatures
     {
         try
         {
-            ParquetFooter.Check(file);
-            await using var reader = await ParquetReader.CreateAsync(file, null, cancellationToken).ConfigureAwait(false);
+            await using var input = ParquetFooter.Open(file);
+            await using var reader = await ParquetReader.CreateAsync(input, null, leaveStreamOpen: true, cancellationToken).ConfigureAwait(false);
             var fields = reader.Schema.DataFields;
             var mapped = map(fields, [.. fields.Select(f => f.Name)]);
             long fileRow = 0;

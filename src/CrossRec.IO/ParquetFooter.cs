@@ -19,12 +19,28 @@ internal static class ParquetFooter
     private const int MaxDepth = 64;
 
     /// <summary>
-    /// Checks <paramref name="file"/>'s magic numbers, footer length and footer encoding; throws a
-    /// <see cref="DataFormatException"/> naming the file and the byte of the footer where it is damaged.
+    /// Opens <paramref name="file"/> for reading, checks its magic numbers, footer length and footer encoding, and
+    /// returns the stream at position 0 for Parquet.Net (one open per file); throws a <see cref="DataFormatException"/>
+    /// naming the file and the byte of the footer where it is damaged.
     /// </summary>
-    public static void Check(string file)
+    public static FileStream Open(string file)
     {
-        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.RandomAccess);
+        var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read);
+        try
+        {
+            Check(stream, file);
+            stream.Position = 0;
+            return stream;
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    private static void Check(FileStream stream, string file)
+    {
         var length = stream.Length;
         if (length < 12)
         {

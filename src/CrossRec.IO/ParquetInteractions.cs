@@ -44,8 +44,8 @@ public static class ParquetInteractions
             sink.Source = file;
             try
             {
-                ParquetFooter.Check(file);
-                await using var reader = await ParquetReader.CreateAsync(file, null, cancellationToken).ConfigureAwait(false);
+                await using var input = ParquetFooter.Open(file);
+                await using var reader = await ParquetReader.CreateAsync(input, null, leaveStreamOpen: true, cancellationToken).ConfigureAwait(false);
                 var fields = reader.Schema.DataFields;
                 var names = fields.Select(f => f.Name).ToArray();
                 var (u, i, v, t, d) = columns.Resolve(names, file);

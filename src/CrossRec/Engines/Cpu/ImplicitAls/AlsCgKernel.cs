@@ -20,11 +20,8 @@ namespace CrossRec.Engines.Cpu.ImplicitAls;
 /// </remarks>
 internal static unsafe class AlsCgKernel
 {
-    /// <summary>
-    /// Columns ahead whose factor rows are prefetched: 8 was 10–20 % faster than none per ALS iteration at k = 64 and
-    /// 128 (5M interactions, docs/performance.md), 4 in between.
-    /// </summary>
-    private const int PrefetchAhead = 8;
+    /// <summary>Columns ahead whose factor rows are prefetched.</summary>
+    private const int PrefetchAhead = 8; // measured against 0 and 4: docs/performance.md, "Conjugate gradient at k = 128"
 
     /// <summary>Fused pass over <paramref name="columns"/>; see the type's summary.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // called per row and pass from the first sweep: no tier-0 code

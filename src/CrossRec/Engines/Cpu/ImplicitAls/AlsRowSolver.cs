@@ -355,9 +355,7 @@ internal static class AlsRowSolver
             double part = AlsMath.Dot(x, s.BlockGx.AsSpan(i * kp, k));
             for (var j = offsets[row]; j < offsets[row + 1]; j++)
             {
-                double score = s.Scores[j - baseOffset];
-                var miss = 1 - score;
-                part += (confidence[j] * miss * miss) - (score * score);
+                part += ObservedLoss(confidence[j], s.Scores[j - baseOffset]);
             }
 
             total += part + (lambdas[i] * (double)AlsMath.Dot(x, x));
@@ -380,11 +378,17 @@ internal static class AlsRowSolver
         double loss = AlsMath.Dot(x, s.Ap);
         for (var j = 0; j < columns.Length; j++)
         {
-            double score = AlsMath.Dot(fixedFactors.Slice(columns[j] * k, k), x);
-            var miss = 1 - score;
-            loss += (confidence[j] * miss * miss) - (score * score);
+            loss += ObservedLoss(confidence[j], AlsMath.Dot(fixedFactors.Slice(columns[j] * k, k), x));
         }
 
         return loss + (lambda * (double)AlsMath.Dot(x, x));
+    }
+
+    /// <summary>An observed column's term of a row's loss beyond xᵀGx: <c>c(1 − s)² − s²</c> for score s = x·y_j.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double ObservedLoss(float confidence, double score)
+    {
+        var miss = 1 - score;
+        return (confidence * miss * miss) - (score * score);
     }
 }

@@ -19,7 +19,6 @@ internal sealed class AlsSession : IImplicitAlsSession
 
     private readonly ImplicitAlsOptions _options;
     private readonly int _k;
-    private readonly int _factors;
     private readonly int _users;
     private readonly int _items;
     private readonly int _threads;
@@ -53,7 +52,6 @@ internal sealed class AlsSession : IImplicitAlsSession
         // Conjugate gradient runs on rows padded with zeros to a width its register kernel takes: the pads of x, y, G,
         // r and p stay exactly zero, so the solution is the unpadded one, without the portable path's cost (k = 100 was 3×
         // slower per iteration than k = 96 or 112).
-        _factors = k;
         _k = options.Solver == AlsSolver.ConjugateGradient ? AlsCgKernel.PaddedWidth(k) : k;
 
         _threads = options.EffectiveThreads;
@@ -98,8 +96,8 @@ internal sealed class AlsSession : IImplicitAlsSession
 
     public void CopyFactors(Span<float> userFactors, Span<float> itemFactors)
     {
-        Unpad(_x, _k, userFactors, _factors);
-        Unpad(_y, _k, itemFactors, _factors);
+        Unpad(_x, _k, userFactors, _options.Factors);
+        Unpad(_y, _k, itemFactors, _options.Factors);
     }
 
     /// <summary>Rows of <paramref name="k"/> values copied to rows of <paramref name="width"/> (≥ k), the rest zero.</summary>
