@@ -197,6 +197,40 @@ public sealed class MappedTests
     }
 
     [Test]
+    public void AnAttributeBeyondTheCapIsAcceptedWithNoWeightAndSurvivesSaving()
+    {
+        var users = FeatureSet.CreateBuilder("user");
+        for (var u = 0; u < 400; u++)
+        {
+            users.Add($"u{u}", u < 3 ? [$"group:{u % 4}", $"rare:{u}"] : [$"group:{u % 4}"]);
+        }
+
+        var model = MappedModel.Create(Als.Value, ItemFeatures.Value, users.Build(), new MappedOptions { MaxFeatures = 4 });
+        Assert.That(model.UserFeatures, Is.EquivalentTo(new[] { "group:0", "group:1", "group:2", "group:3" }));
+        var group = new float[model.ItemIds.Count];
+        var both = new float[model.ItemIds.Count];
+        model.ScoreItems(model.FoldInAttributes([new("group:1", 1f)]), group);
+        model.ScoreItems(model.FoldInAttributes([new("group:1", 1f), new("rare:1", 1f)]), both);
+        Assert.That(both, Is.EqualTo(group), "an attribute beyond the cap carries no weight");
+
+        // Known only by ignored attributes: the intercept, which differs from every group's scores.
+        var intercept = new float[model.ItemIds.Count];
+        model.ScoreItems(model.FoldInAttributes([new("rare:2", 1f)]), intercept);
+        Assert.That(intercept, Is.Not.EqualTo(group));
+        Assert.That(intercept.Take(Als.Value.ItemIds.Count).All(float.IsFinite), Is.True);
+        Assert.That(Assert.Throws<KeyNotFoundException>(() => model.FoldInAttributes([new("rare:9", 1f)]))!.Message, Does.Contain("rare:9"));
+
+        using var stream = new MemoryStream();
+        model.Save(stream);
+        stream.Position = 0;
+        var loaded = (MappedModel)Recommender.Load(stream);
+        var again = new float[model.ItemIds.Count];
+        loaded.ScoreItems(loaded.FoldInAttributes([new("group:1", 1f), new("rare:0", 1f)]), again);
+        Assert.That(again, Is.EqualTo(group));
+        Assert.Throws<KeyNotFoundException>(() => loaded.FoldInAttributes([new("rare:9", 1f)]));
+    }
+
+    [Test]
     public void BadInputIsRefusedByName()
     {
         Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => MappedModel.Create(Als.Value, ItemFeatures.Value, null, new MappedOptions { ItemRegularization = 0 }))!.ParamName, Is.EqualTo("ItemRegularization"));

@@ -48,9 +48,10 @@ public sealed class MappedModel : RecommenderModel, IAttributeRecommender
     private readonly float[] _rowWeights;
     private readonly double[] _itemInverse;
     private readonly IdMap? _userFeatureNames;
+    private readonly IdMap _ignoredUserFeatures;
     private readonly float[] _userMap;
 
-    private MappedModel(CommonSections common, RecommenderModel baseModel, MappedOptions options, IdMap itemFeatureNames, int[] rowOffsets, int[] rowFeatures, float[] rowWeights, double[] itemInverse, IdMap? userFeatureNames, float[] userMap)
+    private MappedModel(CommonSections common, RecommenderModel baseModel, MappedOptions options, IdMap itemFeatureNames, int[] rowOffsets, int[] rowFeatures, float[] rowWeights, double[] itemInverse, IdMap? userFeatureNames, IdMap ignoredUserFeatures, float[] userMap)
         : base(common.UserIds, common.ItemIds, common.SeenOffsets, common.SeenItems, common.SeenValues, common.Domains, common.ItemDomains, common.Training)
     {
         _base = baseModel;
@@ -62,6 +63,7 @@ public sealed class MappedModel : RecommenderModel, IAttributeRecommender
         _rowWeights = rowWeights;
         _itemInverse = itemInverse;
         _userFeatureNames = userFeatureNames;
+        _ignoredUserFeatures = ignoredUserFeatures;
         _userMap = userMap;
         _cold = ColdItems(baseModel, common.ItemIds.Count);
         _coldItems = [.. Enumerable.Range(0, _cold.Length).Where(i => _cold[i])];
@@ -80,7 +82,11 @@ public sealed class MappedModel : RecommenderModel, IAttributeRecommender
     /// <summary>The item features the map reads.</summary>
     public IdMap ItemFeatures => _itemFeatureNames;
 
-    /// <summary>The user attributes <see cref="FoldInAttributes"/> accepts (empty when the model was made without user features).</summary>
+    /// <summary>
+    /// The user attributes the user map reads (empty when the model was made without user features). Attributes the
+    /// model was given beyond <see cref="MappedOptions.MaxFeatures"/> are not among them; <see cref="FoldInAttributes"/>
+    /// accepts them and gives them no weight.
+    /// </summary>
     public IdMap UserFeatures => _userFeatureNames ?? IdMap.Empty("user feature");
 
     /// <summary>Number of catalogue items scored through the map (no training interactions).</summary>
@@ -120,6 +126,7 @@ public sealed class MappedModel : RecommenderModel, IAttributeRecommender
 
         // Every item of the features joins the catalogue, even one whose features are all beyond MaxFeatures.
         var featureItems = itemFeatures?.Ids ?? IdMap.Empty("item");
+        var givenUserFeatures = userFeatures?.Features;
         itemFeatures = MostFrequent(itemFeatures, options.MaxFeatures);
         userFeatures = MostFrequent(userFeatures, options.MaxFeatures);
         var builder = baseModel.ItemIds.ToBuilder();
@@ -162,11 +169,16 @@ public sealed class MappedModel : RecommenderModel, IAttributeRecommender
             }
         }, options.ItemRegularization);
         IdMap? userNames = null;
+        var ignored = IdMap.Empty("user feature");
         float[] userMap = [];
         if (userFeatures is not null)
         {
             userNames = userFeatures.Features;
             userMap = UserMap(baseModel, cold, userFeatures, options.UserRegularization, options.UserTarget);
+
+            // Attributes beyond MaxFeatures: a user known by them is served, they just carry no weight.
+            var kept = userNames;
+            ignored = IdMap.Create("user feature", givenUserFeatures!.Where(f => !kept.Contains(f)));
         }
 
         var itemDomains = baseModel.ItemDomainsArray;
@@ -188,6 +200,7 @@ public sealed class MappedModel : RecommenderModel, IAttributeRecommender
             ["userTarget"] = options.UserTarget.ToString(),
             ["itemFeatures"] = itemFeatures is null ? "none" : Invariant(itemFeatures.Features.Count),
             ["userFeatures"] = userFeatures is null ? "none" : Invariant(userFeatures.Features.Count),
+            ["userFeaturesIgnored"] = Invariant(ignored.Count),
             ["new-items"] = Invariant(cold.Count(c => c)),
         };
         var t = baseModel.Training;
@@ -201,7 +214,7 @@ public sealed class MappedModel : RecommenderModel, IAttributeRecommender
 
         var info = new RecommenderTrainingInfo(Kind, t?.Device ?? "cpu", parameters, t?.Iterations ?? 0, t?.Seconds ?? 0, t?.History ?? [], t?.Note);
         var common = new CommonSections(baseModel.UserIds, catalogue, baseModel.SeenOffsetsArray, baseModel.SeenItemsArray, baseModel.SeenValuesArray, baseModel.Domains, itemDomains, info);
-        return new MappedModel(common, baseModel, options, itemNames, offsets, rowFeatures, rowWeights, itemInverse, userNames, userMap);
+        return new MappedModel(common, baseModel, options, itemNames, offsets, rowFeatures, rowWeights, itemInverse, userNames, ignored, userMap);
     }
 
     /// <summary>Loads a mapped model saved by <see cref="RecommenderModel.Save(string)"/>.</summary>
@@ -213,6 +226,8 @@ public sealed class MappedModel : RecommenderModel, IAttributeRecommender
     /// scores of the warm items are the user map's prediction, and new items are scored for them through the item map.
     /// </summary>
     /// <exception cref="ArgumentException">No attributes, or a weight that is not finite and above 0.</exception>
+    /// <remarks>An attribute the model was given beyond <see cref="MappedOptions.MaxFeatures"/> is accepted with no weight; a user
+    /// known only by such attributes gets the map's intercept (the mean training user's scores).</remarks>
     /// <exception cref="KeyNotFoundException">An attribute is unknown to the model, or the model was made without user features (the message says which).</exception>
     public FoldedUser FoldInAttributes(IEnumerable<KeyValuePair<string, float>> attributes)
     {
@@ -231,7 +246,13 @@ public sealed class MappedModel : RecommenderModel, IAttributeRecommender
 
             if (!names.TryGetIndex(name, out var g))
             {
-                throw new KeyNotFoundException($"Unknown user feature '{name}': the model knows {names.Count} user features{(_userFeatureNames is null ? " (it was made without user features)" : "")}.");
+                if (_ignoredUserFeatures.Contains(name))
+                {
+                    any = true;
+                    continue;
+                }
+
+                throw new KeyNotFoundException($"Unknown user feature '{name}': the model knows {names.Count + _ignoredUserFeatures.Count} user features{(_userFeatureNames is null ? " (it was made without user features)" : "")}.");
             }
 
             vector[g + 1] += weight;
@@ -329,7 +350,27 @@ public sealed class MappedModel : RecommenderModel, IAttributeRecommender
             CheckFinite(userMap, us, "user map");
         }
 
-        return new MappedModel(common, baseModel, options, itemNames, offsets, features, weights, inverse, userNames, userMap);
+        var ignored = IdMap.Empty("user feature");
+        if (file.Has("MUSX"))
+        {
+            var ux = file.Section("MUSX");
+            ignored = CreateIds("user feature", ux.Strings(), ux);
+            ux.End();
+            if (userNames is null)
+            {
+                throw ux.Fail("ignored user features without a user map");
+            }
+
+            foreach (var name in ignored)
+            {
+                if (userNames.Contains(name))
+                {
+                    throw ux.Fail($"user feature '{name}' is both read and ignored");
+                }
+            }
+        }
+
+        return new MappedModel(common, baseModel, options, itemNames, offsets, features, weights, inverse, userNames, ignored, userMap);
     }
 
     internal override void WriteModel(ModelFileWriter file)
@@ -345,6 +386,11 @@ public sealed class MappedModel : RecommenderModel, IAttributeRecommender
         if (_userFeatureNames is not null)
         {
             file.Add("MUSF", new PayloadWriter().Strings(_userFeatureNames.AsSpan().ToArray()).Singles(_userMap));
+        }
+
+        if (_ignoredUserFeatures.Count > 0)
+        {
+            file.Add("MUSX", new PayloadWriter().Strings(_ignoredUserFeatures.AsSpan().ToArray()));
         }
     }
 
