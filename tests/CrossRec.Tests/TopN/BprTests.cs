@@ -158,6 +158,33 @@ public sealed class BprTests
     }
 
     [Test]
+    public void PrefetchingChangesNoResultAtAnyDistance()
+    {
+        var tiny = new InteractionSetBuilder().Add("a", "x", 1).Add("a", "y", 1).Add("b", "z", 1).Build("tiny");
+        var saved = BprSession.PrefetchAhead;
+        try
+        {
+            foreach (var data in new[] { Groups(), tiny })
+            {
+                BprSession.PrefetchAhead = 0;
+                var plain = Small.Seed(5).Fit(data);
+                foreach (var ahead in new[] { 1, 3, BprSession.DefaultPrefetchAhead, 100 })
+                {
+                    BprSession.PrefetchAhead = ahead;
+                    var prefetched = Small.Seed(5).Fit(data);
+                    Assert.That(SameBits(prefetched.UserFactors.AsSpan(), plain.UserFactors.AsSpan()), Is.True, $"{data.SourceName}, {ahead} ahead");
+                    Assert.That(SameBits(prefetched.ItemFactors.AsSpan(), plain.ItemFactors.AsSpan()), Is.True, $"{data.SourceName}, {ahead} ahead");
+                    Assert.That(SameBits(prefetched.ItemBiases, plain.ItemBiases), Is.True, $"{data.SourceName}, {ahead} ahead");
+                }
+            }
+        }
+        finally
+        {
+            BprSession.PrefetchAhead = saved;
+        }
+    }
+
+    [Test]
     public void HogwildTrainingOnSeveralThreadsLearnsAsWellAsOneThread()
     {
         var (train, test) = Groups().SplitPerUser(0.2, seed: 1);

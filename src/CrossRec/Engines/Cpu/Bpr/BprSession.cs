@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics.X86;
 
 namespace CrossRec.Engines.Cpu.Bpr;
 
@@ -18,6 +19,17 @@ internal sealed unsafe class BprSession : IBprSession
 {
     /// <summary>Steps between two looks at the cancellation token inside an epoch (a few hundred microseconds at k = 64).</summary>
     private const int CancellationStride = 8192;
+
+    /// <summary>
+    /// Steps ahead whose rows a worker prefetches, and swaps ahead whose target the shuffle prefetches (0: none). At 20M
+    /// interactions the factor tables and the shuffled pairs outgrow the cache and each step waits on several misses;
+    /// the measurement is in docs/performance.md ("BPR at scale"). Internal and settable so that tests can check that
+    /// prefetching changes no result.
+    /// </summary>
+    internal static int PrefetchAhead { get; set; } = DefaultPrefetchAhead;
+
+    /// <summary>The default of <see cref="PrefetchAhead"/>.</summary>
+    internal const int DefaultPrefetchAhead = 8;
 
     /// <summary>The most memory a per-user bit set of items may take (see the constructor); beyond it the sampler binary-searches the user's row.</summary>
     internal const long BitSetBudget = 64L << 20;
@@ -188,15 +200,36 @@ internal sealed unsafe class BprSession : IBprSession
         var words = _words;
         var positives = pairs.Length;
         var n = (int)(from % positives);
+        var ahead = Sse.IsSupported ? Math.Min(PrefetchAhead, positives - 1) : 0;
+        var lines = ((k * sizeof(float)) + 63) >> 6;
         double loss = 0, auc = 0;
         long steps = 0, skipped = 0;
         fixed (float* users = _userFactors, factors = _itemFactors, bias = _itemBias)
+        fixed (int* starts = offsets, rows = items)
         {
             for (var s = from; s < to; s++)
             {
                 if ((s & (CancellationStride - 1)) == 0 && ct.IsCancellationRequested)
                 {
                     break;
+                }
+
+                if (ahead > 0)
+                {
+                    // The rows of the step `ahead` positions on (the pairs are read in order): its user's row and
+                    // item list, its positive's row; and the offsets of the step twice as far, read then.
+                    var next = pairs[(n + ahead) % positives];
+                    var nu = (int)(next >> 32);
+                    var pu = (byte*)(users + ((long)nu * k));
+                    var pi = (byte*)(factors + ((long)(int)next * k));
+                    for (var line = 0; line < lines; line++)
+                    {
+                        Sse.Prefetch0(pu + (line << 6));
+                        Sse.Prefetch0(pi + (line << 6));
+                    }
+
+                    Sse.Prefetch0(rows + starts[nu]);
+                    Sse.Prefetch0(starts + (int)(pairs[(n + (2 * ahead)) % positives] >> 32));
                 }
 
                 var pair = pairs[n];
@@ -242,14 +275,55 @@ internal sealed unsafe class BprSession : IBprSession
         _totals[worker] = new WorkerTotals(loss, auc, steps, skipped);
     }
 
-    /// <summary>Fisher–Yates over the positives (the previous epoch's order is as good a start as any).</summary>
+    /// <summary>
+    /// Fisher–Yates over the positives (the previous epoch's order is as good a start as any). The swap targets are
+    /// drawn <see cref="PrefetchAhead"/> swaps early, in the same order, and prefetched: the same permutation, but at
+    /// 16M positives each swap no longer waits on a cache miss of its own.
+    /// </summary>
     private void Shuffle(BprRandom rng)
     {
         var pairs = _pairs;
-        for (var n = pairs.Length - 1; n > 0; n--)
+        var ahead = Sse.IsSupported ? Math.Min(Math.Min(PrefetchAhead, 64), pairs.Length - 1) : 0;
+        if (ahead == 0)
         {
-            var m = rng.NextInt(n + 1);
-            (pairs[n], pairs[m]) = (pairs[m], pairs[n]);
+            for (var n = pairs.Length - 1; n > 0; n--)
+            {
+                var m = rng.NextInt(n + 1);
+                (pairs[n], pairs[m]) = (pairs[m], pairs[n]);
+            }
+
+            return;
+        }
+
+        // targets[t % ahead] holds the target of swap n = last − t; the draw for swap n − ahead replaces it once used.
+        Span<int> targets = stackalloc int[ahead];
+        var last = pairs.Length - 1;
+        for (var t = 0; t < ahead; t++)
+        {
+            targets[t] = rng.NextInt(last - t + 1);
+        }
+
+        fixed (long* p = pairs)
+        {
+            var slot = 0;
+            for (var n = last; n > 0; n--)
+            {
+                var m = targets[slot];
+                var later = n - ahead;
+                if (later > 0)
+                {
+                    var target = rng.NextInt(later + 1);
+                    targets[slot] = target;
+                    Sse.Prefetch0(p + target);
+                }
+
+                if (++slot == ahead)
+                {
+                    slot = 0;
+                }
+
+                (p[n], p[m]) = (p[m], p[n]);
+            }
         }
     }
 
