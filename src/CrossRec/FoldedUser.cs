@@ -58,6 +58,9 @@ public sealed class FoldedUser
 
     internal float[] FactorsArray => _factors;
 
+    /// <summary>A blend's user known by attributes: each component's own folded user (null for a component of weight 0).</summary>
+    internal FoldedUser?[]? Components { get; init; }
+
     private static float[] OnesLike(int[] items)
     {
         var ones = new float[items.Length];

@@ -21,7 +21,7 @@ public sealed class FriendColdStartTests
     private const int Seed = 42;
 
     [Test]
-    public void NewUsersKnownOnlyByTheirFriendsTheDefaultBeatsPopularityAndNoBaselineBeatsIt()
+    public void NewUsersKnownOnlyByTheirFriendsTheDefaultBeatsPopularityAndSegmentsAndNoBaselineBeatsIt()
     {
         var folder = TestData.Require("lastfm-2k");
         var data = TopNData.LastFm2K();
@@ -61,8 +61,13 @@ public sealed class FriendColdStartTests
         }
 
         Assert.That(rows[0].Result.Metrics.Users, Is.EqualTo(split.NewUsers.Count));
-        Assert.That(rows[0].Result.Metrics.Ndcg, Is.GreaterThan(rows[4].Result.Metrics.Ndcg), "popularity");
-        Assert.That(PairedTest.TTest(rows[0].Result.Ndcg, rows[4].Result.Ndcg).PValue, Is.LessThan(0.001), "popularity");
+        foreach (var baseline in new[] { 4, 5 })
+        {
+            // Measured: popularity 0.3003, segment popularity 0.4608 against the default's 0.4985 (p = 2·10⁻⁵).
+            Assert.That(rows[0].Result.Metrics.Ndcg, Is.GreaterThan(rows[baseline].Result.Metrics.Ndcg), rows[baseline].Name);
+            Assert.That(PairedTest.TTest(rows[0].Result.Ndcg, rows[baseline].Result.Ndcg).PValue, Is.LessThan(0.001), rows[baseline].Name);
+        }
+
         foreach (var (name, result) in rows.Skip(1))
         {
             var ahead = result.Metrics.Ndcg > rows[0].Result.Metrics.Ndcg;

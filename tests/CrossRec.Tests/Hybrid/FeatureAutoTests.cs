@@ -70,6 +70,7 @@ public sealed class FeatureAutoTests
         Assert.That(selection.Choice, Is.EqualTo(best.Algorithm));
         Assert.That(selection.Candidates.Select(c => c.Algorithm), Has.Some.EqualTo("hybrid"));
         Assert.That(selection.Candidates.Select(c => c.Algorithm), Has.Some.StartsWith("mapped ease"));
+        Assert.That(selection.Candidates.Where(c => c.Stage == CandidateScore.BlendStage).Select(c => c.Algorithm), Has.Some.StartsWith("blend of"), "the two best families blended");
         Assert.That(selection.Model, Is.InstanceOf<IAttributeRecommender>());
         Assert.That(selection.Warm, Is.Null);
         if (request != AutoRequest.NewUsers)

@@ -1,3 +1,4 @@
+using CrossRec.Algorithms.Blend;
 using CrossRec.Algorithms.Mapped;
 
 namespace CrossRec.Tests.Hybrid;
@@ -228,6 +229,57 @@ public sealed class MappedTests
         loaded.ScoreItems(loaded.FoldInAttributes([new("group:1", 1f), new("rare:0", 1f)]), again);
         Assert.That(again, Is.EqualTo(group));
         Assert.Throws<KeyNotFoundException>(() => loaded.FoldInAttributes([new("rare:9", 1f)]));
+    }
+
+    [Test]
+    public void ABlendOfAttributeModelsServesAUserKnownByAttributesWithTheStandardisedSumOfItsComponents()
+    {
+        var train = Split.Value.Train;
+        var als = Model.Value;
+        var ease = MappedModel.Create(Recommenders.Ease().Fit(train), ItemFeatures.Value, UserFeatures.Value);
+        var blend = BlendModel.Create([als, ease], [0.4, 0.6]);
+        Assert.That(blend.UserFeatures, Is.EquivalentTo(UserFeatures.Value.Features));
+        KeyValuePair<string, float>[] attributes = [new("group:2", 1f)];
+        var scores = new float[blend.ItemIds.Count];
+        blend.ScoreItems(blend.FoldInAttributes(attributes), scores);
+
+        // 0.4·z(mapped ALS) + 0.6·z(mapped EASE), each standardised over the whole catalogue.
+        var expected = new double[scores.Length];
+        foreach (var (model, weight) in new (MappedModel, double)[] { (als, 0.4), (ease, 0.6) })
+        {
+            var part = new float[scores.Length];
+            model.ScoreItems(model.FoldInAttributes(attributes), part);
+            var mean = part.Average(v => (double)v);
+            var sd = Math.Sqrt(part.Average(v => ((double)v - mean) * ((double)v - mean)));
+            for (var j = 0; j < part.Length; j++)
+            {
+                expected[j] += weight * (part[j] - mean) / sd;
+            }
+        }
+
+        for (var j = 0; j < scores.Length; j++)
+        {
+            Assert.That(scores[j], Is.EqualTo(expected[j]).Within(1e-3), blend.ItemIds[j]);
+        }
+
+        var top = blend.Recommend(blend.FoldInAttributes(attributes), 10);
+        Assert.That(top.Count(r => !r.ItemId.StartsWith("i", StringComparison.Ordinal) || Block(r.ItemId) == 2), Is.GreaterThanOrEqualTo(8));
+
+        using var stream = new MemoryStream();
+        blend.Save(stream);
+        stream.Position = 0;
+        var loaded = (BlendModel)Recommender.Load(stream);
+        var again = new float[scores.Length];
+        loaded.ScoreItems(loaded.FoldInAttributes(attributes), again);
+        Assert.That(again, Is.EqualTo(scores));
+
+        // A blend with a component that cannot place such a user refuses by name; a user folded by another blend is refused.
+        var plain = BlendModel.Create([Als.Value, Recommenders.Ease().Fit(train)], [0.5, 0.5]);
+        Assert.That(Assert.Throws<NotSupportedException>(() => plain.FoldInAttributes(attributes))!.Message, Does.Contain("ials, ease"));
+        Assert.That(plain.UserFeatures.Count, Is.Zero);
+        var three = BlendModel.Create([als, ease, als], [0.2, 0.4, 0.4]);
+        Assert.Throws<ArgumentException>(() => blend.Recommend(three.FoldInAttributes(attributes), 10));
+        Assert.Throws<KeyNotFoundException>(() => blend.FoldInAttributes([new("group:9", 1f)]));
     }
 
     [Test]

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CrossRec.Algorithms.Blend;
 using CrossRec.Algorithms.Hybrid;
 using CrossRec.Algorithms.Mapped;
 
@@ -47,6 +48,11 @@ public sealed record FeatureAutoSelection(RecommenderModel Model, string Choice,
 /// hybrid and every mapped base (popularity included, which ignores attributes) with the user map's penalty at 3, 10,
 /// 30 and 100 regressing the base model's scores, and once (with the first base) regressing the users' own items
 /// (<see cref="MappedUserTarget.Interactions"/>, a ridge form of segment popularity); NDCG@K over the whole catalogue.</para>
+/// <para>For every cold request the best candidate of each family (the hybrid; a mapped model of each base algorithm) is
+/// kept, and the two best families are blended (<see cref="Recommenders.Blend"/>: each one's scores standardised per
+/// user) with the first one's weight at each of Auto's blend weights, on the same split (stage
+/// <see cref="CandidateScore.BlendStage"/>); a blend is chosen only when it validates best. Components whose catalogues
+/// differ cannot be blended: the blend is then listed as skipped, with the reason.</para>
 /// </remarks>
 public sealed class FeatureAutoBuilder : IRecommenderBuilder
 {
@@ -211,9 +217,12 @@ public sealed class FeatureAutoBuilder : IRecommenderBuilder
             return ColdStart.EvaluateItems(model, itemSplit!, Request == AutoRequest.NewItems ? ColdItemCandidates.NewItems : ColdItemCandidates.WholeCatalogue, Auto.K).Metrics.Ndcg;
         }
 
-        void Record(string name, IReadOnlyDictionary<string, string> parameters, double ndcg, double seconds, string? skipped, Func<RecommenderModel> refitWinner)
+        // The best candidate of each family (the hybrid, or a mapped model's base algorithm), for the blend stage.
+        var families = new Dictionary<string, (double Ndcg, string Name, RecommenderModel Model, IRecommenderBuilder Builder)>(StringComparer.Ordinal);
+
+        void Record(string name, IReadOnlyDictionary<string, string> parameters, double ndcg, double seconds, string? skipped, Func<RecommenderModel> refitWinner, string stageName = "")
         {
-            var score = new CandidateScore(name, parameters, ndcg, double.NaN, seconds, skipped) { Stage = stage };
+            var score = new CandidateScore(name, parameters, ndcg, double.NaN, seconds, skipped) { Stage = stageName.Length > 0 ? stageName : stage };
             scores.Add(score);
             candidateProgress?.Report(score);
             if (ndcg > bestNdcg)
@@ -224,12 +233,23 @@ public sealed class FeatureAutoBuilder : IRecommenderBuilder
             }
         }
 
+        void Keep(string family, string name, double ndcg, RecommenderModel model, IRecommenderBuilder builder)
+        {
+            if (ndcg > (families.TryGetValue(family, out var best) ? best.Ndcg : double.NegativeInfinity))
+            {
+                families[family] = (ndcg, name, model, builder);
+            }
+        }
+
         // The hybrid.
         var start = watch.Elapsed.TotalSeconds;
         var hybrid = Hybrid();
         try
         {
-            Record("hybrid", hybrid.Parameters, Evaluate(hybrid.Fit(inner, null, cancellationToken)), watch.Elapsed.TotalSeconds - start, null, () => hybrid.Fit(train, progress, cancellationToken));
+            var model = hybrid.Fit(inner, null, cancellationToken);
+            var ndcg = Evaluate(model);
+            Record("hybrid", hybrid.Parameters, ndcg, watch.Elapsed.TotalSeconds - start, null, () => hybrid.Fit(train, progress, cancellationToken));
+            Keep("hybrid", "hybrid", ndcg, model, hybrid);
         }
         catch (Exception e) when (e is ArgumentException or TrainingDivergedException)
         {
@@ -262,12 +282,38 @@ public sealed class FeatureAutoBuilder : IRecommenderBuilder
 
                 var mapStart = watch.Elapsed.TotalSeconds;
                 var builder = Recommenders.Mapped(baseBuilder).ItemFeatures(ItemFeatureSet).UserFeatures(UserFeatureSet).WithOptions(options);
-                var ndcg = Evaluate(MappedModel.Create(model, ItemFeatureSet, UserFeatureSet, options));
+                var mapped = MappedModel.Create(model, ItemFeatureSet, UserFeatureSet, options);
+                var ndcg = Evaluate(mapped);
                 var name = $"mapped {baseBuilder.Algorithm} ({Describe(options, users)})";
                 Record(name, builder.Parameters, ndcg, watch.Elapsed.TotalSeconds - mapStart, null, () => builder.Fit(train, progress, cancellationToken));
+                Keep("mapped " + baseBuilder.Algorithm, name, ndcg, mapped, builder);
             }
 
             interactionsTried = users;
+        }
+
+        // The two best families blended (Recommenders.Blend: each standardised per user), the first's weight at each of
+        // Auto's blend weights: models of different families err differently.
+        var pair = families.Values.Where(f => double.IsFinite(f.Ndcg)).OrderByDescending(f => f.Ndcg).Take(2).ToArray();
+        if (pair.Length == 2)
+        {
+            foreach (var weight in AutoCandidates.BlendWeights)
+            {
+                var blendStart = watch.Elapsed.TotalSeconds;
+                var builder = Recommenders.Blend(pair[0].Builder, pair[1].Builder).Weights(weight, 1 - weight);
+                var name = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"blend of {pair[0].Name} × {weight} + {pair[1].Name} × {1 - weight:0.##}");
+                try
+                {
+                    var ndcg = Evaluate(BlendModel.Create([pair[0].Model, pair[1].Model], [weight, 1 - weight]));
+                    Record(name, builder.Parameters, ndcg, watch.Elapsed.TotalSeconds - blendStart, null, () => builder.Fit(train, progress, cancellationToken), CandidateScore.BlendStage);
+                }
+                catch (ArgumentException e)
+                {
+                    // Components whose catalogues differ cannot be blended; say so and keep the single models.
+                    Record(name, builder.Parameters, double.NaN, watch.Elapsed.TotalSeconds - blendStart, e.Message, () => throw new InvalidOperationException(e.Message), CandidateScore.BlendStage);
+                    break;
+                }
+            }
         }
 
         if (refit is null)

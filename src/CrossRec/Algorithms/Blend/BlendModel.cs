@@ -20,8 +20,11 @@ namespace CrossRec.Algorithms.Blend;
 /// −Σ wₘ·meanₘ / sdₘ that no single item owns).</para>
 /// <para>Saved as one file holding every component's own (checksummed) model file; loading checks that the
 /// components have the blend's users and items, in the same order.</para>
+/// <para>When every weighted component serves users known by attributes (<see cref="IAttributeRecommender"/>: the
+/// hybrid, mapped models), so does the blend: <see cref="FoldInAttributes"/> folds the user into each component and the
+/// blend standardises their scores over the whole catalogue, as for any user.</para>
 /// </remarks>
-public sealed class BlendModel : RecommenderModel
+public sealed class BlendModel : RecommenderModel, IAttributeRecommender
 {
     internal const string Kind = "blend";
 
@@ -46,6 +49,58 @@ public sealed class BlendModel : RecommenderModel
 
     /// <summary>Each component's weight, normalised to sum to 1.</summary>
     public IReadOnlyList<double> Weights => _weights;
+
+    /// <summary>
+    /// The user attributes that at least one weighted component reads (empty unless every weighted component serves users
+    /// known by attributes). <see cref="FoldInAttributes"/> hands every attribute to every weighted component.
+    /// </summary>
+    public IdMap UserFeatures => AttributeComponents() is { } components
+        ? IdMap.Create("user feature", components.OfType<IAttributeRecommender>().SelectMany(c => c.UserFeatures).Distinct(StringComparer.Ordinal))
+        : IdMap.Empty("user feature");
+
+    /// <summary>
+    /// Places a user the blend has not seen from their attributes: each weighted component folds them in its own way, and
+    /// the blend scores the standardised sum of the components' scores over the whole catalogue.
+    /// </summary>
+    /// <exception cref="NotSupportedException">A weighted component cannot serve users known by attributes (the message names it).</exception>
+    /// <exception cref="ArgumentException">No attributes, or a weight that is not finite and above 0.</exception>
+    /// <exception cref="KeyNotFoundException">A component does not know an attribute (the message names it).</exception>
+    public FoldedUser FoldInAttributes(IEnumerable<KeyValuePair<string, float>> attributes)
+    {
+        ArgumentNullException.ThrowIfNull(attributes);
+        var components = AttributeComponents() ?? throw new NotSupportedException(
+            $"The blend cannot serve users known by attributes: {string.Join(", ", _components.Where((c, m) => _weights[m] > 0 && c is not IAttributeRecommender).Select(c => c.Algorithm))} cannot.");
+        var list = attributes.ToList();
+        var parts = new FoldedUser?[_components.Length];
+        for (var m = 0; m < _components.Length; m++)
+        {
+            parts[m] = components[m]?.FoldInAttributes(list);
+        }
+
+        return new FoldedUser(this, Algorithm, ItemIds.Count, 0f, [], [], []) { Components = parts };
+    }
+
+    /// <summary>Each component as an attribute recommender (null where its weight is 0), or null when a weighted one is not.</summary>
+    private IAttributeRecommender?[]? AttributeComponents()
+    {
+        var result = new IAttributeRecommender?[_components.Length];
+        for (var m = 0; m < _components.Length; m++)
+        {
+            if (_weights[m] == 0)
+            {
+                continue;
+            }
+
+            if (_components[m] is not IAttributeRecommender a)
+            {
+                return null;
+            }
+
+            result[m] = a;
+        }
+
+        return result;
+    }
 
     internal override string FileKind => Kind;
 
@@ -181,6 +236,18 @@ public sealed class BlendModel : RecommenderModel
 
     internal override void ScoreFolded(FoldedUser user, Span<float> scores)
     {
+        if (user.Components is { } parts)
+        {
+            if (parts.Length != _components.Length)
+            {
+                throw new ArgumentException($"The user was folded in by a blend of {parts.Length} components; this blend has {_components.Length}.", nameof(user));
+            }
+
+            // A user known by attributes: nothing seen, every item standardised.
+            Blend(scores, [], (model, buffer) => model.ScoreFolded(parts[Array.IndexOf(_components, model)]!, buffer));
+            return;
+        }
+
         // Each component folds the same interactions in its own way (an exact solve, a neighbourhood sum).
         var items = user.SeenItems.ToArray();
         var values = user.Values.ToArray();
