@@ -27,7 +27,8 @@ public sealed record ApproximateServingOptions
     /// <summary>
     /// The recall@10 the chosen efSearch must reach on the calibration sample when <see cref="EfSearch"/> is null
     /// (greater than 0, at most 1; default 0.95). When even the ladder's largest efSearch misses it, that largest one is
-    /// used and <see cref="ApproximateServingCalibration.Reached"/> is false. Ignored when <see cref="EfSearch"/> is set.
+    /// used and <see cref="ApproximateServingCalibration.Reached"/> is false. The target is met on the sample; other users'
+    /// recall differs from it by the sample's error, either way. Ignored when <see cref="EfSearch"/> is set.
     /// </summary>
     public double TargetRecall { get; init; } = 0.95;
 
