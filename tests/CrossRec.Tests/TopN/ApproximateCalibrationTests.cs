@@ -128,7 +128,8 @@ public class ApproximateCalibrationTests
         Assert.That(c.ToString(), Does.Contain("below the target"));
         Assert.That(reports.Where(r => r.Stage == "calibration").Select(r => r.Candidate), Is.EqualTo(new[] { "efSearch 10", "efSearch 12" }));
 
-        // A cap off the ladder is itself the last value tried.
+        // The default ladder is the one the options' documentation states; a cap off the ladder is itself the last value tried.
+        Assert.That(EfSearchCalibration.LadderUpTo(ApproximateServingOptions.DefaultCalibrationCap), Is.EqualTo(Ladder));
         var capped = model.WithApproximateServing(Walked(1.0) with { CalibrationCap = 13 }).ApproximateCalibration!;
         Assert.That((capped.EfSearch, capped.Reached), Is.EqualTo((13, false)));
     }
