@@ -51,7 +51,8 @@ public class ApproximateServingBenchmarks
             var truth = exact.RecommendMany(batch, Count);
             var before = GC.GetTotalMemory(true);
             var watch = Stopwatch.StartNew();
-            var approximate = exact.WithApproximateServing();
+            // An explicit efSearch: the build alone, not the calibration of the default options.
+            var approximate = exact.WithApproximateServing(new ApproximateServingOptions { EfSearch = EfSearch });
             var seconds = watch.Elapsed.TotalSeconds;
             var after = GC.GetTotalMemory(true);
             Console.WriteLine(FormattableString.Invariant($"build {Shape} {Items} items: {seconds:F1} s on {Environment.ProcessorCount} cores, graph {(after - before) / 1048576.0:F1} MiB, peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0} MiB"));

@@ -22,16 +22,21 @@ public static class ApproximateServing
 {
     /// <summary>
     /// A copy of <paramref name="model"/> that serves approximately from an HNSW index over its items, built on
-    /// <paramref name="options"/>' worker threads (the same model, options and seed give the same index). When the model
-    /// already has an index built with the same <see cref="ApproximateServingOptions.M"/>,
+    /// <paramref name="options"/>' worker threads (the same model, options and seed give the same index). When
+    /// <see cref="ApproximateServingOptions.EfSearch"/> is null (the default), the build then chooses it by measuring
+    /// recall@10 on a seeded sample of the model's own users (<see cref="RecommenderModel.ApproximateCalibration"/>).
+    /// When the model already has an index built with the same <see cref="ApproximateServingOptions.M"/>,
     /// <see cref="ApproximateServingOptions.EfConstruction"/> and <see cref="ApproximateServingOptions.Seed"/>, the graph
-    /// is reused and only the search options change. The original model is unchanged and still serves exactly.
+    /// is reused and only the search options change; its calibration is reused too when every other option is equal
+    /// (<see cref="ApproximateServingOptions.Threads"/> aside). The original model is unchanged and still serves exactly.
     /// </summary>
     /// <param name="model">A factor model: implicit ALS, BPR, biased MF or the hybrid model.</param>
     /// <param name="options">Index and search options (null: the defaults).</param>
     /// <param name="progress">Receives the items inserted so far (<see cref="TrainingProgress.Iteration"/> of
-    /// <see cref="TrainingProgress.TotalIterations"/>, algorithm "hnsw") about every 1% of the build.</param>
-    /// <param name="cancellationToken">Stops the build.</param>
+    /// <see cref="TrainingProgress.TotalIterations"/>, algorithm "hnsw") about every 1% of the build, then one report per
+    /// efSearch that calibration tries (<see cref="TrainingProgress.Stage"/> "calibration", the value in
+    /// <see cref="TrainingProgress.Candidate"/>, its recall as <see cref="TrainingProgress.RecallMetric"/>).</param>
+    /// <param name="cancellationToken">Stops the build and the calibration.</param>
     /// <exception cref="NotSupportedException">The model has no item vectors (item-kNN, EASE, RP3beta, popularity, blends); the message names it.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
     public static TModel WithApproximateServing<TModel>(this TModel model, ApproximateServingOptions? options = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -45,10 +50,19 @@ public static class ApproximateServing
             throw new NotSupportedException($"The {model.Algorithm} model has no item vectors to index; approximate serving covers implicit ALS, BPR, biased MF and hybrid models.");
         }
 
-        var index = model.Approximate?.Index is { } existing && existing.BuiltWith(options)
-            ? existing.WithSearch(options)
-            : MipsIndex.Build(scoring, options, progress, cancellationToken);
-        return (TModel)model.WithIndex(index);
+        var existing = model.Approximate?.Index is { } index && index.BuiltWith(options) ? index : null;
+        if (options.EfSearch is not null)
+        {
+            return (TModel)model.WithIndex((existing ?? MipsIndex.Build(scoring, options, options.EfSearch.Value, progress, cancellationToken)).WithSearch(options));
+        }
+
+        if (existing?.Calibration is { } calibration && existing.Options == options with { Threads = existing.Options.Threads })
+        {
+            return (TModel)model.WithIndex(existing.WithSearch(options, calibration));
+        }
+
+        var graphs = existing ?? MipsIndex.Build(scoring, options, EfSearchCalibration.Ladder[0], progress, cancellationToken);
+        return (TModel)model.WithIndex(graphs.WithSearch(options, EfSearchCalibration.Run(model, graphs, options, progress, cancellationToken)));
     }
 
     /// <summary>A copy of <paramref name="model"/> that serves every list exactly (its approximate index dropped).</summary>

@@ -15,13 +15,34 @@ public sealed record ApproximateServingOptions
 
     /// <summary>
     /// HNSW's efSearch: candidates kept while a list is searched (1..65536; a list of N items searches at least N), every
-    /// one that can enter the list re-scored exactly: the recall/speed knob of serving. Changing only this reuses a model's
-    /// index (no rebuild).
+    /// one that can enter the list re-scored exactly: the recall/speed knob of serving. Null (the default): chosen when
+    /// the index is built, the smallest value of a fixed ladder (10, 12, 16, 20, 24, 32, 48, 64, 96, 128, ... up to
+    /// 1024) whose recall@10 against the exact top-10 lists of a seeded sample of the model's own users (up to 1,000,
+    /// seen items excluded) reaches <see cref="TargetRecall"/>; the choice and the recall it measured are
+    /// <see cref="RecommenderModel.ApproximateCalibration"/>. A value: used as given, no calibration. Changing only this
+    /// (or <see cref="TargetRecall"/>) reuses a model's index (no rebuild).
     /// </summary>
-    public int EfSearch { get; init; } = 100;
+    public int? EfSearch { get; init; }
 
     /// <summary>
-    /// A norm band of at most this many times <see cref="EfSearch"/> items is scanned in full instead of walked (0: every
+    /// The recall@10 the chosen efSearch must reach on the calibration sample when <see cref="EfSearch"/> is null
+    /// (greater than 0, at most 1; default 0.95). When even the ladder's largest efSearch misses it, that largest one is
+    /// used and <see cref="ApproximateServingCalibration.Reached"/> is false. The target is met on the sample; other users'
+    /// recall differs from it by the sample's error, either way. Ignored when <see cref="EfSearch"/> is set.
+    /// </summary>
+    public double TargetRecall { get; init; } = 0.95;
+
+    /// <summary>
+    /// The largest efSearch calibration tries (the ladder stops here). Internal: the default is
+    /// <see cref="DefaultCalibrationCap"/>; tests lower it to reach the fallback.
+    /// </summary>
+    internal int CalibrationCap { get; init; } = DefaultCalibrationCap;
+
+    /// <summary>The default of <see cref="CalibrationCap"/>.</summary>
+    internal const int DefaultCalibrationCap = 1024;
+
+    /// <summary>
+    /// A norm band of at most this many times efSearch items is scanned in full instead of walked (0: every
     /// band is walked). Internal: the default is the measured crossover; tests set 0 to exercise the walk.
     /// </summary>
     internal int ScanFactor { get; init; } = DefaultScanFactor;
@@ -40,7 +61,13 @@ public sealed record ApproximateServingOptions
     {
         Check.Range(M, 4, 64, nameof(M));
         Check.Range(EfConstruction, 8, 4096, nameof(EfConstruction));
-        Check.Range(EfSearch, 1, 65536, nameof(EfSearch));
+        if (EfSearch is { } ef)
+        {
+            Check.Range(ef, 1, 65536, nameof(EfSearch));
+        }
+
+        Check.OpenClosed(TargetRecall, 0, 1, nameof(TargetRecall));
+        Check.Range(CalibrationCap, 10, 65536, nameof(CalibrationCap));
         Check.Range(Threads, 0, ThreadCount.Max, nameof(Threads));
     }
 }

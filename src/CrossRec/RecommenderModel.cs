@@ -82,6 +82,13 @@ public abstract partial class RecommenderModel : IRecommender, IItemScorer
     /// </summary>
     public ApproximateServingOptions? ApproximateOptions => _approximate?.Index.Options;
 
+    /// <summary>
+    /// How the approximate index chose its efSearch when <see cref="ApproximateServingOptions.EfSearch"/> was left null:
+    /// the value, the recall@10 it measured on the model's own users and whether that reached the target; null when the
+    /// model serves exactly or the options set efSearch.
+    /// </summary>
+    public ApproximateServingCalibration? ApproximateCalibration => _approximate?.Index.Calibration;
+
     /// <inheritdoc />
     public ReadOnlySpan<int> SeenItems(int user)
     {

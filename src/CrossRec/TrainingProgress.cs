@@ -41,6 +41,9 @@ public sealed record TrainingProgress(string Algorithm, int Iteration, int Total
     /// <summary>Name in <see cref="Metrics"/> of a cross-validation fold's test RMSE.</summary>
     public const string RmseMetric = "rmse";
 
+    /// <summary>Name in <see cref="Metrics"/> of approximate serving's calibration: recall@10 of the efSearch tried (<see cref="Candidate"/>) on the sample of users.</summary>
+    public const string RecallMetric = "recall@10";
+
     /// <summary>Further figures of the iteration by name (empty when the algorithm has none): the names are the <c>…Metric</c> constants of this type.</summary>
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = Empty;
 
@@ -51,6 +54,7 @@ public sealed record TrainingProgress(string Algorithm, int Iteration, int Total
     /// <see cref="TotalIterations"/>, while the fits' own reports keep their algorithm and iterations.
     /// Cross-validation: "cross-validation". The cross-domain protocol: the <c>…Stage</c> constants of
     /// <see cref="Transfer.CrossDomainProtocolBuilder"/> ("split", "joint-training", "target-only-training", "evaluation", "done").
+    /// Approximate serving: "calibration" for each efSearch tried (algorithm "hnsw"; the build's own reports have none).
     /// </summary>
     public string? Stage { get; init; }
 

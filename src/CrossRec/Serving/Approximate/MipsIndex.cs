@@ -7,7 +7,7 @@ namespace CrossRec.Serving.Approximate;
 /// <summary>
 /// The approximate index of a factor model: its items split into norm bands, one <see cref="HnswGraph"/> per band, and the
 /// search that goes through the bands from the largest norms down, walking each band's graph (or scanning a band of at
-/// most <see cref="ApproximateServingOptions.ScanFactor"/> × efSearch items whole), re-scores exactly what each finds
+/// most <see cref="ApproximateServingOptions.ScanFactor"/> × <see cref="EfSearch"/> items whole), re-scores exactly what each finds
 /// (unless its compact score shows that it cannot enter the list) and stops at the first band whose best possible score
 /// cannot enter the list.
 /// </summary>
@@ -36,24 +36,38 @@ internal sealed class MipsIndex
     /// <summary>Fewest items of a band (a band of the longest outliers is widened to this many; the last band takes the rest).</summary>
     internal const int MinBand = 64;
 
-    private const int SectionVersion = 1;
+    /// <summary>Version 2 adds the calibration (target recall, chosen efSearch, measured recall); version 1 files still load.</summary>
+    private const int SectionVersion = 2;
 
     private readonly FactorScoring _scoring;
     private readonly HnswGraph[] _bands;
     private readonly float[] _bandNorms;
     private readonly ConcurrentBag<Marks> _marks;
 
-    private MipsIndex(ApproximateServingOptions options, FactorScoring scoring, HnswGraph[] bands, float[] bandNorms, ConcurrentBag<Marks> marks)
+    private MipsIndex(ApproximateServingOptions options, ApproximateServingCalibration? calibration, FactorScoring scoring, HnswGraph[] bands, float[] bandNorms, ConcurrentBag<Marks> marks)
     {
+        if ((options.EfSearch is null) == (calibration is null))
+        {
+            throw new InvalidOperationException("An index searches with either an explicit efSearch or a calibrated one.");
+        }
+
         Options = options;
+        Calibration = calibration;
+        EfSearch = options.EfSearch ?? calibration!.EfSearch;
         _scoring = scoring;
         _bands = bands;
         _bandNorms = bandNorms;
         _marks = marks;
     }
 
-    /// <summary>The options the index was built (and is searched) with.</summary>
+    /// <summary>The options the index was built (and is searched) with, as given (efSearch null when calibrated).</summary>
     public ApproximateServingOptions Options { get; }
+
+    /// <summary>The calibration that chose <see cref="EfSearch"/>; null when the options set it.</summary>
+    public ApproximateServingCalibration? Calibration { get; }
+
+    /// <summary>The efSearch lists are searched with.</summary>
+    public int EfSearch { get; }
 
     /// <summary>Norm bands (graphs).</summary>
     public int Bands => _bands.Length;
@@ -65,11 +79,17 @@ internal sealed class MipsIndex
     public bool BuiltWith(ApproximateServingOptions options) =>
         options.M == Options.M && options.EfConstruction == Options.EfConstruction && options.Seed == Options.Seed;
 
-    /// <summary>The same graphs searched with other search options (the build options must be equal).</summary>
-    public MipsIndex WithSearch(ApproximateServingOptions options) => new(options, _scoring, _bands, _bandNorms, _marks);
+    /// <summary>
+    /// The same graphs searched with other search options (the build options must be equal): the options' efSearch, or
+    /// the calibrated one when it is null (<paramref name="calibration"/> must then be given).
+    /// </summary>
+    public MipsIndex WithSearch(ApproximateServingOptions options, ApproximateServingCalibration? calibration = null) => new(options, calibration, _scoring, _bands, _bandNorms, _marks);
 
-    /// <summary>Builds the index over <paramref name="scoring"/>'s items (options already validated).</summary>
-    public static MipsIndex Build(FactorScoring scoring, ApproximateServingOptions options, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Builds the graphs over <paramref name="scoring"/>'s items (options already validated); the index searches with
+    /// <paramref name="efSearch"/> until <see cref="WithSearch"/> gives it its own.
+    /// </summary>
+    public static MipsIndex Build(FactorScoring scoring, ApproximateServingOptions options, int efSearch, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         var n = scoring.Items;
         var watch = Stopwatch.StartNew();
@@ -123,7 +143,7 @@ internal sealed class MipsIndex
         }
 
         var bands = bandIds.Select(ids => HnswGraph.Build(scoring, ids, options, random, parallel, Inserted)).ToArray();
-        return new MipsIndex(options, scoring, bands, [.. bandNorms], new ConcurrentBag<Marks>());
+        return new MipsIndex(options with { EfSearch = efSearch }, null, scoring, bands, [.. bandNorms], new ConcurrentBag<Marks>());
     }
 
     /// <summary>
@@ -159,7 +179,7 @@ internal sealed class MipsIndex
                 return top.SortDescending();
             }
 
-            var ef = Math.Max(count, Options.EfSearch);
+            var ef = Math.Max(count, EfSearch);
             if (mask is not null)
             {
                 // A search keeps about ef × allowed / n allowed items among the ef it would find unfiltered: widen it.
@@ -248,13 +268,23 @@ internal sealed class MipsIndex
         return s;
     }
 
-    /// <summary>Writes the index as the <see cref="SectionTag"/> section.</summary>
+    /// <summary>
+    /// Writes the index as the <see cref="SectionTag"/> section: version, items, k, biases, M, efConstruction, efSearch
+    /// (0: calibrated), seed, target recall, whether calibrated (then the chosen efSearch, the recall measured and the
+    /// sample's users), the band norms, the graphs.
+    /// </summary>
     public void Write(ModelFileWriter file)
     {
         var payload = new PayloadWriter()
             .Int32(SectionVersion).Int32(_scoring.Items).Int32(_scoring.Factors).Boolean(_scoring.ItemBias is not null)
-            .Int32(Options.M).Int32(Options.EfConstruction).Int32(Options.EfSearch).Int32(Options.Seed)
-            .Singles(_bandNorms);
+            .Int32(Options.M).Int32(Options.EfConstruction).Int32(Options.EfSearch ?? 0).Int32(Options.Seed)
+            .Double(Options.TargetRecall).Boolean(Calibration is not null);
+        if (Calibration is { } c)
+        {
+            payload.Int32(c.EfSearch).Double(c.Recall).Int32(c.Users);
+        }
+
+        payload.Singles(_bandNorms);
         foreach (var band in _bands)
         {
             band.Write(payload);
@@ -266,15 +296,16 @@ internal sealed class MipsIndex
     /// <summary>
     /// Reads and validates the <see cref="SectionTag"/> section against the model's factors: the item count, k and
     /// biases must match, every option be in range, every item be in exactly one band, the band norms bound the items'
-    /// norms, and every graph be well formed (<see cref="HnswGraph.Read"/>).
+    /// norms, and every graph be well formed (<see cref="HnswGraph.Read"/>). Version 1 (before calibration) holds an
+    /// explicit efSearch and no target; it loads with the default target.
     /// </summary>
     public static MipsIndex Read(ModelFileReader file, FactorScoring scoring)
     {
         var s = file.Section(SectionTag);
         var version = s.Int32();
-        if (version != SectionVersion)
+        if (version is < 1 or > SectionVersion)
         {
-            throw s.Fail($"approximate-index format version {version}; this CrossRec version reads version {SectionVersion}");
+            throw s.Fail($"approximate-index format version {version}; this CrossRec version reads versions 1 to {SectionVersion}");
         }
 
         var n = s.Int32();
@@ -286,6 +317,26 @@ internal sealed class MipsIndex
         }
 
         var options = new ApproximateServingOptions { M = s.Int32(), EfConstruction = s.Int32(), EfSearch = s.Int32(), Seed = s.Int32() };
+        ApproximateServingCalibration? calibration = null;
+        if (version >= 2)
+        {
+            options = options with { EfSearch = options.EfSearch == 0 ? null : options.EfSearch, TargetRecall = s.Double() };
+            var calibrated = s.Boolean();
+            if (calibrated != options.EfSearch is null)
+            {
+                throw s.Fail(calibrated ? "a calibrated index with an explicit efSearch" : "an index with neither an explicit nor a calibrated efSearch");
+            }
+
+            if (calibrated)
+            {
+                calibration = new ApproximateServingCalibration(s.Int32(), s.Double(), options.TargetRecall, s.Int32());
+                if (calibration.EfSearch is < 1 or > 65536 || !(calibration.Recall is >= 0 and <= 1) || calibration.Users < 0)
+                {
+                    throw s.Fail($"calibration out of range (efSearch {calibration.EfSearch}, recall {calibration.Recall}, users {calibration.Users})");
+                }
+            }
+        }
+
         try
         {
             options.Validate();
@@ -321,7 +372,7 @@ internal sealed class MipsIndex
             throw s.Fail($"item {missing} is in no band");
         }
 
-        return new MipsIndex(options, scoring, bands, bandNorms, new ConcurrentBag<Marks>());
+        return new MipsIndex(options, calibration, scoring, bands, bandNorms, new ConcurrentBag<Marks>());
     }
 
     /// <summary>One request's excluded-item marks (by generation, cleared only on wrap-around) and its candidate list.</summary>
