@@ -18,17 +18,18 @@ public sealed record ApproximateServingOptions
     /// one that can enter the list re-scored exactly: the recall/speed knob of serving. Null (the default): chosen when
     /// the index is built, the smallest value of a fixed ladder (10, 12, 16, 20, 24, 32, 48, 64, 96, 128, ... up to
     /// 1024) whose recall@10 against the exact top-10 lists of a seeded sample of the model's own users (up to 1,000,
-    /// seen items excluded) reaches <see cref="TargetRecall"/>; the choice and the recall it measured are
+    /// seen items excluded) reaches <see cref="TargetRecall"/> with 95 % confidence (its one-sided lower bound,
+    /// <see cref="ApproximateServingCalibration.LowerBound"/>); the choice and the recall it measured are
     /// <see cref="RecommenderModel.ApproximateCalibration"/>. A value: used as given, no calibration. Changing only this
     /// (or <see cref="TargetRecall"/>) reuses a model's index (no rebuild).
     /// </summary>
     public int? EfSearch { get; init; }
 
     /// <summary>
-    /// The recall@10 the chosen efSearch must reach on the calibration sample when <see cref="EfSearch"/> is null
-    /// (greater than 0, at most 1; default 0.95). When even the ladder's largest efSearch misses it, that largest one is
-    /// used and <see cref="ApproximateServingCalibration.Reached"/> is false. The target is met on the sample; other users'
-    /// recall differs from it by the sample's error, either way. Ignored when <see cref="EfSearch"/> is set.
+    /// The recall@10 the chosen efSearch must reach when <see cref="EfSearch"/> is null (greater than 0, at most 1; default
+    /// 0.95): the one-sided 95 % lower confidence bound of the calibration sample's recall must reach it, so that users
+    /// like the sample's get at least the target. When even the ladder's largest efSearch misses it, that largest one is
+    /// used and <see cref="ApproximateServingCalibration.Reached"/> is false. Ignored when <see cref="EfSearch"/> is set.
     /// </summary>
     public double TargetRecall { get; init; } = 0.95;
 

@@ -19,20 +19,32 @@ public class ApproximateCalibrationTests
     private static ApproximateServingOptions Walked(double target) => new() { ScanFactor = 0, TargetRecall = target };
 
     /// <summary>Recall@10 of <paramref name="model"/> served at <paramref name="ef"/> against the exact lists of every user.</summary>
-    private static double RecallAt(RecommenderModel model, int ef)
+    private static double RecallAt(RecommenderModel model, int ef) => RecallAndBoundAt(model, ef).Recall;
+
+    /// <summary>
+    /// Recall@10 at <paramref name="ef"/> and its one-sided 95 % lower bound as the contract states it: the recall less
+    /// 1.645 standard errors (sample standard deviation) of the mean of the per-user recalls.
+    /// </summary>
+    private static (double Recall, double Bound) RecallAndBoundAt(RecommenderModel model, int ef)
     {
         var users = model.UserIds.AsSpan().ToArray();
         var exact = model.WithExactServing().RecommendMany(users, 10);
         var approximate = model.WithApproximateServing(new ApproximateServingOptions { EfSearch = ef, ScanFactor = 0 }).RecommendMany(users, 10);
         double hit = 0, total = 0;
+        var perUser = new List<double>();
         for (var u = 0; u < users.Length; u++)
         {
             var truth = exact[u].Select(s => s.Index).ToHashSet();
-            hit += approximate[u].Count(s => truth.Contains(s.Index));
+            var h = approximate[u].Count(s => truth.Contains(s.Index));
+            hit += h;
             total += truth.Count;
+            perUser.Add((double)h / truth.Count);
         }
 
-        return hit / total;
+        var mean = perUser.Average();
+        var sd = Math.Sqrt(perUser.Sum(r => (r - mean) * (r - mean)) / (perUser.Count - 1));
+        var recall = hit / total;
+        return (recall, Math.Clamp(recall - (1.645 * sd / Math.Sqrt(perUser.Count)), 0, recall));
     }
 
     private static (T Model, List<TrainingProgress> Reports) WithReports<T>(T model, ApproximateServingOptions options)
@@ -44,23 +56,28 @@ public class ApproximateCalibrationTests
     }
 
     [Test]
-    public void CalibrationChoosesTheSmallestLadderValueWhoseRecallOnTheUsersReachesTheTarget()
+    public void CalibrationChoosesTheSmallestLadderValueWhoseRecallOnTheUsersReachesTheTargetWithConfidence()
     {
         var model = Catalogue.Value;
         var graphs = model.WithApproximateServing(new ApproximateServingOptions { EfSearch = 10, ScanFactor = 0 });
-        var recalls = Ladder.Take(8).Select(ef => RecallAt(graphs, ef)).ToArray();
-        TestContext.Out.WriteLine(string.Join(", ", Ladder.Zip(recalls, (ef, r) => $"{ef}: {r:F4}")));
-        Assert.That(recalls[0], Is.LessThan(recalls[^1]), "the catalogue must make recall grow with efSearch for this test to mean anything");
+        var measured = Ladder.Take(8).Select(ef => RecallAndBoundAt(graphs, ef)).ToArray();
+        var recalls = measured.Select(m => m.Recall).ToArray();
+        var bounds = measured.Select(m => m.Bound).ToArray();
+        TestContext.Out.WriteLine(string.Join(", ", Ladder.Zip(measured, (ef, m) => $"{ef}: {m.Recall:F4} (bound {m.Bound:F4})")));
+        Assert.That(bounds[0], Is.LessThan(bounds[^1]), "the catalogue must make recall grow with efSearch for this test to mean anything");
+        Assert.That(bounds.Zip(recalls).Where(p => p.Second < 1).All(p => p.First < p.Second), Is.True, "below full recall the bound lies under the recall");
 
-        // A target between two ladder values' recalls, and one at exactly a value's recall.
-        foreach (var target in new[] { (recalls[0] + recalls[^1]) / 2, recalls[3], recalls[^1] })
+        // A target between two ladder values' bounds, one at exactly a value's bound, and one at a value's recall (which
+        // that value's bound misses, so a later value is chosen).
+        foreach (var target in new[] { (bounds[0] + bounds[^1]) / 2, bounds[3], recalls[2] })
         {
-            var expected = Array.FindIndex(recalls, r => r >= target);
+            var expected = Array.FindIndex(bounds, b => b >= target);
             var (calibrated, reports) = WithReports(graphs, Walked(target));
             var c = calibrated.ApproximateCalibration!;
             TestContext.Out.WriteLine($"target {target:F4}: {c}");
             Assert.That(c.EfSearch, Is.EqualTo(Ladder[expected]), $"target {target}");
             Assert.That(c.Recall, Is.EqualTo(recalls[expected]).Within(1e-12));
+            Assert.That(c.LowerBound, Is.EqualTo(bounds[expected]).Within(1e-9));
             Assert.That(c.Reached, Is.True);
             Assert.That(c.Users, Is.EqualTo(200));
             Assert.That(c.TargetRecall, Is.EqualTo(target));

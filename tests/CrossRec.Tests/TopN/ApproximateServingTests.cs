@@ -354,7 +354,8 @@ public class ApproximateServingTests
             ("M", Patched(section, 13, 1000)),
             ("calibrated efSearch", Patched(section, 38, 0)),
             ("calibrated recall", Patched(section, 46, 0x7FF80000)),
-            ("band count", Patched(section, 54, -1)),
+            ("calibrated lower bound", Patched(section, 54, 0x7FF80000)),
+            ("band count", Patched(section, 62, -1)),
         };
 
         // Every int of the links and counts region set to an out-of-range value, one at a time, at random positions.

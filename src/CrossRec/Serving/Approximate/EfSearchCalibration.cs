@@ -5,7 +5,8 @@ namespace CrossRec.Serving.Approximate;
 /// <summary>
 /// Chooses an index's efSearch (<see cref="ApproximateServingOptions.EfSearch"/> left null): the smallest of
 /// <see cref="Ladder"/> whose recall@10 against the exact top-10 lists of a seeded sample of the model's own users
-/// reaches <see cref="ApproximateServingOptions.TargetRecall"/>, else the largest tried (up to
+/// reaches <see cref="ApproximateServingOptions.TargetRecall"/> with 95 % confidence (the sample's recall less
+/// <see cref="Z"/> standard errors of its per-user recalls), else the largest tried (up to
 /// <see cref="ApproximateServingOptions.CalibrationCap"/>). Both kinds of list come from the model's own serving paths
 /// (the exact one and the approximate one, default filter: seen items excluded), so they score alike.
 /// </summary>
@@ -16,6 +17,13 @@ internal static class EfSearchCalibration
 
     /// <summary>The list length whose recall is measured.</summary>
     internal const int Count = 10;
+
+    /// <summary>
+    /// Standard errors between the sample's recall and the bound that must reach the target: one-sided 95 %. Without
+    /// the margin the chosen efSearch met the target on the sample and missed it on other users about half the time
+    /// (docs/performance.md, "Approximate serving (HNSW)").
+    /// </summary>
+    internal const double Z = 1.645;
 
     /// <summary>The <see cref="TrainingProgress.Stage"/> of calibration's reports.</summary>
     internal const string CalibrationStage = "calibration";
@@ -73,27 +81,61 @@ internal static class EfSearchCalibration
             cancellationToken.ThrowIfCancellationRequested();
             var ef = ladder[step];
             var lists = exact.WithIndex(graphs.WithSearch(options with { EfSearch = ef })).RecommendMany(users, Count, null, options.Threads, cancellationToken);
-            long hit = 0;
+            var hits = new int[users.Length];
             for (var u = 0; u < users.Length; u++)
             {
                 foreach (var s in lists[u])
                 {
-                    hit += truth[u].Contains(s.Index) ? 1 : 0;
+                    hits[u] += truth[u].Contains(s.Index) ? 1 : 0;
                 }
             }
 
-            var recall = total == 0 ? 1.0 : (double)hit / total;
+            var (recall, bound) = Bound(hits, truth.Select(t => t.Count).ToArray());
             progress?.Report(new TrainingProgress("hnsw", step + 1, ladder.Length, double.NaN, watch.Elapsed, "cpu")
             {
                 Stage = CalibrationStage,
                 Candidate = $"efSearch {ef}",
                 Metrics = new Dictionary<string, double> { [TrainingProgress.RecallMetric] = recall },
             });
-            if (recall >= options.TargetRecall || step == ladder.Length - 1)
+            if (bound >= options.TargetRecall || step == ladder.Length - 1)
             {
-                return new ApproximateServingCalibration(ef, recall, options.TargetRecall, users.Length);
+                return new ApproximateServingCalibration(ef, recall, bound, options.TargetRecall, users.Length);
             }
         }
+    }
+
+    /// <summary>
+    /// Recall over the sample (hits ÷ exact items, every list's items counted) and its one-sided 95 % lower bound: less
+    /// <see cref="Z"/> standard errors of the mean of the per-user recalls (users with an empty exact list left out),
+    /// never below 0 or above the recall.
+    /// </summary>
+    internal static (double Recall, double Bound) Bound(int[] hits, int[] sizes)
+    {
+        long hit = 0, total = 0;
+        double sum = 0, squares = 0;
+        var n = 0;
+        for (var u = 0; u < hits.Length; u++)
+        {
+            hit += hits[u];
+            total += sizes[u];
+            if (sizes[u] > 0)
+            {
+                var r = (double)hits[u] / sizes[u];
+                sum += r;
+                squares += r * r;
+                n++;
+            }
+        }
+
+        var recall = total == 0 ? 1.0 : (double)hit / total;
+        if (n < 2)
+        {
+            return (recall, recall);
+        }
+
+        var mean = sum / n;
+        var variance = Math.Max(0, (squares - (n * mean * mean)) / (n - 1));
+        return (recall, Math.Clamp(recall - (Z * Math.Sqrt(variance / n)), 0, recall));
     }
 
     private static int[] MakeLadder()

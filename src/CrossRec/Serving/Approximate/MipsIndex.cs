@@ -270,8 +270,8 @@ internal sealed class MipsIndex
 
     /// <summary>
     /// Writes the index as the <see cref="SectionTag"/> section: version, items, k, biases, M, efConstruction, efSearch
-    /// (0: calibrated), seed, target recall, whether calibrated (then the chosen efSearch, the recall measured and the
-    /// sample's users), the band norms, the graphs.
+    /// (0: calibrated), seed, target recall, whether calibrated (then the chosen efSearch, the recall measured, its lower
+    /// bound and the sample's users), the band norms, the graphs.
     /// </summary>
     public void Write(ModelFileWriter file)
     {
@@ -281,7 +281,7 @@ internal sealed class MipsIndex
             .Double(Options.TargetRecall).Boolean(Calibration is not null);
         if (Calibration is { } c)
         {
-            payload.Int32(c.EfSearch).Double(c.Recall).Int32(c.Users);
+            payload.Int32(c.EfSearch).Double(c.Recall).Double(c.LowerBound).Int32(c.Users);
         }
 
         payload.Singles(_bandNorms);
@@ -329,10 +329,13 @@ internal sealed class MipsIndex
 
             if (calibrated)
             {
-                calibration = new ApproximateServingCalibration(s.Int32(), s.Double(), options.TargetRecall, s.Int32());
-                if (calibration.EfSearch is < 1 or > 65536 || !(calibration.Recall is >= 0 and <= 1) || calibration.Users < 0)
+                var ef = s.Int32();
+                var recall = s.Double();
+                var bound = s.Double();
+                calibration = new ApproximateServingCalibration(ef, recall, bound, options.TargetRecall, s.Int32());
+                if (calibration.EfSearch is < 1 or > 65536 || !(calibration.Recall is >= 0 and <= 1) || !(bound >= 0 && bound <= recall) || calibration.Users < 0)
                 {
-                    throw s.Fail($"calibration out of range (efSearch {calibration.EfSearch}, recall {calibration.Recall}, users {calibration.Users})");
+                    throw s.Fail($"calibration out of range (efSearch {calibration.EfSearch}, recall {calibration.Recall}, lower bound {bound}, users {calibration.Users})");
                 }
             }
         }
