@@ -95,37 +95,11 @@ public sealed class ColdStartTableTests
         var watch = Stopwatch.StartNew();
         var selection = Recommenders.Auto().ItemFeatures(items).UserFeatures(users).For(AutoRequest.NewUsers).Select(split.Train);
         var seconds = watch.Elapsed.TotalSeconds;
-        var hybrid = Recommenders.Hybrid().ItemFeatures(items).UserFeatures(users).Fit(split.Train);
-        var als = MappedModel.Create(Recommenders.ImplicitAls().Fit(split.Train), items, users);
-        var ease = MappedModel.Create(Recommenders.Ease().Fit(split.Train), items, users);
-        var popularity = Recommenders.Popularity().Fit(split.Train);
-        var segments = FeatureBaseline.SegmentPopularity(split.Train, users);
-        ColdStartResult Attributes(RecommenderModel model) =>
-            ColdStart.EvaluateUsers(split, model.ItemIds, (id, s) => model.ScoreItems(((IAttributeRecommender)model).FoldInAttributes(users.FeaturesOf(id)), s));
-        var rows = new List<(string Name, ColdStartResult Result)>
-        {
-            ("default (chose " + selection.Choice + ")", Attributes(selection.Model)),
-            ("hybrid (defaults)", Attributes(hybrid)),
-            ("mapped ALS (defaults)", Attributes(als)),
-            ("mapped EASE (defaults)", Attributes(ease)),
-            ("popularity", ColdStart.EvaluateUsers(split, popularity.ItemIds, (_, s) => popularity.ScoreItems(0, s))),
-            ("segment popularity", ColdStart.EvaluateUsers(split, segments.ItemIds, (id, s) => segments.ScoreAttributes(users.FeaturesOf(id), s))),
-        };
-        TestContext.Out.WriteLine($"ML-100K user cold start, {split.NewUsers.Count} new users by age band, gender, occupation; selection {seconds:F0} s");
-        TestContext.Out.WriteLine("| method | NDCG@10 | p |");
-        foreach (var (name, result) in rows)
-        {
-            var p = ReferenceEquals(result, rows[0].Result) ? "" : $"{PairedTest.TTest(rows[0].Result.Ndcg, result.Ndcg).PValue:G2}";
-            TestContext.Out.WriteLine($"| {name} | {result.Metrics.Ndcg:F4} | {p} |");
-        }
-
-        foreach (var c in selection.Candidates)
-        {
-            TestContext.Out.WriteLine($"  validation {c.Stage,-12} {c.Algorithm,-40} {c.Ndcg:F4}");
-        }
+        var rows = ColdUserTable.Rows(split, items, users, selection);
+        ColdUserTable.Print($"ML-100K user cold start, {split.NewUsers.Count} new users by age band, gender, occupation; selection {seconds:F0} s", rows, selection);
 
         Assert.That(rows[0].Result.Metrics.Users, Is.EqualTo(split.NewUsers.Count));
-        Assert.That(rows[0].Result.Metrics.Ndcg, Is.GreaterThan(rows[4].Result.Metrics.Ndcg), "popularity");
+        Assert.That(rows[0].Result.Metrics.Ndcg, Is.GreaterThan(rows[ColdUserTable.Popularity].Result.Metrics.Ndcg), "popularity");
         Assert.That(rows[0].Result.Metrics.Ndcg, Is.GreaterThan(FloorUsers));
     }
 

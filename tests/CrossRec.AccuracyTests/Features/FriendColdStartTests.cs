@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using CrossRec.AccuracyTests.TopN;
-using CrossRec.Algorithms.Mapped;
 
 namespace CrossRec.AccuracyTests.Features;
 
@@ -30,38 +29,12 @@ public sealed class FriendColdStartTests
         var watch = Stopwatch.StartNew();
         var selection = Recommenders.Auto().UserFeatures(friends).For(AutoRequest.NewUsers).Select(split.Train);
         var seconds = watch.Elapsed.TotalSeconds;
-        var hybrid = Recommenders.Hybrid().UserFeatures(friends).Fit(split.Train);
-        var als = MappedModel.Create(Recommenders.ImplicitAls().Fit(split.Train), null, friends);
-        var ease = MappedModel.Create(Recommenders.Ease().Fit(split.Train), null, friends);
-        var popularity = Recommenders.Popularity().Fit(split.Train);
-        var segments = FeatureBaseline.SegmentPopularity(split.Train, friends);
-        ColdStartResult Attributes(RecommenderModel model) =>
-            ColdStart.EvaluateUsers(split, model.ItemIds, (id, s) => model.ScoreItems(((IAttributeRecommender)model).FoldInAttributes(friends.FeaturesOf(id)), s));
-        var rows = new List<(string Name, ColdStartResult Result)>
-        {
-            ("default (chose " + selection.Choice + ")", Attributes(selection.Model)),
-            ("hybrid (defaults)", Attributes(hybrid)),
-            ("mapped ALS (defaults)", Attributes(als)),
-            ("mapped EASE (defaults)", Attributes(ease)),
-            ("popularity", ColdStart.EvaluateUsers(split, popularity.ItemIds, (_, s) => popularity.ScoreItems(0, s))),
-            ("segment popularity", ColdStart.EvaluateUsers(split, segments.ItemIds, (id, s) => segments.ScoreAttributes(friends.FeaturesOf(id), s))),
-            ("friends' artists", ColdStart.EvaluateUsers(split, split.Train.ItemIds, FriendsArtists(split.Train, friends))),
-        };
-        TestContext.Out.WriteLine($"Last.fm 2K user cold start, {split.NewUsers.Count} new users known by their friends; selection {seconds:F0} s");
-        TestContext.Out.WriteLine("| method | NDCG@10 | Recall@10 | p |");
-        foreach (var (name, result) in rows)
-        {
-            var p = ReferenceEquals(result, rows[0].Result) ? "" : $"{PairedTest.TTest(rows[0].Result.Ndcg, result.Ndcg).PValue:G2}";
-            TestContext.Out.WriteLine($"| {name} | {result.Metrics.Ndcg:F4} | {result.Metrics.Recall:F4} | {p} |");
-        }
-
-        foreach (var c in selection.Candidates)
-        {
-            TestContext.Out.WriteLine($"  validation {c.Stage,-12} {c.Algorithm,-40} {c.Ndcg:F4}");
-        }
+        var rows = ColdUserTable.Rows(split, null, friends, selection);
+        rows.Add(("friends' artists", ColdStart.EvaluateUsers(split, split.Train.ItemIds, FriendsArtists(split.Train, friends))));
+        ColdUserTable.Print($"Last.fm 2K user cold start, {split.NewUsers.Count} new users known by their friends; selection {seconds:F0} s", rows, selection);
 
         Assert.That(rows[0].Result.Metrics.Users, Is.EqualTo(split.NewUsers.Count));
-        foreach (var baseline in new[] { 4, 5 })
+        foreach (var baseline in new[] { ColdUserTable.Popularity, ColdUserTable.Segments })
         {
             // Measured: popularity 0.3003, segment popularity 0.4608 against the default's 0.4985 (p = 2·10⁻⁵).
             Assert.That(rows[0].Result.Metrics.Ndcg, Is.GreaterThan(rows[baseline].Result.Metrics.Ndcg), rows[baseline].Name);
