@@ -48,6 +48,11 @@ public static class TopNCommand
           --candidates FILE   item ids that may be recommended, one a line (for example only new items)
           --budget SECONDS    auto only: a time budget for selection and tuning; candidates not started when it
                               is spent are skipped (the final refit on all the data always runs)
+          --approximate       serve the lists from an HNSW index over the model's item vectors (large catalogues;
+                              implicit ALS, BPR, hybrid or biased MF: with auto, only if it chose one of them),
+                              its efSearch calibrated on the model's own users to --target-recall; saved with --save
+          --target-recall R   recall@10 against exact lists that --approximate must reach with 95 % confidence on
+                              its calibration sample (0 < R <= 1, default 0.95)
           --seed S            seed of the algorithm and of auto's validation split (default 7)
           --threads T         worker threads (default all cores)
           --save PATH         also save the trained model (Recommender.Load, or CrossDomainModel.Load with --domain)
@@ -56,7 +61,7 @@ public static class TopNCommand
         summary as cold_users).
         """;
 
-    private static readonly HashSet<string> Flags = ["json", "help", "all-users"];
+    private static readonly HashSet<string> Flags = ["json", "help", "all-users", "approximate"];
 
     public static int Run(IReadOnlyList<string> argv)
     {
@@ -90,7 +95,18 @@ public static class TopNCommand
         var candidatesPath = args.String("candidates");
         var requestName = args.String("request");
         var budget = args.Int("budget", 1, 2_592_000);
+        var approximate = args.Flag("approximate");
+        var targetRecall = args.Float("target-recall", float.Epsilon, 1);
         args.RejectUnknown();
+        if (targetRecall is not null && !approximate)
+        {
+            throw new UsageException("--target-recall is for --approximate.");
+        }
+
+        if (approximate && domainsPath is not null)
+        {
+            throw new UsageException("--approximate does not combine with --item-domains (the cross-domain recommender serves exactly).");
+        }
         if (budget is not null && algorithm != "auto")
         {
             throw new UsageException($"--budget limits Auto's selection: use it with --algorithm auto, not '{algorithm}'.");
@@ -197,6 +213,23 @@ public static class TopNCommand
         }
 
         var fitSeconds = fitWatch.Elapsed.TotalSeconds;
+        double? indexSeconds = null;
+        if (approximate)
+        {
+            var indexWatch = Stopwatch.StartNew();
+            try
+            {
+                model = model.WithApproximateServing(new ApproximateServingOptions { TargetRecall = targetRecall ?? 0.95, Threads = threads, Seed = seed });
+            }
+            catch (NotSupportedException e)
+            {
+                throw new UsageException($"--approximate: {e.Message} {(algorithm == "auto" ? "Auto chose it; give" : "Give")} --algorithm ials, bpr or hybrid.");
+            }
+
+            indexSeconds = indexWatch.Elapsed.TotalSeconds;
+            Console.Error.WriteLine($"topn: approximate index built and calibrated in {indexSeconds:F2}s: {model.ApproximateCalibration}");
+        }
+
         if (savePath is not null)
         {
             CliFiles.Save("save", savePath, model.Save);
@@ -286,6 +319,18 @@ public static class TopNCommand
                 ["beyond_accuracy"] = BeyondAccuracyJson(Evaluation.BeyondAccuracy(model, lists)),
                 ["request"] = builder is FeatureAutoBuilder ? requestName ?? "warm" : null,
                 ["selection_rows"] = selectionRows,
+                ["approximate"] = model.ApproximateCalibration is { } c
+                    ? new Dictionary<string, object?>
+                    {
+                        ["ef_search"] = c.EfSearch,
+                        ["calibration_recall_at_10"] = Math.Round(c.Recall, 5),
+                        ["calibration_recall_lower_bound"] = Math.Round(c.LowerBound, 5),
+                        ["target_recall"] = c.TargetRecall,
+                        ["calibration_users"] = c.Users,
+                        ["reached"] = c.Reached,
+                        ["index_seconds"] = Math.Round(indexSeconds ?? 0, 4),
+                    }
+                    : null,
                 ["candidates"] = scores?.Select(c => new Dictionary<string, object?>
                 {
                     ["algorithm"] = c.Algorithm,

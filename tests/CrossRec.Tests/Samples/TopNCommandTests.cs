@@ -61,6 +61,33 @@ public sealed class TopNCommandTests
     }
 
     [Test]
+    public void TopNServesApproximatelyWhenAskedAndSavesTheCalibratedIndex()
+    {
+        using var files = new TempFiles();
+        var data = ImplicitTestDataFile(files);
+        var (code, stdout, stderr) = Run(["topn", "--train", data, "--all-users", "--out", files.PathOf("out.tsv"), "--algorithm", "ials", "--approximate", "--target-recall", "0.9", "--json", "--save", files.PathOf("model.crossrec")]);
+        Assert.That(code, Is.EqualTo(0), stderr);
+        Assert.That(stderr, Does.Contain("approximate index built and calibrated"));
+        var approximate = JsonDocument.Parse(stdout.TrimEnd().Split('\n')[^1]).RootElement.GetProperty("approximate");
+        Assert.That(approximate.GetProperty("target_recall").GetDouble(), Is.EqualTo(0.9).Within(1e-6));
+        Assert.That(approximate.GetProperty("reached").GetBoolean(), Is.True);
+        Assert.That(approximate.GetProperty("calibration_recall_lower_bound").GetDouble(), Is.GreaterThanOrEqualTo(0.9 - 1e-6));
+        var saved = Recommender.Load(files.PathOf("model.crossrec"));
+        Assert.That(saved.ApproximateCalibration!.EfSearch, Is.EqualTo(approximate.GetProperty("ef_search").GetInt32()));
+        var lines = File.ReadAllLines(files.PathOf("out.tsv"));
+        var first = lines[0].Split('\t');
+        Assert.That(saved.Recommend(first[0], 10).Select(r => r.ItemId), Is.EqualTo(first[1].Split(',')), "the saved model serves the written list");
+
+        // A model without item vectors, and --target-recall without --approximate, are refused by name.
+        var (easeCode, _, easeError) = Run(["topn", "--train", data, "--out", files.PathOf("out2.tsv"), "--algorithm", "ease", "--approximate"]);
+        Assert.That((easeCode, easeError), Is.EqualTo((2, easeError)));
+        Assert.That(easeError, Does.Contain("--approximate").And.Contain("ease"));
+        var (lonelyCode, _, lonelyError) = Run(["topn", "--train", data, "--out", files.PathOf("out3.tsv"), "--target-recall", "0.9"]);
+        Assert.That(lonelyCode, Is.EqualTo(2));
+        Assert.That(lonelyError, Does.Contain("--target-recall"));
+    }
+
+    [Test]
     public void TopNWithADomainUsesTheCrossDomainRecommenderForTargetColdUsers()
     {
         using var files = new TempFiles();
