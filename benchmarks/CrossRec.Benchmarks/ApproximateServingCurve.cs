@@ -50,10 +50,10 @@ public static class ApproximateServingCurve
         Row(calibrated, FormattableString.Invariant($"calibrated (target {defaults.TargetRecall}) efSearch {calibration.EfSearch}, calibration recall@10 {calibration.Recall:F4}, held-out"));
         foreach (var ef in efs)
         {
-            foreach (var scan in new[] { ApproximateServingOptions.DefaultScanFactor, 0 })
+            foreach (var scan in ScanFactors())
             {
                 var model = approximate.WithApproximateServing(defaults with { EfSearch = ef, ScanFactor = scan });
-                Row(model, FormattableString.Invariant($"efSearch {ef}, {(scan == 0 ? "every band walked" : "small bands scanned")}:"));
+                Row(model, FormattableString.Invariant($"efSearch {ef}, {(scan == 0 ? "every band walked" : $"bands of at most {scan} x efSearch items scanned")}:"));
             }
         }
 
@@ -78,6 +78,11 @@ public static class ApproximateServingCurve
         var exactSingleAfter = Rate(() => Single(exact, users[..32]), 32);
         Console.WriteLine(FormattableString.Invariant($"exact again after the sweep: {exactRateAfter:F1} lists/s in batches, {exactSingleAfter:F1} lists/s one request at a time, load average {Load()}"));
     }
+
+    /// <summary>The scan factors each efSearch is served with: <c>CROSSREC_ANN_SCAN_FACTORS</c> (comma-separated), else the default and 0 (every band walked).</summary>
+    private static int[] ScanFactors() => Environment.GetEnvironmentVariable("CROSSREC_ANN_SCAN_FACTORS") is { Length: > 0 } list
+        ? [.. list.Split(',').Select(f => int.Parse(f, System.Globalization.CultureInfo.InvariantCulture))]
+        : [ApproximateServingOptions.DefaultScanFactor, 0];
 
     /// <summary>The one-minute load average where the system reports it (Linux), else "n/a".</summary>
     private static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
