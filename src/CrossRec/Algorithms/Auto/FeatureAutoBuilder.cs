@@ -235,9 +235,18 @@ public sealed class FeatureAutoBuilder : IRecommenderBuilder
 
         void Keep(string family, string name, double ndcg, RecommenderModel model, IRecommenderBuilder builder)
         {
-            if (ndcg > (families.TryGetValue(family, out var best) ? best.Ndcg : double.NegativeInfinity))
+            if (!(ndcg > (families.TryGetValue(family, out var best) ? best.Ndcg : double.NegativeInfinity)))
             {
-                families[family] = (ndcg, name, model, builder);
+                return;
+            }
+
+            families[family] = (ndcg, name, model, builder);
+
+            // Only the two best families can be blended: drop the others' models (a mapped model holds a features ×
+            // items user map) so that at most two validation models stay in memory.
+            foreach (var worse in families.OrderByDescending(f => f.Value.Ndcg).Skip(2).Select(f => f.Key).ToList())
+            {
+                families.Remove(worse);
             }
         }
 
