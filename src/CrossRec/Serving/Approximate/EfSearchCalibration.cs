@@ -19,9 +19,9 @@ internal static class EfSearchCalibration
     internal const int Count = 10;
 
     /// <summary>
-    /// Standard errors between the sample's recall and the bound that must reach the target: one-sided 95 %. Without
-    /// the margin the chosen efSearch met the target on the sample and missed it on other users about half the time
-    /// (docs/performance.md, "Approximate serving (HNSW)").
+    /// Standard errors between the sample's recall and the bound that must reach the target: one-sided 95 %. A choice
+    /// whose recall on the sample only just reaches the target misses it on other users as often as not; the bound keeps
+    /// a margin of the sample's own error (docs/performance.md, "Approximate serving (HNSW)").
     /// </summary>
     internal const double Z = 1.645;
 
