@@ -74,7 +74,7 @@ internal static class EfSearchCalibration
         var users = Sample(exact.UserIds.Count, options.Seed).Select(u => exact.UserIds[u]).ToArray();
         var truth = exact.RecommendMany(users, Count, null, options.Threads, cancellationToken)
             .Select(list => list.Select(s => s.Index).ToHashSet()).ToArray();
-        var total = truth.Sum(t => t.Count);
+        var sizes = truth.Select(t => t.Count).ToArray();
         var ladder = LadderUpTo(options.CalibrationCap);
         for (var step = 0; ; step++)
         {
@@ -90,7 +90,7 @@ internal static class EfSearchCalibration
                 }
             }
 
-            var (recall, bound) = Bound(hits, truth.Select(t => t.Count).ToArray());
+            var (recall, bound) = Bound(hits, sizes);
             progress?.Report(new TrainingProgress("hnsw", step + 1, ladder.Length, double.NaN, watch.Elapsed, "cpu")
             {
                 Stage = CalibrationStage,

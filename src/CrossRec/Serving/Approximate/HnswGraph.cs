@@ -239,13 +239,13 @@ internal sealed class HnswGraph
         ref var codes = ref MemoryMarshal.GetArrayDataReference(_codes);
         for (var j = 0; j < _n; j++)
         {
+            var id = _ids[j];
             var score = DotCodes(ref q, ref Unsafe.Add(ref codes, (nint)j * _k), _k);
             if (_bias is not null)
             {
-                score += _bias[_ids[j]];
+                score += _bias[id];
             }
 
-            var id = _ids[j];
             if (score + slack >= floor && (mask is null || mask[id]) && excluded[id] != mark)
             {
                 found.Add((id, score));

@@ -201,7 +201,7 @@ internal sealed class MipsIndex
                     // The lowest kept score, without the user's constant, against the band's best possible score.
                     var lowest = (double)top.Lowest - (offset ?? 0f);
                     var bound = queryNorm * _bandNorms[b];
-                    if (lowest > bound + (1e-5 * Math.Abs(bound)) + 1e-6)
+                    if (lowest > bound + Tolerance(bound))
                     {
                         break;
                     }
@@ -216,7 +216,7 @@ internal sealed class MipsIndex
                     if (top.Count >= index.Length && index.Length > 0)
                     {
                         var lowest = (double)top.Lowest - (offset ?? 0f);
-                        floor = (float)(lowest - (1e-5 * Math.Abs(lowest)) - 1e-6);
+                        floor = (float)(lowest - Tolerance(lowest));
                     }
 
                     slack = band.Scan(query, floor, mask, marks.Excluded, mark, found);
@@ -232,7 +232,7 @@ internal sealed class MipsIndex
                     if (top.Count >= index.Length && index.Length > 0)
                     {
                         var most = approximate + slack;
-                        if ((double)top.Lowest - (offset ?? 0f) > most + (1e-5 * Math.Abs(most)) + 1e-6)
+                        if ((double)top.Lowest - (offset ?? 0f) > most + Tolerance(most))
                         {
                             continue;
                         }
@@ -249,6 +249,9 @@ internal sealed class MipsIndex
             _marks.Add(marks);
         }
     }
+
+    /// <summary>The float rounding allowed around a bound or a score before an item or band is skipped on its account.</summary>
+    private static double Tolerance(double value) => (1e-5 * Math.Abs(value)) + 1e-6;
 
     /// <summary>The exact path's score of item j: the dot in its order, then the item bias, then the user's constant.</summary>
     private float Score(ReadOnlySpan<float> query, float? offset, int j)

@@ -201,6 +201,10 @@ internal sealed unsafe class BprSession : IBprSession
         var positives = pairs.Length;
         var n = (int)(from % positives);
         var ahead = Sse.IsSupported ? Math.Min(PrefetchAhead, positives - 1) : 0;
+
+        // Positions of the steps `ahead` and 2 × `ahead` on, wrapping around like n (no division per step).
+        var near = (int)((n + (long)ahead) % positives);
+        var far = (int)((n + (2L * ahead)) % positives);
         var lines = ((k * sizeof(float)) + 63) >> 6;
         double loss = 0, auc = 0;
         long steps = 0, skipped = 0;
@@ -218,7 +222,7 @@ internal sealed unsafe class BprSession : IBprSession
                 {
                     // The rows of the step `ahead` positions on (the pairs are read in order): its user's row and
                     // item list, its positive's row; and the offsets of the step twice as far, read then.
-                    var next = pairs[(n + ahead) % positives];
+                    var next = pairs[near];
                     var nu = (int)(next >> 32);
                     var pu = (byte*)(users + ((long)nu * k));
                     var pi = (byte*)(factors + ((long)(int)next * k));
@@ -229,7 +233,16 @@ internal sealed unsafe class BprSession : IBprSession
                     }
 
                     Sse.Prefetch0(rows + starts[nu]);
-                    Sse.Prefetch0(starts + (int)(pairs[(n + (2 * ahead)) % positives] >> 32));
+                    Sse.Prefetch0(starts + (int)(pairs[far] >> 32));
+                    if (++near == positives)
+                    {
+                        near = 0;
+                    }
+
+                    if (++far == positives)
+                    {
+                        far = 0;
+                    }
                 }
 
                 var pair = pairs[n];
