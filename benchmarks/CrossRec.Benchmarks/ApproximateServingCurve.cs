@@ -52,8 +52,11 @@ public static class ApproximateServingCurve
         {
             foreach (var scan in ScanFactors())
             {
-                var model = approximate.WithApproximateServing(defaults with { EfSearch = ef, ScanFactor = scan });
-                Row(model, FormattableString.Invariant($"efSearch {ef}, {(scan == 0 ? "every band walked" : $"bands of at most {scan} x efSearch items scanned")}:"));
+                foreach (var stop in StopRatios())
+                {
+                    var model = approximate.WithApproximateServing(defaults with { EfSearch = ef, ScanFactor = scan, StopRatio = stop });
+                    Row(model, FormattableString.Invariant($"efSearch {ef}, {(scan == 0 ? "every band walked" : $"bands of at most {scan} x efSearch items scanned")}, stop ratio {stop}:"));
+                }
             }
         }
 
@@ -83,6 +86,11 @@ public static class ApproximateServingCurve
     private static int[] ScanFactors() => Environment.GetEnvironmentVariable("CROSSREC_ANN_SCAN_FACTORS") is { Length: > 0 } list
         ? [.. list.Split(',').Select(f => int.Parse(f, System.Globalization.CultureInfo.InvariantCulture))]
         : [ApproximateServingOptions.DefaultScanFactor, 0];
+
+    /// <summary>The stop ratios each efSearch is served with: <c>CROSSREC_ANN_STOP_RATIOS</c> (comma-separated), else 1 (exact band stop).</summary>
+    private static double[] StopRatios() => Environment.GetEnvironmentVariable("CROSSREC_ANN_STOP_RATIOS") is { Length: > 0 } list
+        ? [.. list.Split(',').Select(f => double.Parse(f, System.Globalization.CultureInfo.InvariantCulture))]
+        : [1.0];
 
     /// <summary>The one-minute load average where the system reports it (Linux), else "n/a".</summary>
     private static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";

@@ -34,8 +34,9 @@ public static class ApproximateServing
     /// <param name="options">Index and search options (null: the defaults).</param>
     /// <param name="progress">Receives the items inserted so far (<see cref="TrainingProgress.Iteration"/> of
     /// <see cref="TrainingProgress.TotalIterations"/>, algorithm "hnsw") about every 1% of the build, then one report per
-    /// efSearch that calibration tries (<see cref="TrainingProgress.Stage"/> "calibration", the value in
-    /// <see cref="TrainingProgress.Candidate"/>, its recall as <see cref="TrainingProgress.RecallMetric"/>).</param>
+    /// setting that calibration tries (<see cref="TrainingProgress.Stage"/> "calibration", the setting in
+    /// <see cref="TrainingProgress.Candidate"/>, its recall as <see cref="TrainingProgress.RecallMetric"/>; the
+    /// iteration count is at most the total, since settings that cannot win are not tried).</param>
     /// <param name="cancellationToken">Stops the build and the calibration.</param>
     /// <exception cref="NotSupportedException">The model has no item vectors (item-kNN, EASE, RP3beta, popularity, blends); the message names it.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>

@@ -16,12 +16,15 @@ public sealed record ApproximateServingOptions
     /// <summary>
     /// HNSW's efSearch: candidates kept while a list is searched (1..65536; a list of N items searches at least N), every
     /// one that can enter the list re-scored exactly: the recall/speed knob of serving. Null (the default): chosen when
-    /// the index is built, the smallest value of a fixed ladder (10, 12, 16, 20, 24, 32, 48, 64, 96, 128, ... up to
-    /// 1024) whose recall@10 against the exact top-10 lists of a seeded sample of the model's own users (up to 1,000,
-    /// seen items excluded) reaches <see cref="TargetRecall"/> with 95 % confidence (its one-sided lower bound,
-    /// <see cref="ApproximateServingCalibration.LowerBound"/>); the choice and the recall it measured are
-    /// <see cref="RecommenderModel.ApproximateCalibration"/>. A value: used as given, no calibration. Changing only this
-    /// (or <see cref="TargetRecall"/>) reuses a model's index (no rebuild).
+    /// the index is built, from a fixed ladder (10, 12, 16, 20, 24, 32, 48, 64, 96, 128, ... up to 1024), together with
+    /// which norm bands are scanned whole and how early the search stops going down the bands: of the settings whose
+    /// recall@10 against the exact top-10 lists of a seeded sample of the model's own users (up to 1,000, seen items
+    /// excluded) reaches <see cref="TargetRecall"/> with 95 % confidence (its one-sided lower bound,
+    /// <see cref="ApproximateServingCalibration.LowerBound"/>), the one whose searches did the least work (counted, not
+    /// timed, so the same model and options choose the same way on any machine). The choice and the recall it measured
+    /// are <see cref="RecommenderModel.ApproximateCalibration"/>. A value: used as given, no calibration, every band that
+    /// could hold a better item searched. Changing only this (or <see cref="TargetRecall"/>) reuses a model's index (no
+    /// rebuild).
     /// </summary>
     public int? EfSearch { get; init; }
 
@@ -51,6 +54,21 @@ public sealed record ApproximateServingOptions
     /// <summary>The default of <see cref="ScanFactor"/> (docs/performance.md, "Approximate serving (HNSW)").</summary>
     internal const int DefaultScanFactor = 256;
 
+    /// <summary>
+    /// The search ends at the first norm band whose longest items would need a cosine to the query above this value to
+    /// enter the list (the list's lowest score ÷ (query norm × the band's largest item norm)); 1: only bands that cannot
+    /// hold a better item are skipped. Used with an explicit <see cref="EfSearch"/>; calibration chooses its own.
+    /// Internal: tests and benchmarks set it.
+    /// </summary>
+    internal double StopRatio { get; init; } = 1.0;
+
+    /// <summary>
+    /// Whether calibration also chooses the scan limit (<see cref="ScanFactor"/> or twice it) and the stop ratio
+    /// (<see cref="Serving.Approximate.EfSearchCalibration.StopRatios"/>) with efSearch, by the least search work that reaches the target.
+    /// Internal: tests set false to calibrate efSearch alone at these options' scan factor and stop ratio.
+    /// </summary>
+    internal bool JointCalibration { get; init; } = true;
+
     /// <summary>Seed of the random layer assignment: the same model, options and seed give the same index on any thread count.</summary>
     public int Seed { get; init; } = 42;
 
@@ -69,6 +87,7 @@ public sealed record ApproximateServingOptions
 
         Check.OpenClosed(TargetRecall, 0, 1, nameof(TargetRecall));
         Check.Range(CalibrationCap, 10, 65536, nameof(CalibrationCap));
+        Check.OpenClosed(StopRatio, 0, 1, nameof(StopRatio));
         Check.Range(Threads, 0, ThreadCount.Max, nameof(Threads));
     }
 }

@@ -16,7 +16,7 @@ public class ApproximateCalibrationTests
     private static readonly int[] Ladder = [10, 12, 16, 20, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024];
 
     /// <summary>Every band walked, so that recall grows with efSearch on a small catalogue (small bands would be scanned whole, which is exact).</summary>
-    private static ApproximateServingOptions Walked(double target) => new() { ScanFactor = 0, TargetRecall = target };
+    private static ApproximateServingOptions Walked(double target) => new() { ScanFactor = 0, TargetRecall = target, JointCalibration = false };
 
     /// <summary>Recall@10 of <paramref name="model"/> served at <paramref name="ef"/> against the exact lists of every user.</summary>
     private static double RecallAt(RecommenderModel model, int ef) => RecallAndBoundAt(model, ef).Recall;
@@ -231,7 +231,7 @@ public class ApproximateCalibrationTests
         var section = ModelFileReader.Parse(bytes, "model", null).SectionBytes(MipsIndex.SectionTag);
 
         // Version 1: no target recall (8 bytes after the seed) and no calibration flag (1 byte).
-        Assert.That(BitConverter.ToInt32(section, 0), Is.EqualTo(2));
+        Assert.That(BitConverter.ToInt32(section, 0), Is.EqualTo(3));
         Assert.That(section[37], Is.EqualTo(0), "not calibrated");
         var v1 = section[..29].Concat(section[38..]).ToArray();
         BitConverter.TryWriteBytes(v1.AsSpan(0), 1);
@@ -243,6 +243,110 @@ public class ApproximateCalibrationTests
         Assert.That(loaded.RecommendMany(users, 10).Select(l => l.Select(s => (s.Index, s.Score))), Is.EqualTo(model.RecommendMany(users, 10).Select(l => l.Select(s => (s.Index, s.Score)))));
         using var resaved = new MemoryStream();
         loaded.Save(resaved);
-        Assert.That(resaved.ToArray(), Is.EqualTo(bytes), "saved again as version 2");
+        Assert.That(resaved.ToArray(), Is.EqualTo(bytes), "saved again as version 3");
+    }
+
+    [Test]
+    public void AVersionTwoCalibratedSectionLoadsWithTheDefaultScanFactorAndStopRatio()
+    {
+        var model = Catalogue.Value.WithApproximateServing(Walked(0.9) with { JointCalibration = true, ScanFactor = ApproximateServingOptions.DefaultScanFactor });
+        using var stream = new MemoryStream();
+        model.Save(stream);
+        var bytes = stream.ToArray();
+        var section = ModelFileReader.Parse(bytes, "model", null).SectionBytes(MipsIndex.SectionTag);
+
+        // Version 3 follows the calibration's users (bytes 58..61) with its scan factor (4 bytes) and stop ratio (8).
+        Assert.That(section[37], Is.EqualTo(1), "calibrated");
+        Assert.That(BitConverter.ToInt32(section, 62), Is.EqualTo(model.Approximate!.Index.ScanFactor));
+        Assert.That(BitConverter.ToDouble(section, 66), Is.EqualTo(model.Approximate.Index.StopRatio));
+        var v2 = section[..62].Concat(section[74..]).ToArray();
+        BitConverter.TryWriteBytes(v2.AsSpan(0), 2);
+        using var crafted = ApproximateServingTests.WithIndexSection(bytes, v2);
+        var loaded = Recommender.Load(crafted);
+        Assert.That(loaded.Approximate!.Index.ScanFactor, Is.EqualTo(ApproximateServingOptions.DefaultScanFactor));
+        Assert.That(loaded.Approximate.Index.StopRatio, Is.EqualTo(1.0));
+        Assert.That(loaded.ApproximateCalibration!.EfSearch, Is.EqualTo(model.ApproximateCalibration!.EfSearch));
+    }
+
+    [TestCase(0.5)]
+    [TestCase(0.7)]
+    [TestCase(0.9)]
+    public void ASmallerStopRatioSearchesLessAndNeverFindsMoreOfAUsersExactList(double stop)
+    {
+        var model = Catalogue.Value;
+        var users = model.UserIds.AsSpan().ToArray();
+        var exact = model.WithExactServing().RecommendMany(users, 10);
+        foreach (var (ef, scan) in new[] { (10, 0), (40, 0), (10, ApproximateServingOptions.DefaultScanFactor) })
+        {
+            SearchCost full = new(), cut = new();
+            var whole = model.WithApproximateServing(new ApproximateServingOptions { EfSearch = ef, ScanFactor = scan });
+            var stopped = whole.WithApproximateServing(new ApproximateServingOptions { EfSearch = ef, ScanFactor = scan, StopRatio = stop });
+            var a = whole.WithIndex(whole.Approximate!.Index.Counting(full)).RecommendMany(users, 10);
+            var b = stopped.WithIndex(stopped.Approximate!.Index.Counting(cut)).RecommendMany(users, 10);
+            var fewer = 0;
+            for (var u = 0; u < users.Length; u++)
+            {
+                var truth = exact[u].Select(s => s.Index).ToHashSet();
+                var hitsWhole = a[u].Count(s => truth.Contains(s.Index));
+                var hitsStopped = b[u].Count(s => truth.Contains(s.Index));
+                Assert.That(hitsStopped, Is.LessThanOrEqualTo(hitsWhole), $"user {u}, efSearch {ef}, scan factor {scan}");
+                fewer += hitsWhole - hitsStopped;
+            }
+
+            TestContext.Out.WriteLine($"efSearch {ef}, scan factor {scan}, stop {stop}: work per list {cut.PerList:F0} against {full.PerList:F0}, {fewer} exact items fewer");
+            Assert.That(cut.PerList, Is.LessThan(full.PerList), "bands are skipped");
+            Assert.That(cut.Lists, Is.EqualTo(users.Length));
+        }
+    }
+
+    [TestCase(ApproximateServingOptions.DefaultScanFactor, 0.97)]
+    [TestCase(0, 0.95)]
+    [TestCase(0, 0.99)]
+    public void JointCalibrationChoosesTheLeastWorkThatReachesTheTargetAmongEverySetting(int scanFactor, double target)
+    {
+        var model = Catalogue.Value;
+        var graphs = model.WithApproximateServing(new ApproximateServingOptions { EfSearch = 10 });
+        var users = model.UserIds.AsSpan().ToArray();
+        var exact = model.WithExactServing().RecommendMany(users, 10);
+        {
+            // Every setting, measured here: the smallest efSearch whose bound reaches the target, and its work per list.
+            // The bound is Bonferroni-corrected for the settings compared: 14 with a scan factor (two), 7 walked.
+            var z = MathNet.Numerics.Distributions.Normal.InvCDF(0, 1, 1 - (0.05 / (scanFactor == 0 ? 7 : 14)));
+            Assert.That(z, Is.EqualTo(scanFactor == 0 ? 2.4500 : 2.6901).Within(1e-4));
+            var settings = new List<(int Ef, int Scan, double Stop, double Cost)>();
+            foreach (var scan in scanFactor == 0 ? new[] { 0 } : [scanFactor, 2 * scanFactor])
+            {
+                foreach (var stop in new[] { 1.0, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3 })
+                {
+                    foreach (var ef in Ladder)
+                    {
+                        var cost = new SearchCost();
+                        var served = graphs.WithApproximateServing(new ApproximateServingOptions { EfSearch = ef, ScanFactor = scan, StopRatio = stop });
+                        var lists = served.WithIndex(served.Approximate!.Index.Counting(cost)).RecommendMany(users, 10);
+                        var hits = users.Select((_, u) => lists[u].Count(s => exact[u].Any(e => e.Index == s.Index))).ToArray();
+                        var (_, bound) = EfSearchCalibration.Bound(hits, [.. exact.Select(l => l.Count)], z);
+                        if (bound >= target)
+                        {
+                            settings.Add((ef, scan, stop, cost.PerList));
+                            break;
+                        }
+                    }
+                }
+            }
+
+            var cheapest = settings.MinBy(x => x.Cost);
+            var (calibrated, reports) = WithReports(graphs, new ApproximateServingOptions { TargetRecall = target, ScanFactor = scanFactor });
+            var c = calibrated.ApproximateCalibration!;
+            TestContext.Out.WriteLine($"target {target}: {c}; {reports.Count} settings tried of {settings.Count} reaching it; {string.Join(", ", settings.Select(x => $"{x.Ef}/{x.Scan}/{x.Stop}: {x.Cost:F0}"))}");
+            Assert.That(c.Reached, Is.True);
+            Assert.That(settings.Where(x => x.Cost == cheapest.Cost).Select(x => (x.Ef, x.Scan, x.Stop)), Does.Contain((c.EfSearch, c.ScanFactor, c.StopRatio)));
+            Assert.That(settings.Select(x => x.Ef).Distinct().Count() > 1 || settings.Count < (scanFactor == 0 ? 7 : 14), Is.True, "the settings must differ in efSearch, or some miss the target, for this test to mean anything");
+
+            // It serves as the explicit setting it chose.
+            var explicitly = graphs.WithApproximateServing(new ApproximateServingOptions { EfSearch = c.EfSearch, ScanFactor = c.ScanFactor, StopRatio = c.StopRatio });
+            Assert.That(
+                calibrated.RecommendMany(users, 10).Select(l => l.Select(s => s.Index)),
+                Is.EqualTo(explicitly.RecommendMany(users, 10).Select(l => l.Select(s => s.Index))));
+        }
     }
 }

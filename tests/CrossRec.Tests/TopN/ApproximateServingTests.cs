@@ -162,8 +162,9 @@ public class ApproximateServingTests
         {
             var query = Enumerable.Range(0, k).Select(_ => (float)(rng.NextDouble() - 0.5) * 3f).ToArray();
             found.Clear();
-            var slack = graph.Search(query, 50, null, new int[3000], 1, found);
+            var slack = graph.Search(query, 50, null, new int[3000], 1, found, out var scored);
             Assert.That(found, Has.Count.EqualTo(50));
+            Assert.That(scored, Is.InRange(50, 3000), "the walk scores at least the nodes it keeps, each at most once on the bottom layer");
             Assert.That(slack, Is.GreaterThan(0f));
             foreach (var (j, score) in found)
             {

@@ -191,8 +191,9 @@ internal sealed class HnswGraph
     /// </summary>
     /// <remarks>The walk scores nodes from signed-byte codes (one cache line per node at k = 64 instead of four floats'
     /// worth, read from one contiguous array): the search is bound by memory reads of scattered nodes.</remarks>
-    public float Search(ReadOnlySpan<float> query, int ef, bool[]? mask, int[] excluded, int mark, List<(int Item, float Score)> found)
+    public float Search(ReadOnlySpan<float> query, int ef, bool[]? mask, int[] excluded, int mark, List<(int Item, float Score)> found, out int scored)
     {
+        scored = 0;
         if (_n == 0)
         {
             return 0f;
@@ -207,12 +208,14 @@ internal sealed class HnswGraph
             var scorer = new CodeScorer(this, scaled, _bias is null ? 0f : 1f);
             var ep = _entry;
             var epSim = scorer.Score(ep);
+            s.Scored = 1;
             for (var level = _levels[_entry]; level > 0; level--)
             {
-                (ep, epSim) = Greedy(ref scorer, ep, epSim, level);
+                (ep, epSim) = Greedy(ref scorer, ep, epSim, level, s);
             }
 
             SearchLayer(ref scorer, ep, epSim, ef, 0, s, mask, excluded, mark);
+            scored = s.Scored;
             while (s.Results.TryDequeue(out var j, out var score))
             {
                 found.Add((_ids[j], score));
@@ -608,14 +611,16 @@ internal sealed class HnswGraph
     }
 
     /// <summary>Greedy descent on one upper layer: moves to the best neighbour until none is better.</summary>
-    private (int Item, float Sim) Greedy<TScorer>(ref TScorer scorer, int ep, float epSim, int level)
+    private (int Item, float Sim) Greedy<TScorer>(ref TScorer scorer, int ep, float epSim, int level, Scratch s)
         where TScorer : IScorer, allows ref struct
     {
         var changed = true;
         while (changed)
         {
             changed = false;
-            foreach (var j in Links(ep, level))
+            var links = Links(ep, level);
+            s.Scored += links.Length;
+            foreach (var j in links)
             {
                 var sj = scorer.Score(j);
                 if (sj > epSim || (sj == epSim && j < ep))
@@ -683,6 +688,7 @@ internal sealed class HnswGraph
                 }
 
                 visited[j] = stamp;
+                s.Scored++;
                 var sj = scorer.Score(j);
                 if (sj > lowest)
                 {
@@ -724,6 +730,9 @@ internal sealed class HnswGraph
         public PriorityQueue<int, float> Results { get; } = new();
 
         public List<(int Item, float Sim)> Found { get; } = [];
+
+        /// <summary>Nodes scored by the current search (<see cref="Search"/>'s count of work).</summary>
+        public int Scored { get; set; }
 
         public List<int> Selected { get; } = [];
 
@@ -810,7 +819,7 @@ internal sealed class HnswGraph
             var epSim = scorer.Score(ep);
             for (var level = top; level > index._levels[j]; level--)
             {
-                (ep, epSim) = index.Greedy(ref scorer, ep, epSim, level);
+                (ep, epSim) = index.Greedy(ref scorer, ep, epSim, level, s);
             }
 
             for (var level = Math.Min(index._levels[j], top); level >= 0; level--)
