@@ -29,17 +29,25 @@ public class ApproximateServingBenchmarks
     private RecommenderModel _approximate = null!;
     private string[] _batch = [];
 
-    /// <summary>Items in the catalogue.</summary>
-    [Params(20_000, 200_000, 1_000_000)]
+    /// <summary>Items in the catalogue (<see cref="Sizes"/>).</summary>
+    [ParamsSource(nameof(Sizes))]
     public int Items { get; set; }
 
     /// <summary>The factors' distribution (<see cref="Catalogue(int, int, int, CatalogueShape)"/>).</summary>
     [Params(CatalogueShape.Isotropic, CatalogueShape.Structured)]
     public CatalogueShape Shape { get; set; }
 
-    /// <summary>The search's candidates (efSearch); the exact path ignores it.</summary>
-    [Params(20, 80, 320, 1280)]
+    /// <summary>The search's candidates (efSearch); 0: the default options, which calibrate efSearch, the scan limit and the stop ratio to recall 0.95.</summary>
+    [Params(0, 20, 80, 320)]
     public int EfSearch { get; set; }
+
+    /// <summary>
+    /// The catalogue sizes: <c>CROSSREC_ANN_BENCH_ITEMS</c> (comma-separated), else 20k, 200k and 1M. Each case builds
+    /// its index in its own process, and a 1M build takes minutes: <c>ann-curve</c> measures that size.
+    /// </summary>
+    public static IEnumerable<int> Sizes() => Environment.GetEnvironmentVariable("CROSSREC_ANN_BENCH_ITEMS") is { Length: > 0 } list
+        ? list.Split(',').Select(v => int.Parse(v, System.Globalization.CultureInfo.InvariantCulture))
+        : [20_000, 200_000, 1_000_000];
 
     [GlobalSetup]
     public void Setup()
@@ -52,7 +60,7 @@ public class ApproximateServingBenchmarks
             var before = GC.GetTotalMemory(true);
             var watch = Stopwatch.StartNew();
             // An explicit efSearch: the build alone, not the calibration of the default options.
-            var approximate = exact.WithApproximateServing(new ApproximateServingOptions { EfSearch = EfSearch });
+            var approximate = exact.WithApproximateServing(new ApproximateServingOptions { EfSearch = 20 });
             var seconds = watch.Elapsed.TotalSeconds;
             var after = GC.GetTotalMemory(true);
             Console.WriteLine(FormattableString.Invariant($"build {Shape} {Items} items: {seconds:F1} s on {Environment.ProcessorCount} cores, graph {(after - before) / 1048576.0:F1} MiB, peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0} MiB"));
@@ -62,7 +70,7 @@ public class ApproximateServingBenchmarks
 
         _exact = built.Exact;
         _batch = _exact.UserIds.AsSpan()[..Batch].ToArray();
-        _approximate = built.Approximate.WithApproximateServing(new ApproximateServingOptions { EfSearch = EfSearch });
+        _approximate = built.Approximate.WithApproximateServing(EfSearch == 0 ? new ApproximateServingOptions() : new ApproximateServingOptions { EfSearch = EfSearch });
         var lists = _approximate.RecommendMany(_batch, Count);
         double hit = 0, total = 0;
         for (var u = 0; u < lists.Count; u++)
@@ -72,7 +80,8 @@ public class ApproximateServingBenchmarks
             total += truth.Count;
         }
 
-        Console.WriteLine(FormattableString.Invariant($"recall@10 {Shape} {Items} items efSearch {EfSearch}: {hit / total:F4}"));
+        var setting = _approximate.ApproximateCalibration?.ToString() ?? FormattableString.Invariant($"efSearch {EfSearch}");
+        Console.WriteLine(FormattableString.Invariant($"recall@10 {Shape} {Items} items, {setting}: {hit / total:F4} on the benchmark's 512 users (about half of them in calibration's sample)"));
     }
 
     /// <summary>
@@ -145,9 +154,12 @@ public class ExactServingBaselineBenchmarks
     private RecommenderModel _exact = null!;
     private string[] _batch = [];
 
-    /// <summary>Items in the catalogue.</summary>
-    [Params(20_000, 200_000, 1_000_000)]
+    /// <summary>Items in the catalogue (<see cref="ApproximateServingBenchmarks.Sizes"/>).</summary>
+    [ParamsSource(nameof(Sizes))]
     public int Items { get; set; }
+
+    /// <summary>The sizes of <see cref="ApproximateServingBenchmarks.Sizes"/>.</summary>
+    public static IEnumerable<int> Sizes() => ApproximateServingBenchmarks.Sizes();
 
     /// <summary>The factors' distribution.</summary>
     [Params(CatalogueShape.Isotropic, CatalogueShape.Structured)]
