@@ -73,6 +73,10 @@ public sealed class FeatureAutoTests
         Assert.That(selection.Candidates.Where(c => c.Stage == CandidateScore.BlendStage).Select(c => c.Algorithm), Has.Some.StartsWith("blend of"), "the two best families blended");
         Assert.That(selection.Model, Is.InstanceOf<IAttributeRecommender>());
         Assert.That(selection.Warm, Is.Null);
+        Assert.That(
+            selection.Candidates.Count(c => c.Algorithm.EndsWith("(segment shares)", StringComparison.Ordinal)),
+            Is.EqualTo(request == AutoRequest.NewUsers ? 1 : 0),
+            "segment popularity, as a map of the segments' shares, is a candidate for new users, tried once");
         if (request != AutoRequest.NewUsers)
         {
             // Scored on the outer split, which the selection never saw.

@@ -116,6 +116,46 @@ public sealed class MappedTests
     }
 
     [Test]
+    public void TheSegmentTargetScoresAsSegmentPopularityAndSurvivesSaving()
+    {
+        // The example of ColdStartTests.SegmentPopularityScoresEachItemsShareWithinTheUsersAttributes: u1, u2 are "a"; u3
+        // is "b". Items: x (u1, u2, u3), y (u1), z (u3).
+        var train = new InteractionSetBuilder()
+            .Add("u1", "x", 1).Add("u1", "y", 1).Add("u2", "x", 1).Add("u3", "x", 1).Add("u3", "z", 1)
+            .Build("segments");
+        var builder = FeatureSet.CreateBuilder("user");
+        builder.Add("u1", "a").Add("u2", "a").Add("u3", "b");
+        var attributes = builder.Build();
+        var model = MappedModel.Create(Recommenders.Popularity().Fit(train), null, attributes, new MappedOptions { UserTarget = MappedUserTarget.Segments });
+        var baseline = FeatureBaseline.SegmentPopularity(train, attributes);
+        var x = model.ItemIds.IndexOf("x");
+        var y = model.ItemIds.IndexOf("y");
+        var z = model.ItemIds.IndexOf("z");
+        var scores = new float[3];
+        var expected = new float[3];
+        model.ScoreItems(model.FoldInAttributes([new("a", 1f)]), scores); // "a" users: x twice, y once of 3
+        Assert.That((scores[x], scores[y], scores[z]), Is.EqualTo((2f / 3, 1f / 3, 0f)));
+        foreach (var known in new KeyValuePair<string, float>[][] { [new("a", 1f), new("b", 2f)], [new("b", 0.5f)] })
+        {
+            model.ScoreItems(model.FoldInAttributes(known), scores);
+            baseline.ScoreAttributes(known, expected);
+            Assert.That(scores, Is.EqualTo(expected).Within(1e-6), string.Join(",", known.Select(k => k.Key)));
+        }
+
+        using var stream = new MemoryStream();
+        model.Save(stream);
+        stream.Position = 0;
+        var loaded = (MappedModel)Recommender.Load(stream);
+        Assert.That(loaded.Options.UserTarget, Is.EqualTo(MappedUserTarget.Segments));
+        loaded.ScoreItems(loaded.FoldInAttributes([new("a", 1f), new("b", 2f)]), expected);
+        model.ScoreItems(model.FoldInAttributes([new("a", 1f), new("b", 2f)]), scores);
+        Assert.That(expected, Is.EqualTo(scores));
+        Assert.That(
+            () => new MappedOptions { UserTarget = (MappedUserTarget)3 }.Validate(),
+            Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains("Scores, Interactions or Segments"));
+    }
+
+    [Test]
     public void ASavedModelKeepsTheMapsAndAttributeUsers()
     {
         var model = Model.Value;

@@ -47,7 +47,8 @@ public sealed record FeatureAutoSelection(RecommenderModel Model, string Choice,
 /// <para><see cref="AutoRequest.NewUsers"/>: 20 % of the training users held out (<see cref="ColdStart.SplitUsers"/>); the
 /// hybrid and every mapped base (popularity included, which ignores attributes) with the user map's penalty at 3, 10,
 /// 30 and 100 regressing the base model's scores, and once (with the first base) regressing the users' own items
-/// (<see cref="MappedUserTarget.Interactions"/>, a ridge form of segment popularity); NDCG@K over the whole catalogue.</para>
+/// (<see cref="MappedUserTarget.Interactions"/>, a ridge form of segment popularity) and taking the segments' shares
+/// themselves (<see cref="MappedUserTarget.Segments"/>, segment popularity as a model); NDCG@K over the whole catalogue.</para>
 /// <para>For every cold request the best candidate of each family (the hybrid; a mapped model of each base algorithm) is
 /// kept, and the two best families are blended (<see cref="Recommenders.Blend"/>: each one's scores standardised per
 /// user) with the first one's weight at each of Auto's blend weights, on the same split (stage
@@ -284,9 +285,9 @@ public sealed class FeatureAutoBuilder : IRecommenderBuilder
 
             foreach (var options in MapSettings(users))
             {
-                if (options.UserTarget == MappedUserTarget.Interactions && interactionsTried)
+                if (options.UserTarget != MappedUserTarget.Scores && interactionsTried)
                 {
-                    continue; // the users' own items do not depend on the base model: tried once, with the first base
+                    continue; // maps of the users' own items do not depend on the base model: tried once, with the first base
                 }
 
                 var mapStart = watch.Elapsed.TotalSeconds;
@@ -346,6 +347,8 @@ public sealed class FeatureAutoBuilder : IRecommenderBuilder
                 }
             }
 
+            // The segment shares (the content baseline as a model): no penalty to tune.
+            yield return new MappedOptions { UserTarget = MappedUserTarget.Segments };
             yield break;
         }
 
@@ -359,6 +362,8 @@ public sealed class FeatureAutoBuilder : IRecommenderBuilder
     }
 
     private static string Describe(MappedOptions o, bool users) => users
-        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"user λ {o.UserRegularization}{(o.UserTarget == MappedUserTarget.Interactions ? ", interactions" : "")}")
+        ? o.UserTarget == MappedUserTarget.Segments
+            ? "segment shares"
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"user λ {o.UserRegularization}{(o.UserTarget == MappedUserTarget.Interactions ? ", interactions" : "")}")
         : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"item λ {o.ItemRegularization}, shift {o.NewItemShift}");
 }

@@ -766,7 +766,7 @@ public sealed class MappedModel : RecommenderModel, IAttributeRecommender
 
         var g = userFeatures.Features.Count + 1;
         var m = baseModel.ItemIds.Count;
-        var inverse = RidgeInverse(userFeatures.Features.Count, [.. fit], (u, into) =>
+        var inverse = target == MappedUserTarget.Segments ? Array.Empty<double>() : RidgeInverse(userFeatures.Features.Count, [.. fit], (u, into) =>
         {
             var f = userFeatures.FeatureIndices(rowOf[u]);
             var w = userFeatures.Weights(rowOf[u]);
@@ -788,7 +788,7 @@ public sealed class MappedModel : RecommenderModel, IAttributeRecommender
             for (var n = start; n < end; n++)
             {
                 var u = fitUsers[n];
-                if (target == MappedUserTarget.Interactions)
+                if (target != MappedUserTarget.Scores)
                 {
                     // The user's own items, unstandardised: every interaction counts once, as in segment popularity.
                     scores.AsSpan().Clear();
@@ -850,6 +850,27 @@ public sealed class MappedModel : RecommenderModel, IAttributeRecommender
         }
 
         var map = new float[(long)g * m];
+        if (target == MappedUserTarget.Segments)
+        {
+            // Each attribute's items as shares of its users' (weighted) interactions; the intercept row stays 0.
+            for (var r = 1; r < g; r++)
+            {
+                var row = total.AsSpan((int)((long)r * m), m);
+                double sum = 0;
+                foreach (var v in row)
+                {
+                    sum += v;
+                }
+
+                for (var i = 0; i < m; i++)
+                {
+                    map[((long)r * m) + i] = sum > 0 ? (float)(row[i] / sum) : 0f;
+                }
+            }
+
+            return map;
+        }
+
         var column = new double[g];
         for (var i = 0; i < m; i++)
         {

@@ -8,6 +8,15 @@ public enum MappedUserTarget
 
     /// <summary>Each training user's own items (1 each, not standardised): a ridge form of popularity within the user's attribute segments.</summary>
     Interactions = 1,
+
+    /// <summary>
+    /// No regression: each attribute's row is the share of each item in the interactions of the training users who have
+    /// the attribute (weighted by it), and a new user scores the sum of their attributes' rows, each times its weight:
+    /// <see cref="Metrics.FeatureBaseline.SegmentPopularity"/> as a model (the same scores for categorical attributes, up
+    /// to the <see cref="MappedOptions.MaxFeatures"/> most frequent), so Auto can weigh it and blend it like the others.
+    /// <see cref="MappedOptions.UserRegularization"/> is not used.
+    /// </summary>
+    Segments = 2,
 }
 
 /// <summary>
@@ -64,7 +73,7 @@ public sealed record MappedOptions
         Check.Range(MaxFeatures, 1, 20_000, nameof(MaxFeatures));
         if (!Enum.IsDefined(UserTarget))
         {
-            throw new ArgumentOutOfRangeException(nameof(UserTarget), UserTarget, "UserTarget must be Scores or Interactions.");
+            throw new ArgumentOutOfRangeException(nameof(UserTarget), UserTarget, "UserTarget must be Scores, Interactions or Segments.");
         }
     }
 }
