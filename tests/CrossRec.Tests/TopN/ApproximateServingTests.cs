@@ -175,11 +175,12 @@ public class ApproximateServingTests
         }
     }
 
-    [Test]
-    public void AScanFindsEveryAllowedNodeThatCanReachTheFloorWithAScoreWithinTheSlack()
+    [TestCase(24)] // not a multiple of 16: the float path
+    [TestCase(64)] // the integer path where AVX2 is present
+    [TestCase(48)]
+    public void AScanFindsEveryAllowedNodeThatCanReachTheFloorWithAScoreWithinTheSlack(int k)
     {
         var rng = new Random(5);
-        const int k = 24;
         const int n = 2000;
         var items = Enumerable.Range(0, n * k).Select(_ => (float)(rng.NextDouble() - 0.5) * (rng.Next(5) == 0 ? 6f : 1f)).ToArray();
         var bias = Enumerable.Range(0, n).Select(_ => (float)rng.NextDouble()).ToArray();
