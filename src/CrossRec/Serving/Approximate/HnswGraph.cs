@@ -280,7 +280,7 @@ internal sealed class HnswGraph
     /// Implementation note: a scan scores every code of a band in memory order, so it is bound by arithmetic, not by
     /// memory; the float path widens each byte twice and converts it (6.1–6.3 ns a node at k = 64, 200k–1M items, where
     /// scans took half of a calibrated list's time). One multiply-add here covers 16 codes: calibrated lists at 1M σ 0.70
-    /// came 1.29–1.41× faster, 200k 1.15–1.20× (docs/performance.md). A 512-bit variant (32 codes a multiply-add) gained
+    /// came 1.29–1.41× faster, 200k 1.09–1.20× (docs/performance.md). A 512-bit variant (32 codes a multiply-add) gained
     /// nothing measurable over it at 200k and is not kept.
     /// </remarks>
     private float ScanIntegers(ReadOnlySpan<float> scaled, float slack, float floor, bool[]? mask, int[] excluded, int mark, List<(int Item, float Score)> found)
