@@ -39,16 +39,25 @@ public sealed class ColdStartTests
     /// user's block are all relevant to them and the profile cosine ranks exactly those first among the new items, so
     /// its NDCG@10 is 1; against the whole catalogue, the user's own training items are excluded and it stays 1.
     /// </summary>
-    [Test]
-    public void SegmentPopularityScoresEachItemsShareWithinTheUsersAttributes()
+    /// <summary>
+    /// The segments example: u1, u2 are "a"; u3 is "b"; u9 is "a" with no interactions. Items: x (u1, u2, u3), y (u1),
+    /// z (u3). "a" users' shares: x 2/3, y 1/3; "b" users': x 1/2, z 1/2.
+    /// </summary>
+    internal static (InteractionSet Train, FeatureSet Attributes) SegmentsExample()
     {
-        // u1, u2 are "a"; u3 is "b". Items: x (u1, u2, u3), y (u1), z (u3).
         var train = new InteractionSetBuilder()
             .Add("u1", "x", 1).Add("u1", "y", 1).Add("u2", "x", 1).Add("u3", "x", 1).Add("u3", "z", 1)
             .Build("segments");
         var attributes = FeatureSet.CreateBuilder("user");
         attributes.Add("u1", "a").Add("u2", "a").Add("u3", "b").Add("u9", "a");
-        var baseline = FeatureBaseline.SegmentPopularity(train, attributes.Build());
+        return (train, attributes.Build());
+    }
+
+    [Test]
+    public void SegmentPopularityScoresEachItemsShareWithinTheUsersAttributes()
+    {
+        var (train, attributes) = SegmentsExample();
+        var baseline = FeatureBaseline.SegmentPopularity(train, attributes);
         var scores = new float[3];
         var x = train.ItemIds.IndexOf("x");
         var y = train.ItemIds.IndexOf("y");

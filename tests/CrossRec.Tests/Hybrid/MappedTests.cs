@@ -118,14 +118,7 @@ public sealed class MappedTests
     [Test]
     public void TheSegmentTargetScoresAsSegmentPopularityAndSurvivesSaving()
     {
-        // The example of ColdStartTests.SegmentPopularityScoresEachItemsShareWithinTheUsersAttributes: u1, u2 are "a"; u3
-        // is "b". Items: x (u1, u2, u3), y (u1), z (u3).
-        var train = new InteractionSetBuilder()
-            .Add("u1", "x", 1).Add("u1", "y", 1).Add("u2", "x", 1).Add("u3", "x", 1).Add("u3", "z", 1)
-            .Build("segments");
-        var builder = FeatureSet.CreateBuilder("user");
-        builder.Add("u1", "a").Add("u2", "a").Add("u3", "b");
-        var attributes = builder.Build();
+        var (train, attributes) = ColdStartTests.SegmentsExample();
         var model = MappedModel.Create(Recommenders.Popularity().Fit(train), null, attributes, new MappedOptions { UserTarget = MappedUserTarget.Segments });
         var baseline = FeatureBaseline.SegmentPopularity(train, attributes);
         var x = model.ItemIds.IndexOf("x");

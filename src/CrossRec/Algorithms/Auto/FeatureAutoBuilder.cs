@@ -267,7 +267,7 @@ public sealed class FeatureAutoBuilder : IRecommenderBuilder
         }
 
         // Each collaborative base, fitted once, mapped with every map setting.
-        var interactionsTried = false;
+        var ownItemMapsTried = false;
         var bases = AutoRecommenderBuilder.DefaultCandidates().Where(b => users || b.Algorithm != "popularity").ToList();
         foreach (var baseBuilder in bases)
         {
@@ -285,7 +285,7 @@ public sealed class FeatureAutoBuilder : IRecommenderBuilder
 
             foreach (var options in MapSettings(users))
             {
-                if (options.UserTarget != MappedUserTarget.Scores && interactionsTried)
+                if (options.UserTarget != MappedUserTarget.Scores && ownItemMapsTried)
                 {
                     continue; // maps of the users' own items do not depend on the base model: tried once, with the first base
                 }
@@ -299,7 +299,7 @@ public sealed class FeatureAutoBuilder : IRecommenderBuilder
                 Keep("mapped " + baseBuilder.Algorithm, name, ndcg, mapped, builder);
             }
 
-            interactionsTried = users;
+            ownItemMapsTried = users;
         }
 
         // The two best families blended (Recommenders.Blend: each standardised per user), the first's weight at each of

@@ -855,16 +855,12 @@ public sealed class MappedModel : RecommenderModel, IAttributeRecommender
             // Each attribute's items as shares of its users' (weighted) interactions; the intercept row stays 0.
             for (var r = 1; r < g; r++)
             {
-                var row = total.AsSpan((int)((long)r * m), m);
-                double sum = 0;
-                foreach (var v in row)
-                {
-                    sum += v;
-                }
-
+                var row = total.AsSpan(r * m, m);
+                var sum = System.Numerics.Tensors.TensorPrimitives.Sum<double>(row);
+                var shares = map.AsSpan(r * m, m);
                 for (var i = 0; i < m; i++)
                 {
-                    map[((long)r * m) + i] = sum > 0 ? (float)(row[i] / sum) : 0f;
+                    shares[i] = sum > 0 ? (float)(row[i] / sum) : 0f;
                 }
             }
 
