@@ -64,22 +64,28 @@ internal static class ParquetFooter
         var footer = new byte[footerLength];
         stream.Position = length - 8 - footerLength;
         stream.ReadExactly(footer);
-        var reader = new Walker(footer);
+        var reader = new Walker(footer, "footer");
         if (reader.Struct(0) is { } problem)
         {
             throw Damaged(file, $"its footer (file metadata, {footerLength} bytes) is damaged at byte {reader.Position}: {problem}");
         }
+
+        ParquetPages.Check(stream, file, footer, length - 8 - footerLength);
     }
 
-    private static DataFormatException Damaged(string file, string why) =>
+    internal static DataFormatException Damaged(string file, string why) =>
         new(file, 0, 0, string.Create(CultureInfo.InvariantCulture, $"not a readable Parquet file: {why}."));
 
-    /// <summary>A bounded walk over Thrift compact protocol values; each method returns null or what is wrong.</summary>
-    private ref struct Walker(ReadOnlySpan<byte> bytes)
+    /// <summary>
+    /// A bounded walk over Thrift compact protocol values in <paramref name="bytes"/> (<paramref name="what"/> names
+    /// them in messages); each method returns null or what is wrong.
+    /// </summary>
+    internal ref struct Walker(ReadOnlySpan<byte> bytes, string what)
     {
         private readonly ReadOnlySpan<byte> _bytes = bytes;
+        private readonly string _what = what;
 
-        public int Position { get; private set; }
+        public int Position { get; set; }
 
         private readonly int Left => _bytes.Length - Position;
 
@@ -94,7 +100,7 @@ internal static class ParquetFooter
             {
                 if (Left < 1)
                 {
-                    return "a structure runs past the end of the footer";
+                    return $"a structure runs past the end of the {_what}";
                 }
 
                 var header = _bytes[Position++];
@@ -149,25 +155,127 @@ internal static class ParquetFooter
             }
         }
 
-        private string? List(int depth)
+        /// <summary>Reads a list or set header: the elements' type and how many follow (no more than the bytes left allow).</summary>
+        public string? ListHeader(out int element, out ulong count)
         {
+            element = 0;
+            count = 0;
             if (Left < 1)
             {
-                return "a list header runs past the end of the footer";
+                return $"a list header runs past the end of the {_what}";
             }
 
             var header = _bytes[Position++];
-            var element = header & 0x0F;
-            ulong count = (ulong)(header >> 4);
+            element = header & 0x0F;
+            count = (ulong)(header >> 4);
             if (count == 15 && Varint(out count) is { } countProblem)
             {
                 return countProblem;
             }
 
             var least = element == 7 ? 8UL : 1UL;
-            if (count > (ulong)Left / least)
+            return count > (ulong)Left / least ? $"a list of {count} elements with {Left} bytes left" : null;
+        }
+
+        /// <summary>
+        /// Reads one structure as <see cref="Struct"/> does and keeps its own fields numbered 1 to
+        /// <c>fields.Length - 1</c>: integers (zigzag-decoded, bytes as signed) and booleans (1 or 0) as their values, strings, lists,
+        /// maps and structures as the position where their value begins; <paramref name="types"/> gets each kept field's
+        /// compact type (0 for a field not found).
+        /// </summary>
+        public string? Fields(int depth, Span<long> fields, Span<byte> types)
+        {
+            types.Clear();
+            var id = 0L;
+            while (true)
             {
-                return $"a list of {count} elements with {Left} bytes left";
+                if (Left < 1)
+                {
+                    return $"a structure runs past the end of the {_what}";
+                }
+
+                var header = _bytes[Position++];
+                if (header == 0)
+                {
+                    return null;
+                }
+
+                var type = header & 0x0F;
+                if (header >> 4 == 0)
+                {
+                    if (Varint(out var raw) is { } idProblem)
+                    {
+                        return idProblem;
+                    }
+
+                    id = (long)(raw >> 1) ^ -(long)(raw & 1);
+                }
+                else
+                {
+                    id += header >> 4;
+                }
+
+                var keep = id > 0 && id < fields.Length;
+                long value = Position;
+                if (type is 1 or 2)
+                {
+                    value = type == 1 ? 1 : 0;
+                }
+                else if (type == 3)
+                {
+                    if (Left < 1)
+                    {
+                        return $"a byte runs past the end of the {_what}";
+                    }
+
+                    value = (sbyte)_bytes[Position++];
+                }
+                else if (type is 4 or 5 or 6)
+                {
+                    if (Varint(out var raw) is { } numberProblem)
+                    {
+                        return numberProblem;
+                    }
+
+                    value = (long)(raw >> 1) ^ -(long)(raw & 1);
+                }
+                else if (Value(type, depth) is { } problem)
+                {
+                    return problem;
+                }
+
+                if (keep)
+                {
+                    fields[(int)id] = value;
+                    types[(int)id] = (byte)type;
+                }
+            }
+        }
+
+        /// <summary>Reads a string or binary value.</summary>
+        public string? Binary(out ReadOnlySpan<byte> value)
+        {
+            value = default;
+            if (Varint(out var size) is { } sizeProblem)
+            {
+                return sizeProblem;
+            }
+
+            if (size > (ulong)Left)
+            {
+                return $"a string of {size} bytes with {Left} left";
+            }
+
+            value = _bytes.Slice(Position, (int)size);
+            Position += (int)size;
+            return null;
+        }
+
+        private string? List(int depth)
+        {
+            if (ListHeader(out var element, out var count) is { } headerProblem)
+            {
+                return headerProblem;
             }
 
             for (var n = 0UL; n < count; n++)
@@ -195,7 +303,7 @@ internal static class ParquetFooter
 
             if (Left < 1)
             {
-                return "a map header runs past the end of the footer";
+                return $"a map header runs past the end of the {_what}";
             }
 
             var types = _bytes[Position++];
@@ -227,7 +335,7 @@ internal static class ParquetFooter
             {
                 if (Left < 1)
                 {
-                    return "a number runs past the end of the footer";
+                    return $"a number runs past the end of the {_what}";
                 }
 
                 var b = _bytes[Position++];
