@@ -39,7 +39,14 @@ internal static class ParquetFooter
         }
     }
 
-    private static void Check(FileStream stream, string file)
+    /// <summary>Checks <paramref name="file"/> as <see cref="Open"/> does and says how many chunks and pages it read (for tests).</summary>
+    internal static ParquetPages.PageCounts Inspect(string file)
+    {
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read);
+        return Check(stream, file);
+    }
+
+    private static ParquetPages.PageCounts Check(FileStream stream, string file)
     {
         var length = stream.Length;
         if (length < 12)
@@ -70,7 +77,7 @@ internal static class ParquetFooter
             throw Damaged(file, $"its footer (file metadata, {footerLength} bytes) is damaged at byte {reader.Position}: {problem}");
         }
 
-        ParquetPages.Check(stream, file, footer, length - 8 - footerLength);
+        return ParquetPages.Check(stream, file, footer, length - 8 - footerLength);
     }
 
     internal static DataFormatException Damaged(string file, string why) =>

@@ -37,6 +37,9 @@ internal static class ParquetPages
     /// </summary>
     private const long PerValueSlack = 32;
 
+    /// <summary>What <see cref="Check"/> read: column chunks, data pages (both versions) and dictionary pages.</summary>
+    internal readonly record struct PageCounts(int Chunks, long DataPages, long DictionaryPages);
+
     private sealed record Leaf(int Index, string Path, bool Flat, int PhysicalType, int TypeLength);
 
     /// <summary>Reads each column chunk's page headers from <paramref name="stream"/>; throws a <see cref="DataFormatException"/> at the first damaged one.</summary>
@@ -44,8 +47,10 @@ internal static class ParquetPages
     /// <param name="file">Its path, for messages.</param>
     /// <param name="footer">The footer's bytes, already checked by <see cref="ParquetFooter"/>'s walk.</param>
     /// <param name="dataEnd">Where the footer begins: no page may reach it.</param>
-    public static void Check(FileStream stream, string file, byte[] footer, long dataEnd)
+    /// <returns>How many column chunks, data pages and dictionary pages were checked.</returns>
+    public static PageCounts Check(FileStream stream, string file, byte[] footer, long dataEnd)
     {
+        var counts = new PageCounts(0, 0, 0);
         var leaves = Schema(footer, file);
         var byPath = new Dictionary<string, Leaf>(StringComparer.Ordinal);
         foreach (var leaf in leaves)
@@ -60,7 +65,7 @@ internal static class ParquetPages
         Footer(top.Problem, file);
         if (rowGroups is null)
         {
-            return; // no row groups: nothing to read
+            return counts; // no row groups: nothing to read
         }
 
         walker.Position = rowGroups.Value;
@@ -106,9 +111,12 @@ internal static class ParquetPages
                 var path = pathAt is null ? null : PathOf(footer, pathAt.Value, file);
                 walk.Leaf = path is not null && byPath.TryGetValue(path, out var leaf) ? leaf : null;
                 walk.Name = (walk.Leaf?.Path ?? path)?.Replace('\u001F', '.') ?? $"#{c + 1}";
-                walk.Walk(stream, dataEnd);
+                var (dataPages, dictionaryPages) = walk.Walk(stream, dataEnd);
+                counts = new PageCounts(counts.Chunks + 1, counts.DataPages + dataPages, counts.DictionaryPages + dictionaryPages);
             }
         }
+
+        return counts;
     }
 
     /// <summary>The fields of one Thrift structure, read by <see cref="ParquetFooter.Walker.Fields"/>, with their types checked on use.</summary>
@@ -180,7 +188,8 @@ internal static class ParquetPages
 
         public string Name { get; set; } = "";
 
-        public void Walk(FileStream stream, long dataEnd)
+        /// <summary>Walks the chunk's pages; returns how many data and dictionary pages it has.</summary>
+        public (long DataPages, long DictionaryPages) Walk(FileStream stream, long dataEnd)
         {
             // Parquet.Net starts at the lower of the two offsets that are set and reads pages in sequence from there.
             var start = DictionaryPage > 0 && (DictionaryPage < DataPage || DataPage <= 0) ? DictionaryPage : DataPage;
@@ -208,6 +217,7 @@ internal static class ParquetPages
             var position = start;
             long values = 0;
             var pages = 0;
+            var dictionaries = 0;
             var header = new Record(9);
             var inner = new Record(8);
             while (values < Values)
@@ -305,6 +315,10 @@ internal static class ParquetPages
                 {
                     values += pageValues;
                 }
+                else
+                {
+                    dictionaries++;
+                }
 
                 pages++;
                 position = dataStart + compressed.Value;
@@ -314,6 +328,8 @@ internal static class ParquetPages
             {
                 throw Refuse(start, $"its pages hold {values} values; its metadata gives {Values}");
             }
+
+            return (pages - dictionaries, dictionaries);
         }
 
         /// <summary>Reads the page header at <paramref name="position"/> into <paramref name="header"/>; returns the bytes read.</summary>

@@ -139,7 +139,7 @@ internal static class CraftedParquet
 }
 
 /// <summary>One page's header fields as <see cref="CraftedParquet"/> writes them; a test changes them to damage the header.</summary>
-internal sealed class CraftedPage(int group, int column, int index)
+public sealed class CraftedPage(int group, int column, int index)
 {
     public int Group { get; } = group;
 
