@@ -19,9 +19,10 @@ internal static class ParquetFooter
     private const int MaxDepth = 64;
 
     /// <summary>
-    /// Opens <paramref name="file"/> for reading, checks its magic numbers, footer length and footer encoding, and
-    /// returns the stream at position 0 for Parquet.Net (one open per file); throws a <see cref="DataFormatException"/>
-    /// naming the file and the byte of the footer where it is damaged.
+    /// Opens <paramref name="file"/> for reading, checks its magic numbers, footer length and footer encoding and every
+    /// column chunk's page headers (<see cref="ParquetPages"/>), and returns the stream at position 0 for Parquet.Net
+    /// (one open per file); throws a <see cref="DataFormatException"/> naming the file and the byte where it is damaged
+    /// (with the row group and column for a page header).
     /// </summary>
     public static FileStream Open(string file)
     {
