@@ -37,6 +37,12 @@ internal static class ParquetPages
     /// </summary>
     private const long PerValueSlack = 32;
 
+    /// <summary>
+    /// The longest page header read: 16 MiB, thousands of times the statistics writers put in one (Spark and pyarrow keep
+    /// a page's min/max to a few KiB); a longer "header" is damage, and reading it would cost memory in proportion.
+    /// </summary>
+    private const int MaxHeaderBytes = 16 << 20;
+
     /// <summary>What <see cref="Check"/> read: column chunks, data pages (both versions) and dictionary pages.</summary>
     internal readonly record struct PageCounts(int Chunks, long DataPages, long DictionaryPages);
 
@@ -287,7 +293,7 @@ internal static class ParquetPages
 
                         Inner(bytes, header, inner, PageDictionary, position, "dictionary page");
                         pageValues = Count(inner, HeaderValues, position);
-                        var bits = Leaf is null ? 0 : Leaf.PhysicalType switch { 0 => 1, 6 => 32, _ => Width(Leaf) * 8 }; // per plain-encoded entry, at least
+                        var bits = Leaf is null ? 0L : Leaf.PhysicalType switch { 0 => 1L, 6 => 32L, _ => Width(Leaf) * 8L }; // per plain-encoded entry, at least
                         if (bits > 0 && pageValues > uncompressed.Value * 8 / bits)
                         {
                             throw Refuse(position, $"the dictionary page claims {pageValues} entries in {uncompressed} bytes");
@@ -350,12 +356,12 @@ internal static class ParquetPages
                     return bytes;
                 }
 
-                if (size >= end - position)
+                if (size >= end - position || size >= MaxHeaderBytes)
                 {
-                    throw Refuse(position, $"the page header does not parse at its byte {walker.Position}: {problem}");
+                    throw Refuse(position, $"the page header does not parse within {size} bytes, at its byte {walker.Position}: {problem}");
                 }
 
-                size = (int)Math.Min(end - position, (long)size * 8);
+                size = (int)Math.Min(Math.Min(end - position, (long)size * 8), MaxHeaderBytes);
             }
         }
 
