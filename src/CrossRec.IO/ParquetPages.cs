@@ -9,12 +9,11 @@ namespace CrossRec.IO;
 /// chunk's (for a flat column, one value per row of the row group).
 /// </summary>
 /// <remarks>
-/// Implementation note: Parquet.Net 6.1 trusts page headers. Crafted headers (tests in <c>ParquetPageHeaderTests</c>)
-/// made it allocate what <c>uncompressed_page_size</c> claims (2,147,483,647 bytes: an <see cref="OutOfMemoryException"/>
-/// without a file name, even for an uncompressed chunk), load a page that runs past the end of the file as if whole,
-/// and, when a page claimed more or fewer values than it holds, return 100 rows with wrong values and no error. Only
-/// headers are read: a few hundred bytes per page, no page data. Every column chunk is checked, not only those a
-/// loader maps, so that a damaged file is refused before any of its rows is delivered.
+/// Implementation note: written by hand because Parquet.Net 6.1 trusts page headers: it allocates what
+/// <c>uncompressed_page_size</c> claims (2³¹−1 bytes gave an <see cref="OutOfMemoryException"/> without a file name),
+/// and a page claiming more or fewer values than it holds loaded wrong values without an error (docs/bad-input.md,
+/// "crafted Parquet page headers"). Only headers are read, no page data. Every column chunk is checked, not only those
+/// a loader maps, so that a damaged file is refused before any of its rows is delivered.
 /// </remarks>
 internal static class ParquetPages
 {
@@ -38,8 +37,8 @@ internal static class ParquetPages
     private const long PerValueSlack = 32;
 
     /// <summary>
-    /// The longest page header read: 16 MiB, thousands of times the statistics writers put in one (Spark and pyarrow keep
-    /// a page's min/max to a few KiB); a longer "header" is damage, and reading it would cost memory in proportion.
+    /// The longest page header read: 16 MiB, far beyond the few dozen bytes a header takes, or the few KiB with statistics
+    /// of long strings; a longer "header" is damage, and reading it would cost memory in proportion.
     /// </summary>
     private const int MaxHeaderBytes = 16 << 20;
 
