@@ -19,7 +19,8 @@ namespace CrossRec.Benchmarks;
 public class ApproximateServingBenchmarks
 {
     private const int Factors = 64;
-    private const int Users = 2_000;
+    /// <summary>Users of every catalogue.</summary>
+    internal const int Users = 2_000;
     private const int Batch = 512;
     private const int Count = 10;
 
@@ -43,7 +44,8 @@ public class ApproximateServingBenchmarks
 
     /// <summary>
     /// The catalogue sizes: <c>CROSSREC_ANN_BENCH_ITEMS</c> (comma-separated), else 20k, 200k and 1M. Each case builds
-    /// its index in its own process, and a 1M build takes minutes: <c>ann-curve</c> measures that size.
+    /// its index in its own process unless run in process, and a 1M build takes minutes: see <see cref="Indexed"/> for
+    /// the file cache that makes 1M practical.
     /// </summary>
     public static IEnumerable<int> Sizes() => Environment.GetEnvironmentVariable("CROSSREC_ANN_BENCH_ITEMS") is { Length: > 0 } list
         ? list.Split(',').Select(v => int.Parse(v, System.Globalization.CultureInfo.InvariantCulture))
@@ -54,16 +56,9 @@ public class ApproximateServingBenchmarks
     {
         if (!Built.TryGetValue((Items, Shape), out var built))
         {
-            var exact = Catalogue(Users, Items, 7, Shape);
+            var (exact, approximate) = Indexed(Items, Shape);
             var batch = exact.UserIds.AsSpan()[..Batch].ToArray();
             var truth = exact.RecommendMany(batch, Count);
-            var before = GC.GetTotalMemory(true);
-            var watch = Stopwatch.StartNew();
-            // An explicit efSearch: the build alone, not the calibration of the default options.
-            var approximate = exact.WithApproximateServing(new ApproximateServingOptions { EfSearch = 20 });
-            var seconds = watch.Elapsed.TotalSeconds;
-            var after = GC.GetTotalMemory(true);
-            Console.WriteLine(FormattableString.Invariant($"build {Shape} {Items} items: {seconds:F1} s on {Environment.ProcessorCount} cores, graph {(after - before) / 1048576.0:F1} MiB, peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0} MiB"));
             built = (exact, approximate, truth);
             Built[(Items, Shape)] = built;
         }
@@ -82,6 +77,48 @@ public class ApproximateServingBenchmarks
 
         var setting = _approximate.ApproximateCalibration?.ToString() ?? FormattableString.Invariant($"efSearch {EfSearch}");
         Console.WriteLine(FormattableString.Invariant($"recall@10 {Shape} {Items} items, {setting}: {hit / total:F4} on the benchmark's 512 users (about half of them in calibration's sample)"));
+    }
+
+    /// <summary>
+    /// The catalogue's exact model and the same model with its index (built at an explicit efSearch of 20: the build
+    /// alone, not the calibration of the default options). With <c>CROSSREC_ANN_BENCH_CACHE</c> set to a folder, the
+    /// indexed model is read from <c>ann-SHAPE-ITEMS-SIGMA.crossrec</c> there when that file holds this very catalogue
+    /// (its item factors bit for bit), else built and saved there; so that the 1M cases, whose build takes minutes, fit
+    /// the in-process toolchain's time limit (build the file first with <c>ann-index SHAPE ITEMS</c>).
+    /// </summary>
+    internal static (ImplicitAlsModel Exact, RecommenderModel Indexed) Indexed(int items, CatalogueShape shape)
+    {
+        var exact = Catalogue(Users, items, 7, shape);
+        var folder = Environment.GetEnvironmentVariable("CROSSREC_ANN_BENCH_CACHE");
+        var sigma = shape == CatalogueShape.Structured ? StructuredShape.ItemNormSigma : 0.5;
+        var file = folder is { Length: > 0 } ? Path.Combine(folder, FormattableString.Invariant($"ann-{shape}-{items}-{sigma:F2}.crossrec")) : null;
+        if (file is not null && File.Exists(file))
+        {
+            var watch = Stopwatch.StartNew();
+            var loaded = Recommender.Load(file);
+            if (loaded is ImplicitAlsModel als && als.Approximate is not null && als.ItemFactorArray.AsSpan().SequenceEqual(exact.ItemFactorArray))
+            {
+                Console.WriteLine(FormattableString.Invariant($"index {shape} {items} items read from {file} in {watch.Elapsed.TotalSeconds:F1} s"));
+                return (exact, loaded);
+            }
+
+            Console.WriteLine($"{file} holds another catalogue: building again");
+        }
+
+        var before = GC.GetTotalMemory(true);
+        var build = Stopwatch.StartNew();
+        var approximate = exact.WithApproximateServing(new ApproximateServingOptions { EfSearch = 20 });
+        var seconds = build.Elapsed.TotalSeconds;
+        var after = GC.GetTotalMemory(true);
+        Console.WriteLine(FormattableString.Invariant($"build {shape} {items} items: {seconds:F1} s on {Environment.ProcessorCount} cores, graph {(after - before) / 1048576.0:F1} MiB, peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0} MiB"));
+        if (file is not null)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            approximate.Save(file);
+            Console.WriteLine($"saved to {file}");
+        }
+
+        return (exact, approximate);
     }
 
     /// <summary>

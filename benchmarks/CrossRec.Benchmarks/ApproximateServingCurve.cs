@@ -15,33 +15,49 @@ namespace CrossRec.Benchmarks;
 /// <para>First, the default options: efSearch chosen by calibration (<see cref="ApproximateServingOptions.TargetRecall"/>
 /// 0.95, or <c>CROSSREC_ANN_TARGET</c>) on a seeded sample of 1,000 of the model's 2,000 users; every recall and rate
 /// of the run is measured on 512 of the other 1,000 users, held out from calibration (same distribution, never seen by
-/// it). The graph is built once (with an explicit efSearch, timed alone), calibrated on it (timed alone) and reused by
+/// it; <c>CROSSREC_ANN_USERS</c> and <c>CROSSREC_ANN_HELDOUT</c> change the 2,000 and the 512: users are drawn before the items, so
+/// another user count draws another catalogue of the same distribution; <c>CROSSREC_ANN_M</c> and
+/// <c>CROSSREC_ANN_EF_CONSTRUCTION</c> set the graph's degree and build effort; with <c>CROSSREC_ANN_BENCH_CACHE</c> and the
+/// default users and build options, the graph comes from the benchmarks' file cache, <see cref="ApproximateServingBenchmarks.Indexed"/>). The graph is built once (with an explicit efSearch, timed alone), calibrated on it (timed alone) and reused by
 /// every row.</para>
 /// </summary>
 public static class ApproximateServingCurve
 {
     public static void Run(CatalogueShape shape, int items, int[] efs)
     {
-        var exact = ApproximateServingBenchmarks.Catalogue(2_000, items, 7, shape);
+        var exact = ApproximateServingBenchmarks.Catalogue(EnvironmentCount("CROSSREC_ANN_USERS", 2_000), items, 7, shape);
         var defaults = new ApproximateServingOptions();
         if (double.TryParse(Environment.GetEnvironmentVariable("CROSSREC_ANN_TARGET"), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var target))
         {
             defaults = defaults with { TargetRecall = target };
         }
 
+        defaults = defaults with { M = EnvironmentCount("CROSSREC_ANN_M", defaults.M), EfConstruction = EnvironmentCount("CROSSREC_ANN_EF_CONSTRUCTION", defaults.EfConstruction) };
+
         // The users calibration samples (the library's own draw for this seed), and 512 of the others to measure on.
         var calibrationUsers = Serving.Approximate.EfSearchCalibration.Sample(exact.UserIds.Count, defaults.Seed).ToHashSet();
-        var users = Enumerable.Range(0, exact.UserIds.Count).Where(u => !calibrationUsers.Contains(u)).Take(512).Select(u => exact.UserIds[u]).ToArray();
+        var users = Enumerable.Range(0, exact.UserIds.Count).Where(u => !calibrationUsers.Contains(u)).Take(EnvironmentCount("CROSSREC_ANN_HELDOUT", 512)).Select(u => exact.UserIds[u]).ToArray();
+        Console.WriteLine(FormattableString.Invariant($"{exact.UserIds.Count} users: calibration samples {calibrationUsers.Count}, {users.Length} others held out"));
         var truth = exact.RecommendMany(users, 10);
         var exactRate = Rate(() => exact.RecommendMany(users[..128], 10), 128);
         var exactSingle = Rate(() => Single(exact, users[..32]), 32);
         Console.WriteLine(FormattableString.Invariant($"{shape} catalogue, {items} items: exact {exactRate:F1} lists/s in batches, {exactSingle:F1} lists/s one request at a time"));
-        var before = GC.GetTotalMemory(true);
+        RecommenderModel approximate;
         var watch = Stopwatch.StartNew();
-        var approximate = exact.WithApproximateServing(defaults with { EfSearch = 10 });
-        var seconds = watch.Elapsed.TotalSeconds;
-        var graph = GC.GetTotalMemory(true) - before;
-        Console.WriteLine(FormattableString.Invariant($"build {seconds:F1} s ({Environment.ProcessorCount} cores), graph {graph / 1048576.0:F1} MiB, bands {approximate.Approximate!.Index.Bands}, peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0} MiB"));
+        if (Environment.GetEnvironmentVariable("CROSSREC_ANN_BENCH_CACHE") is { Length: > 0 } && exact.UserIds.Count == ApproximateServingBenchmarks.Users
+            && defaults.M == new ApproximateServingOptions().M && defaults.EfConstruction == new ApproximateServingOptions().EfConstruction)
+        {
+            // The benchmarks' file cache holds this catalogue's graph with the default build options (efSearch is a search option).
+            approximate = ApproximateServingBenchmarks.Indexed(items, shape).Indexed;
+        }
+        else
+        {
+            var before = GC.GetTotalMemory(true);
+            approximate = exact.WithApproximateServing(defaults with { EfSearch = 10 });
+            var seconds = watch.Elapsed.TotalSeconds;
+            var graph = GC.GetTotalMemory(true) - before;
+            Console.WriteLine(FormattableString.Invariant($"build {seconds:F1} s ({Environment.ProcessorCount} cores), graph {graph / 1048576.0:F1} MiB, bands {approximate.Approximate!.Index.Bands}, peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0} MiB"));
+        }
 
         watch.Restart();
         var calibrated = approximate.WithApproximateServing(defaults);
@@ -91,6 +107,11 @@ public static class ApproximateServingCurve
     private static double[] StopRatios() => Environment.GetEnvironmentVariable("CROSSREC_ANN_STOP_RATIOS") is { Length: > 0 } list
         ? [.. list.Split(',').Select(f => double.Parse(f, System.Globalization.CultureInfo.InvariantCulture))]
         : [1.0];
+
+    /// <summary>A positive count from the environment variable <paramref name="name"/>, else <paramref name="fallback"/>.</summary>
+    private static int EnvironmentCount(string name, int fallback) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
+        ? int.Parse(value, System.Globalization.CultureInfo.InvariantCulture) is > 0 and var count ? count : throw new ArgumentOutOfRangeException(name, value, "must be a positive count")
+        : fallback;
 
     /// <summary>The one-minute load average where the system reports it (Linux), else "n/a".</summary>
     private static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";

@@ -8,6 +8,7 @@ namespace CrossRec.Benchmarks;
 /// <c>... -- --list flat</c>. Data-bound benchmarks read <c>CROSSREC_DATA</c> (the folder holding <c>ml-100k/</c>).
 /// <c>... -- auto-budget DATASET [CAP ...]</c> compares Auto's selection caps (see <see cref="AutoBudgetStudy"/>).
 /// <c>... -- ann-curve [isotropic|structured] ITEMS EF...</c> prints the approximate-serving recall/throughput curve (see <see cref="ApproximateServingCurve"/>).
+/// <c>... -- ann-index SHAPE ITEMS</c> builds one catalogue's index into the file cache of the serving benchmarks (see <see cref="ApproximateServingBenchmarks.Indexed"/>).
 /// <c>... -- factor-stats DATASET...</c> prints the structure of trained item factors next to the synthetic catalogues' (see <see cref="FactorStructureStudy"/>).
 /// <c>... -- scaling SCALE ALGORITHM</c> prints one row of the scaling table (see <see cref="ScalingStudy"/>).
 /// <c>... -- kernel-rounds ROUNDS</c> alternates the width-generic kernels with the per-width ones they replaced (see <see cref="KernelRounds"/>).
@@ -43,6 +44,17 @@ public static class Program
             var shape = named ? Enum.Parse<CatalogueShape>(first, true) : CatalogueShape.Isotropic;
             var numbers = (named ? tail : [first, .. tail]).Select(e => int.Parse(e, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
             ApproximateServingCurve.Run(shape, numbers[0], numbers[1..]);
+            return;
+        }
+
+        if (args is ["ann-index", var shapeName, var itemCount])
+        {
+            if (Environment.GetEnvironmentVariable("CROSSREC_ANN_BENCH_CACHE") is not { Length: > 0 })
+            {
+                throw new ArgumentException("ann-index writes to the folder CROSSREC_ANN_BENCH_CACHE names; set it");
+            }
+
+            ApproximateServingBenchmarks.Indexed(int.Parse(itemCount, System.Globalization.CultureInfo.InvariantCulture), Enum.Parse<CatalogueShape>(shapeName, true));
             return;
         }
 
