@@ -9,7 +9,8 @@ namespace CrossRec.Benchmarks;
 /// one line (<c>... -- peer-rounds DIR WORKLOAD [ARGS]</c>), so that <c>benchmarks/peers/implicit_rounds.sh</c> can
 /// alternate fresh CrossRec and <c>implicit</c> processes on a shared machine and keep the minimum of each side. The
 /// workloads and their hyperparameters mirror <c>benchmarks/peers/implicit_rounds.py</c>: <c>als SET K ITERATIONS</c>,
-/// <c>topn</c>, <c>bpr SET EPOCHS</c>, <c>knn SET</c>, <c>ease SET ITEMS</c>. Times exclude reading the files and
+/// <c>topn</c>, <c>bpr SET EPOCHS</c>, <c>knn SET</c>, <c>ease SET ITEMS</c>; and, with the library's defaults rather than the
+/// peer's settings, <c>bpr-defaults SET EPOCHS</c> (every default but the epoch count) and <c>als-defaults SET</c>. Times exclude reading the files and
 /// building the CSR matrix (as on the peer side). The top-10 lists of the set's evaluation users go to
 /// <c>DIR/crossrec.recs.i32</c> (int32 item indices, 10 per user) for the peer script's shared metric.
 /// </summary>
@@ -92,6 +93,27 @@ internal static class PeerRounds
                 break;
             }
 
+            case "bpr-defaults":
+            {
+                // The library's own BPR defaults but the epoch count: how the default's accuracy grows with epochs on a
+                // set with taste structure (docs/performance.md, "BPR's epoch count at scale").
+                var epochs = Int(args[1]);
+                var options = new BprOptions { Epochs = epochs };
+                watch.Start();
+                model = Recommenders.Bpr(options).Fit(train);
+                watch.Stop();
+                extra = Format($"epochs={epochs} rate={(double)train.ToMatrix().NonZeros * epochs / watch.Elapsed.TotalSeconds:F0}");
+                break;
+            }
+
+            case "als-defaults":
+            {
+                watch.Start();
+                model = Recommenders.ImplicitAls().Fit(train);
+                watch.Stop();
+                break;
+            }
+
             case "knn":
             {
                 var options = new ItemKnnOptions
@@ -128,7 +150,7 @@ internal static class PeerRounds
             }
 
             default:
-                throw new ArgumentException($"Unknown workload '{workload}': als, topn, bpr, knn or ease.", nameof(workload));
+                throw new ArgumentException($"Unknown workload '{workload}': als, topn, bpr, knn, ease, bpr-defaults or als-defaults.", nameof(workload));
         }
 
         var lists = model.RecommendMany([.. evalUsers.Select(u => $"u{u}")], 10);
