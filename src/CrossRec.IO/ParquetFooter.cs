@@ -41,13 +41,17 @@ internal static class ParquetFooter
     }
 
     /// <summary>Checks <paramref name="file"/> as <see cref="Open"/> does and says how many chunks and pages it read (for tests).</summary>
-    internal static ParquetPages.PageCounts Inspect(string file)
+    /// <param name="file">The file.</param>
+    /// <param name="memory">The bytes the loader may use (null: <see cref="ParquetPages.AvailableMemory"/>).</param>
+    internal static ParquetPages.PageCounts Inspect(string file, long? memory = null)
     {
         using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read);
-        return Check(stream, file);
+        return Check(stream, file, memory ?? ParquetPages.AvailableMemory());
     }
 
-    private static ParquetPages.PageCounts Check(FileStream stream, string file)
+    private static ParquetPages.PageCounts Check(FileStream stream, string file) => Check(stream, file, ParquetPages.AvailableMemory());
+
+    private static ParquetPages.PageCounts Check(FileStream stream, string file, long memory)
     {
         var length = stream.Length;
         if (length < 12)
@@ -78,7 +82,7 @@ internal static class ParquetFooter
             throw Damaged(file, $"its footer (file metadata, {footerLength} bytes) is damaged at byte {reader.Position}: {problem}");
         }
 
-        return ParquetPages.Check(stream, file, footer, length - 8 - footerLength);
+        return ParquetPages.Check(stream, file, footer, length - 8 - footerLength, memory);
     }
 
     internal static DataFormatException Damaged(string file, string why) =>

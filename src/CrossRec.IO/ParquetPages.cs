@@ -52,8 +52,9 @@ internal static class ParquetPages
     /// <param name="file">Its path, for messages.</param>
     /// <param name="footer">The footer's bytes, already checked by <see cref="ParquetFooter"/>'s walk.</param>
     /// <param name="dataEnd">Where the footer begins: no page may reach it.</param>
+    /// <param name="memory">The bytes the loader may use: a column chunk whose values cannot fit in them is refused before Parquet.Net allocates for them.</param>
     /// <returns>How many column chunks, data pages and dictionary pages were checked.</returns>
-    public static PageCounts Check(FileStream stream, string file, byte[] footer, long dataEnd)
+    public static PageCounts Check(FileStream stream, string file, byte[] footer, long dataEnd, long memory)
     {
         var counts = new PageCounts(0, 0, 0);
         var leaves = Schema(footer, file);
@@ -104,7 +105,7 @@ internal static class ParquetPages
                 var metaWalker = new ParquetFooter.Walker(footer, "footer") { Position = metaAt.Value };
                 Footer(meta.Read(ref metaWalker, 3), file);
                 var pathAt = meta.Position(MetaPath, 9);
-                var walk = new Chunk(file, g, groupCount, rows)
+                var walk = new Chunk(file, g, groupCount, rows, memory)
                 {
                     Codec = meta.Int(MetaCodec) ?? 0,
                     Values = meta.Int(MetaValues) ?? -1,
@@ -177,7 +178,7 @@ internal static class ParquetPages
     }
 
     /// <summary>One column chunk's metadata and the walk over its pages.</summary>
-    private sealed class Chunk(string file, int group, int groups, long rows)
+    private sealed class Chunk(string file, int group, int groups, long rows, long memory)
     {
         public long Codec { get; init; }
 
@@ -216,6 +217,19 @@ internal static class ParquetPages
             if (Leaf is { Flat: true } && rows >= 0 && Values != rows)
             {
                 throw Refuse(start, $"the column chunk holds {Values} values for the row group's {rows} rows; a flat column has one per row");
+            }
+
+            // Parquet.Net reads a chunk into arrays of its values: refused here rather than by an OutOfMemoryException
+            // without a file name (or the process's end) once a crafted or oversized row group gets that far.
+            if (Values > Array.MaxLength)
+            {
+                throw Refuse(start, $"the column chunk claims {Values} values, more than a .NET array holds ({Array.MaxLength}); write the file in smaller row groups");
+            }
+
+            var least = Leaf is null ? 0 : Values * InMemory(Leaf);
+            if (least > memory)
+            {
+                throw Refuse(start, $"the column chunk claims {Values} values, which take at least {least} bytes in memory, more than the {memory} this process may use; write the file in smaller row groups");
             }
 
             var end = start + Compressed;
@@ -396,6 +410,9 @@ internal static class ParquetPages
                 $"not a readable Parquet file: row group {group + 1} of {groups}, column '{Name}', page at byte {position}: {why}."));
     }
 
+    /// <summary>The bytes this process may use: the garbage collector's limit (physical memory, or a container's or <c>GCHeapHardLimit</c>'s).</summary>
+    internal static long AvailableMemory() => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+
     /// <summary>
     /// The most bytes a page of <paramref name="stored"/> bytes can expand to under <paramref name="codec"/>, from each
     /// format's own limit, so that no legitimate page is ever refused: uncompressed 1:1; Snappy at most 64 bytes per
@@ -439,6 +456,17 @@ internal static class ParquetPages
         3 => 12,
         7 => leaf.TypeLength,
         _ => 0,
+    };
+
+    /// <summary>
+    /// The fewest bytes one value of the leaf takes once Parquet.Net has read it: boolean 1, int32 and float 4, int64,
+    /// double and int96 (a date and time) 8, a byte array or fixed-length value at least a reference (8).
+    /// </summary>
+    private static long InMemory(Leaf leaf) => leaf.PhysicalType switch
+    {
+        0 => 1,
+        1 or 4 => 4,
+        _ => 8,
     };
 
     /// <summary>The schema's leaves in order: path (names joined by U+001F), whether no level above or at it repeats, type.</summary>

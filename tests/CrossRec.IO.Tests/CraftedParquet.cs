@@ -15,8 +15,9 @@ internal static class CraftedParquet
     /// <summary>Writes the columns in row groups of <paramref name="groupRows"/> rows, each chunk in <paramref name="pages"/> pages.</summary>
     /// <param name="tamper">Sees (and may change) each page's header fields before they are written.</param>
     /// <param name="chunkValues">Sees each chunk (row group, column) and the values it holds and returns the num_values its metadata claims.</param>
+    /// <param name="claimedRows">Sees each row group and its rows and returns the num_rows its metadata claims.</param>
     public static void Write(string path, IReadOnlyList<Column> columns, int groupRows, int pages, bool gzip = false,
-        Action<CraftedPage>? tamper = null, Func<int, int, long, long>? chunkValues = null)
+        Action<CraftedPage>? tamper = null, Func<int, int, long, long>? chunkValues = null, Func<int, long, long>? claimedRows = null)
     {
         var rows = columns[0].Values.Length;
         using var file = new MemoryStream();
@@ -106,7 +107,8 @@ internal static class CraftedParquet
             }
 
             footer.I64(2, bytes);
-            footer.I64(3, Math.Min(groupRows, rows - (g * groupRows)));
+            long groupRowCount = Math.Min(groupRows, rows - (g * groupRows));
+            footer.I64(3, claimedRows?.Invoke(g, groupRowCount) ?? groupRowCount);
             footer.End();
         }
 

@@ -85,6 +85,34 @@ public sealed class ParquetPageHeaderTests
         }
     }
 
+    [Test]
+    public void A_row_group_claiming_more_rows_than_an_array_holds_is_refused_by_every_loader_before_parquet_net_allocates()
+    {
+        // Rows, chunk values and the page's values all agree on 2,147,483,647, so only the size itself is wrong. Parquet.Net
+        // 6.1 would allocate arrays of that length ("Array dimensions exceeded supported range", no file name).
+        using var dir = new TempDir();
+        var path = dir.File("huge.parquet");
+        CraftedParquet.Write(path, CraftedParquet.Interactions(100), groupRows: 40, pages: 1, tamper: p => { if (p.Group == 0) { p.NumValues = int.MaxValue; } },
+            chunkValues: (g, _, n) => g == 0 ? int.MaxValue : n, claimedRows: (g, n) => g == 0 ? int.MaxValue : n);
+        foreach (var (name, load) in Loaders)
+        {
+            var e = Assert.Throws<DataFormatException>(() => load(path), name)!;
+            Assert.That(e.Problem, Does.Match(@"row group 1 of 3, column 'user', page at byte \d+: the column chunk claims 2147483647 values, more than a \.NET array holds"), name);
+        }
+    }
+
+    [Test]
+    public void A_column_chunk_whose_values_cannot_fit_in_the_memory_the_process_may_use_is_refused_naming_both_sizes()
+    {
+        // 40 rows a group; the user column is int64 (8 bytes a value in memory), so 320 bytes is the least a chunk needs.
+        using var dir = new TempDir();
+        var path = dir.File("sound.parquet");
+        CraftedParquet.Write(path, CraftedParquet.Interactions(100), groupRows: 40, pages: 2);
+        Assert.That(ParquetFooter.Inspect(path, memory: 320).Chunks, Is.EqualTo(9), "exactly enough is enough");
+        var e = Assert.Throws<DataFormatException>(() => ParquetFooter.Inspect(path, memory: 319))!;
+        Assert.That(e.Problem, Does.Contain("column 'user', page at byte 4: the column chunk claims 40 values, which take at least 320 bytes in memory, more than the 319 this process may use"));
+    }
+
     [TestCase(false)]
     [TestCase(true)]
     public void The_crafted_file_undamaged_loads_with_every_value_in_every_loader(bool gzip)
