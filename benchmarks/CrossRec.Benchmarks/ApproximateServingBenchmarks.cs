@@ -82,8 +82,8 @@ public class ApproximateServingBenchmarks
     /// <summary>
     /// The catalogue's exact model and the same model with its index (built at an explicit efSearch of 20: the build
     /// alone, not the calibration of the default options). With <c>CROSSREC_ANN_BENCH_CACHE</c> set to a folder, the
-    /// indexed model is read from <c>ann-SHAPE-ITEMS-SIGMA.crossrec</c> there when that file holds this very catalogue
-    /// (its item factors bit for bit), else built and saved there; so that the 1M cases, whose build takes minutes, fit
+    /// indexed model is read from <c>ann-SHAPE-ITEMS-SIGMA-bandsRATIO.crossrec</c> there (the band ratio of this build of the
+    /// library) when that file holds this very catalogue (its item factors bit for bit), else built and saved there; so that the 1M cases, whose build takes minutes, fit
     /// the in-process toolchain's time limit (build the file first with <c>ann-index SHAPE ITEMS</c>).
     /// </summary>
     internal static (ImplicitAlsModel Exact, RecommenderModel Indexed) Indexed(int items, CatalogueShape shape)
@@ -91,7 +91,7 @@ public class ApproximateServingBenchmarks
         var exact = Catalogue(Users, items, 7, shape);
         var folder = Environment.GetEnvironmentVariable("CROSSREC_ANN_BENCH_CACHE");
         var sigma = shape == CatalogueShape.Structured ? StructuredShape.ItemNormSigma : 0.5;
-        var file = folder is { Length: > 0 } ? Path.Combine(folder, FormattableString.Invariant($"ann-{shape}-{items}-{sigma:F2}.crossrec")) : null;
+        var file = folder is { Length: > 0 } ? Path.Combine(folder, FormattableString.Invariant($"ann-{shape}-{items}-{sigma:F2}-bands{Serving.Approximate.MipsIndex.BandRatio:F2}.crossrec")) : null;
         if (file is not null && File.Exists(file))
         {
             var watch = Stopwatch.StartNew();
