@@ -22,6 +22,9 @@ public class ApproximateServingBenchmarks
     /// <summary>Users of every catalogue.</summary>
     internal const int Users = 2_000;
     private const int Batch = 512;
+
+    /// <summary>σ of the log of the isotropic catalogue's item norms.</summary>
+    private const double IsotropicNormSigma = 0.5;
     private const int Count = 10;
 
     private static readonly Dictionary<(int, CatalogueShape), (RecommenderModel Exact, RecommenderModel Approximate, IReadOnlyList<IReadOnlyList<ScoredItem>> Truth)> Built = [];
@@ -56,7 +59,8 @@ public class ApproximateServingBenchmarks
     {
         if (!Built.TryGetValue((Items, Shape), out var built))
         {
-            var (exact, approximate) = Indexed(Items, Shape);
+            var exact = Catalogue(Users, Items, 7, Shape);
+            var approximate = Indexed(exact, Shape);
             var batch = exact.UserIds.AsSpan()[..Batch].ToArray();
             var truth = exact.RecommendMany(batch, Count);
             built = (exact, approximate, truth);
@@ -80,17 +84,19 @@ public class ApproximateServingBenchmarks
     }
 
     /// <summary>
-    /// The catalogue's exact model and the same model with its index (built at an explicit efSearch of 20: the build
+    /// The catalogue's model with its index (built at an explicit efSearch of 20: the build
     /// alone, not the calibration of the default options). With <c>CROSSREC_ANN_BENCH_CACHE</c> set to a folder, the
     /// indexed model is read from <c>ann-SHAPE-ITEMS-SIGMA-bandsRATIO.crossrec</c> there (the band ratio of this build of the
     /// library) when that file holds this very catalogue (its item factors bit for bit), else built and saved there; so that the 1M cases, whose build takes minutes, fit
     /// the in-process toolchain's time limit (build the file first with <c>ann-index SHAPE ITEMS</c>).
     /// </summary>
-    internal static (ImplicitAlsModel Exact, RecommenderModel Indexed) Indexed(int items, CatalogueShape shape)
+    /// <param name="exact">The catalogue, as <see cref="Catalogue"/> made it with <see cref="Users"/> users and seed 7.</param>
+    /// <param name="shape">Its shape.</param>
+    internal static RecommenderModel Indexed(ImplicitAlsModel exact, CatalogueShape shape)
     {
-        var exact = Catalogue(Users, items, 7, shape);
+        var items = exact.ItemIds.Count;
         var folder = Environment.GetEnvironmentVariable("CROSSREC_ANN_BENCH_CACHE");
-        var sigma = shape == CatalogueShape.Structured ? StructuredShape.ItemNormSigma : 0.5;
+        var sigma = shape == CatalogueShape.Structured ? StructuredShape.ItemNormSigma : IsotropicNormSigma;
         var file = folder is { Length: > 0 } ? Path.Combine(folder, FormattableString.Invariant($"ann-{shape}-{items}-{sigma:F2}-bands{Serving.Approximate.MipsIndex.BandRatio:F2}.crossrec")) : null;
         if (file is not null && File.Exists(file))
         {
@@ -99,7 +105,7 @@ public class ApproximateServingBenchmarks
             if (loaded is ImplicitAlsModel als && als.Approximate is not null && als.ItemFactorArray.AsSpan().SequenceEqual(exact.ItemFactorArray))
             {
                 Console.WriteLine(FormattableString.Invariant($"index {shape} {items} items read from {file} in {watch.Elapsed.TotalSeconds:F1} s"));
-                return (exact, loaded);
+                return loaded;
             }
 
             Console.WriteLine($"{file} holds another catalogue: building again");
@@ -118,7 +124,7 @@ public class ApproximateServingBenchmarks
             Console.WriteLine($"saved to {file}");
         }
 
-        return (exact, approximate);
+        return approximate;
     }
 
     /// <summary>
@@ -144,7 +150,7 @@ public class ApproximateServingBenchmarks
 
             for (var j = 0; j < items; j++)
             {
-                var scale = MathF.Exp(0.5f * Gaussian());
+                var scale = MathF.Exp((float)IsotropicNormSigma * Gaussian());
                 for (var f = 0; f < Factors; f++)
                 {
                     itemFactors[((long)j * Factors) + f] = Gaussian() * scale;

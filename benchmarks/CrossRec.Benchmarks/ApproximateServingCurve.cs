@@ -44,11 +44,12 @@ public static class ApproximateServingCurve
         Console.WriteLine(FormattableString.Invariant($"{shape} catalogue, {items} items: exact {exactRate:F1} lists/s in batches, {exactSingle:F1} lists/s one request at a time"));
         RecommenderModel approximate;
         var watch = Stopwatch.StartNew();
+        var built = new ApproximateServingOptions();
         if (Environment.GetEnvironmentVariable("CROSSREC_ANN_BENCH_CACHE") is { Length: > 0 } && exact.UserIds.Count == ApproximateServingBenchmarks.Users
-            && defaults.M == new ApproximateServingOptions().M && defaults.EfConstruction == new ApproximateServingOptions().EfConstruction)
+            && defaults.M == built.M && defaults.EfConstruction == built.EfConstruction)
         {
             // The benchmarks' file cache holds this catalogue's graph with the default build options (efSearch is a search option).
-            approximate = ApproximateServingBenchmarks.Indexed(items, shape).Indexed;
+            approximate = ApproximateServingBenchmarks.Indexed(exact, shape);
         }
         else
         {

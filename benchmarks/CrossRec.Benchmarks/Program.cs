@@ -54,7 +54,8 @@ public static class Program
                 throw new ArgumentException("ann-index writes to the folder CROSSREC_ANN_BENCH_CACHE names; set it");
             }
 
-            ApproximateServingBenchmarks.Indexed(int.Parse(itemCount, System.Globalization.CultureInfo.InvariantCulture), Enum.Parse<CatalogueShape>(shapeName, true));
+            var shape = Enum.Parse<CatalogueShape>(shapeName, true);
+            ApproximateServingBenchmarks.Indexed(ApproximateServingBenchmarks.Catalogue(ApproximateServingBenchmarks.Users, int.Parse(itemCount, System.Globalization.CultureInfo.InvariantCulture), 7, shape), shape);
             return;
         }
 

@@ -29,7 +29,7 @@ internal static class ParquetFooter
         var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read);
         try
         {
-            Check(stream, file);
+            Check(stream, file, ParquetPages.AvailableMemory());
             stream.Position = 0;
             return stream;
         }
@@ -48,8 +48,6 @@ internal static class ParquetFooter
         using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read);
         return Check(stream, file, memory ?? ParquetPages.AvailableMemory());
     }
-
-    private static ParquetPages.PageCounts Check(FileStream stream, string file) => Check(stream, file, ParquetPages.AvailableMemory());
 
     private static ParquetPages.PageCounts Check(FileStream stream, string file, long memory)
     {
