@@ -85,6 +85,50 @@ public sealed class FeatureAutoTests
         }
     }
 
+    [TestCase(AutoRequest.NewItems)]
+    [TestCase(AutoRequest.NewUsers)]
+    public void ColdRequestsValidateOnTheSelectionSampleAndRefitOnAllTheRows(AutoRequest request)
+    {
+        var data = Data.Value;
+        var cap = data.Count / 2;
+        var sample = AutoRecommenderBuilder.SelectionSample(data, cap, seed: 7);
+        Assume.That(sample.Count, Is.LessThan(data.Count));
+        var sampled = Recommenders.Auto().SelectionRows(cap).ItemFeatures(ItemFeatures()).UserFeatures(UserFeatures()).For(request).Select(data);
+        var direct = Recommenders.Auto().SelectionRows(0).ItemFeatures(ItemFeatures()).UserFeatures(UserFeatures()).For(request).Select(sample);
+
+        // The deterministic candidates (item-kNN's and popularity's maps: no threads, no sampling) score the same on the
+        // capped selection and on the sample itself, so validation ran on the sample.
+        var deterministic = sampled.Candidates.Where(c => c.Algorithm.StartsWith("mapped itemknn", StringComparison.Ordinal) || c.Algorithm.StartsWith("mapped popularity", StringComparison.Ordinal)).ToList();
+        Assert.That(deterministic, Is.Not.Empty);
+        foreach (var c in deterministic)
+        {
+            var same = direct.Candidates.Single(d => d.Algorithm == c.Algorithm && d.Stage == c.Stage);
+            Assert.That(c.Ndcg, Is.EqualTo(same.Ndcg).Within(1e-12), c.Algorithm);
+        }
+
+        // Only the refit sees all the rows.
+        var model = sampled.Model;
+        Assert.That(Enumerable.Range(0, model.UserIds.Count).Sum(u => model.SeenItems(u).Length), Is.EqualTo(data.Count), "every user's history is in the refitted model");
+    }
+
+    [TestCase(AutoRequest.WarmUsers)]
+    [TestCase(AutoRequest.NewItems)]
+    [TestCase(AutoRequest.NewItemsInCatalogue)]
+    [TestCase(AutoRequest.NewUsers)]
+    public void ASpentTimeBudgetSkipsTheRemainingCandidatesWithTheReasonAndStillReturnsAModel(AutoRequest request)
+    {
+        var selection = Recommenders.Auto().Budget(TimeSpan.FromTicks(1)).ItemFeatures(ItemFeatures()).UserFeatures(UserFeatures()).For(request).Select(Data.Value);
+        var scored = selection.Candidates.Where(c => c.Skipped is null).ToList();
+        var skipped = selection.Candidates.Where(c => c.Skipped is not null).ToList();
+        TestContext.Out.WriteLine($"{request}: chose {selection.Choice}; scored {string.Join(", ", scored.Select(c => c.Algorithm))}; {skipped.Count} skipped");
+        Assert.That(scored, Has.Count.EqualTo(1), "only the first candidate runs once the budget is spent");
+        Assert.That(skipped, Is.Not.Empty);
+        Assert.That(skipped.Select(c => c.Skipped), Is.All.Contains("time budget"));
+        Assert.That(skipped.Select(c => c.Algorithm), Has.Some.EqualTo("hybrid"), "the hybrid, tried last, is skipped");
+        Assert.That(selection.Choice, Does.EndWith(scored[0].Algorithm));
+        Assert.That(selection.Model.Recommend(Data.Value.UserIds[0], 5), Has.Count.EqualTo(5));
+    }
+
     [Test]
     public void ARequestWithoutTheFeaturesItNeedsIsRefused()
     {

@@ -54,6 +54,11 @@ public sealed record FeatureAutoSelection(RecommenderModel Model, string Choice,
 /// user) with the first one's weight at each of Auto's blend weights, on the same split (stage
 /// <see cref="CandidateScore.BlendStage"/>); a blend is chosen only when it validates best. Components whose catalogues
 /// differ cannot be blended: the blend is then listed as skipped, with the reason.</para>
+/// <para>Every request validates on Auto's selection sample (whole users, up to <see cref="AutoRecommenderBuilder.MaxSelectionRows"/>
+/// rows); only the chosen model's refit sees all the training rows. With Auto's time budget
+/// (<see cref="AutoRecommenderBuilder.Budget"/>), once it is spent every further candidate is skipped and listed with the
+/// reason (a cold request scores at least one); the hybrid, whose fit costs tens of a collaborative one, is tried after
+/// the collaborative bases.</para>
 /// </remarks>
 public sealed class FeatureAutoBuilder : IRecommenderBuilder
 {
@@ -153,10 +158,19 @@ public sealed class FeatureAutoBuilder : IRecommenderBuilder
         var scores = new List<CandidateScore>(warm.Candidates);
         var best = warm.Candidates.Where(c => double.IsFinite(c.Ndcg)).Select(c => c.Ndcg).DefaultIfEmpty(double.NegativeInfinity).Max();
         var hybridNdcg = double.NaN;
-        if (warm.ValidationUsers > 0)
+        if (warm.ValidationUsers > 0 && BudgetSpent(watch) is { } spent)
         {
+            var hybrid = Hybrid();
+            var score = new CandidateScore(hybrid.Algorithm, hybrid.Parameters, double.NaN, double.NaN, 0, spent) { Stage = "warm" };
+            scores.Add(score);
+            candidateProgress?.Report(score);
+        }
+        else if (warm.ValidationUsers > 0)
+        {
+            // The same split of the same selection sample that Auto validated its candidates on.
             var start = watch.Elapsed.TotalSeconds;
-            var (inner, validation) = train.SplitPerUser(Auto.ValidationFraction, Auto.SeedValue);
+            var sample = AutoRecommenderBuilder.SelectionSample(train, Auto.MaxSelectionRows, Auto.SeedValue);
+            var (inner, validation) = sample.SplitPerUser(Auto.ValidationFraction, Auto.SeedValue);
             var hybrid = Hybrid();
             var model = hybrid.Fit(inner, null, cancellationToken);
             var m = Evaluation.RankingCore(model, validation, new RankingOptions { K = Auto.K }, auc: false, cancellationToken);
@@ -179,13 +193,14 @@ public sealed class FeatureAutoBuilder : IRecommenderBuilder
     {
         ColdItemSplit? itemSplit = null;
         ColdUserSplit? userSplit = null;
+        var sample = AutoRecommenderBuilder.SelectionSample(train, Auto.MaxSelectionRows, Auto.SeedValue);
         if (users)
         {
-            userSplit = ColdStart.SplitUsers(train, ColdValidationFraction, Auto.SeedValue);
+            userSplit = ColdStart.SplitUsers(sample, ColdValidationFraction, Auto.SeedValue);
         }
         else
         {
-            itemSplit = ColdStart.SplitItems(train, ColdValidationFraction, Auto.SeedValue);
+            itemSplit = ColdStart.SplitItems(sample, ColdValidationFraction, Auto.SeedValue);
         }
 
         var inner = users ? userSplit!.Train : itemSplit!.Train;
@@ -234,6 +249,21 @@ public sealed class FeatureAutoBuilder : IRecommenderBuilder
             }
         }
 
+        // With a time budget every candidate after the first one that could be scored is skipped once the budget is
+        // spent, and listed with the reason.
+        bool Skip(string name, IReadOnlyDictionary<string, string> parameters, string stageName = "")
+        {
+            if (refit is null || BudgetSpent(watch) is not { } spent)
+            {
+                return false;
+            }
+
+            var score = new CandidateScore(name, parameters, double.NaN, double.NaN, 0, spent) { Stage = stageName.Length > 0 ? stageName : stage };
+            scores.Add(score);
+            candidateProgress?.Report(score);
+            return true;
+        }
+
         void Keep(string family, string name, double ndcg, RecommenderModel model, IRecommenderBuilder builder)
         {
             if (!(ndcg > (families.TryGetValue(family, out var best) ? best.Ndcg : double.NegativeInfinity)))
@@ -251,27 +281,17 @@ public sealed class FeatureAutoBuilder : IRecommenderBuilder
             }
         }
 
-        // The hybrid.
-        var start = watch.Elapsed.TotalSeconds;
-        var hybrid = Hybrid();
-        try
-        {
-            var model = hybrid.Fit(inner, null, cancellationToken);
-            var ndcg = Evaluate(model);
-            Record("hybrid", hybrid.Parameters, ndcg, watch.Elapsed.TotalSeconds - start, null, () => hybrid.Fit(train, progress, cancellationToken));
-            Keep("hybrid", "hybrid", ndcg, model, hybrid);
-        }
-        catch (Exception e) when (e is ArgumentException or TrainingDivergedException)
-        {
-            Record("hybrid", hybrid.Parameters, double.NaN, watch.Elapsed.TotalSeconds - start, e.Message, () => hybrid.Fit(train, progress, cancellationToken));
-        }
-
         // Each collaborative base, fitted once, mapped with every map setting.
         var ownItemMapsTried = false;
         var bases = AutoRecommenderBuilder.DefaultCandidates().Where(b => users || b.Algorithm != "popularity").ToList();
         foreach (var baseBuilder in bases)
         {
-            start = watch.Elapsed.TotalSeconds;
+            if (Skip("mapped " + baseBuilder.Algorithm, baseBuilder.Parameters))
+            {
+                continue;
+            }
+
+            var start = watch.Elapsed.TotalSeconds;
             RecommenderModel model;
             try
             {
@@ -290,16 +310,39 @@ public sealed class FeatureAutoBuilder : IRecommenderBuilder
                     continue; // maps of the users' own items do not depend on the base model: tried once, with the first base
                 }
 
-                var mapStart = watch.Elapsed.TotalSeconds;
                 var builder = Recommenders.Mapped(baseBuilder).ItemFeatures(ItemFeatureSet).UserFeatures(UserFeatureSet).WithOptions(options);
+                var name = $"mapped {baseBuilder.Algorithm} ({Describe(options, users)})";
+                if (Skip(name, builder.Parameters))
+                {
+                    continue;
+                }
+
+                var mapStart = watch.Elapsed.TotalSeconds;
                 var mapped = MappedModel.Create(model, ItemFeatureSet, UserFeatureSet, options);
                 var ndcg = Evaluate(mapped);
-                var name = $"mapped {baseBuilder.Algorithm} ({Describe(options, users)})";
                 Record(name, builder.Parameters, ndcg, watch.Elapsed.TotalSeconds - mapStart, null, () => builder.Fit(train, progress, cancellationToken));
                 Keep("mapped " + baseBuilder.Algorithm, name, ndcg, mapped, builder);
             }
 
             ownItemMapsTried = users;
+        }
+
+        // The hybrid, after the collaborative bases: its fit costs tens of theirs, so under a time budget they come first.
+        var hybrid = Hybrid();
+        if (!Skip("hybrid", hybrid.Parameters))
+        {
+            var start = watch.Elapsed.TotalSeconds;
+            try
+            {
+                var model = hybrid.Fit(inner, null, cancellationToken);
+                var ndcg = Evaluate(model);
+                Record("hybrid", hybrid.Parameters, ndcg, watch.Elapsed.TotalSeconds - start, null, () => hybrid.Fit(train, progress, cancellationToken));
+                Keep("hybrid", "hybrid", ndcg, model, hybrid);
+            }
+            catch (Exception e) when (e is ArgumentException or TrainingDivergedException)
+            {
+                Record("hybrid", hybrid.Parameters, double.NaN, watch.Elapsed.TotalSeconds - start, e.Message, () => hybrid.Fit(train, progress, cancellationToken));
+            }
         }
 
         // The two best families blended (Recommenders.Blend: each standardised per user), the first's weight at each of
@@ -312,6 +355,11 @@ public sealed class FeatureAutoBuilder : IRecommenderBuilder
                 var blendStart = watch.Elapsed.TotalSeconds;
                 var builder = Recommenders.Blend(pair[0].Builder, pair[1].Builder).Weights(weight, 1 - weight);
                 var name = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"blend of {pair[0].Name} × {weight} + {pair[1].Name} × {1 - weight:0.##}");
+                if (Skip(name, builder.Parameters, CandidateScore.BlendStage))
+                {
+                    continue;
+                }
+
                 try
                 {
                     var ndcg = Evaluate(BlendModel.Create([pair[0].Model, pair[1].Model], [weight, 1 - weight]));
@@ -334,6 +382,11 @@ public sealed class FeatureAutoBuilder : IRecommenderBuilder
         var winner = refit();
         return new FeatureAutoSelection(winner, choice, Request, scores, null, watch.Elapsed.TotalSeconds);
     }
+
+    /// <summary>The reason a candidate is skipped once Auto's time budget is spent, or null while it lasts (or there is none).</summary>
+    private string? BudgetSpent(Stopwatch watch) => Auto.TimeBudget is { } budget && watch.Elapsed > budget
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the time budget of {budget.TotalSeconds:0.#} s was spent")
+        : null;
 
     private IEnumerable<MappedOptions> MapSettings(bool users)
     {
