@@ -205,6 +205,7 @@ public static class TopNCommand
                     : $"topn: auto {s.Stage,-9} {s.Algorithm,-11} skipped: {s.Skipped}")), progress));
             model = chosen.Model;
             scores = chosen.Candidates;
+            selectionRows = chosen.SelectionRows;
             Console.Error.WriteLine($"topn: auto ({chosen.Request}) chose {chosen.Choice}: {model}");
         }
         else

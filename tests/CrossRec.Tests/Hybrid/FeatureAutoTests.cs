@@ -106,6 +106,9 @@ public sealed class FeatureAutoTests
             Assert.That(c.Ndcg, Is.EqualTo(same.Ndcg).Within(1e-12), c.Algorithm);
         }
 
+        Assert.That(sampled.SelectionRows, Is.EqualTo(sample.Count));
+        Assert.That(direct.SelectionRows, Is.EqualTo(sample.Count));
+
         // Only the refit sees all the rows.
         var model = sampled.Model;
         Assert.That(Enumerable.Range(0, model.UserIds.Count).Sum(u => model.SeenItems(u).Length), Is.EqualTo(data.Count), "every user's history is in the refitted model");

@@ -28,7 +28,11 @@ public enum AutoRequest
 /// <param name="Candidates">Every candidate's validation score (<see cref="CandidateScore.Stage"/> names the protocol).</param>
 /// <param name="Warm">Auto's own collaborative selection, for <see cref="AutoRequest.WarmUsers"/>; otherwise null.</param>
 /// <param name="Seconds">Total seconds.</param>
-public sealed record FeatureAutoSelection(RecommenderModel Model, string Choice, AutoRequest Request, IReadOnlyList<CandidateScore> Candidates, AutoSelection? Warm, double Seconds);
+public sealed record FeatureAutoSelection(RecommenderModel Model, string Choice, AutoRequest Request, IReadOnlyList<CandidateScore> Candidates, AutoSelection? Warm, double Seconds)
+{
+    /// <summary>Training rows the validation used: Auto's selection sample (all of them unless <see cref="AutoRecommenderBuilder.MaxSelectionRows"/> sampled users).</summary>
+    public int SelectionRows { get; init; }
+}
 
 /// <summary>
 /// <see cref="Recommenders.Auto"/> with side features: chooses between the hybrid model (<see cref="Recommenders.Hybrid()"/>),
@@ -182,11 +186,11 @@ public sealed class FeatureAutoBuilder : IRecommenderBuilder
 
         if (hybridNdcg > best)
         {
-            return new FeatureAutoSelection(Hybrid().Fit(train, progress, cancellationToken), "hybrid", AutoRequest.WarmUsers, scores, warm, watch.Elapsed.TotalSeconds);
+            return new FeatureAutoSelection(Hybrid().Fit(train, progress, cancellationToken), "hybrid", AutoRequest.WarmUsers, scores, warm, watch.Elapsed.TotalSeconds) { SelectionRows = warm.SelectionRows };
         }
 
         var mapped = MappedModel.Create(warm.Model, ItemFeatureSet, UserFeatureSet);
-        return new FeatureAutoSelection(mapped, "mapped " + warm.Algorithm, AutoRequest.WarmUsers, scores, warm, watch.Elapsed.TotalSeconds);
+        return new FeatureAutoSelection(mapped, "mapped " + warm.Algorithm, AutoRequest.WarmUsers, scores, warm, watch.Elapsed.TotalSeconds) { SelectionRows = warm.SelectionRows };
     }
 
     private FeatureAutoSelection SelectCold(InteractionSet train, IProgress<CandidateScore>? candidateProgress, IProgress<TrainingProgress>? progress, Stopwatch watch, CancellationToken cancellationToken, bool users)
@@ -380,7 +384,7 @@ public sealed class FeatureAutoBuilder : IRecommenderBuilder
         }
 
         var winner = refit();
-        return new FeatureAutoSelection(winner, choice, Request, scores, null, watch.Elapsed.TotalSeconds);
+        return new FeatureAutoSelection(winner, choice, Request, scores, null, watch.Elapsed.TotalSeconds) { SelectionRows = sample.Count };
     }
 
     /// <summary>The reason a candidate is skipped once Auto's time budget is spent, or null while it lasts (or there is none).</summary>
