@@ -57,7 +57,10 @@ public sealed record FeatureAutoSelection(RecommenderModel Model, string Choice,
 /// kept, and the two best families are blended (<see cref="Recommenders.Blend"/>: each one's scores standardised per
 /// user) with the first one's weight at each of Auto's blend weights, on the same split (stage
 /// <see cref="CandidateScore.BlendStage"/>); a blend is chosen only when it validates best. Components whose catalogues
-/// differ cannot be blended: the blend is then listed as skipped, with the reason.</para>
+/// differ cannot be blended: the blend is then listed as skipped, with the reason. A candidate with the hybrid in it
+/// (alone or blended) is chosen only when it beats the best candidate without it by more than one standard error of
+/// their paired per-user difference; otherwise that candidate is chosen (the hybrid's fit, paid again at the refit,
+/// costs tens of a collaborative one).</para>
 /// <para>Every request validates on Auto's selection sample (whole users, up to <see cref="AutoRecommenderBuilder.MaxSelectionRows"/>
 /// rows); only the chosen model's refit sees all the training rows. With Auto's time budget
 /// (<see cref="AutoRecommenderBuilder.Budget"/>), once it is spent every further candidate is skipped and listed with the
@@ -210,11 +213,8 @@ public sealed class FeatureAutoBuilder : IRecommenderBuilder
         var inner = users ? userSplit!.Train : itemSplit!.Train;
         var stage = users ? "cold-users" : Request == AutoRequest.NewItems ? "cold-items" : "cold-items-catalogue";
         var scores = new List<CandidateScore>();
-        var bestNdcg = double.NegativeInfinity;
-        Func<RecommenderModel>? refit = null;
-        var choice = "";
 
-        double Evaluate(RecommenderModel model)
+        ColdStartResult Evaluate(RecommenderModel model)
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (users)
@@ -231,25 +231,29 @@ public sealed class FeatureAutoBuilder : IRecommenderBuilder
                     {
                         s.Fill(float.NaN); // a user without attributes cannot be served from them
                     }
-                }, Auto.K).Metrics.Ndcg;
+                }, Auto.K);
             }
 
-            return ColdStart.EvaluateItems(model, itemSplit!, Request == AutoRequest.NewItems ? ColdItemCandidates.NewItems : ColdItemCandidates.WholeCatalogue, Auto.K).Metrics.Ndcg;
+            return ColdStart.EvaluateItems(model, itemSplit!, Request == AutoRequest.NewItems ? ColdItemCandidates.NewItems : ColdItemCandidates.WholeCatalogue, Auto.K);
         }
 
         // The best candidate of each family (the hybrid, or a mapped model's base algorithm), for the blend stage.
         var families = new Dictionary<string, (double Ndcg, string Name, RecommenderModel Model, IRecommenderBuilder Builder)>(StringComparer.Ordinal);
 
-        void Record(string name, IReadOnlyDictionary<string, string> parameters, double ndcg, double seconds, string? skipped, Func<RecommenderModel> refitWinner, string stageName = "")
+        // The best candidate, and the best one without the hybrid (see ChooseSimpler).
+        var best = new Best();
+        var bestPlain = new Best();
+
+        void Record(string name, IReadOnlyDictionary<string, string> parameters, ColdStartResult? result, double seconds, string? skipped, Func<RecommenderModel> refitWinner, bool withHybrid, string stageName = "")
         {
+            var ndcg = result?.Metrics.Ndcg ?? double.NaN;
             var score = new CandidateScore(name, parameters, ndcg, double.NaN, seconds, skipped) { Stage = stageName.Length > 0 ? stageName : stage };
             scores.Add(score);
             candidateProgress?.Report(score);
-            if (ndcg > bestNdcg)
+            best.Offer(name, result, refitWinner);
+            if (!withHybrid)
             {
-                bestNdcg = ndcg;
-                refit = refitWinner;
-                choice = name;
+                bestPlain.Offer(name, result, refitWinner);
             }
         }
 
@@ -257,7 +261,7 @@ public sealed class FeatureAutoBuilder : IRecommenderBuilder
         // spent, and listed with the reason.
         bool Skip(string name, IReadOnlyDictionary<string, string> parameters, string stageName = "")
         {
-            if (refit is null || BudgetSpent(watch) is not { } spent)
+            if (best.Refit is null || BudgetSpent(watch) is not { } spent)
             {
                 return false;
             }
@@ -303,7 +307,7 @@ public sealed class FeatureAutoBuilder : IRecommenderBuilder
             }
             catch (Exception e) when (e is ArgumentException or InsufficientMemoryException or NotSupportedException or TrainingDivergedException)
             {
-                Record("mapped " + baseBuilder.Algorithm, baseBuilder.Parameters, double.NaN, watch.Elapsed.TotalSeconds - start, e.Message, () => throw new InvalidOperationException(e.Message));
+                Record("mapped " + baseBuilder.Algorithm, baseBuilder.Parameters, null, watch.Elapsed.TotalSeconds - start, e.Message, () => throw new InvalidOperationException(e.Message), withHybrid: false);
                 continue;
             }
 
@@ -323,9 +327,9 @@ public sealed class FeatureAutoBuilder : IRecommenderBuilder
 
                 var mapStart = watch.Elapsed.TotalSeconds;
                 var mapped = MappedModel.Create(model, ItemFeatureSet, UserFeatureSet, options);
-                var ndcg = Evaluate(mapped);
-                Record(name, builder.Parameters, ndcg, watch.Elapsed.TotalSeconds - mapStart, null, () => builder.Fit(train, progress, cancellationToken));
-                Keep("mapped " + baseBuilder.Algorithm, name, ndcg, mapped, builder);
+                var result = Evaluate(mapped);
+                Record(name, builder.Parameters, result, watch.Elapsed.TotalSeconds - mapStart, null, () => builder.Fit(train, progress, cancellationToken), withHybrid: false);
+                Keep("mapped " + baseBuilder.Algorithm, name, result.Metrics.Ndcg, mapped, builder);
             }
 
             ownItemMapsTried = users;
@@ -339,13 +343,13 @@ public sealed class FeatureAutoBuilder : IRecommenderBuilder
             try
             {
                 var model = hybrid.Fit(inner, null, cancellationToken);
-                var ndcg = Evaluate(model);
-                Record("hybrid", hybrid.Parameters, ndcg, watch.Elapsed.TotalSeconds - start, null, () => hybrid.Fit(train, progress, cancellationToken));
-                Keep("hybrid", "hybrid", ndcg, model, hybrid);
+                var result = Evaluate(model);
+                Record("hybrid", hybrid.Parameters, result, watch.Elapsed.TotalSeconds - start, null, () => hybrid.Fit(train, progress, cancellationToken), withHybrid: true);
+                Keep("hybrid", "hybrid", result.Metrics.Ndcg, model, hybrid);
             }
             catch (Exception e) when (e is ArgumentException or TrainingDivergedException)
             {
-                Record("hybrid", hybrid.Parameters, double.NaN, watch.Elapsed.TotalSeconds - start, e.Message, () => hybrid.Fit(train, progress, cancellationToken));
+                Record("hybrid", hybrid.Parameters, null, watch.Elapsed.TotalSeconds - start, e.Message, () => hybrid.Fit(train, progress, cancellationToken), withHybrid: true);
             }
         }
 
@@ -354,6 +358,7 @@ public sealed class FeatureAutoBuilder : IRecommenderBuilder
         var pair = families.Values.Where(f => double.IsFinite(f.Ndcg)).OrderByDescending(f => f.Ndcg).Take(2).ToArray();
         if (pair.Length == 2)
         {
+            var blendHasHybrid = pair.Any(f => f.Builder is HybridBuilder);
             foreach (var weight in AutoCandidates.BlendWeights)
             {
                 var blendStart = watch.Elapsed.TotalSeconds;
@@ -366,25 +371,61 @@ public sealed class FeatureAutoBuilder : IRecommenderBuilder
 
                 try
                 {
-                    var ndcg = Evaluate(BlendModel.Create([pair[0].Model, pair[1].Model], [weight, 1 - weight]));
-                    Record(name, builder.Parameters, ndcg, watch.Elapsed.TotalSeconds - blendStart, null, () => builder.Fit(train, progress, cancellationToken), CandidateScore.BlendStage);
+                    var result = Evaluate(BlendModel.Create([pair[0].Model, pair[1].Model], [weight, 1 - weight]));
+                    Record(name, builder.Parameters, result, watch.Elapsed.TotalSeconds - blendStart, null, () => builder.Fit(train, progress, cancellationToken), blendHasHybrid, CandidateScore.BlendStage);
                 }
                 catch (ArgumentException e)
                 {
                     // Components whose catalogues differ cannot be blended; say so and keep the single models.
-                    Record(name, builder.Parameters, double.NaN, watch.Elapsed.TotalSeconds - blendStart, e.Message, () => throw new InvalidOperationException(e.Message), CandidateScore.BlendStage);
+                    Record(name, builder.Parameters, null, watch.Elapsed.TotalSeconds - blendStart, e.Message, () => throw new InvalidOperationException(e.Message), blendHasHybrid, CandidateScore.BlendStage);
                     break;
                 }
             }
         }
 
-        if (refit is null)
+        if (best.Refit is null)
         {
             throw new InvalidOperationException($"No candidate could be trained on {train.SourceName}: " + string.Join("; ", scores.Select(s => $"{s.Algorithm}: {s.Skipped}")));
         }
 
-        var winner = refit();
-        return new FeatureAutoSelection(winner, choice, Request, scores, null, watch.Elapsed.TotalSeconds) { SelectionRows = sample.Count };
+        var chosen = ChooseSimpler(best, bestPlain);
+        var winner = chosen.Refit!();
+        return new FeatureAutoSelection(winner, chosen.Name, Request, scores, null, watch.Elapsed.TotalSeconds) { SelectionRows = sample.Count };
+    }
+
+    /// <summary>
+    /// The one-standard-error rule for the hybrid: a candidate with the hybrid in it (alone or blended) is kept only when
+    /// it beats the best candidate without it by more than one standard error of their paired per-user difference
+    /// (t &gt; 1); otherwise the best candidate without it is chosen. The hybrid's fit costs tens of a collaborative one, and
+    /// every fit is paid again at the refit on all the rows, so a lead within the validation noise does not pay for it.
+    /// </summary>
+    internal static Best ChooseSimpler(Best best, Best bestPlain)
+    {
+        if (ReferenceEquals(best.Result, bestPlain.Result) || bestPlain.Result is null || best.Result is null)
+        {
+            return best;
+        }
+
+        var t = PairedTest.TTest(best.Result.Ndcg, bestPlain.Result.Ndcg).Statistic;
+        return t > 1 ? best : bestPlain;
+    }
+
+    /// <summary>The best candidate offered so far: its name, its per-user validation result and how to refit it.</summary>
+    internal sealed class Best
+    {
+        public string Name { get; private set; } = "";
+
+        public ColdStartResult? Result { get; private set; }
+
+        public Func<RecommenderModel>? Refit { get; private set; }
+
+        public void Offer(string name, ColdStartResult? result, Func<RecommenderModel> refit)
+        {
+            if (result is not null && result.Metrics.Ndcg > (Result?.Metrics.Ndcg ?? double.NegativeInfinity))
+            {
+                (Name, Result, Refit) = (name, result, refit);
+            }
+        }
     }
 
     /// <summary>The reason a candidate is skipped once Auto's time budget is spent, or null while it lasts (or there is none).</summary>
