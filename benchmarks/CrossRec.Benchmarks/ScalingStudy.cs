@@ -62,7 +62,7 @@ internal static class ScalingStudy
     /// Synthetic item metadata for the cost rows (the set has no taste structure, so they carry none either): two of 19
     /// genres and one of 10 release-year bands per item, drawn from the item's index.
     /// </summary>
-    internal static FeatureSet ItemFeatures(InteractionSet train)
+    private static FeatureSet ItemFeatures(InteractionSet train)
     {
         var builder = FeatureSet.CreateBuilder("item");
         for (var i = 0; i < train.ItemCount; i++)
@@ -81,7 +81,7 @@ internal static class ScalingStudy
     }
 
     /// <summary>Synthetic user attributes, shaped like MovieLens's: one of 7 age bands, 2 genders and 21 occupations, drawn with a seed.</summary>
-    internal static FeatureSet UserFeatures(InteractionSet train)
+    private static FeatureSet UserFeatures(InteractionSet train)
     {
         var rng = new Random(11);
         var builder = FeatureSet.CreateBuilder("user");

@@ -244,12 +244,16 @@ public sealed class FeatureAutoBuilder : IRecommenderBuilder
         var best = new Best();
         var bestPlain = new Best();
 
-        void Record(string name, IReadOnlyDictionary<string, string> parameters, ColdStartResult? result, double seconds, string? skipped, Func<RecommenderModel> refitWinner, bool withHybrid, string stageName = "")
+        void List(string name, IReadOnlyDictionary<string, string> parameters, double ndcg, double seconds, string? skipped, string stageName)
         {
-            var ndcg = result?.Metrics.Ndcg ?? double.NaN;
             var score = new CandidateScore(name, parameters, ndcg, double.NaN, seconds, skipped) { Stage = stageName.Length > 0 ? stageName : stage };
             scores.Add(score);
             candidateProgress?.Report(score);
+        }
+
+        void Record(string name, IReadOnlyDictionary<string, string> parameters, ColdStartResult? result, double seconds, string? skipped, Func<RecommenderModel> refitWinner, bool withHybrid, string stageName = "")
+        {
+            List(name, parameters, result?.Metrics.Ndcg ?? double.NaN, seconds, skipped, stageName);
             best.Offer(name, result, refitWinner);
             if (!withHybrid)
             {
@@ -266,15 +270,13 @@ public sealed class FeatureAutoBuilder : IRecommenderBuilder
                 return false;
             }
 
-            var score = new CandidateScore(name, parameters, double.NaN, double.NaN, 0, spent) { Stage = stageName.Length > 0 ? stageName : stage };
-            scores.Add(score);
-            candidateProgress?.Report(score);
+            List(name, parameters, double.NaN, 0, spent, stageName);
             return true;
         }
 
         void Keep(string family, string name, double ndcg, RecommenderModel model, IRecommenderBuilder builder)
         {
-            if (!(ndcg > (families.TryGetValue(family, out var best) ? best.Ndcg : double.NegativeInfinity)))
+            if (!(ndcg > (families.TryGetValue(family, out var kept) ? kept.Ndcg : double.NegativeInfinity)))
             {
                 return;
             }
